@@ -1,0 +1,132 @@
+//! Activation: the requester elevates inside the approved window, and the grant action is issued.
+
+use serde_json::Value;
+
+use crate::action::{Action, Severity};
+use crate::decision::{details, mention, Step};
+use crate::eligibility::{may_break_glass, Actor};
+use crate::error::DecisionError;
+use crate::grant::{AccessState, Activation, PendingAction, PendingKind, Status};
+use crate::revocation::RESULT_TIMEOUT_SECONDS;
+use crate::window::Window;
+
+/// The requester elevates now; a break-glass account may do so before approval.
+pub(crate) fn activate(step: &mut Step<'_>, actor: &Actor) -> Result<(), DecisionError> {
+    let g = &step.grant;
+    if actor.account_id != g.requester {
+        return Err(DecisionError::NotRequester {
+            requester: g.requester.clone(),
+            step: "elevate with this grant".into(),
+        });
+    }
+    match g.status {
+        Status::Active => Ok(()),
+        Status::Approved => {
+            let window = g
+                .window
+                .ok_or_else(|| DecisionError::state("activate", "without a window"))?;
+            if !window.contains(step.now) {
+                return Err(DecisionError::OutsideWindow {
+                    start: window.start.to_string(),
+                    end: window.end.to_string(),
+                    now: step.now.to_string(),
+                });
+            }
+            start(step, false);
+            Ok(())
+        }
+        Status::Requested => {
+            let spec = step.policy.target(&g.target);
+            if !spec.is_some_and(|t| may_break_glass(actor, t)) {
+                return Err(DecisionError::state("activate", g.state_word()));
+            }
+            let window =
+                Window::at_approval(step.now, step.now, g.duration_minutes).ok_or_else(|| {
+                    DecisionError::invalid("grant.durationMinutes", "window is out of range")
+                })?;
+            step.grant.window = Some(window);
+            start(step, true);
+            Ok(())
+        }
+        Status::Ended => Err(DecisionError::state("activate", g.state_word())),
+    }
+}
+
+/// Marks the grant active and issues the grant action. `step.actor` is who activated
+/// (`system` for automatic activation at the window start).
+pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
+    let now = step.now;
+    step.grant.status = Status::Active;
+    step.grant.activation = Some(Activation {
+        at: now,
+        by: step.actor.to_owned(),
+        break_glass,
+    });
+    issue_grant(step);
+    let end = step
+        .grant
+        .window
+        .map(|w| w.end.to_string())
+        .unwrap_or_default();
+    if break_glass {
+        let key = step.key("alert");
+        let message = format!(
+            "Break-glass activation: {} activated {} without approval until {end}. Justification: {}",
+            step.grant.requester,
+            step.grant.target_label,
+            crate::request::quote(&step.grant.justification)
+        );
+        step.act(Action::Alert {
+            key,
+            severity: Severity::Critical,
+            code: "BREAK_GLASS".into(),
+            message: message.clone(),
+            grant_id: Some(step.grant.id.clone()),
+            issue_key: Some(step.grant.issue_key.clone()),
+        });
+        step.comment(format!("\u{26a0} {message}"));
+    } else {
+        let who = if step.actor == crate::decision::SYSTEM {
+            "Automatic activation".to_owned()
+        } else {
+            format!("{} elevated", mention(step.actor))
+        };
+        step.comment(format!(
+            "{who}: granting {} ({}) until {end}.",
+            step.grant.target_label,
+            step.grant.access.describe()
+        ));
+    }
+    step.record(
+        "activate",
+        details([
+            ("breakGlass", Value::from(break_glass)),
+            ("windowEnd", Value::from(end)),
+        ]),
+    );
+}
+
+/// Issues (or re-issues) the grant action and marks it pending.
+pub(crate) fn issue_grant(step: &mut Step<'_>) {
+    let key = step.key("grant");
+    let attempt = step.grant.provisioning.grant_attempts.saturating_add(1);
+    let now = step.now;
+    let p = &mut step.grant.provisioning;
+    p.grant_attempts = attempt;
+    p.state = AccessState::Granting;
+    p.pending = Some(PendingAction {
+        key: key.clone(),
+        kind: PendingKind::Grant,
+        issued_at: now,
+        retry_at: now.plus_seconds(RESULT_TIMEOUT_SECONDS).unwrap_or(now),
+    });
+    let action = Action::Grant {
+        key,
+        grant_id: step.grant.id.clone(),
+        issue_key: step.grant.issue_key.clone(),
+        access: step.grant.access.clone(),
+        account_id: step.grant.subject.clone(),
+        attempt,
+    };
+    step.act(action);
+}

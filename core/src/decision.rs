@@ -1,0 +1,391 @@
+//! `decide`: one event applied to one grant, yielding the next grant, actions and audit records.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::action::Action;
+use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
+use crate::eligibility::Actor;
+use crate::error::{DecisionError, ErrorBody};
+use crate::event::Event;
+use crate::grant::Grant;
+use crate::policy::{AccountId, Policy};
+use crate::time::Timestamp;
+use crate::{activation, approval, extension, limits, request, revocation, schedule};
+
+/// The actor name used for events the system causes (timers, action results).
+pub const SYSTEM: &str = "system";
+
+/// Everything `decide` needs. The caller loads it; the core never looks anything up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecideInput {
+    /// The current policy.
+    pub policy: Policy,
+    /// The grant as stored, or none before a request exists.
+    #[serde(default)]
+    pub grant: Option<Grant>,
+    /// What happened.
+    pub event: Event,
+    /// Who did it; required for every event a person causes.
+    #[serde(default)]
+    pub actor: Option<Actor>,
+    /// The current time, RFC 3339 with an offset.
+    pub now: Timestamp,
+    /// Where new audit records attach; the genesis when absent.
+    #[serde(default)]
+    pub audit_head: Option<AuditHead>,
+    /// Where the event came from; refusals of workflow transitions are commented on the issue.
+    #[serde(default)]
+    pub source: Source,
+    /// Facts the wrapper looked up for this event.
+    #[serde(default)]
+    pub context: Context,
+}
+
+/// Where an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// A button on the issue panel or the admin page.
+    #[default]
+    Panel,
+    /// A Jira workflow transition (post-function).
+    Workflow,
+    /// A timer, queue event or sweep.
+    System,
+}
+
+/// Facts the wrapper looked up for this event.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Context {
+    /// Open grants (not finished) that involve the same subject, for the duplicate check on submit.
+    #[serde(default)]
+    pub open_grants: Vec<OpenGrant>,
+}
+
+/// An open grant, as far as the duplicate check needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpenGrant {
+    /// Grant id.
+    pub id: String,
+    /// Who holds or will hold the access.
+    pub subject: AccountId,
+    /// Policy target key.
+    pub target: String,
+}
+
+/// An accepted event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Whether anything changed. A duplicate delivery changes nothing and yields nothing.
+    pub changed: bool,
+    /// The grant to store (unchanged when `changed` is false).
+    pub grant: Option<Grant>,
+    /// What to execute, in order.
+    pub actions: Vec<Action>,
+    /// Records to append to the audit chain.
+    pub audit: Vec<AuditRecord>,
+    /// The chain's head after those records.
+    pub audit_head: AuditHead,
+}
+
+/// A refused event: the error, and for refusals worth keeping, an audit record and a comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Why.
+    pub error: DecisionError,
+    /// What to execute (a comment explaining a refused workflow transition).
+    pub actions: Vec<Action>,
+    /// Records to append (authorization refusals are audited).
+    pub audit: Vec<AuditRecord>,
+    /// The chain's head after those records.
+    pub audit_head: AuditHead,
+}
+
+impl Refusal {
+    /// The error as a plain value.
+    pub fn body(&self) -> ErrorBody {
+        self.error.to_body()
+    }
+}
+
+/// Applies one event to one grant.
+///
+/// Pure: the same input always gives the same output, including the actions' idempotency keys.
+/// Never panics, whatever the input.
+#[allow(
+    clippy::result_large_err,
+    reason = "called once per invocation; a refusal carries its audit record by value"
+)]
+pub fn decide(input: DecideInput) -> Result<Decision, Refusal> {
+    let head = input.audit_head.clone().unwrap_or_default();
+    if input.grant.is_none() {
+        // Results of actions that belong to no grant (the sweep's revocations) are only recorded.
+        let result = match &input.event {
+            Event::ActionSucceeded { action } => Some((action, None)),
+            Event::ActionFailed { action, error } => Some((action, Some(error))),
+            _ => None,
+        };
+        if let Some((action, error)) = result {
+            if let Err(e) = limits::check_decide_input(&input) {
+                return Err(refuse(&input, e, &head));
+            }
+            let (actions, entries) = revocation::ungranted_result(&input, action, error);
+            let changed = !entries.is_empty();
+            let (audit, audit_head) = chain(&head, entries);
+            return Ok(Decision {
+                changed,
+                grant: None,
+                actions,
+                audit,
+                audit_head,
+            });
+        }
+    }
+    match decide_inner(&input) {
+        Ok(Some(step)) => Ok(step.finish(&head)),
+        Ok(None) => Ok(Decision {
+            changed: false,
+            grant: input.grant,
+            actions: Vec::new(),
+            audit: Vec::new(),
+            audit_head: head,
+        }),
+        Err(error) => Err(refuse(&input, error, &head)),
+    }
+}
+
+/// `Ok(None)` means a no-op (a duplicate or nothing due).
+fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, DecisionError> {
+    limits::check_decide_input(input)?;
+    let actor = match (&input.actor, input.event.needs_actor()) {
+        (Some(actor), _) => actor.account_id.as_str(),
+        (None, true) => {
+            return Err(DecisionError::invalid(
+                "actor",
+                "this event needs the acting account",
+            ))
+        }
+        (None, false) => SYSTEM,
+    };
+    let Some(stored) = &input.grant else {
+        return match &input.event {
+            Event::Submit { .. } => request::submit(input).map(Some),
+            other => Err(DecisionError::invalid(
+                "grant",
+                format!("`{}` needs an existing grant", other.name()),
+            )),
+        };
+    };
+    let mut step = Step::new(input, stored.clone(), actor);
+    let acted = match &input.event {
+        Event::Submit { .. } => Err(DecisionError::state(
+            "submit a new request for",
+            "already requested",
+        )),
+        Event::Approve {} => approval::approve(&mut step, actor_of(input)?),
+        Event::Reject { reason } => {
+            approval::reject(&mut step, actor_of(input)?, reason.as_deref())
+        }
+        Event::Cancel {} => request::cancel(&mut step, actor_of(input)?),
+        Event::Activate {} => activation::activate(&mut step, actor_of(input)?),
+        Event::Complete {} => revocation::complete(&mut step, actor_of(input)?),
+        Event::Revoke { reason } => {
+            revocation::revoke(&mut step, actor_of(input)?, reason.as_deref())
+        }
+        Event::RequestExtension {
+            minutes,
+            justification,
+        } => extension::request(&mut step, actor_of(input)?, *minutes, justification),
+        Event::ApproveExtension {} => extension::approve(&mut step, actor_of(input)?),
+        Event::RejectExtension { reason } => {
+            extension::reject(&mut step, actor_of(input)?, reason.as_deref())
+        }
+        Event::Tick {} => {
+            schedule::tick(&mut step);
+            Ok(())
+        }
+        Event::ActionSucceeded { action } => {
+            revocation::action_result(&mut step, action, None);
+            Ok(())
+        }
+        Event::ActionFailed { action, error } => {
+            revocation::action_result(&mut step, action, Some(error));
+            Ok(())
+        }
+    };
+    acted?;
+    Ok(step.changed.then_some(step))
+}
+
+fn actor_of(input: &DecideInput) -> Result<&Actor, DecisionError> {
+    input
+        .actor
+        .as_ref()
+        .ok_or_else(|| DecisionError::invalid("actor", "this event needs the acting account"))
+}
+
+fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusal {
+    let grant = input.grant.as_ref();
+    let actor = input
+        .actor
+        .as_ref()
+        .map_or(SYSTEM, |a| a.account_id.as_str());
+    let issue_key = grant
+        .map(|g| g.issue_key.clone())
+        .or_else(|| match &input.event {
+            Event::Submit { issue_key, .. } => Some(issue_key.clone()),
+            _ => None,
+        });
+    let mut entries = Vec::new();
+    if error.is_authorization() {
+        let mut details = Map::new();
+        details.insert("code".into(), Value::from(error.code()));
+        details.insert("message".into(), Value::from(error.to_string()));
+        details.insert(
+            "source".into(),
+            serde_json::to_value(input.source).unwrap_or(Value::Null),
+        );
+        entries.push(AuditEntry {
+            at: input.now,
+            actor: actor.to_owned(),
+            event: input.event.name().to_owned(),
+            outcome: AuditOutcome::Refused,
+            grant_id: grant.map(|g| g.id.clone()),
+            issue_key: issue_key.clone(),
+            target: grant.map(|g| g.target.clone()),
+            details,
+        });
+    }
+    let mut actions = Vec::new();
+    if let (Source::Workflow, Some(issue_key)) = (input.source, issue_key) {
+        let version = grant.map_or(0, |g| g.version);
+        actions.push(Action::Comment {
+            key: format!("{issue_key}:refused:{}:{actor}:{version}", input.event.name()),
+            issue_key,
+            text: format!(
+                "JIT Admin refused the {} transition by [~accountid:{actor}]: {} ({}). Nothing was changed.",
+                input.event.name(),
+                error,
+                error.code()
+            ),
+        });
+    }
+    let (audit, audit_head) = chain(head, entries);
+    Refusal {
+        error,
+        actions,
+        audit,
+        audit_head,
+    }
+}
+
+/// A decision in progress: the working copy of the grant and what to emit.
+pub(crate) struct Step<'a> {
+    pub policy: &'a Policy,
+    pub now: Timestamp,
+    pub actor: &'a str,
+    pub grant: Grant,
+    pub changed: bool,
+    pub actions: Vec<Action>,
+    pub entries: Vec<AuditEntry>,
+    /// The version this decision produces; part of every idempotency key.
+    pub version: u64,
+    counter: u32,
+}
+
+impl<'a> Step<'a> {
+    pub fn new(input: &'a DecideInput, grant: Grant, actor: &'a str) -> Self {
+        let version = grant.version.saturating_add(1);
+        Self {
+            policy: &input.policy,
+            now: input.now,
+            actor,
+            grant,
+            changed: false,
+            actions: Vec::new(),
+            entries: Vec::new(),
+            version,
+            counter: 0,
+        }
+    }
+
+    /// A fresh idempotency key for an action of this decision.
+    pub fn key(&mut self, kind: &str) -> String {
+        self.counter = self.counter.saturating_add(1);
+        format!(
+            "{}:v{}:{}{}",
+            self.grant.id, self.version, kind, self.counter
+        )
+    }
+
+    /// Records an accepted change.
+    pub fn record(&mut self, event: &str, details: Map<String, Value>) {
+        self.record_as(event, AuditOutcome::Accepted, details);
+    }
+
+    /// Records a fact with the given outcome.
+    pub fn record_as(
+        &mut self,
+        event: &str,
+        outcome: AuditOutcome,
+        mut details: Map<String, Value>,
+    ) {
+        self.changed = true;
+        details.insert("state".into(), Value::from(self.grant.state_word()));
+        self.entries.push(AuditEntry {
+            at: self.now,
+            actor: self.actor.to_owned(),
+            event: event.to_owned(),
+            outcome,
+            grant_id: Some(self.grant.id.clone()),
+            issue_key: Some(self.grant.issue_key.clone()),
+            target: Some(self.grant.target.clone()),
+            details,
+        });
+    }
+
+    /// Queues a comment on the request issue.
+    pub fn comment(&mut self, text: String) {
+        let key = self.key("comment");
+        let issue_key = self.grant.issue_key.clone();
+        self.actions.push(Action::Comment {
+            key,
+            issue_key,
+            text,
+        });
+    }
+
+    /// Queues an action.
+    pub fn act(&mut self, action: Action) {
+        self.changed = true;
+        self.actions.push(action);
+    }
+
+    fn finish(mut self, head: &AuditHead) -> Decision {
+        self.grant.version = self.version;
+        schedule::reschedule(&mut self);
+        let (audit, audit_head) = chain(head, std::mem::take(&mut self.entries));
+        Decision {
+            changed: true,
+            grant: Some(self.grant),
+            actions: self.actions,
+            audit,
+            audit_head,
+        }
+    }
+}
+
+/// Builds a `details` map from pairs.
+pub(crate) fn details<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// A mention of an account in a comment.
+pub(crate) fn mention(account: &str) -> String {
+    format!("[~accountid:{account}]")
+}

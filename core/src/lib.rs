@@ -1,0 +1,121 @@
+//! The decision core of JIT Admin for Atlassian.
+//!
+//! Pure Rust with no I/O, no clock and no randomness: every entry point receives the state, the
+//! event, the policy and `now`, and returns the next state, the actions to execute and the audit
+//! records — or a typed error with a stable code. Nothing here panics on any input, because a
+//! panic in Wasm traps and kills the Forge invocation.
+//!
+//! Entry points:
+//! - [`decide`]: one event applied to one grant (request, approval, activation, extension,
+//!   revocation, timers, action results);
+//! - [`sweep`]: reality (who holds what) compared with policy: expiries, retries, drift, the
+//!   admin floor;
+//! - [`view`]: what a viewer sees and which buttons they get;
+//! - [`validate_policy`]: every problem in a policy, at its path;
+//! - [`verify_audit`]: the first broken link in an audit chain.
+//!
+//! [`boundary`] wraps them as tagged `{ok,…}` answers, with JSON-in/JSON-out variants.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::result_large_err,
+        reason = "tests may fail loudly"
+    )
+)]
+
+mod action;
+mod activation;
+mod approval;
+mod audit;
+pub mod boundary;
+mod decision;
+mod eligibility;
+mod error;
+mod event;
+mod extension;
+mod grant;
+mod limits;
+mod policy;
+mod request;
+mod revocation;
+mod schedule;
+mod sweep;
+mod time;
+mod validation;
+mod view;
+mod window;
+
+#[cfg(test)]
+mod tests;
+
+pub use action::{Action, ActionError, RevokeReason, Severity};
+pub use audit::{
+    chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord, BrokenLink, Verification, GENESIS_HASH,
+};
+pub use decision::{decide, Context, DecideInput, Decision, OpenGrant, Refusal, Source, SYSTEM};
+pub use eligibility::Actor;
+pub use error::{DecisionError, ErrorBody};
+pub use event::Event;
+pub use grant::{
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    PendingAction, PendingKind, Provisioning, Status,
+};
+pub use policy::{
+    Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
+    ORG_ADMIN_ROLE, RESOURCE_ROLES,
+};
+pub use revocation::backoff_seconds;
+pub use schedule::{is_due, next_attention};
+pub use sweep::{
+    guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GuardInput,
+    GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
+};
+pub use time::Timestamp;
+pub use validation::{validate as validate_policy, PolicyProblem};
+pub use view::{
+    view, ActionOption, GrantView, TargetOption, View, ViewInput, ViewerRoles, ACTIONS,
+};
+pub use window::Window;
+
+/// Verifies an audit chain; see [`audit::verify`].
+pub fn verify_audit(records: &[AuditRecord], anchor: Option<&AuditHead>) -> Verification {
+    audit::verify(records, anchor)
+}
+
+/// The version of this core and of its JSON contract.
+pub fn version() -> VersionInfo {
+    VersionInfo {
+        core: env!("CARGO_PKG_VERSION"),
+        contract: CONTRACT_VERSION,
+    }
+}
+
+/// The version of the JSON contract in `CONTRACT.md`; bumped on any breaking change.
+pub const CONTRACT_VERSION: u32 = 1;
+
+/// Versions, as `version()` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    /// The crate version.
+    pub core: &'static str,
+    /// The contract version.
+    pub contract: u32,
+}

@@ -1,0 +1,86 @@
+//! Time: deadlines, window start and end, and retries, applied when a `tick` arrives; and the
+//! "wake me at T" action that makes sure a tick arrives on time.
+
+use serde_json::Value;
+
+use crate::action::Action;
+use crate::activation;
+use crate::decision::{details, Step};
+use crate::grant::{Grant, Outcome, Status};
+use crate::request::end_without_access;
+use crate::revocation::{end_with_revoke, retry_due};
+use crate::time::Timestamp;
+
+/// The next instant at which this grant needs a tick, if any.
+pub fn next_attention(grant: &Grant) -> Option<Timestamp> {
+    let lifecycle = match (grant.status, grant.window) {
+        (Status::Requested, _) => Some(grant.approval_deadline),
+        (Status::Approved, Some(w)) if grant.auto_activate => Some(w.start.min(w.end)),
+        (Status::Approved, Some(w)) | (Status::Active, Some(w)) => Some(w.end),
+        _ => None,
+    };
+    let retry = grant.provisioning.pending.as_ref().map(|p| p.retry_at);
+    match (lifecycle, retry) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether a tick at `now` would change this grant.
+pub fn is_due(grant: &Grant, now: Timestamp) -> bool {
+    next_attention(grant).is_some_and(|t| t <= now)
+}
+
+/// Applies everything that is due at `step.now`.
+pub(crate) fn tick(step: &mut Step<'_>) {
+    let now = step.now;
+    match (step.grant.status, step.grant.window) {
+        (Status::Requested, _) if now >= step.grant.approval_deadline => {
+            end_without_access(step, Outcome::Expired, None);
+            step.comment("The request expired without approval.".into());
+            step.record(
+                "expire",
+                details([("reason", Value::from("approval deadline passed"))]),
+            );
+        }
+        (Status::Approved, Some(w)) if now >= w.end => {
+            end_without_access(step, Outcome::Expired, None);
+            step.comment("The approved window passed without activation.".into());
+            step.record(
+                "expire",
+                details([("reason", Value::from("window passed unused"))]),
+            );
+        }
+        (Status::Approved, Some(w)) if step.grant.auto_activate && now >= w.start => {
+            activation::start(step, false);
+        }
+        (Status::Active, Some(w)) if now >= w.end => {
+            step.comment("The window ended: removing access.".into());
+            end_with_revoke(step, Outcome::Expired, None);
+            let lateness = w.end.seconds_until(now);
+            step.record(
+                "expire",
+                details([
+                    ("windowEnd", Value::from(w.end.to_string())),
+                    ("lateBySeconds", Value::from(lateness)),
+                ]),
+            );
+        }
+        _ => {}
+    }
+    retry_due(step);
+}
+
+/// After a decision: if the grant's next attention time moved, ask to be woken then.
+pub(crate) fn reschedule(step: &mut Step<'_>) {
+    let next = next_attention(&step.grant);
+    if next == step.grant.wake_at {
+        return;
+    }
+    step.grant.wake_at = next;
+    if let Some(at) = next {
+        let key = format!("{}:wake:{}", step.grant.id, at.millis());
+        let grant_id = step.grant.id.clone();
+        step.actions.push(Action::Wake { key, grant_id, at });
+    }
+}

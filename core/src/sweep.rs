@@ -1,0 +1,585 @@
+//! The sweep: compares who actually holds each target with what the grants allow, and returns
+//! the actions that bring reality back to policy — without ever touching a permanent admin,
+//! breaking the admin floor, or acting on an incomplete picture.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::action::{Action, RevokeReason, Severity};
+use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
+use crate::decision::SYSTEM;
+use crate::grant::{Grant, Status};
+use crate::policy::{AccountId, DriftMode, Policy, Target};
+use crate::schedule::is_due;
+use crate::time::Timestamp;
+use crate::validation::validate;
+
+/// Everything the sweep needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SweepInput {
+    /// The current policy.
+    pub policy: Policy,
+    /// Every grant the app knows that may matter: open ones and recently ended ones.
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+    /// Who holds each target right now, as read from the organization.
+    pub snapshot: HolderSnapshot,
+    /// The current time.
+    pub now: Timestamp,
+    /// Where new audit records attach.
+    #[serde(default)]
+    pub audit_head: Option<AuditHead>,
+    /// The fingerprint of the previous sweep's findings; an unchanged picture is not re-audited.
+    #[serde(default)]
+    pub previous_fingerprint: Option<String>,
+}
+
+/// Who holds each target, as read from the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HolderSnapshot {
+    /// False when the read failed anywhere; the sweep then revokes nobody.
+    pub complete: bool,
+    /// Holders per target.
+    #[serde(default)]
+    pub targets: Vec<TargetHolders>,
+}
+
+/// The holders of one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TargetHolders {
+    /// The policy target key.
+    pub target: String,
+    /// False when this target's read failed or was cut short.
+    pub complete: bool,
+    /// A group synced from an identity provider: reported, never modified.
+    #[serde(default)]
+    pub externally_synced: bool,
+    /// Accounts that hold it directly.
+    #[serde(default)]
+    pub holders: Vec<AccountId>,
+}
+
+/// What the sweep found and decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SweepOutcome {
+    /// What to execute.
+    pub actions: Vec<Action>,
+    /// Grants that need a `tick` now (a deadline, window end or retry is due).
+    pub due: Vec<String>,
+    /// Every holder who is neither permanent, standing nor covered by a grant.
+    pub findings: Vec<Finding>,
+    /// The org admin count and floor, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<FloorReport>,
+    /// A hash of the findings, to pass back as `previousFingerprint` next time.
+    pub fingerprint: String,
+    /// Records to append.
+    pub audit: Vec<AuditRecord>,
+    /// The chain's head after those records.
+    pub audit_head: AuditHead,
+}
+
+/// One holder the app did not expect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The policy target key.
+    pub target: String,
+    /// The holder.
+    pub account_id: AccountId,
+    /// Why it is unexpected.
+    pub kind: FindingKind,
+    /// What the sweep does about it.
+    pub disposition: Disposition,
+    /// The ended grant that should have removed it, for `endedStillHeld`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+}
+
+/// Why a holder is unexpected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FindingKind {
+    /// The access is still held after the app's grant ended.
+    EndedStillHeld,
+    /// The access was given outside the app.
+    Drift,
+}
+
+/// What the sweep does about a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Disposition {
+    /// Revoke it.
+    Revoke,
+    /// Report it (drift mode `report`).
+    Report,
+    /// Kept: revoking would leave fewer org admins than the floor.
+    KeptForFloor,
+    /// Kept: the holder list is incomplete (or the policy invalid), so nobody is revoked.
+    KeptIncomplete,
+    /// Kept: the group is managed by the identity provider.
+    ExternallyManaged,
+}
+
+/// The org admin count against the floor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FloorReport {
+    /// Org admins now.
+    pub org_admins: u64,
+    /// Org admins after the planned revocations.
+    pub after: u64,
+    /// The policy's minimum.
+    pub min: u32,
+}
+
+/// Compares reality with policy and returns what to do.
+pub fn sweep(input: &SweepInput) -> SweepOutcome {
+    let policy = &input.policy;
+    let now = input.now;
+    let day = now.day();
+    let mut actions = Vec::new();
+    let policy_ok = validate(policy).is_empty();
+    if !policy_ok {
+        actions.push(alert(
+            format!("sweep:invalid-policy:{day}"),
+            Severity::Critical,
+            "INVALID_POLICY",
+            "the policy is invalid: the sweep reports but revokes nobody until it is fixed".into(),
+        ));
+    }
+    let mut due: Vec<String> = input
+        .grants
+        .iter()
+        .filter(|g| is_due(g, now))
+        .map(|g| g.id.clone())
+        .collect();
+    due.sort();
+    due.dedup();
+
+    let mut by_holding: HashMap<(&str, &str), Vec<&Grant>> = HashMap::new();
+    for g in &input.grants {
+        by_holding
+            .entry((g.subject.as_str(), g.target.as_str()))
+            .or_default()
+            .push(g);
+    }
+
+    let mut findings = Vec::new();
+    let mut org_admins: Option<BTreeSet<&str>> = Some(BTreeSet::new());
+    for target in &policy.targets {
+        let Some(th) = input
+            .snapshot
+            .targets
+            .iter()
+            .find(|t| t.target == target.key)
+        else {
+            if target.access.is_org_admin() {
+                org_admins = None;
+            }
+            actions.push(alert(
+                format!("sweep:unread:{}:{day}", target.key),
+                Severity::Warning,
+                "SNAPSHOT_INCOMPLETE",
+                format!(
+                    "the holders of `{}` were not read; nobody is revoked from it",
+                    target.key
+                ),
+            ));
+            continue;
+        };
+        let complete = input.snapshot.complete && th.complete;
+        if target.access.is_org_admin() {
+            match (&mut org_admins, complete) {
+                (Some(set), true) => set.extend(th.holders.iter().map(String::as_str)),
+                _ => org_admins = None,
+            }
+        }
+        if !complete {
+            actions.push(alert(
+                format!("sweep:incomplete:{}:{day}", target.key),
+                Severity::Warning,
+                "SNAPSHOT_INCOMPLETE",
+                format!(
+                    "the holder list of `{}` is incomplete; nobody is revoked from it",
+                    target.key
+                ),
+            ));
+        }
+        let holders: BTreeSet<&str> = th.holders.iter().map(String::as_str).collect();
+        for holder in holders {
+            if policy.is_permanent(holder) || target.standing_holders.iter().any(|s| s == holder) {
+                continue;
+            }
+            let grants = by_holding.get(&(holder, target.key.as_str()));
+            if grants.is_some_and(|gs| gs.iter().any(|g| g.covers_holding())) {
+                continue;
+            }
+            let ended = grants.and_then(|gs| {
+                gs.iter()
+                    .filter(|g| g.status == Status::Ended)
+                    .max_by_key(|g| (g.requested_at, g.id.as_str()))
+            });
+            let kind = if ended.is_some() {
+                FindingKind::EndedStillHeld
+            } else {
+                FindingKind::Drift
+            };
+            let disposition = if th.externally_synced {
+                Disposition::ExternallyManaged
+            } else if !complete || !policy_ok {
+                Disposition::KeptIncomplete
+            } else if kind == FindingKind::Drift && policy.drift_mode == DriftMode::Report {
+                Disposition::Report
+            } else {
+                Disposition::Revoke
+            };
+            findings.push(Finding {
+                target: target.key.clone(),
+                account_id: holder.to_owned(),
+                kind,
+                disposition,
+                grant_id: ended.map(|g| g.id.clone()),
+            });
+        }
+    }
+
+    let floor = apply_floor(policy, &mut findings, org_admins.as_ref());
+    for f in &findings {
+        let Some(target) = policy.target(&f.target) else {
+            continue;
+        };
+        emit(policy, target, f, now, &day, &mut actions);
+    }
+    if let Some(set) = &org_admins {
+        for admin in &policy.permanent_admins {
+            if !set.contains(admin.as_str()) {
+                actions.push(alert(
+                    format!("sweep:permanent-missing:{admin}:{day}"),
+                    Severity::Warning,
+                    "PERMANENT_ADMIN_MISSING",
+                    format!("permanent admin `{admin}` does not hold the org admin role"),
+                ));
+            }
+        }
+    }
+
+    let fingerprint = fingerprint(&findings);
+    let revocations = findings
+        .iter()
+        .filter(|f| f.disposition == Disposition::Revoke)
+        .count();
+    let mut entries = Vec::new();
+    if input.previous_fingerprint.as_deref() != Some(fingerprint.as_str()) || revocations > 0 {
+        entries.push(audit_entry(
+            now,
+            &findings,
+            revocations,
+            &floor,
+            &fingerprint,
+            due.len(),
+        ));
+    }
+    let (audit, audit_head) = chain(&input.audit_head.clone().unwrap_or_default(), entries);
+    SweepOutcome {
+        actions,
+        due,
+        findings,
+        floor,
+        fingerprint,
+        audit,
+        audit_head,
+    }
+}
+
+/// Keeps as many org admins as the floor needs, turning their revocations into alerts.
+fn apply_floor(
+    policy: &Policy,
+    findings: &mut [Finding],
+    org_admins: Option<&BTreeSet<&str>>,
+) -> Option<FloorReport> {
+    let is_org_role = |f: &Finding| {
+        policy
+            .target(&f.target)
+            .is_some_and(|t| t.access.is_org_admin())
+    };
+    let Some(set) = org_admins else {
+        // The org admin count is unknown: no org-role revocation may go ahead.
+        for f in findings
+            .iter_mut()
+            .filter(|f| is_org_role(f) && f.disposition == Disposition::Revoke)
+        {
+            f.disposition = Disposition::KeptIncomplete;
+        }
+        return None;
+    };
+    let total = u64::try_from(set.len()).unwrap_or(u64::MAX);
+    let min = u64::from(policy.min_org_admins.max(1));
+    let mut remaining = total;
+    let mut revoked: BTreeSet<String> = BTreeSet::new();
+    // Ended grants first (the app's own leftovers), then drift; stable by account.
+    let mut order: Vec<usize> = (0..findings.len())
+        .filter(|&i| {
+            findings
+                .get(i)
+                .is_some_and(|f| is_org_role(f) && f.disposition == Disposition::Revoke)
+        })
+        .collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| findings.get(i).map(|f| (f.kind, f.account_id.clone()));
+        key(a).cmp(&key(b))
+    });
+    for i in order {
+        let Some(f) = findings.get_mut(i) else {
+            continue;
+        };
+        if revoked.contains(&f.account_id) {
+            continue;
+        }
+        if remaining > min {
+            remaining = remaining.saturating_sub(1);
+            revoked.insert(f.account_id.clone());
+        } else {
+            f.disposition = Disposition::KeptForFloor;
+        }
+    }
+    Some(FloorReport {
+        org_admins: total,
+        after: remaining,
+        min: policy.min_org_admins,
+    })
+}
+
+fn emit(
+    policy: &Policy,
+    target: &Target,
+    f: &Finding,
+    now: Timestamp,
+    day: &str,
+    actions: &mut Vec<Action>,
+) {
+    let who = &f.account_id;
+    let what = format!("{} ({})", target.label, target.access.describe());
+    let (severity, code, message) = match (f.kind, f.disposition) {
+        (_, Disposition::ExternallyManaged) => (
+            Severity::Warning,
+            "DRIFT_EXTERNALLY_MANAGED",
+            format!("`{who}` holds {what} through a group synced from the identity provider; change it there"),
+        ),
+        (_, Disposition::KeptForFloor) => (
+            Severity::Critical,
+            "ADMIN_FLOOR",
+            format!("`{who}` holds {what} without a grant but is kept: revoking would leave fewer than {} org admins", policy.min_org_admins),
+        ),
+        (_, Disposition::KeptIncomplete) => (
+            Severity::Warning,
+            "DRIFT_UNCONFIRMED",
+            format!("`{who}` appears to hold {what} without a grant; not revoked because the picture is incomplete"),
+        ),
+        (FindingKind::EndedStillHeld, _) => (
+            Severity::Warning,
+            "ENDED_STILL_HELD",
+            format!("`{who}` still holds {what} after grant `{}` ended; revoking", f.grant_id.as_deref().unwrap_or("?")),
+        ),
+        (FindingKind::Drift, Disposition::Revoke) => (
+            Severity::Critical,
+            "DRIFT",
+            format!("`{who}` holds {what} outside JIT Admin; revoking (drift mode enforce)"),
+        ),
+        (FindingKind::Drift, _) => (
+            Severity::Critical,
+            "DRIFT",
+            format!("`{who}` holds {what} outside JIT Admin (drift mode report)"),
+        ),
+    };
+    actions.push(alert(
+        format!("sweep:{code}:{}:{who}:{day}", target.key),
+        severity,
+        code,
+        message.clone(),
+    ));
+    if let (Some(issue_key), FindingKind::Drift) = (&policy.alert_issue_key, f.kind) {
+        actions.push(Action::Comment {
+            key: format!("sweep:comment:{}:{who}:{day}", target.key),
+            issue_key: issue_key.clone(),
+            text: format!("Drift found by the sweep at {now}: {message}."),
+        });
+    }
+    if f.disposition == Disposition::Revoke {
+        actions.push(Action::Revoke {
+            key: format!("sweep:{}:{who}:{}", target.key, now.millis()),
+            grant_id: None,
+            issue_key: None,
+            target: target.key.clone(),
+            access: target.access.clone(),
+            account_id: who.clone(),
+            reason: match f.kind {
+                FindingKind::EndedStillHeld => RevokeReason::EndedStillHeld,
+                FindingKind::Drift => RevokeReason::Drift,
+            },
+            attempt: 1,
+        });
+    }
+}
+
+fn alert(key: String, severity: Severity, code: &str, message: String) -> Action {
+    Action::Alert {
+        key,
+        severity,
+        code: code.to_owned(),
+        message,
+        grant_id: None,
+        issue_key: None,
+    }
+}
+
+fn fingerprint(findings: &[Finding]) -> String {
+    let mut lines: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+                f.target, f.account_id, f.kind, f.disposition
+            )
+        })
+        .collect();
+    lines.sort();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Findings quoted in one audit record; the rest are counted.
+const AUDIT_FINDINGS_QUOTED: usize = 50;
+
+fn audit_entry(
+    now: Timestamp,
+    findings: &[Finding],
+    revocations: usize,
+    floor: &Option<FloorReport>,
+    fingerprint: &str,
+    due: usize,
+) -> AuditEntry {
+    let quoted: Vec<Value> = findings
+        .iter()
+        .take(AUDIT_FINDINGS_QUOTED)
+        .filter_map(|f| serde_json::to_value(f).ok())
+        .collect();
+    let details = crate::decision::details([
+        ("findings", Value::from(findings.len())),
+        ("quoted", Value::Array(quoted)),
+        ("revocations", Value::from(revocations)),
+        ("dueGrants", Value::from(due)),
+        (
+            "floor",
+            floor
+                .as_ref()
+                .and_then(|f| serde_json::to_value(f).ok())
+                .unwrap_or(Value::Null),
+        ),
+        ("fingerprint", Value::from(fingerprint)),
+    ]);
+    AuditEntry {
+        at: now,
+        actor: SYSTEM.into(),
+        event: "sweep".into(),
+        outcome: AuditOutcome::Noted,
+        grant_id: None,
+        issue_key: None,
+        target: None,
+        details,
+    }
+}
+
+/// Input of `guard_revocation`: a revoke about to be executed and a fresh read of the org admins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GuardInput {
+    /// The current policy.
+    pub policy: Policy,
+    /// The revoke action about to be executed.
+    pub action: Action,
+    /// Who holds the org admin role right now; needed only when the action revokes it.
+    #[serde(default)]
+    pub org_admins: Option<TargetHolders>,
+}
+
+/// Whether a revoke may go ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardOutcome {
+    /// Whether to execute it.
+    pub allowed: bool,
+    /// Why not: a stable code (`ADMIN_FLOOR`, `PERMANENT_ADMIN`, `HOLDERS_UNKNOWN`) and a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::error::ErrorBody>,
+}
+
+/// The last check before a revoke is executed: it never removes a permanent admin, and never an
+/// org admin whose removal would leave fewer org admins than the floor, judged on a fresh read.
+/// The wrapper reports a refusal back to `decide` as a retryable failure, so the revoke is
+/// retried with back-off and alerted, rather than dropped.
+pub fn guard_revocation(input: &GuardInput) -> GuardOutcome {
+    let refuse = |code: &str, message: String| GuardOutcome {
+        allowed: false,
+        reason: Some(crate::error::ErrorBody {
+            code: code.to_owned(),
+            message,
+            path: None,
+        }),
+    };
+    let Action::Revoke {
+        access, account_id, ..
+    } = &input.action
+    else {
+        return GuardOutcome {
+            allowed: true,
+            reason: None,
+        };
+    };
+    if input.policy.is_permanent(account_id) {
+        return refuse(
+            "PERMANENT_ADMIN",
+            format!("`{account_id}` is a permanent admin and is never revoked"),
+        );
+    }
+    if !access.is_org_admin() {
+        return GuardOutcome {
+            allowed: true,
+            reason: None,
+        };
+    }
+    let Some(admins) = input.org_admins.as_ref().filter(|a| a.complete) else {
+        return refuse(
+            "HOLDERS_UNKNOWN",
+            "the org admins could not be read; not revoking org admin blind".into(),
+        );
+    };
+    let others: BTreeSet<&str> = admins
+        .holders
+        .iter()
+        .map(String::as_str)
+        .filter(|h| *h != account_id.as_str())
+        .collect();
+    let min = usize::try_from(input.policy.min_org_admins.max(1)).unwrap_or(usize::MAX);
+    if others.len() < min {
+        return refuse(
+            "ADMIN_FLOOR",
+            format!(
+                "revoking `{account_id}` would leave {} org admin(s); at least {min} must remain",
+                others.len()
+            ),
+        );
+    }
+    GuardOutcome {
+        allowed: true,
+        reason: None,
+    }
+}

@@ -1,0 +1,10 @@
+//! Lifecycle tests, one file per rule family, sharing the fixtures below.
+
+mod approval;
+mod extension;
+mod fixtures;
+mod lifecycle;
+mod request;
+mod revocation;
+mod sweep;
+mod view;
