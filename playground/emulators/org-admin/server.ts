@@ -1,0 +1,448 @@
+/**
+ * The HTTP side of the org admin emulator: auth, fault injection, counters, and the control
+ * endpoints under `/__emulator/` (not part of the spec; no auth, for tests and the playground).
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { HANDLERS, appError, proxyError, type ApiContext, type ApiResponse } from './api';
+import { FaultInjector, StatsRecorder, type EmulatorStats, type FaultConfig, type FaultKind, type FaultOptions } from './faults';
+import {
+  ORG_ADMIN_ROLE,
+  OrgState,
+  applyOp,
+  orgAdmins,
+  orgAri,
+  productAri,
+  seedWorld,
+  siteAri,
+  type Directory,
+  type OrgSeed,
+  type StateSnapshot,
+  type World,
+} from './model';
+import { ORG_ADMIN_ROUTES, matchRoute, routeKey, type RouteDef } from './routes';
+
+/** Same shape as the app's `AccessTarget` (kept separate so the emulator doesn't import the app). */
+export type EmulatorTarget =
+  | { type: 'orgRole'; role: 'atlassian/org-admin' }
+  | { type: 'resourceRole'; role: string; resource: string }
+  | { type: 'groupMembership'; groupId: string; groupName?: string };
+
+export interface OrgAdminEmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default a fixed UUID (the spec types orgId as a UUID). */
+  orgId?: string;
+  orgName?: string;
+  /** The organization API key clients must send as `Authorization: Bearer <key>`. Default: random. */
+  apiKey?: string;
+  /** Id of the org's one directory. */
+  directoryId?: string;
+  /** Initial data. Default: `defaultOrgSeed()`. */
+  seed?: OrgSeed;
+  /** Start from a saved state instead of `seed`. */
+  snapshot?: EmulatorSnapshot;
+  /** The emulator's clock (ms). Default `Date.now`. */
+  now?: () => number;
+  /** How long (emulator-clock ms) before reads reflect writes. Default 0; 30 000 mimics production. */
+  consistencyDelayMs?: number;
+  faults?: FaultOptions;
+  /** The largest page the server returns, whatever `limit` asks for. Default 3, so clients must paginate. */
+  pageSize?: number;
+  /** The account the key belongs to: it can't remove its own org-admin role. */
+  keyOwnerAccountId?: string;
+  /** TEST ONLY: error bodies echo the request's Authorization header, to prove clients redact it. */
+  leakyErrors?: boolean;
+}
+
+export interface HoldersView {
+  /** Everyone holding org admin, by any method. */
+  orgAdmins: string[];
+  /** Direct role assignments (org-level ones have the org ARI as resource). */
+  direct: Array<{ accountId: string; role: string; resource: string }>;
+  groups: Array<{ groupId: string; name: string; externalSynced: boolean; members: string[] }>;
+  /** Writes not yet visible to reads. */
+  pendingWrites: number;
+}
+
+export interface EmulatorSnapshot {
+  version: 1;
+  orgId: string;
+  orgName: string;
+  directories: Directory[];
+  consistencyDelayMs: number;
+  keyOwnerAccountId?: string;
+  state: StateSnapshot;
+}
+
+export interface OrgAdminEmulator {
+  url: string;
+  orgId: string;
+  apiKey: string;
+  directoryId: string;
+  /** `ari:cloud:platform::org/<orgId>`: the resource of org-level role assignments. */
+  orgAri: string;
+  routes: readonly RouteDef[];
+  close(): Promise<void>;
+  setFaults(options: FaultOptions | null): void;
+  /** The next calls (on the configured routes) fail with these kinds, in order. */
+  injectFaults(...kinds: FaultKind[]): void;
+  faults(): FaultConfig & { queued: FaultKind[] };
+  stats(): EmulatorStats;
+  resetStats(): void;
+  setConsistencyDelay(ms: number): void;
+  /** Adds users, groups, sites or assignments (visible at once). */
+  seed(data: OrgSeed): void;
+  /** Grants access directly, behind the app's back (drift). Visible at once; no SCIM or lockout checks. */
+  grant(accountId: string, target: EmulatorTarget): void;
+  /** Removes access directly, behind the app's back. */
+  revoke(accountId: string, target: EmulatorTarget): void;
+  /** Who holds what. `truth` (default) includes writes not yet visible to reads. */
+  holders(view?: 'truth' | 'visible'): HoldersView;
+  /** Back to the initial data, counters cleared, faults off. */
+  reset(): void;
+  exportSnapshot(): EmulatorSnapshot;
+  importSnapshot(snapshot: EmulatorSnapshot): void;
+  siteAri(cloudId: string): string;
+  productAri(productKey: string, cloudId: string): string;
+}
+
+export const DEFAULT_ORG_ID = '5a3c1e2d-7b4f-4c8a-9e1d-2f6b8a0c4d13';
+export const DEFAULT_DIRECTORY_ID = 'b7d2e4f6-1a3c-4e5b-8d7f-9a1c3e5b7d20';
+
+/** A small org for the playground: one org admin, a few users, a site with Jira and Confluence, and a SCIM group. */
+export function defaultOrgSeed(): OrgSeed {
+  const id = (n: number) => `712020:0c5e1a9d-4b7e-4f2a-9c3d-5e7f9a1b3c${String(n).padStart(2, '0')}`;
+  return {
+    orgName: 'Acme',
+    users: [
+      { accountId: id(1), name: 'Ada Admin', email: 'ada@acme.example' },
+      { accountId: id(2), name: 'Ben Builder', email: 'ben@acme.example' },
+      { accountId: id(3), name: 'Chloe Chen', email: 'chloe@acme.example' },
+      { accountId: id(4), name: 'Dev Patel', email: 'dev@acme.example' },
+      { accountId: id(5), name: 'Eve Engineer', email: 'eve@acme.example' },
+      { accountId: id(6), name: 'Finn Fischer', email: 'finn@acme.example' },
+    ],
+    sites: [{ cloudId: '8e4c2a1f-3b5d-4f7a-9c1e-2d4f6a8b0c35', name: 'acme', hostUrl: 'acme.atlassian.net', products: ['jira-software', 'confluence'] }],
+    groups: [
+      { id: 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1b01', name: 'jira-admins-acme', description: 'Jira administrators on acme' },
+      { id: 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1b02', name: 'confluence-admins-acme', description: 'Confluence administrators on acme' },
+      {
+        id: 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1b03',
+        name: 'idp-platform-admins',
+        description: 'Synced from the identity provider',
+        externalSynced: true,
+        members: [id(5)],
+      },
+    ],
+    assignments: [{ accountId: id(1), role: ORG_ADMIN_ROLE }],
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: ApiResponse): void {
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  if (r.body === undefined) {
+    res.writeHead(r.status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(r.body);
+  headers['content-type'] = 'application/json';
+  res.writeHead(r.status, headers);
+  res.end(text);
+}
+
+export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {}): Promise<OrgAdminEmulator> {
+  const now = options.now ?? Date.now;
+  const orgId = options.snapshot?.orgId ?? options.orgId ?? DEFAULT_ORG_ID;
+  const apiKey = options.apiKey ?? `ATCTT3xFfGN0${randomBytes(24).toString('base64url')}`;
+  const initialSeed = options.seed ?? defaultOrgSeed();
+  const directories: Directory[] = options.snapshot?.directories ?? [
+    { id: options.directoryId ?? DEFAULT_DIRECTORY_ID, name: 'Primary Directory' },
+  ];
+  const state = new OrgState(now, options.snapshot?.consistencyDelayMs ?? options.consistencyDelayMs ?? 0);
+  const faults = new FaultInjector(options.faults);
+  const stats = new StatsRecorder();
+  const holds = new Set<ReturnType<typeof setTimeout>>();
+  let closed = false;
+
+  const ctx: ApiContext = {
+    orgId,
+    orgName: options.snapshot?.orgName ?? initialSeed.orgName ?? 'Emulated org',
+    directories,
+    state,
+    pageSize: options.pageSize ?? 3,
+    keyOwnerAccountId: options.snapshot?.keyOwnerAccountId ?? options.keyOwnerAccountId,
+    publicUrl: '',
+  };
+
+  const seedBoth = (seed: OrgSeed) => {
+    if (seed.orgName) ctx.orgName = seed.orgName;
+    state.direct((w) => seedWorld(w, seed, { orgId, defaultDirectoryId: directories[0].id, now: now() }));
+  };
+  const loadInitial = () => {
+    state.clear();
+    if (options.snapshot) restore(options.snapshot);
+    else seedBoth(initialSeed);
+  };
+  const restore = (s: EmulatorSnapshot) => {
+    if (s.version !== 1) throw new Error(`unsupported snapshot version \`${String(s.version)}\``);
+    if (s.orgId !== orgId) throw new Error(`snapshot is of org \`${s.orgId}\`, this emulator serves \`${orgId}\``);
+    ctx.orgName = s.orgName;
+    ctx.directories.splice(0, ctx.directories.length, ...s.directories);
+    ctx.keyOwnerAccountId = s.keyOwnerAccountId;
+    state.consistencyDelayMs = s.consistencyDelayMs;
+    state.restore(s.state);
+  };
+  loadInitial();
+
+  const leak = (r: ApiResponse, authorization: string | undefined): ApiResponse => {
+    if (!options.leakyErrors || r.status < 400 || !r.body || typeof r.body !== 'object') return r;
+    const echo = ` (request had Authorization: ${authorization ?? '<none>'})`;
+    const body = structuredClone(r.body) as { errors?: Array<{ detail?: string }>; message?: string };
+    if (Array.isArray(body.errors)) for (const e of body.errors) e.detail = `${e.detail ?? ''}${echo}`;
+    if (typeof body.message === 'string') body.message += echo;
+    return { ...r, body };
+  };
+
+  const authorized = (req: IncomingMessage): boolean => {
+    const h = req.headers.authorization;
+    if (!h) return false;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    return !!m && m[1] === apiKey;
+  };
+
+  const hold = (ms: number) =>
+    new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => {
+        holds.delete(t);
+        resolve(!closed);
+      }, ms);
+      holds.add(t);
+    });
+
+  const targetOp = (accountId: string, t: EmulatorTarget, grant: boolean) => {
+    const w = state.truth;
+    if (!w.users.some((u) => u.accountId === accountId)) throw new Error(`unknown account \`${accountId}\``);
+    if (t.type === 'groupMembership') {
+      if (!w.groups.some((g) => g.id === t.groupId)) throw new Error(`unknown group \`${t.groupId}\``);
+      return { kind: grant ? 'addMember' : 'removeMember', groupId: t.groupId, accountId } as const;
+    }
+    const resource = t.type === 'orgRole' ? orgAri(orgId) : t.resource;
+    return { kind: grant ? 'assignRole' : 'revokeRole', accountId, role: t.role, resource } as const;
+  };
+
+  const holdersOf = (view: 'truth' | 'visible'): HoldersView => {
+    const w: World = view === 'visible' ? state.read() : state.truth;
+    state.sync();
+    return {
+      orgAdmins: orgAdmins(w, orgId),
+      direct: w.direct.map((a) => ({ ...a })),
+      groups: w.groups.map((g) => ({ groupId: g.id, name: g.name, externalSynced: g.externalSynced, members: [...g.members] })),
+      pendingWrites: state.pending.length,
+    };
+  };
+
+  const exportSnapshot = (): EmulatorSnapshot => ({
+    version: 1,
+    orgId,
+    orgName: ctx.orgName,
+    directories: structuredClone(ctx.directories),
+    consistencyDelayMs: state.consistencyDelayMs,
+    ...(ctx.keyOwnerAccountId ? { keyOwnerAccountId: ctx.keyOwnerAccountId } : {}),
+    state: state.snapshot(),
+  });
+
+  const api = {
+    setFaults: (f: FaultOptions | null) => faults.configure(f),
+    injectFaults: (...kinds: FaultKind[]) => faults.queue(...kinds),
+    faults: () => faults.config(),
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setConsistencyDelay: (ms: number) => {
+      if (!(ms >= 0)) throw new RangeError('consistencyDelayMs must be >= 0');
+      state.consistencyDelayMs = ms;
+    },
+    seed: seedBoth,
+    grant: (accountId: string, t: EmulatorTarget) => {
+      const op = targetOp(accountId, t, true);
+      state.direct((w) => applyOp(w, op));
+    },
+    revoke: (accountId: string, t: EmulatorTarget) => {
+      const op = targetOp(accountId, t, false);
+      state.direct((w) => applyOp(w, op));
+    },
+    holders: (view: 'truth' | 'visible' = 'truth') => holdersOf(view),
+    reset: () => {
+      loadInitial();
+      stats.reset();
+      faults.configure(null);
+    },
+    exportSnapshot,
+    importSnapshot: (s: EmulatorSnapshot) => restore(s),
+  };
+
+  /** Control endpoints. Errors are `{error}` with 400; these are for tests and the playground only. */
+  const control = (method: string, path: string, url: URL, body: string): ApiResponse => {
+    const json = (): unknown => (body.trim() ? JSON.parse(body) : null);
+    const ok = (b: unknown = { ok: true }): ApiResponse => ({ status: 200, body: b });
+    try {
+      switch (`${method} ${path}`) {
+        case 'GET /__emulator':
+        case 'GET /__emulator/':
+          return ok({ orgId, directoryId: directories[0].id, orgAri: orgAri(orgId), routes: ORG_ADMIN_ROUTES });
+        case 'GET /__emulator/stats':
+          return ok(stats.snapshot());
+        case 'POST /__emulator/stats/reset':
+          stats.reset();
+          return ok();
+        case 'GET /__emulator/holders': {
+          const view = url.searchParams.get('view') === 'visible' ? 'visible' : 'truth';
+          return ok(holdersOf(view));
+        }
+        case 'GET /__emulator/faults':
+          return ok(faults.config());
+        case 'PUT /__emulator/faults':
+          faults.configure(json() as FaultOptions | null);
+          return ok(faults.config());
+        case 'POST /__emulator/faults/next': {
+          const b = json() as { kinds?: FaultKind[] } | null;
+          faults.queue(...(b?.kinds ?? []));
+          return ok(faults.config());
+        }
+        case 'PUT /__emulator/consistency': {
+          const b = json() as { consistencyDelayMs?: number } | null;
+          api.setConsistencyDelay(Number(b?.consistencyDelayMs));
+          return ok({ consistencyDelayMs: state.consistencyDelayMs });
+        }
+        case 'POST /__emulator/seed':
+          seedBoth((json() ?? {}) as OrgSeed);
+          return ok();
+        case 'POST /__emulator/grant':
+        case 'POST /__emulator/revoke': {
+          const b = json() as { accountId?: string; target?: EmulatorTarget } | null;
+          if (!b?.accountId || !b.target) throw new Error('body must be {"accountId","target"}');
+          if (path.endsWith('grant')) api.grant(b.accountId, b.target);
+          else api.revoke(b.accountId, b.target);
+          return ok(holdersOf('truth'));
+        }
+        case 'POST /__emulator/reset':
+          api.reset();
+          return ok();
+        case 'GET /__emulator/snapshot':
+          return ok(exportSnapshot());
+        case 'PUT /__emulator/snapshot':
+          restore(json() as EmulatorSnapshot);
+          return ok();
+        default:
+          return { status: 404, body: { error: `no control endpoint \`${method} ${path}\`` } };
+      }
+    } catch (e) {
+      return { status: 400, body: { error: e instanceof Error ? e.message : String(e) } };
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    res.on('error', () => undefined);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
+    const body = await readBody(req);
+    if (url.pathname === '/__emulator' || url.pathname.startsWith('/__emulator/')) {
+      send(res, control(method, url.pathname, url, body));
+      return;
+    }
+    const match = matchRoute(method, url.pathname);
+    if (match.kind !== 'match') {
+      const r = !authorized(req)
+        ? proxyError(401, 'Unauthorized')
+        : match.kind === 'wrongMethod'
+          ? { ...appError(405, 'ADMIN-405-1', `Method ${method} is not supported here`, 'Method not supported'), headers: { allow: match.allowed.join(', ') } }
+          : appError(404, 'ADMIN-404-1', `No resource at \`${url.pathname}\``, 'Unknown resource');
+      stats.status(r.status);
+      send(res, leak(r, req.headers.authorization));
+      return;
+    }
+    const key = routeKey(match.route);
+    stats.call(key);
+    const fault = faults.decide(match.route.id, key);
+    if (fault) stats.fault(key, fault);
+    const cfg = faults.config();
+    if (fault === '429' || fault === '500' || fault === '503') {
+      const r =
+        fault === '429'
+          ? proxyError(429, 'Too Many Requests', { 'retry-after': String(cfg.retryAfterSeconds) })
+          : fault === '500'
+            ? appError(500, 'ADMIN-500-1', 'We encountered an unexpected error (injected)', 'Internal error')
+            : proxyError(503, 'Service Unavailable');
+      stats.status(r.status);
+      send(res, leak(r, req.headers.authorization));
+      return;
+    }
+    if (fault === 'timeout' && !(await hold(cfg.timeoutMs))) return;
+    let r: ApiResponse;
+    if (!authorized(req)) {
+      r = proxyError(401, 'Unauthorized');
+    } else {
+      try {
+        r = HANDLERS[match.route.id](ctx, { params: match.params, query: url.searchParams, body });
+      } catch (e) {
+        r = appError(500, 'ADMIN-500-1', `emulator bug: ${e instanceof Error ? e.message : String(e)}`, 'Internal error');
+      }
+    }
+    if (fault === 'drop') {
+      stats.status('dropped');
+      req.socket.destroy();
+      return;
+    }
+    stats.status(r.status);
+    send(res, leak(r, req.headers.authorization));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, appError(500, 'ADMIN-500-1', 'emulator failure', 'Internal error'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  ctx.publicUrl = url;
+
+  return {
+    url,
+    orgId,
+    apiKey,
+    directoryId: directories[0].id,
+    orgAri: orgAri(orgId),
+    routes: ORG_ADMIN_ROUTES,
+    ...api,
+    siteAri,
+    productAri,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const t of holds) clearTimeout(t);
+      holds.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,389 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createOrgDirectory, type AccessTarget, type OrgAdminOptions } from '../forge-app/src/adapters/orgAdmin';
+import { startOrgAdminEmulator, type FaultKind, type OrgAdminEmulator, type OrgAdminEmulatorOptions, type OrgSeed } from '../playground/emulators/org-admin/index';
+import { recordingFetch, type RecordedCall } from './support/openapi';
+
+const ORG_ADMIN = 'atlassian/org-admin';
+const SITE = 'f0c1a2b3-0000-4000-8000-00000000c10d';
+const SITE_ARI = `ari:cloud:platform::site/${SITE}`;
+const JIRA_ARI = `ari:cloud:jira-software::site/${SITE}`;
+const GROUP = 'a1a1a1a1-0000-4000-8000-000000000001';
+const SCIM_GROUP = 'a1a1a1a1-0000-4000-8000-000000000002';
+const LEGACY_ADMINS = 'a1a1a1a1-0000-4000-8000-000000000003';
+const BIG_GROUP = 'a1a1a1a1-0000-4000-8000-000000000004';
+const acct = (n: number) => `712020:acc-${String(n).padStart(2, '0')}`;
+
+const ORG: AccessTarget = { type: 'orgRole', role: ORG_ADMIN };
+const SITE_ADMIN: AccessTarget = { type: 'resourceRole', role: 'atlassian/site-admin', resource: SITE_ARI };
+const JIRA_ADMIN: AccessTarget = { type: 'resourceRole', role: 'atlassian/admin', resource: JIRA_ARI };
+const JIRA_GROUP: AccessTarget = { type: 'groupMembership', groupId: GROUP, groupName: 'jira-admins-test' };
+const SCIM: AccessTarget = { type: 'groupMembership', groupId: SCIM_GROUP };
+
+/**
+ * acct(1): direct org admin. acct(6): org admin only through a legacy group (group_direct).
+ * acct(4): direct site admin. Seven members in BIG_GROUP (three pages of three).
+ */
+function seed(): OrgSeed {
+  return {
+    users: Array.from({ length: 8 }, (_, i) => ({ accountId: acct(i + 1), name: `User ${String.fromCharCode(65 + i)}` })),
+    sites: [{ cloudId: SITE, name: 'test', products: ['jira-software'] }],
+    groups: [
+      { id: GROUP, name: 'jira-admins-test', members: [] },
+      { id: SCIM_GROUP, name: 'idp-admins', externalSynced: true, members: [acct(3)] },
+      { id: LEGACY_ADMINS, name: 'org-admins', members: [acct(6)], roles: [{ role: ORG_ADMIN }] },
+      { id: BIG_GROUP, name: 'big', members: [1, 2, 3, 4, 5, 6, 7].map(acct) },
+    ],
+    assignments: [
+      { accountId: acct(1), role: ORG_ADMIN },
+      { accountId: acct(4), role: 'atlassian/site-admin', resource: SITE_ARI },
+    ],
+  };
+}
+
+/** Virtual time: `sleep` returns at once and moves the clock; every sleep is recorded. */
+function jumpClock() {
+  let t = Date.UTC(2026, 0, 1, 9);
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    sleeps,
+  };
+}
+
+interface Setup {
+  emu: OrgAdminEmulator;
+  clock: ReturnType<typeof jumpClock>;
+  calls: RecordedCall[];
+  lines: string[];
+  dir: ReturnType<typeof createOrgDirectory>;
+  make(overrides?: Partial<OrgAdminOptions>): ReturnType<typeof createOrgDirectory>;
+}
+
+async function setup(
+  t: { after(fn: () => unknown): void },
+  o: { emulator?: OrgAdminEmulatorOptions; adapter?: Partial<OrgAdminOptions>; wrap?: (f: OrgAdminOptions['fetch']) => OrgAdminOptions['fetch'] } = {},
+): Promise<Setup> {
+  const clock = jumpClock();
+  const emu = await startOrgAdminEmulator({ seed: seed(), now: clock.now, ...o.emulator });
+  t.after(() => emu.close());
+  const rec = recordingFetch();
+  const lines: string[] = [];
+  const make = (overrides: Partial<OrgAdminOptions> = {}) =>
+    createOrgDirectory({
+      fetch: o.wrap ? o.wrap(rec.fetch) : rec.fetch,
+      baseUrl: emu.url,
+      orgId: emu.orgId,
+      apiKey: emu.apiKey,
+      clock,
+      random: () => 0.5,
+      requestTimeoutMs: 2_000,
+      log: (l) => lines.push(l),
+      ...o.adapter,
+      ...overrides,
+    });
+  return { emu, clock, calls: rec.calls, lines, dir: make(), make };
+}
+
+const holds = (emu: OrgAdminEmulator, accountId: string, target: AccessTarget): boolean => {
+  const h = emu.holders('truth');
+  if (target.type === 'groupMembership') return !!h.groups.find((g) => g.groupId === target.groupId)?.members.includes(accountId);
+  const resource = target.type === 'orgRole' ? emu.orgAri : target.resource;
+  return h.direct.some((d) => d.accountId === accountId && d.role === target.role && d.resource === resource);
+};
+
+const TARGETS: Array<[string, AccessTarget]> = [
+  ['org admin role', ORG],
+  ['site admin role on a site', SITE_ADMIN],
+  ['product admin role on Jira', JIRA_ADMIN],
+  ['product admin group membership', JIRA_GROUP],
+];
+
+for (const [name, target] of TARGETS) {
+  test(`lifecycle (${name}): assign costs 1 call, holders lists the user, revoke costs 1 call + 1 read-back and removes it`, async (t) => {
+    const s = await setup(t);
+    const a = await s.dir.assign(target, acct(2));
+    assert.deepEqual(a, { ok: true, detail: 'assigned' });
+    assert.equal(s.calls.length, 1);
+    assert.ok(holds(s.emu, acct(2), target));
+
+    const h = await s.dir.holders(target);
+    assert.equal(h.complete, true, JSON.stringify(h.error));
+    assert.ok(h.holders.includes(acct(2)));
+    assert.equal(h.externallySynced, false);
+
+    s.calls.length = 0;
+    const r = await s.dir.revoke(target, acct(2));
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.match((r as { detail: string }).detail, /^revoked; verified by read-back 1/);
+    assert.equal(s.calls.length, 2, s.calls.map((c) => `${c.method} ${c.url}`).join('\n'));
+    assert.ok(!holds(s.emu, acct(2), target));
+    assert.ok(!(await s.dir.holders(target)).holders.includes(acct(2)));
+  });
+}
+
+test('idempotence: assigning what is already held and revoking what is not held both succeed', async (t) => {
+  const s = await setup(t);
+  assert.deepEqual(await s.dir.assign(JIRA_GROUP, acct(2)), { ok: true, detail: 'assigned' });
+  assert.deepEqual(await s.dir.assign(JIRA_GROUP, acct(2)), { ok: true, detail: 'already a member' });
+  assert.equal((await s.dir.assign(SITE_ADMIN, acct(4))).ok, true);
+  assert.equal((await s.dir.revoke(JIRA_GROUP, acct(2))).ok, true);
+  const again = await s.dir.revoke(JIRA_GROUP, acct(2));
+  assert.equal(again.ok, true);
+  assert.match((again as { detail: string }).detail, /^was not assigned/);
+  const role = await s.dir.revoke(JIRA_ADMIN, acct(5));
+  assert.equal(role.ok, true);
+});
+
+test('holders: only direct assignments count (group-granted and inferred roles are not holders) and every page is followed', async (t) => {
+  const s = await setup(t);
+  const org = await s.dir.holders(ORG);
+  assert.deepEqual(org, { complete: true, holders: [acct(1)], externallySynced: false });
+  // Two candidates from the search (acct(1) direct, acct(6) through a group), one read each.
+  assert.equal(s.calls.length, 3);
+
+  s.calls.length = 0;
+  const site = await s.dir.holders(SITE_ADMIN);
+  assert.deepEqual(site, { complete: true, holders: [acct(4)], externallySynced: false });
+  // The search also returns the org admins (inferred site admins); their reads rule them out.
+  assert.equal(s.calls.length, 4);
+
+  s.calls.length = 0;
+  const big = await s.dir.holders({ type: 'groupMembership', groupId: BIG_GROUP });
+  assert.deepEqual(big, { complete: true, holders: [1, 2, 3, 4, 5, 6, 7].map(acct).sort(), externallySynced: false });
+  assert.equal(s.calls.filter((c) => c.url.endsWith('/users/search')).length, 3, 'three pages of three');
+});
+
+test('revoke: removing a direct org-admin role succeeds even when the user still holds it through a group, and says so', async (t) => {
+  const s = await setup(t);
+  s.emu.grant(acct(6), ORG);
+  const r = await s.dir.revoke(ORG, acct(6));
+  assert.equal(r.ok, true);
+  assert.match((r as { detail: string }).detail, /still holds atlassian\/org-admin through group_direct/);
+  assert.ok(!holds(s.emu, acct(6), ORG));
+});
+
+const FAULT_CASES: FaultKind[] = ['429', '500', '503', 'timeout', 'drop'];
+for (const kind of FAULT_CASES) {
+  test(`retries: a ${kind} on the write is retried for assign and revoke of every target type, ending in the right state`, async (t) => {
+    // Only the timeout case needs a short (wall-clock) request timeout; the emulator holds that request longer.
+    const timeout = kind === 'timeout';
+    const s = await setup(t, { emulator: { faults: { retryAfterSeconds: 3, timeoutMs: 250 } }, adapter: timeout ? { requestTimeoutMs: 100 } : {} });
+    // A timed-out first attempt still lands when its hold ends, so wait for the holds before checking.
+    const settle = () => (timeout ? delay(300) : Promise.resolve());
+    for (const [, target] of TARGETS) {
+      s.emu.injectFaults(kind);
+      const a = await s.dir.assign(target, acct(7));
+      assert.equal(a.ok, true, `${kind} assign ${JSON.stringify(a)}`);
+    }
+    await settle();
+    for (const [, target] of TARGETS) assert.ok(holds(s.emu, acct(7), target));
+    for (const [, target] of TARGETS) {
+      s.emu.injectFaults(kind);
+      const r = await s.dir.revoke(target, acct(7));
+      assert.equal(r.ok, true, `${kind} revoke ${JSON.stringify(r)}`);
+    }
+    await settle();
+    for (const [, target] of TARGETS) assert.ok(!holds(s.emu, acct(7), target), `${kind}: revoked in the end`);
+    assert.equal(s.emu.stats().faults[kind], 8);
+    if (kind === '429') assert.deepEqual(s.clock.sleeps, Array(8).fill(3_000), 'waited Retry-After each time');
+    else if (!timeout) assert.deepEqual(s.clock.sleeps, Array(8).fill(375), 'one back-off step (500 ms with jitter 0.5) each time');
+    else {
+      // A loaded machine can make a healthy retry miss the 100 ms limit too: then there is one more back-off step.
+      assert.ok(s.clock.sleeps.length >= 8);
+      assert.ok(s.clock.sleeps.every((ms) => [375, 750, 1_500].includes(ms)));
+    }
+  });
+}
+
+test('retries: a failure that outlasts maxAttempts returns a retryable error after exponential back-off', async (t) => {
+  const s = await setup(t, { emulator: { faults: { rate: 1, kinds: ['500'] } } });
+  const a = await s.dir.assign(SITE_ADMIN, acct(2));
+  assert.deepEqual(a.ok ? null : { code: a.error.code, retryable: a.error.retryable }, { code: 'SERVER_ERROR', retryable: true });
+  assert.equal(s.calls.length, 4);
+  assert.deepEqual(s.clock.sleeps, [375, 750, 1_500]);
+});
+
+test('budget: a Retry-After beyond the budget returns RATE_LIMITED at once, with the wait to pass on', async (t) => {
+  const s = await setup(t, { emulator: { faults: { rate: 1, kinds: ['429'], retryAfterSeconds: 60 } } });
+  const a = await s.dir.assign(ORG, acct(2));
+  assert.equal(a.ok, false);
+  assert.deepEqual(!a.ok && { code: a.error.code, retryable: a.error.retryable, retryAfterMs: a.error.retryAfterMs }, {
+    code: 'RATE_LIMITED',
+    retryable: true,
+    retryAfterMs: 60_000,
+  });
+  assert.equal(s.calls.length, 1);
+  assert.deepEqual(s.clock.sleeps, []);
+});
+
+test('budget: back-off that would overrun the budget stops with BUDGET_EXHAUSTED instead of overrunning the invocation', async (t) => {
+  const s = await setup(t, { emulator: { faults: { rate: 1, kinds: ['503'] } }, adapter: { budgetMs: 1_000, maxAttempts: 10, backoffBaseMs: 400 } });
+  const started = s.clock.now();
+  const a = await s.dir.assign(JIRA_GROUP, acct(2));
+  assert.equal(!a.ok && a.error.code, 'BUDGET_EXHAUSTED');
+  assert.equal(!a.ok && a.error.retryable, true);
+  assert.ok(s.clock.now() - started <= 1_000);
+  assert.deepEqual(s.clock.sleeps, [300, 600]);
+  assert.equal(s.calls.length, 3);
+});
+
+test('timeouts and network errors: an unreachable API gives retryable TIMEOUT or NETWORK errors', async (t) => {
+  const s = await setup(t, { emulator: { faults: { rate: 1, kinds: ['timeout'], timeoutMs: 200 } }, adapter: { requestTimeoutMs: 30, maxAttempts: 2 } });
+  const a = await s.dir.assign(ORG, acct(2));
+  assert.deepEqual(!a.ok && [a.error.code, a.error.retryable], ['TIMEOUT', true]);
+
+  const dead = await startOrgAdminEmulator({ seed: seed() });
+  const url = dead.url;
+  await dead.close();
+  const d = s.make({ baseUrl: url, maxAttempts: 2 });
+  const n = await d.assign(ORG, acct(2));
+  assert.deepEqual(!n.ok && [n.error.code, n.error.retryable], ['NETWORK', true]);
+  await delay(250); // the held requests finish before the emulator closes
+});
+
+test('eventual consistency: revoke polls the read-back and reports UNVERIFIED (retryable) while reads still show the role', async (t) => {
+  const s = await setup(t, { emulator: { consistencyDelayMs: 30_000 }, adapter: { verifyAttempts: 3, verifyIntervalMs: 2_000 } });
+  s.emu.grant(acct(2), SITE_ADMIN);
+  const r = await s.dir.revoke(SITE_ADMIN, acct(2));
+  assert.equal(r.ok, false);
+  assert.deepEqual(!r.ok && [r.error.code, r.error.retryable], ['UNVERIFIED', true]);
+  assert.equal(s.calls.length, 4, '1 revoke + 3 read-backs');
+  assert.deepEqual(s.clock.sleeps, [2_000, 2_000]);
+  assert.ok(!holds(s.emu, acct(2), SITE_ADMIN), 'the revoke itself landed');
+});
+
+test('eventual consistency: with enough polling inside the budget the revoke is verified once reads catch up', async (t) => {
+  const s = await setup(t, { emulator: { consistencyDelayMs: 30_000 }, adapter: { verifyAttempts: 4, verifyIntervalMs: 10_000, budgetMs: 45_000 } });
+  s.emu.grant(acct(2), JIRA_GROUP);
+  const r = await s.dir.revoke(JIRA_GROUP, acct(2));
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.match((r as { detail: string }).detail, /verified by read-back 4/);
+  assert.equal(s.calls.length, 5);
+});
+
+test('eventual consistency: with the default 20 s budget polling stops early rather than overrun', async (t) => {
+  const s = await setup(t, { emulator: { consistencyDelayMs: 30_000 }, adapter: { verifyAttempts: 10, verifyIntervalMs: 8_000 } });
+  s.emu.grant(acct(2), ORG);
+  const r = await s.dir.revoke(ORG, acct(2));
+  assert.deepEqual(!r.ok && r.error.code, 'UNVERIFIED');
+  assert.ok(s.clock.sleeps.reduce((a, b) => a + b, 0) < 20_000);
+});
+
+test('SCIM: assign and revoke on an identity-provider-synced group fail with non-retryable SCIM_SYNCED, and holders flags the group', async (t) => {
+  const s = await setup(t);
+  for (const outcome of [await s.dir.assign(SCIM, acct(2)), await s.dir.revoke(SCIM, acct(3))]) {
+    assert.equal(outcome.ok, false);
+    if (outcome.ok) continue;
+    assert.equal(outcome.error.code, 'SCIM_SYNCED');
+    assert.equal(outcome.error.retryable, false);
+    assert.match(outcome.error.message, /managed by your identity provider/);
+    assert.match(outcome.error.message, /idp-admins/);
+  }
+  assert.equal(s.calls.length, 4, 'each: the refused write + one group read');
+  assert.deepEqual(await s.dir.holders(SCIM), { complete: true, holders: [acct(3)], externallySynced: true });
+});
+
+test('refusals: removing the last org admin is a non-retryable FORBIDDEN that names the reason', async (t) => {
+  const s = await setup(t, { emulator: { seed: { ...seed(), groups: [] } } });
+  const r = await s.dir.revoke(ORG, acct(1));
+  assert.equal(!r.ok && r.error.code, 'FORBIDDEN');
+  assert.equal(!r.ok && r.error.retryable, false);
+  assert.match(!r.ok ? r.error.message : '', /last organization admin/);
+  assert.equal(s.calls.length, 1);
+});
+
+test('holders: a page that fails makes the snapshot incomplete, never a partial list presented as complete', async (t) => {
+  let searches = 0;
+  let emuRef: OrgAdminEmulator | undefined;
+  const s = await setup(t, {
+    adapter: { maxAttempts: 2 },
+    wrap: (f) => async (url, init) => {
+      if (url.endsWith('/users/search') && ++searches === 2) emuRef?.setFaults({ rate: 1, kinds: ['503'], routes: ['searchUsers'] });
+      return f(url, init);
+    },
+  });
+  emuRef = s.emu;
+  const h = await s.dir.holders({ type: 'groupMembership', groupId: BIG_GROUP });
+  assert.equal(h.complete, false);
+  assert.equal(h.error?.code, 'SERVER_ERROR');
+  assert.equal(h.error?.retryable, true);
+  assert.ok(h.holders.length < 7);
+
+  s.emu.setFaults({ rate: 1, kinds: ['500'], routes: ['getUserRoleAssignments'] });
+  const r = await s.dir.holders(ORG);
+  assert.equal(r.complete, false);
+  assert.equal(r.error?.code, 'SERVER_ERROR');
+});
+
+test('not found and unauthorized: an unknown org, an unknown user and a wrong key are non-retryable errors', async (t) => {
+  const s = await setup(t);
+  const badOrg = s.make({ orgId: '00000000-0000-4000-8000-000000000000' });
+  for (const o of [await badOrg.assign(ORG, acct(2)), await badOrg.revoke(SITE_ADMIN, acct(2)), await badOrg.revoke(JIRA_GROUP, acct(2))]) {
+    assert.deepEqual(!o.ok && [o.error.code, o.error.retryable], ['NOT_FOUND', false]);
+  }
+  const ghost = await s.dir.revoke(ORG, '712020:ghost');
+  assert.deepEqual(!ghost.ok && [ghost.error.code, ghost.error.retryable], ['NOT_FOUND', false]);
+  const h = await badOrg.holders(JIRA_GROUP);
+  assert.deepEqual([h.complete, h.error?.code], [false, 'NOT_FOUND']);
+
+  const wrongKey = s.make({ apiKey: 'not-the-key' });
+  const u = await wrongKey.assign(ORG, acct(2));
+  assert.deepEqual(!u.ok && [u.error.code, u.error.retryable], ['UNAUTHORIZED', false]);
+  assert.match(!u.ok ? u.error.message : '', /ORG_API_KEY/);
+  const uh = await wrongKey.holders(ORG);
+  assert.deepEqual([uh.complete, uh.error?.code], [false, 'UNAUTHORIZED']);
+});
+
+test('input checks: an empty account id or a role the adapter does not manage is BAD_REQUEST without any call', async (t) => {
+  const s = await setup(t);
+  assert.deepEqual(await s.dir.assign(ORG, ''), { ok: false, error: { code: 'BAD_REQUEST', message: 'assign: accountId is empty', retryable: false } });
+  const bad = await s.dir.revoke({ type: 'resourceRole', role: 'atlassian/user' as 'atlassian/admin', resource: JIRA_ARI }, acct(2));
+  assert.equal(!bad.ok && bad.error.code, 'BAD_REQUEST');
+  assert.equal((await s.dir.holders({ type: 'groupMembership', groupId: '' })).error?.code, 'BAD_REQUEST');
+  assert.equal(s.calls.length, 0);
+});
+
+test('conflicts: a 409 licence limit is a non-retryable CONFLICT, not "already a member"', async () => {
+  const clock = jumpClock();
+  const licence = async () =>
+    new Response(JSON.stringify({ errors: [{ id: 'x', status: '409', code: 'ADMIN-409-3', title: 'License limit exceeded', detail: 'user limit reached' }] }), {
+      status: 409,
+      headers: { 'content-type': 'application/json' },
+    });
+  const dir = createOrgDirectory({ fetch: licence, baseUrl: 'https://api.example', orgId: 'o', apiKey: 'k3y-k3y', clock });
+  for (const o of [await dir.assign(JIRA_GROUP, acct(2)), await dir.assign(JIRA_ADMIN, acct(2))]) {
+    assert.deepEqual(!o.ok && [o.error.code, o.error.retryable], ['CONFLICT', false]);
+  }
+});
+
+test('secrecy: the API key never appears in an outcome, an error or a log line, even when upstream bodies echo it', async (t) => {
+  const s = await setup(t, { emulator: { leakyErrors: true, faults: { retryAfterSeconds: 1 } }, adapter: { maxAttempts: 2 } });
+  const outcomes: unknown[] = [];
+  s.emu.setFaults({ rate: 1, kinds: ['500'], retryAfterSeconds: 1 });
+  outcomes.push(await s.dir.assign(ORG, acct(2)));
+  s.emu.setFaults({ rate: 1, kinds: ['429'], retryAfterSeconds: 1 });
+  outcomes.push(await s.dir.assign(ORG, acct(2)));
+  s.emu.setFaults(null);
+  outcomes.push(await s.dir.assign({ type: 'resourceRole', role: 'atlassian/site-admin', resource: JIRA_ARI }, acct(2)));
+  outcomes.push(await s.dir.revoke(ORG, acct(1)));
+  outcomes.push(await s.dir.revoke(ORG, acct(6)));
+  outcomes.push(await s.dir.assign(SCIM, acct(2)));
+  outcomes.push(await s.dir.revoke(ORG, '712020:ghost'));
+  outcomes.push(await s.dir.holders({ type: 'groupMembership', groupId: 'nope' }));
+  const wrongKey = 'sk-live-WRONG-0123456789abcdef';
+  const w = s.make({ apiKey: wrongKey });
+  outcomes.push(await w.assign(ORG, acct(2)), await w.holders(SITE_ADMIN));
+
+  const echoed = JSON.stringify(s.calls.map((c) => c.responseBody));
+  assert.ok(echoed.includes(s.emu.apiKey) && echoed.includes(wrongKey), 'the emulator did echo both keys');
+  const out = JSON.stringify(outcomes) + s.lines.join('\n');
+  assert.ok(s.lines.length > 10);
+  for (const key of [s.emu.apiKey, wrongKey]) assert.ok(!out.includes(key), `key leaked: ${out.slice(out.indexOf(key) - 80, out.indexOf(key) + 40)}`);
+  assert.ok(out.includes('[redacted]'));
+});
