@@ -1,0 +1,216 @@
+/**
+ * Jira adapter: comments, the grant issue property, user groups and issue reads over the Jira
+ * Cloud platform REST API v3.
+ *
+ * `request` is `api.asApp().requestJira` in Forge. It only accepts a `Route` made by `@forge/api`'s
+ * `route` tag (`requireSafeUrl` throws on a plain string), so this adapter builds every path with
+ * `route`, which also refuses path manipulation in parameters (`/`, `..`, `?`, `#`). Tests pass the
+ * same function through the local Forge runtime, or any function taking a `Route`.
+ */
+import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
+
+export interface JiraIssueSummary {
+  key: string;
+  id: string;
+  summary: string;
+  reporter?: string;
+  status: string;
+}
+
+export interface JiraPort {
+  /** Adds a comment: plain text in, ADF out (one paragraph per line; `[~accountid:ID]` becomes a mention). */
+  comment(issueKey: string, text: string): Promise<void>;
+  /** Sets the issue property `jit-admin-grant` (JSON ≤ 32,768 characters, refused locally if larger). */
+  setGrantProperty(issueKey: string, value: unknown): Promise<void>;
+  /** Group ids of a user (`GET /rest/api/3/user/groups`). */
+  userGroups(accountId: string): Promise<string[]>;
+  /** The issue's key, id, summary, reporter account id and status name, or null if it does not exist. */
+  issue(issueKey: string): Promise<JiraIssueSummary | null>;
+}
+
+export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
+
+export const GRANT_PROPERTY_KEY = 'jit-admin-grant';
+/** PUT issue property: "The maximum length is 32768 characters." */
+export const PROPERTY_VALUE_MAX_CHARS = 32_768;
+/** Jira's text field limit, applied to a comment's text. */
+export const COMMENT_MAX_CHARS = 32_767;
+const TRUNCATION_NOTE = '\n[… comment truncated to fit Jira’s 32,767-character limit]';
+
+/** A Jira call that failed: HTTP status and Jira's `errorMessages` / `errors`. */
+export class JiraError extends Error {
+  override readonly name = 'JiraError';
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    readonly errorMessages: string[] = [],
+    readonly errors: Record<string, string> = {},
+    options?: { cause?: unknown },
+  ) {
+    const details = [...errorMessages, ...Object.entries(errors).map(([k, v]) => `${k}: ${v}`)].join('; ');
+    super(`Jira ${method} ${path} failed${status ? ` with HTTP ${status}` : ''}${details ? `: ${details}` : ''}`, options);
+  }
+}
+
+/** A request refused before it was sent because it exceeds a documented Jira limit. */
+export class JiraLimitError extends Error {
+  override readonly name = 'JiraLimitError';
+  constructor(
+    readonly what: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`${what} is ${size} characters; Jira allows at most ${limit}`);
+  }
+}
+
+export interface JiraAdapterOptions {
+  /** Wait between retries (default: setTimeout). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Attempts per call, including the first (default 3). */
+  maxAttempts?: number;
+  /** First backoff delay (default 500 ms), doubled each retry unless Jira sends Retry-After. */
+  baseDelayMs?: number;
+  /** Upper bound for one wait (default 5 s), so a resolver stays within Forge's 25 s. */
+  maxDelayMs?: number;
+}
+
+type AdfNode = Record<string, unknown>;
+
+/** Plain text → ADF document: one paragraph per line; `[~accountid:ID]` → mention. */
+export function textToAdf(text: string): { type: 'doc'; version: 1; content: AdfNode[] } {
+  const mention = /\[~accountid:([A-Za-z0-9:_-]+)\]/g;
+  const paragraph = (line: string): AdfNode => {
+    const content: AdfNode[] = [];
+    let last = 0;
+    for (const m of line.matchAll(mention)) {
+      if (m.index! > last) content.push({ type: 'text', text: line.slice(last, m.index) });
+      content.push({ type: 'mention', attrs: { id: m[1] } });
+      last = m.index! + m[0].length;
+    }
+    if (last < line.length) content.push({ type: 'text', text: line.slice(last) });
+    return { type: 'paragraph', content };
+  };
+  return { type: 'doc', version: 1, content: text.split(/\r?\n/).map(paragraph) };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createJira(request: JiraRequest, log?: (line: string) => void, options: JiraAdapterOptions = {}): JiraPort {
+  const sleep = options.sleep ?? defaultSleep;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+  const baseDelay = options.baseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 5_000;
+
+  /** 429 is always safe to retry (not processed); 5xx only for idempotent methods. */
+  const retryable = (method: string, status: number) =>
+    status === 429 || (method !== 'POST' && (status === 500 || status === 502 || status === 503 || status === 504));
+
+  const delayFor = (attempt: number, res?: APIResponse) => {
+    const header = res?.headers.get('retry-after');
+    const seconds = header !== null && header !== undefined ? Number(header) : NaN;
+    const ms = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : baseDelay * 2 ** (attempt - 1);
+    return Math.min(ms, maxDelay);
+  };
+
+  const toError = async (res: APIResponse, method: string, path: string) => {
+    let messages: string[] = [];
+    let errors: Record<string, string> = {};
+    try {
+      const body = (await res.json()) as { errorMessages?: unknown; errors?: unknown };
+      if (Array.isArray(body.errorMessages)) messages = body.errorMessages.map(String);
+      if (body.errors && typeof body.errors === 'object') {
+        errors = Object.fromEntries(Object.entries(body.errors as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+      }
+    } catch {
+      messages = [res.statusText].filter(Boolean);
+    }
+    return new JiraError(res.status, method, path, messages, errors);
+  };
+
+  const send = async (method: string, path: Route, body?: string): Promise<APIResponse> => {
+    const init: RequestInit = {
+      method,
+      headers: { Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      let res: APIResponse;
+      try {
+        res = await request(path, init);
+      } catch (e) {
+        // The request may or may not have reached Jira: retry only what is safe to repeat.
+        if (method !== 'POST' && attempt < maxAttempts) {
+          const wait = delayFor(attempt);
+          log?.(`jira: ${method} ${path.value} failed (${(e as Error)?.name ?? 'error'}); retry ${attempt}/${maxAttempts - 1} in ${wait} ms`);
+          await sleep(wait);
+          continue;
+        }
+        throw new JiraError(0, method, path.value, [(e as Error)?.message ?? String(e)], {}, { cause: e });
+      }
+      if (res.ok) return res;
+      if (retryable(method, res.status) && attempt < maxAttempts) {
+        const wait = delayFor(attempt, res);
+        log?.(`jira: ${method} ${path.value} answered ${res.status}; retry ${attempt}/${maxAttempts - 1} in ${wait} ms`);
+        await sleep(wait);
+        continue;
+      }
+      throw await toError(res, method, path.value);
+    }
+  };
+
+  return {
+    async comment(issueKey, text) {
+      if (!text.trim()) throw new Error('jira: refusing to add an empty comment');
+      let body = text;
+      if (body.length > COMMENT_MAX_CHARS) {
+        log?.(`jira: comment on ${issueKey} is ${body.length} characters; truncated to ${COMMENT_MAX_CHARS}`);
+        body = body.slice(0, COMMENT_MAX_CHARS - TRUNCATION_NOTE.length) + TRUNCATION_NOTE;
+      }
+      await send('POST', route`/rest/api/3/issue/${issueKey}/comment`, JSON.stringify({ body: textToAdf(body) }));
+    },
+
+    async setGrantProperty(issueKey, value) {
+      const json = JSON.stringify(value);
+      if (json === undefined) throw new Error('jira: the grant property value must be JSON-serialisable');
+      if (json.length > PROPERTY_VALUE_MAX_CHARS) {
+        throw new JiraLimitError(`issue property ${GRANT_PROPERTY_KEY} on ${issueKey}`, json.length, PROPERTY_VALUE_MAX_CHARS);
+      }
+      await send('PUT', route`/rest/api/3/issue/${issueKey}/properties/${GRANT_PROPERTY_KEY}`, json);
+    },
+
+    async userGroups(accountId) {
+      const res = await send('GET', route`/rest/api/3/user/groups?accountId=${accountId}`);
+      const groups = (await res.json()) as Array<{ name?: string; groupId?: string | null }>;
+      const ids: string[] = [];
+      for (const g of groups) {
+        if (g.groupId) ids.push(g.groupId);
+        else log?.(`jira: group "${g.name ?? '?'}" of ${accountId} has no group id; skipped`);
+      }
+      return ids;
+    },
+
+    async issue(issueKey) {
+      let res: APIResponse;
+      try {
+        res = await send('GET', route`/rest/api/3/issue/${issueKey}?fields=summary,status,reporter`);
+      } catch (e) {
+        if (e instanceof JiraError && e.status === 404) return null;
+        throw e;
+      }
+      const bean = (await res.json()) as {
+        id: string;
+        key: string;
+        fields?: { summary?: string; status?: { name?: string }; reporter?: { accountId?: string } | null };
+      };
+      return {
+        key: bean.key,
+        id: bean.id,
+        summary: bean.fields?.summary ?? '',
+        ...(bean.fields?.reporter?.accountId ? { reporter: bean.fields.reporter.accountId } : {}),
+        status: bean.fields?.status?.name ?? '',
+      };
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Atlassian Document Format checks for the Jira emulator.
+ *
+ * Jira Cloud REST v3 takes rich text (comment bodies, descriptions) as an ADF document
+ * `{type: 'doc', version: 1, content: [...]}` and rejects anything else with 400. This module checks
+ * the structure the emulator needs (known node types, text nodes carry strings, marks are typed),
+ * not every rule of the full ADF schema, and measures a document's text length for the
+ * comment size limit.
+ */
+
+const BLOCK_NODES = new Set([
+  'paragraph',
+  'heading',
+  'bulletList',
+  'orderedList',
+  'listItem',
+  'codeBlock',
+  'blockquote',
+  'rule',
+  'panel',
+  'table',
+  'tableRow',
+  'tableHeader',
+  'tableCell',
+  'mediaSingle',
+  'mediaGroup',
+  'media',
+  'expand',
+  'nestedExpand',
+  'taskList',
+  'taskItem',
+  'decisionList',
+  'decisionItem',
+  'blockCard',
+]);
+
+const INLINE_NODES = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'status', 'date', 'mediaInline']);
+
+const MARKS = new Set(['strong', 'em', 'code', 'strike', 'underline', 'link', 'subsup', 'textColor', 'backgroundColor']);
+
+export type AdfCheck = { ok: true } | { ok: false; reason: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** True when `body` looks like an ADF document at the top level (what Jira checks first). */
+export function isAdfDoc(body: unknown): boolean {
+  return isObject(body) && body.type === 'doc' && body.version === 1 && Array.isArray(body.content);
+}
+
+/** Full structural check of an ADF document. */
+export function checkAdf(body: unknown): AdfCheck {
+  if (!isAdfDoc(body)) return { ok: false, reason: 'not an ADF document {type:"doc",version:1,content:[...]}' };
+  const doc = body as { content: unknown[] };
+  const stack: Array<{ node: unknown; path: string }> = doc.content.map((node, i) => ({ node, path: `content[${i}]` }));
+  let visited = 0;
+  while (stack.length) {
+    const { node, path } = stack.pop()!;
+    if (++visited > 100_000) return { ok: false, reason: 'document too large' };
+    if (!isObject(node) || typeof node.type !== 'string') return { ok: false, reason: `${path}: node without a type` };
+    const type = node.type;
+    if (!BLOCK_NODES.has(type) && !INLINE_NODES.has(type)) return { ok: false, reason: `${path}: unknown node type "${type}"` };
+    if (type === 'text') {
+      if (typeof node.text !== 'string' || node.text.length === 0) return { ok: false, reason: `${path}: text node needs a non-empty "text"` };
+      if (node.content !== undefined) return { ok: false, reason: `${path}: text node cannot have content` };
+    }
+    if (type === 'mention') {
+      if (!isObject(node.attrs) || typeof node.attrs.id !== 'string') return { ok: false, reason: `${path}: mention needs attrs.id` };
+    }
+    if (node.marks !== undefined) {
+      if (!Array.isArray(node.marks)) return { ok: false, reason: `${path}: marks must be an array` };
+      for (const m of node.marks) {
+        if (!isObject(m) || typeof m.type !== 'string' || !MARKS.has(m.type)) return { ok: false, reason: `${path}: unknown mark` };
+      }
+    }
+    if (node.content !== undefined) {
+      if (!Array.isArray(node.content)) return { ok: false, reason: `${path}: content must be an array` };
+      if (INLINE_NODES.has(type)) return { ok: false, reason: `${path}: inline node "${type}" cannot have content` };
+      node.content.forEach((child, i) => stack.push({ node: child, path: `${path}.content[${i}]` }));
+    }
+  }
+  return { ok: true };
+}
+
+/**
+ * Characters of text in a document: text nodes, mention texts, one per hard break and one
+ * between blocks. Jira's comment limit (32,767 characters) is measured on the comment's text;
+ * how Jira Cloud counts ADF exactly is not documented, so this is an approximation.
+ */
+export function adfTextLength(body: unknown): number {
+  return adfToPlainText(body).length;
+}
+
+/** Plain text of a document, one line per block (used by the emulator's read helpers). */
+export function adfToPlainText(body: unknown): string {
+  if (!isAdfDoc(body)) return '';
+  const lines: string[] = [];
+  const inline = (nodes: unknown[]): string =>
+    nodes
+      .map((n) => {
+        if (!isObject(n)) return '';
+        if (n.type === 'text') return typeof n.text === 'string' ? n.text : '';
+        if (n.type === 'hardBreak') return '\n';
+        if (n.type === 'mention' && isObject(n.attrs)) return String(n.attrs.text ?? `@${String(n.attrs.id)}`);
+        if (Array.isArray(n.content)) return inline(n.content);
+        return '';
+      })
+      .join('');
+  const block = (nodes: unknown[]): void => {
+    for (const n of nodes) {
+      if (!isObject(n)) continue;
+      const content = Array.isArray(n.content) ? n.content : [];
+      const hasBlocks = content.some((c) => isObject(c) && typeof c.type === 'string' && BLOCK_NODES.has(c.type));
+      if (hasBlocks) block(content);
+      else lines.push(inline(content));
+    }
+  };
+  block((body as { content: unknown[] }).content);
+  return lines.join('\n');
+}

@@ -1,0 +1,252 @@
+/**
+ * Clocks shared by the emulators, the KVS emulator (timestamps, TTL) and the async-events queue.
+ *
+ * - `realClock()`: wall time, timers on `setTimeout`.
+ * - `scaledClock(factor)`: time runs `factor` times faster than the wall clock (playground demos).
+ * - `VirtualClock`: time only moves when `advance(ms)` is called; due timers run in time order and
+ *   `advance` waits for the work they start (including HTTP round trips) before moving on.
+ *
+ * Every clock tracks its timers so `close()` leaves nothing running.
+ */
+
+export interface Clock {
+  /** Milliseconds since the epoch, in this clock's time. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface TimerClock extends Clock {
+  readonly mode: 'real' | 'scaled' | 'virtual';
+  /** Runs `fn` when this clock reaches `at` (absolute, ms). Returns a cancel function. */
+  setTimer(at: number, fn: () => unknown): () => void;
+  /** Resolves when no timer callback started by this clock is still running. */
+  idle(): Promise<void>;
+  /** Cancels every pending timer. */
+  close(): void;
+}
+
+interface Timer {
+  seq: number;
+  at: number;
+  fn: () => unknown;
+  cancelled: boolean;
+}
+
+/** Tracks promises returned by timer callbacks, so callers can wait for them. */
+class InFlight {
+  private readonly tasks = new Set<Promise<unknown>>();
+  private waiters: Array<() => void> = [];
+
+  run(fn: () => unknown, onError: (e: unknown) => void): void {
+    let result: unknown;
+    try {
+      result = fn();
+    } catch (e) {
+      onError(e);
+      return;
+    }
+    if (result && typeof (result as Promise<unknown>).then === 'function') {
+      const p = Promise.resolve(result as Promise<unknown>).then(
+        () => undefined,
+        (e) => onError(e),
+      );
+      this.tasks.add(p);
+      void p.finally(() => {
+        this.tasks.delete(p);
+        this.wake();
+      });
+    }
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  /** Resolves on the next change (a task settling, or `wake()`). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  async idle(): Promise<void> {
+    while (this.tasks.size) await Promise.allSettled([...this.tasks]);
+  }
+}
+
+const reportTimerError = (e: unknown): void => {
+  // A timer callback that throws must not crash the process; the owner (queue, emulator)
+  // records its own failures, so this only catches bugs in the harness itself.
+  console.error('[clock] timer callback failed:', e);
+};
+
+/**
+ * A clock whose time is `start + (wall time since creation) * factor`.
+ * `factor = 1` with `start = Date.now()` is the real clock.
+ */
+export function scaledClock(factor = 1, start = Date.now()): TimerClock {
+  if (!(factor > 0)) throw new RangeError('clock speed-up factor must be > 0');
+  const realStart = performance.now();
+  const handles = new Set<ReturnType<typeof setTimeout>>();
+  const inflight = new InFlight();
+  const now = () => start + (performance.now() - realStart) * factor;
+  /** Calls `fn` once `now() >= at`; re-arms if the wall-clock timer fires a little early. */
+  const at = (when: number, fn: () => void): (() => void) => {
+    let h: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      h = setTimeout(() => {
+        handles.delete(h);
+        if (now() < when) arm();
+        else fn();
+      }, Math.max(0, when - now()) / factor);
+      handles.add(h);
+    };
+    arm();
+    return () => {
+      clearTimeout(h);
+      handles.delete(h);
+    };
+  };
+  return {
+    mode: factor === 1 ? 'real' : 'scaled',
+    now,
+    sleep(ms: number) {
+      return new Promise<void>((resolve) => void at(now() + Math.max(0, ms), resolve));
+    },
+    setTimer(when: number, fn: () => unknown) {
+      return at(when, () => inflight.run(fn, reportTimerError));
+    },
+    idle: () => inflight.idle(),
+    close() {
+      for (const h of handles) clearTimeout(h);
+      handles.clear();
+    },
+  };
+}
+
+export function realClock(): TimerClock {
+  return scaledClock(1, Date.now());
+}
+
+/**
+ * Virtual time. Nothing happens until `advance(ms)`; then every timer due up to the target time
+ * runs in (time, registration) order, with `now()` equal to the timer's time. Before running the
+ * next timer, `advance` waits for the promise each callback returned, unless that work is parked in
+ * `sleep()` on this clock (then its wake-up timer runs in order with the others). Work that waits
+ * on something else this clock controls (not `sleep`) can make `advance` wait forever.
+ */
+export class VirtualClock implements TimerClock {
+  readonly mode = 'virtual' as const;
+  private t: number;
+  private seq = 0;
+  private timers: Timer[] = [];
+  private readonly inflight = new InFlight();
+  private advancing = false;
+  private sleepers = 0;
+
+  constructor(start = Date.UTC(2026, 0, 1, 9, 0, 0)) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.sleepers++;
+      this.setTimer(this.t + Math.max(0, ms), () => {
+        this.sleepers--;
+        resolve();
+      });
+    });
+  }
+
+  setTimer(at: number, fn: () => unknown): () => void {
+    const timer: Timer = { seq: this.seq++, at: Math.max(at, this.t), fn, cancelled: false };
+    this.timers.push(timer);
+    if (this.advancing) this.inflight.wake();
+    return () => {
+      timer.cancelled = true;
+    };
+  }
+
+  /** Timers not yet run (for assertions and debugging). */
+  pendingTimers(): Array<{ at: number }> {
+    return this.timers.filter((t) => !t.cancelled).map((t) => ({ at: t.at })).sort((a, b) => a.at - b.at);
+  }
+
+  private takeNext(limit: number): Timer | undefined {
+    let best: Timer | undefined;
+    this.timers = this.timers.filter((t) => !t.cancelled);
+    for (const t of this.timers) {
+      if (t.at > limit) continue;
+      if (!best || t.at < best.at || (t.at === best.at && t.seq < best.seq)) best = t;
+    }
+    if (best) this.timers.splice(this.timers.indexOf(best), 1);
+    return best;
+  }
+
+  /** Moves time forward by `ms`, running everything due on the way. */
+  async advance(ms: number): Promise<void> {
+    if (ms < 0) throw new RangeError('cannot move a clock backwards');
+    await this.advanceTo(this.t + ms);
+  }
+
+  async advanceTo(target: number): Promise<void> {
+    if (this.advancing) throw new Error('VirtualClock.advance is already running');
+    if (target < this.t) throw new RangeError('cannot move a clock backwards');
+    this.advancing = true;
+    try {
+      for (;;) {
+        // Wait until the work already started is finished or parked on this clock (sleeping),
+        // so `now()` does not jump under a callback that is still doing I/O.
+        while (this.inflight.size > this.sleepers) await this.inflight.changed();
+        const next = this.takeNext(target);
+        if (!next) break;
+        this.t = Math.max(this.t, next.at);
+        this.inflight.run(next.fn, reportTimerError);
+        // Let synchronous continuations register their timers before looking again.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      this.t = target;
+    } finally {
+      this.advancing = false;
+    }
+  }
+
+  /** Runs whatever is due now and waits for it. */
+  flush(): Promise<void> {
+    return this.advance(0);
+  }
+
+  idle(): Promise<void> {
+    return this.inflight.idle();
+  }
+
+  close(): void {
+    for (const t of this.timers) t.cancelled = true;
+    this.timers = [];
+  }
+}
+
+export type ClockOptions =
+  | { mode: 'real' }
+  | { mode: 'scaled'; factor: number; start?: number }
+  | { mode: 'virtual'; start?: number };
+
+export function createClock(options: ClockOptions = { mode: 'real' }): TimerClock {
+  switch (options.mode) {
+    case 'real':
+      return realClock();
+    case 'scaled':
+      return scaledClock(options.factor, options.start);
+    case 'virtual':
+      return new VirtualClock(options.start);
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * Local async-events queue for `@forge/events`.
+ *
+ * `Queue.push()` posts `{queueName, jobId, type, schema, payload: PushEvent[], time}` to
+ * `/webhook/queue/publish/{contextAri}/{environmentId}/{appId}/{appVersion}` through
+ * `__requestAtlassianAsApp` (`@forge/events` `out/queue.js`, `out/queries.js`); success is 201
+ * (`out/validators.js`, `validatePushAPIResponse`). This queue records each event with its
+ * `delayInSeconds` and delivers it to the registered consumer when the clock reaches its time,
+ * as an `AsyncEvent` `{body, queueName, jobId, eventId, delayInSeconds?, concurrency?, retryContext?}`.
+ *
+ * Delivery is at least once. A consumer that throws, or returns an `InvocationError`
+ * (`{_retry: true, retryOptions: {retryAfter, retryReason, retryData}}`, `out/invocationError.js`),
+ * is retried (`retryAfter` seconds, capped at 900; thrown errors back off exponentially up to
+ * 900 s) with `retryContext {retryCount, retryReason, retryData, retentionWindow}` until the 24 h
+ * retention window ends. For reliability tests it can duplicate and reorder deliveries.
+ *
+ * Limits: ≤ 50 events and ≤ 200 KB per push, `delayInSeconds` 0..900, 500 events per minute per
+ * installation (429).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TimerClock } from './clock';
+
+export const QUEUE_LIMITS = {
+  eventsPerPush: 50,
+  payloadKB: 200,
+  maxDelaySeconds: 900,
+  maxRetryAfterSeconds: 900,
+  eventsPerMinute: 500,
+  retentionMs: 24 * 3600 * 1000,
+} as const;
+
+export interface AsyncEvent {
+  body: Record<string, unknown>;
+  queueName: string;
+  jobId: string;
+  eventId: string;
+  delayInSeconds?: number;
+  concurrency?: { key: string; limit: number };
+  retryContext?: {
+    retryCount: number;
+    retryReason: string;
+    retryData: unknown;
+    retentionWindow?: { startTime: string; remainingTimeMs: number };
+  };
+}
+
+export type ConsumerHandler = (event: AsyncEvent, context: Record<string, unknown>) => unknown;
+
+export type EventState = 'pending' | 'running' | 'succeeded' | 'dropped' | 'cancelled';
+
+export interface QueuedEvent {
+  eventId: string;
+  jobId: string;
+  queueName: string;
+  body: Record<string, unknown>;
+  delayInSeconds?: number;
+  concurrency?: { key: string; limit: number };
+  enqueuedAt: number;
+  dueAt: number;
+  state: EventState;
+  attempts: number;
+  retryCount: number;
+  retryReason?: string;
+  retryData?: unknown;
+}
+
+export interface DeliveryRecord {
+  eventId: string;
+  jobId: string;
+  queueName: string;
+  at: number;
+  attempt: number;
+  duplicate: boolean;
+  outcome: 'succeeded' | 'retry-requested' | 'failed' | 'dropped';
+  error?: string;
+  retryAfterSeconds?: number;
+}
+
+export interface QueueFaults {
+  /** Probability (0..1) that a delivery is made twice. */
+  duplicateRate?: number;
+  /** Maximum random extra delay (ms) added to each delivery, so events overtake each other. */
+  reorderWindowMs?: number;
+}
+
+export interface LocalQueueOptions {
+  clock: TimerClock;
+  /** Runs a consumer inside an invocation context (set by the runtime). */
+  invoke: (handler: ConsumerHandler, event: AsyncEvent, moduleKey: string) => Promise<unknown>;
+  /** Deterministic randomness for fault injection. */
+  random?: () => number;
+  faults?: QueueFaults;
+}
+
+interface Consumer {
+  handler: ConsumerHandler;
+  moduleKey: string;
+}
+
+type PublishResult = { status: number; body?: unknown };
+
+/** A small seeded PRNG (mulberry32), so fault injection is reproducible. */
+export function seededRandom(seed = 1): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class LocalQueue {
+  private readonly clock: TimerClock;
+  private readonly invoke: LocalQueueOptions['invoke'];
+  private readonly random: () => number;
+  private faults: QueueFaults;
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly byId = new Map<string, QueuedEvent>();
+  private readonly cancels = new Map<string, () => void>();
+  private readonly running = new Map<string, number>(); // concurrency key → running count
+  private readonly recentPushes: number[] = [];
+  private forcedDuplicates = 0;
+  private closed = false;
+  /** Every delivery attempt, in order. */
+  readonly deliveries: DeliveryRecord[] = [];
+
+  constructor(options: LocalQueueOptions) {
+    this.clock = options.clock;
+    this.invoke = options.invoke;
+    this.random = options.random ?? seededRandom(1);
+    this.faults = { ...options.faults };
+  }
+
+  /** Registers the consumer function of a queue (manifest `consumer` module). */
+  registerConsumer(queueName: string, handler: ConsumerHandler, options: { moduleKey?: string } = {}): void {
+    this.consumers.set(queueName, { handler, moduleKey: options.moduleKey ?? `${queueName}-consumer` });
+    // Deliver what arrived before the consumer existed.
+    for (const e of this.byId.values()) {
+      if (e.queueName === queueName && e.state === 'pending' && e.dueAt <= this.clock.now()) this.schedule(e, e.dueAt);
+    }
+  }
+
+  setFaults(faults: QueueFaults): void {
+    this.faults = { ...faults };
+  }
+
+  /** The next `n` deliveries are each made twice. */
+  duplicateNextDeliveries(n = 1): void {
+    this.forcedDuplicates += n;
+  }
+
+  events(filter: { queueName?: string; state?: EventState } = {}): QueuedEvent[] {
+    return [...this.byId.values()]
+      .filter((e) => (!filter.queueName || e.queueName === filter.queueName) && (!filter.state || e.state === filter.state))
+      .map((e) => structuredClone(e));
+  }
+
+  /** Handles `POST /webhook/queue/publish/...` (the request `@forge/events` `Queue.push` sends). */
+  publish(request: unknown): PublishResult {
+    if (!isObject(request) || typeof request.queueName !== 'string' || typeof request.jobId !== 'string' || !Array.isArray(request.payload)) {
+      return { status: 400, body: { message: 'Invalid push request.' } };
+    }
+    const events = request.payload as unknown[];
+    if (events.length === 0) return { status: 400, body: { message: 'No events pushed.' } };
+    if (events.length > QUEUE_LIMITS.eventsPerPush) {
+      return { status: 400, body: { message: `This push contains more than the ${QUEUE_LIMITS.eventsPerPush} events allowed.` } };
+    }
+    if (Buffer.byteLength(JSON.stringify(events)) / 1024 > QUEUE_LIMITS.payloadKB) {
+      return { status: 413, body: { errorMessage: `The maximum payload size is ${QUEUE_LIMITS.payloadKB}KB.` } };
+    }
+    for (const e of events) {
+      if (!isObject(e) || !isObject(e.body)) return { status: 400, body: { message: 'Event body must be an object.' } };
+      const d = e.delayInSeconds;
+      if (d !== undefined && (typeof d !== 'number' || d < 0 || d > QUEUE_LIMITS.maxDelaySeconds)) {
+        return { status: 400, body: { message: 'The delayInSeconds setting must be between 0 and 900.' } };
+      }
+    }
+    const t = this.clock.now();
+    while (this.recentPushes.length && this.recentPushes[0]! <= t - 60_000) this.recentPushes.shift();
+    if (this.recentPushes.length + events.length > QUEUE_LIMITS.eventsPerMinute) {
+      return { status: 429, body: { message: 'Too many requests.' } };
+    }
+    for (const raw of events as Array<Record<string, unknown>>) {
+      this.recentPushes.push(t);
+      const delay = typeof raw.delayInSeconds === 'number' ? raw.delayInSeconds : undefined;
+      const e: QueuedEvent = {
+        eventId: randomUUID(),
+        jobId: request.jobId,
+        queueName: request.queueName,
+        body: structuredClone(raw.body as Record<string, unknown>),
+        ...(delay !== undefined ? { delayInSeconds: delay } : {}),
+        ...(isObject(raw.concurrency) ? { concurrency: structuredClone(raw.concurrency) as QueuedEvent['concurrency'] } : {}),
+        enqueuedAt: t,
+        dueAt: t + (delay ?? 0) * 1000,
+        state: 'pending',
+        attempts: 0,
+        retryCount: 0,
+      };
+      this.byId.set(e.eventId, e);
+      this.schedule(e, e.dueAt);
+    }
+    return { status: 201, body: { jobId: request.jobId } };
+  }
+
+  /** Handles `/webhook/queue/stats/...`. */
+  stats(request: unknown): PublishResult {
+    const job = isObject(request) ? String(request.jobId) : '';
+    const events = [...this.byId.values()].filter((e) => e.jobId === job);
+    if (!events.length) return { status: 404, body: { message: 'Job not found.' } };
+    return {
+      status: 200,
+      body: {
+        success: events.filter((e) => e.state === 'succeeded').length,
+        inProgress: events.filter((e) => e.state === 'pending' || e.state === 'running').length,
+        failed: events.filter((e) => e.state === 'dropped').length,
+      },
+    };
+  }
+
+  /** Handles `/webhook/queue/cancel/...`. */
+  cancel(request: unknown): PublishResult {
+    const job = isObject(request) ? String(request.jobId) : '';
+    const events = [...this.byId.values()].filter((e) => e.jobId === job);
+    if (!events.length) return { status: 404, body: { message: 'Job not found.' } };
+    for (const e of events) {
+      if (e.state !== 'pending') continue;
+      e.state = 'cancelled';
+      this.cancels.get(e.eventId)?.();
+      this.cancels.delete(e.eventId);
+    }
+    return { status: 204 };
+  }
+
+  private schedule(e: QueuedEvent, at: number): void {
+    if (this.closed) return;
+    const jitter = this.faults.reorderWindowMs ? Math.floor(this.random() * this.faults.reorderWindowMs) : 0;
+    this.cancels.get(e.eventId)?.();
+    this.cancels.set(
+      e.eventId,
+      this.clock.setTimer(at + jitter, () => this.deliver(e.eventId)),
+    );
+  }
+
+  private async deliver(eventId: string): Promise<void> {
+    const e = this.byId.get(eventId);
+    if (!e || e.state !== 'pending' || this.closed) return;
+    this.cancels.delete(eventId);
+    const consumer = this.consumers.get(e.queueName);
+    if (!consumer) return; // delivered when a consumer registers
+    const key = e.concurrency?.key;
+    if (key && (this.running.get(key) ?? 0) >= e.concurrency!.limit) {
+      this.schedule(e, this.clock.now() + 1000);
+      return;
+    }
+    let duplicate = false;
+    if (this.forcedDuplicates > 0) {
+      this.forcedDuplicates--;
+      duplicate = true;
+    } else if (this.faults.duplicateRate && this.random() < this.faults.duplicateRate) {
+      duplicate = true;
+    }
+    e.state = 'running';
+    if (key) this.running.set(key, (this.running.get(key) ?? 0) + 1);
+    try {
+      const outcome = await this.attempt(e, consumer, false);
+      if (duplicate) await this.attempt(e, consumer, true);
+      this.settle(e, outcome);
+    } finally {
+      if (key) this.running.set(key, (this.running.get(key) ?? 1) - 1);
+    }
+  }
+
+  private async attempt(
+    e: QueuedEvent,
+    consumer: Consumer,
+    duplicate: boolean,
+  ): Promise<{ kind: 'ok' } | { kind: 'retry'; afterSeconds: number; reason: string; data: unknown } | { kind: 'error'; error: unknown }> {
+    const now = this.clock.now();
+    const event: AsyncEvent = {
+      body: structuredClone(e.body),
+      queueName: e.queueName,
+      jobId: e.jobId,
+      eventId: e.eventId,
+      ...(e.delayInSeconds !== undefined ? { delayInSeconds: e.delayInSeconds } : {}),
+      ...(e.concurrency ? { concurrency: structuredClone(e.concurrency) } : {}),
+      ...(e.retryCount > 0
+        ? {
+            retryContext: {
+              retryCount: e.retryCount,
+              retryReason: e.retryReason ?? 'FUNCTION_RETRY_REQUEST',
+              retryData: e.retryData,
+              retentionWindow: {
+                startTime: new Date(e.enqueuedAt).toISOString(),
+                remainingTimeMs: Math.max(0, e.enqueuedAt + QUEUE_LIMITS.retentionMs - now),
+              },
+            },
+          }
+        : {}),
+    };
+    if (!duplicate) e.attempts++;
+    const record: DeliveryRecord = {
+      eventId: e.eventId,
+      jobId: e.jobId,
+      queueName: e.queueName,
+      at: now,
+      attempt: e.attempts,
+      duplicate,
+      outcome: 'succeeded',
+    };
+    this.deliveries.push(record);
+    try {
+      const result = await this.invoke(consumer.handler, event, consumer.moduleKey);
+      if (isObject(result) && result._retry === true) {
+        const opts = isObject(result.retryOptions) ? result.retryOptions : {};
+        const requested = typeof opts.retryAfter === 'number' && opts.retryAfter > 0 ? opts.retryAfter : 1;
+        const afterSeconds = Math.min(requested, QUEUE_LIMITS.maxRetryAfterSeconds);
+        record.outcome = 'retry-requested';
+        record.retryAfterSeconds = afterSeconds;
+        return {
+          kind: 'retry',
+          afterSeconds,
+          reason: typeof opts.retryReason === 'string' ? opts.retryReason : 'FUNCTION_RETRY_REQUEST',
+          data: opts.retryData,
+        };
+      }
+      return { kind: 'ok' };
+    } catch (error) {
+      record.outcome = 'failed';
+      record.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return { kind: 'error', error };
+    }
+  }
+
+  private settle(e: QueuedEvent, outcome: Awaited<ReturnType<LocalQueue['attempt']>>): void {
+    if (outcome.kind === 'ok') {
+      e.state = 'succeeded';
+      return;
+    }
+    const now = this.clock.now();
+    let afterSeconds: number;
+    if (outcome.kind === 'retry') {
+      afterSeconds = outcome.afterSeconds;
+      e.retryReason = outcome.reason;
+      e.retryData = outcome.data;
+    } else {
+      // App-level error: exponential backoff up to ~15 minutes.
+      afterSeconds = Math.min(QUEUE_LIMITS.maxRetryAfterSeconds, 15 * 2 ** e.retryCount);
+      e.retryReason = 'FUNCTION_ERROR';
+      e.retryData = undefined;
+    }
+    const at = now + afterSeconds * 1000;
+    if (at > e.enqueuedAt + QUEUE_LIMITS.retentionMs) {
+      e.state = 'dropped';
+      this.deliveries.push({
+        eventId: e.eventId,
+        jobId: e.jobId,
+        queueName: e.queueName,
+        at: now,
+        attempt: e.attempts,
+        duplicate: false,
+        outcome: 'dropped',
+      });
+      return;
+    }
+    e.retryCount++;
+    e.state = 'pending';
+    e.dueAt = at;
+    this.schedule(e, at);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.cancels.values()) c();
+    this.cancels.clear();
+  }
+}
