@@ -128,7 +128,7 @@ pub fn chain(head: &AuditHead, entries: Vec<AuditEntry>) -> (Vec<AuditRecord>, A
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// Whether every link holds.
-    pub ok: bool,
+    pub valid: bool,
     /// How many records were checked.
     pub checked: u64,
     /// The first broken link, if any.
@@ -182,7 +182,7 @@ pub fn verify(records: &[AuditRecord], anchor: Option<&AuditHead>) -> Verificati
         };
         if let Some(first_broken) = problem {
             return Verification {
-                ok: false,
+                valid: false,
                 checked,
                 first_broken: Some(first_broken),
                 head,
@@ -195,7 +195,7 @@ pub fn verify(records: &[AuditRecord], anchor: Option<&AuditHead>) -> Verificati
         checked = checked.saturating_add(1);
     }
     Verification {
-        ok: true,
+        valid: true,
         checked,
         first_broken: None,
         head,
@@ -223,7 +223,7 @@ mod tests {
     fn a_fresh_chain_verifies() {
         let (records, head) = chain(&AuditHead::default(), vec![entry("a"), entry("b")]);
         let v = verify(&records, None);
-        assert!(v.ok);
+        assert!(v.valid);
         assert_eq!(v.checked, 2);
         assert_eq!(v.head, head);
     }
@@ -236,7 +236,7 @@ mod tests {
         );
         records[1].entry.actor = "mallory".into();
         let v = verify(&records, None);
-        assert!(!v.ok);
+        assert!(!v.valid);
         assert_eq!(v.first_broken.map(|b| b.seq), Some(2));
     }
 
@@ -255,9 +255,9 @@ mod tests {
     fn a_chain_continues_from_an_anchor() {
         let (first, head) = chain(&AuditHead::default(), vec![entry("a")]);
         let (second, _) = chain(&head, vec![entry("b")]);
-        assert!(verify(&second, Some(&head)).ok);
-        assert!(!verify(&second, None).ok);
-        assert!(verify(&[first, second].concat(), None).ok);
+        assert!(verify(&second, Some(&head)).valid);
+        assert!(!verify(&second, None).valid);
+        assert!(verify(&[first, second].concat(), None).valid);
     }
 
     #[test]
@@ -268,6 +268,6 @@ mod tests {
         let (records, _) = chain(&AuditHead::default(), vec![e]);
         let text = serde_json::to_string(&records).expect("serialises");
         let back: Vec<AuditRecord> = serde_json::from_str(&text).expect("parses");
-        assert!(verify(&back, None).ok);
+        assert!(verify(&back, None).valid);
     }
 }

@@ -107,17 +107,39 @@ pub fn read<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<T, DecisionError> {
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." || path.is_empty() {
+        let outer = e.path().to_string();
+        let message = e.into_inner().to_string();
+        // A hand-written deserializer (events) reports the path inside itself before the mark.
+        let marked = message
+            .split_once(crate::event::PATH_START)
+            .and_then(|(_, marked)| marked.split_once(crate::event::INNER_PATH));
+        let (inner, message) = match marked {
+            Some((inner, rest)) => (inner.to_owned(), rest.to_owned()),
+            None => (String::new(), message),
+        };
+        let inner = match inner.as_str() {
+            "" | "." => missing_field(&message).unwrap_or_default(),
+            _ => inner,
+        };
+        let path = [outer.as_str(), inner.as_str()]
+            .into_iter()
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect::<Vec<_>>()
+            .join(".");
+        let path = if path.is_empty() {
             "input".to_owned()
         } else {
             path
         };
-        DecisionError::InvalidInput {
-            path,
-            message: e.into_inner().to_string(),
-        }
+        DecisionError::InvalidInput { path, message }
     })
+}
+
+/// The field named by serde's "missing field `x`" message: the error is raised by the struct,
+/// so the tracked path stops one level short.
+fn missing_field(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("missing field `")?;
+    rest.split_once('`').map(|(field, _)| field.to_owned())
 }
 
 /// Answers a `decide` input.

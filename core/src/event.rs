@@ -1,13 +1,25 @@
 //! Events: everything that can happen to a grant, from people, timers and action results.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use crate::action::{Action, ActionError};
 use crate::policy::AccountId;
 
+/// Marks the start of an inner field path in a deserialization error message (deserializers
+/// may prefix messages, e.g. `Error: `), so `boundary::read` can find it.
+pub(crate) const PATH_START: char = '\u{1f}';
+/// Separates that inner path from the message, so that `boundary::read` can report
+/// `event.durationMinutes` rather than just `event`.
+pub(crate) const INNER_PATH: char = '\u{1e}';
+
 /// An event for `decide`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+///
+/// Deserialization is written by hand (see below) because serde's internally tagged enums
+/// buffer their content and lose the path of a bad field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// The actor asks for access. Creates the grant.
     #[serde(rename_all = "camelCase")]
@@ -115,5 +127,123 @@ impl Event {
             self,
             Self::Tick {} | Self::ActionSucceeded { .. } | Self::ActionFailed { .. }
         )
+    }
+}
+
+/// The fields of each event, read with `deny_unknown_fields` and path tracking.
+mod wire {
+    use serde::Deserialize;
+
+    use crate::action::{Action, ActionError};
+    use crate::policy::AccountId;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Submit {
+        pub grant_id: String,
+        pub issue_key: String,
+        pub target: String,
+        #[serde(default)]
+        pub subject: Option<AccountId>,
+        #[serde(default)]
+        pub start: Option<String>,
+        #[serde(default)]
+        pub duration_minutes: Option<i64>,
+        #[serde(default)]
+        pub justification: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Empty {}
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Reason {
+        #[serde(default)]
+        pub reason: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Extension {
+        pub minutes: i64,
+        #[serde(default)]
+        pub justification: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Succeeded {
+        pub action: Action,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Failed {
+        pub action: Action,
+        pub error: ActionError,
+    }
+}
+
+fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        E::custom(format!("{PATH_START}{path}{INNER_PATH}{}", e.into_inner()))
+    })
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut value = Value::deserialize(deserializer)?;
+        let Some(object) = value.as_object_mut() else {
+            return Err(D::Error::custom("an event must be an object with a `type`"));
+        };
+        let tag = match object.remove("type") {
+            Some(Value::String(tag)) => tag,
+            Some(_) => {
+                return Err(D::Error::custom(format!(
+                    "{PATH_START}type{INNER_PATH}must be a string"
+                )))
+            }
+            None => return Err(D::Error::custom("missing field `type`")),
+        };
+        Ok(match tag.as_str() {
+            "submit" => {
+                let f: wire::Submit = fields(value)?;
+                Event::Submit {
+                    grant_id: f.grant_id,
+                    issue_key: f.issue_key,
+                    target: f.target,
+                    subject: f.subject,
+                    start: f.start,
+                    duration_minutes: f.duration_minutes,
+                    justification: f.justification,
+                }
+            }
+            "approve" => fields::<wire::Empty, _>(value).map(|_| Event::Approve {})?,
+            "cancel" => fields::<wire::Empty, _>(value).map(|_| Event::Cancel {})?,
+            "activate" => fields::<wire::Empty, _>(value).map(|_| Event::Activate {})?,
+            "complete" => fields::<wire::Empty, _>(value).map(|_| Event::Complete {})?,
+            "approveExtension" => fields::<wire::Empty, _>(value).map(|_| Event::ApproveExtension {})?,
+            "tick" => fields::<wire::Empty, _>(value).map(|_| Event::Tick {})?,
+            "reject" => Event::Reject { reason: fields::<wire::Reason, _>(value)?.reason },
+            "revoke" => Event::Revoke { reason: fields::<wire::Reason, _>(value)?.reason },
+            "rejectExtension" => Event::RejectExtension { reason: fields::<wire::Reason, _>(value)?.reason },
+            "requestExtension" => {
+                let f: wire::Extension = fields(value)?;
+                Event::RequestExtension { minutes: f.minutes, justification: f.justification }
+            }
+            "actionSucceeded" => Event::ActionSucceeded { action: fields::<wire::Succeeded, _>(value)?.action },
+            "actionFailed" => {
+                let f: wire::Failed = fields(value)?;
+                Event::ActionFailed { action: f.action, error: f.error }
+            }
+            other => {
+                return Err(D::Error::custom(format!(
+                    "{PATH_START}type{INNER_PATH}unknown event type `{other}`; expected one of submit, approve, reject, cancel, activate, complete, revoke, requestExtension, approveExtension, rejectExtension, tick, actionSucceeded, actionFailed"
+                )))
+            }
+        })
     }
 }

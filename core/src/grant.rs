@@ -218,10 +218,11 @@ pub struct Provisioning {
     /// The last failure reported by an action result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<ActionError>,
-    /// A grant action that a revoke replaced before its result came back. If it succeeds late,
-    /// the access landed after the revoke was issued and must be revoked again.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub superseded_grant: Option<String>,
+    /// Keys of grant actions whose success has been recorded. Any attempt's success means the
+    /// access landed, even when a later attempt or a revoke superseded it; the list makes a
+    /// duplicated report count once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub landed_grants: Vec<String>,
 }
 
 impl Provisioning {
@@ -235,7 +236,7 @@ impl Provisioning {
             revoke_attempts: 0,
             grant_attempts: 0,
             last_error: None,
-            superseded_grant: None,
+            landed_grants: Vec::new(),
         }
     }
 }

@@ -141,14 +141,6 @@ pub(crate) fn issue_revoke(step: &mut Step<'_>, reason: RevokeReason) {
     let key = step.key("revoke");
     let attempt = step.grant.provisioning.revoke_attempts.saturating_add(1);
     let p = &mut step.grant.provisioning;
-    if let Some(PendingAction {
-        key: grant_key,
-        kind: PendingKind::Grant,
-        ..
-    }) = &p.pending
-    {
-        p.superseded_grant = Some(grant_key.clone());
-    }
     p.revoke_attempts = attempt;
     p.state = AccessState::Revoking;
     p.pending = Some(PendingAction {
@@ -219,44 +211,65 @@ fn revoke_reason(outcome: Option<Outcome>) -> RevokeReason {
 
 /// Applies the result of a grant or revoke action to its grant.
 pub(crate) fn action_result(step: &mut Step<'_>, action: &Action, error: Option<&ActionError>) {
-    let (key, kind) = match action {
-        Action::Grant { key, .. } => (key, PendingKind::Grant),
-        Action::Revoke { key, .. } => (key, PendingKind::Revoke),
-        // Comments, wakes and alerts change nothing in the grant.
-        _ => return,
-    };
-    if kind == PendingKind::Grant
-        && step.grant.provisioning.superseded_grant.as_deref() == Some(key.as_str())
+    match (action, error) {
+        (Action::Grant { key, grant_id, .. }, None) if *grant_id == step.grant.id => {
+            grant_landed(step, key);
+        }
+        (Action::Grant { key, .. }, Some(e)) if is_pending(step, key, PendingKind::Grant) => {
+            grant_failed(step, e);
+        }
+        (Action::Revoke { key, .. }, None) if is_pending(step, key, PendingKind::Revoke) => {
+            revoke_succeeded(step);
+        }
+        (Action::Revoke { key, .. }, Some(e)) if is_pending(step, key, PendingKind::Revoke) => {
+            revoke_failed(step, e);
+        }
+        // Anything else is a duplicate, a superseded attempt's failure or revoke, or a result
+        // that does not concern the grant (comments, wakes, alerts): the pending attempt decides.
+        _ => {}
+    }
+}
+
+fn is_pending(step: &Step<'_>, key: &str, kind: PendingKind) -> bool {
+    step.grant
+        .provisioning
+        .pending
+        .as_ref()
+        .is_some_and(|p| p.key == key && p.kind == kind)
+}
+
+/// Any attempt's success means the access is now held, whatever the grant believed.
+fn grant_landed(step: &mut Step<'_>, key: &str) {
+    if step
+        .grant
+        .provisioning
+        .landed_grants
+        .iter()
+        .any(|k| k == key)
     {
-        step.grant.provisioning.superseded_grant = None;
-        step.changed = true;
-        if error.is_none() {
-            // The grant landed after the revoke that replaced it was issued: revoke again.
+        return;
+    }
+    step.grant.provisioning.landed_grants.push(key.to_owned());
+    match step.grant.provisioning.state {
+        AccessState::Granting => grant_succeeded(step),
+        AccessState::Granted | AccessState::Retained => {
+            step.record_as(
+                "accessGranted",
+                AuditOutcome::Noted,
+                details([("duplicateAttempt", Value::from(key))]),
+            );
+        }
+        AccessState::NotGranted | AccessState::Revoking | AccessState::Revoked => {
+            // It landed after the app stopped expecting it (a superseded attempt, or after a
+            // revoke already ran): remove it again.
             let reason = revoke_reason(step.grant.outcome);
             issue_revoke(step, reason);
             step.record_as(
                 "lateGrant",
                 AuditOutcome::Noted,
-                details([("key", Value::from(key.clone()))]),
+                details([("key", Value::from(key))]),
             );
         }
-        return;
-    }
-    let matches = step
-        .grant
-        .provisioning
-        .pending
-        .as_ref()
-        .is_some_and(|p| p.key == *key && p.kind == kind);
-    if !matches {
-        // A duplicate or a result of a superseded attempt: the pending attempt decides.
-        return;
-    }
-    match (kind, error) {
-        (PendingKind::Grant, None) => grant_succeeded(step),
-        (PendingKind::Grant, Some(e)) => grant_failed(step, e),
-        (PendingKind::Revoke, None) => revoke_succeeded(step),
-        (PendingKind::Revoke, Some(e)) => revoke_failed(step, e),
     }
 }
 

@@ -209,7 +209,7 @@ fn the_audit_of_a_whole_lifecycle_verifies_and_names_who_did_what() {
     let mut d = Driver::active("org-admin");
     d.ok("alice", Event::Complete {});
     d.confirm_pending();
-    assert!(verify_audit(&d.audit, None).ok);
+    assert!(verify_audit(&d.audit, None).valid);
     let events: Vec<(&str, &str)> = d
         .audit
         .iter()

@@ -1,6 +1,7 @@
 //! Lifecycle tests, one file per rule family, sharing the fixtures below.
 
 mod approval;
+mod boundary;
 mod extension;
 mod fixtures;
 mod lifecycle;

@@ -1,0 +1,244 @@
+/* ---- The JIT Admin core's JSON contract (see core/CONTRACT.md). ---- */
+
+/** RFC 3339 date-time with an offset, e.g. "2026-06-01T09:00:00.000Z". Outputs are always UTC. */
+export type Timestamp = string;
+export type AccountId = string;
+
+export interface ErrorBody { code: string; message: string; path?: string }
+
+export type Access =
+  | { type: "orgRole"; role: "atlassian/org-admin" }
+  | { type: "resourceRole"; role: "atlassian/site-admin" | "atlassian/admin" | "atlassian/user-access-admin"; resource: string }
+  | { type: "groupMembership"; groupId: string; groupName?: string };
+
+export interface Principals { accountIds?: AccountId[]; groupIds?: string[] }
+
+export interface Target {
+  key: string;
+  label: string;
+  access: Access;
+  requesters?: Principals;
+  approvers?: Principals;
+  defaultDurationMinutes?: number;
+  maxDurationMinutes?: number;
+  requiredApprovals?: number;
+  maxExtensions?: number;
+  maxTotalMinutes?: number;
+  maxStartAheadMinutes?: number;
+  approvalDeadlineMinutes?: number;
+  justification?: { required?: boolean; minLength?: number };
+  breakGlass?: AccountId[];
+  autoActivate?: boolean;
+  standingHolders?: AccountId[];
+}
+
+export interface ServiceAccount { accountId: AccountId; label?: string; owners: AccountId[] }
+
+export interface Policy {
+  permanentAdmins?: AccountId[];
+  maxPermanentAdmins?: number;
+  minOrgAdmins?: number;
+  driftMode?: "report" | "enforce";
+  alertIssueKey?: string;
+  serviceAccounts?: ServiceAccount[];
+  targets?: Target[];
+}
+
+export interface Actor { accountId: AccountId; groupIds?: string[] }
+
+export type GrantStatus = "requested" | "approved" | "active" | "ended";
+export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed";
+export type AccessState = "notGranted" | "granting" | "granted" | "revoking" | "revoked" | "retained";
+export type ExtensionStatus = "pending" | "approved" | "rejected" | "lapsed";
+
+export interface Approval { approver: AccountId; at: Timestamp }
+export interface Window { start: Timestamp; end: Timestamp }
+
+export interface Extension {
+  number: number;
+  requestedAt: Timestamp;
+  minutes: number;
+  justification: string;
+  status: ExtensionStatus;
+  approvals: Approval[];
+  decidedAt?: Timestamp;
+  rejectedBy?: AccountId;
+}
+
+export interface ActionError { code: string; message: string; retryable: boolean }
+
+export interface PendingAction { key: string; kind: "grant" | "revoke"; issuedAt: Timestamp; retryAt: Timestamp }
+
+export interface Provisioning {
+  state: AccessState;
+  pending?: PendingAction;
+  grantedAt?: Timestamp;
+  revokedAt?: Timestamp;
+  revokeAttempts: number;
+  grantAttempts: number;
+  lastError?: ActionError;
+  landedGrants?: string[];
+}
+
+export interface Grant {
+  schema: number;
+  id: string;
+  issueKey: string;
+  version: number;
+  target: string;
+  targetLabel: string;
+  access: Access;
+  requester: AccountId;
+  subject: AccountId;
+  justification: string;
+  requestedAt: Timestamp;
+  requestedStart: Timestamp;
+  durationMinutes: number;
+  approvalDeadline: Timestamp;
+  requiredApprovals: number;
+  autoActivate: boolean;
+  status: GrantStatus;
+  outcome?: Outcome;
+  approvals: Approval[];
+  window?: Window;
+  activation?: { at: Timestamp; by: AccountId; breakGlass: boolean };
+  extensions: Extension[];
+  ending?: { at: Timestamp; by: AccountId; reason?: string };
+  provisioning: Provisioning;
+  wakeAt?: Timestamp;
+}
+
+export type RevokeReason = "completed" | "expired" | "revoked" | "cleanup" | "endedStillHeld" | "drift";
+export type Severity = "info" | "warning" | "critical";
+
+export type Action =
+  | { type: "grant"; key: string; grantId: string; issueKey: string; access: Access; accountId: AccountId; attempt: number }
+  | { type: "revoke"; key: string; grantId?: string; issueKey?: string; target: string; access: Access; accountId: AccountId; reason: RevokeReason; attempt: number }
+  | { type: "comment"; key: string; issueKey: string; text: string }
+  | { type: "wake"; key: string; grantId: string; at: Timestamp }
+  | { type: "alert"; key: string; severity: Severity; code: string; message: string; grantId?: string; issueKey?: string };
+
+export type Event =
+  | { type: "submit"; grantId: string; issueKey: string; target: string; subject?: AccountId; start?: string; durationMinutes?: number; justification?: string }
+  | { type: "approve" }
+  | { type: "reject"; reason?: string }
+  | { type: "cancel" }
+  | { type: "activate" }
+  | { type: "complete" }
+  | { type: "revoke"; reason?: string }
+  | { type: "requestExtension"; minutes: number; justification?: string }
+  | { type: "approveExtension" }
+  | { type: "rejectExtension"; reason?: string }
+  | { type: "tick" }
+  | { type: "actionSucceeded"; action: Action }
+  | { type: "actionFailed"; action: Action; error: ActionError };
+
+export interface AuditHead { seq: number; hash: string }
+
+export interface AuditRecord {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  at: Timestamp;
+  actor: string;
+  event: string;
+  outcome: "accepted" | "refused" | "noted";
+  grantId?: string;
+  issueKey?: string;
+  target?: string;
+  details: Record<string, unknown>;
+}
+
+export interface OpenGrant { id: string; subject: AccountId; target: string }
+
+export interface DecideInput {
+  policy: Policy;
+  grant?: Grant | null;
+  event: Event;
+  actor?: Actor | null;
+  now: Timestamp;
+  auditHead?: AuditHead | null;
+  source?: "panel" | "workflow" | "system";
+  context?: { openGrants?: OpenGrant[] };
+}
+
+export type DecideAnswer =
+  | { ok: true; changed: boolean; grant?: Grant | null; actions: Action[]; audit: AuditRecord[]; auditHead: AuditHead }
+  | { ok: false; error: ErrorBody; actions?: Action[]; audit?: AuditRecord[]; auditHead?: AuditHead };
+
+export interface TargetHolders { target: string; complete: boolean; externallySynced?: boolean; holders: AccountId[] }
+export interface HolderSnapshot { complete: boolean; targets: TargetHolders[] }
+
+export interface SweepInput {
+  policy: Policy;
+  grants: Grant[];
+  snapshot: HolderSnapshot;
+  now: Timestamp;
+  auditHead?: AuditHead | null;
+  previousFingerprint?: string | null;
+}
+
+export interface Finding {
+  target: string;
+  accountId: AccountId;
+  kind: "endedStillHeld" | "drift";
+  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged";
+  grantId?: string;
+}
+
+export type SweepAnswer =
+  | {
+      ok: true;
+      actions: Action[];
+      due: string[];
+      findings: Finding[];
+      floor?: { orgAdmins: number; after: number; min: number };
+      fingerprint: string;
+      audit: AuditRecord[];
+      auditHead: AuditHead;
+    }
+  | { ok: false; error: ErrorBody };
+
+export interface ViewInput { policy: Policy; grant?: Grant | null; viewer: Actor; now: Timestamp }
+
+export type ActionName =
+  | "submitRequest" | "approve" | "reject" | "activate" | "complete"
+  | "requestExtension" | "approveExtension" | "rejectExtension" | "revoke" | "cancel";
+
+export interface ActionOption { action: ActionName; allowed: boolean; reason?: ErrorBody }
+
+export interface TargetOption {
+  key: string;
+  label: string;
+  description: string;
+  defaultDurationMinutes: number;
+  maxDurationMinutes: number;
+  maxStartAheadMinutes: number;
+  justificationRequired: boolean;
+  justificationMinLength: number;
+  serviceAccounts: ServiceAccount[];
+  breakGlass: boolean;
+}
+
+export interface View {
+  viewer: { accountId: AccountId; isRequester: boolean; isApprover: boolean; isPermanentAdmin: boolean };
+  grant?: { grant: Grant; state: string; secondsRemaining: number; secondsUntilStart: number; finished: boolean };
+  actions: ActionOption[];
+  requestable: TargetOption[];
+}
+
+export type ViewAnswer = ({ ok: true } & View) | { ok: false; error: ErrorBody };
+
+export interface ValidateInput { policy: unknown }
+export interface PolicyProblem { path: string; code: string; message: string }
+export type ValidateAnswer = { ok: true; valid: boolean; problems: PolicyProblem[] } | { ok: false; error: ErrorBody };
+
+export interface VerifyInput { records: AuditRecord[]; anchor?: AuditHead | null }
+export type VerifyAnswer =
+  | { ok: true; valid: boolean; checked: number; firstBroken?: { index: number; seq: number; reason: string }; head: AuditHead }
+  | { ok: false; error: ErrorBody };
+
+export interface GuardInput { policy: Policy; action: Action; orgAdmins?: TargetHolders | null }
+export type GuardAnswer = { ok: true; allowed: boolean; reason?: ErrorBody } | { ok: false; error: ErrorBody };
+
+export interface VersionInfo { core: string; contract: number }
