@@ -73,7 +73,7 @@ fn valid_decide() -> Value {
 
 /// Replaces the value at a pseudo-random position of `node` with `replacement`.
 fn graft(node: &mut Value, choice: usize, replacement: Value) {
-    let descend = choice % 3 != 0;
+    let descend = !choice.is_multiple_of(3);
     match node {
         Value::Object(map) if descend && !map.is_empty() => {
             let keys: Vec<String> = map.keys().cloned().collect();
