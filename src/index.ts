@@ -1,0 +1,1 @@
+export * from '../forge-app/src/index';
