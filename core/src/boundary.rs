@@ -9,7 +9,7 @@ use crate::decision::{decide, DecideInput, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::policy::Policy;
 use crate::sweep::{guard_revocation, sweep, GuardInput, GuardOutcome, SweepInput, SweepOutcome};
-use crate::validation::{validate, PolicyProblem};
+use crate::validation::{review_change, validate, ChangeReview, PolicyChange, PolicyProblem};
 use crate::view::{view, View, ViewInput};
 
 /// Input of `verifyAudit`.
@@ -29,6 +29,9 @@ pub struct VerifyInput {
 pub struct ValidateInput {
     /// The policy to check.
     pub policy: Policy,
+    /// When the policy is about to be saved: who saves it and what it replaces.
+    #[serde(default)]
+    pub change: Option<PolicyChange>,
 }
 
 /// A successful answer: `{ok: true, ...value}`.
@@ -100,6 +103,9 @@ pub struct Validity {
     pub valid: bool,
     /// Every problem, each at its path.
     pub problems: Vec<PolicyProblem>,
+    /// For a save: whether it is authorized, and its audit record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeReview>,
 }
 
 /// Reads a typed input from any serde deserializer, naming the path of the first bad field.
@@ -175,9 +181,14 @@ pub fn view_answer(input: &ViewInput) -> Answer<View> {
 /// Answers a `validatePolicy` input.
 pub fn validate_answer(input: &ValidateInput) -> Answer<Validity> {
     let problems = validate(&input.policy);
+    let change = input
+        .change
+        .as_ref()
+        .map(|c| review_change(&input.policy, c, &problems));
     Answer::ok(Validity {
         valid: problems.is_empty(),
         problems,
+        change,
     })
 }
 
@@ -196,6 +207,7 @@ pub fn unreadable_policy(error: &DecisionError) -> Answer<Validity> {
             code: body.code,
             message: body.message,
         }],
+        change: None,
     })
 }
 

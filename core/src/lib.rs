@@ -88,7 +88,9 @@ pub use sweep::{
     GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
 };
 pub use time::Timestamp;
-pub use validation::{validate as validate_policy, PolicyProblem};
+pub use validation::{
+    review_change, validate as validate_policy, ChangeReview, PolicyChange, PolicyProblem,
+};
 pub use view::{
     view, ActionOption, GrantView, TargetOption, View, ViewInput, ViewerRoles, ACTIONS,
 };

@@ -317,3 +317,159 @@ impl Problems {
         }
     }
 }
+
+/// Who proposes a policy change, and against what: enough to decide whether they may.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyChange {
+    /// Who saves the policy (from the platform context).
+    pub actor: crate::eligibility::Actor,
+    /// The policy in force, if any.
+    #[serde(default)]
+    pub current: Option<Policy>,
+    /// Accounts allowed to save the first policy (the deployer's `BOOTSTRAP_ADMINS` variable);
+    /// empty means anyone who can open the admin page (Jira admins) may.
+    #[serde(default)]
+    pub bootstrap_admins: Vec<crate::policy::AccountId>,
+    /// The current time.
+    pub now: crate::time::Timestamp,
+    /// Where the change's audit record attaches.
+    #[serde(default)]
+    pub audit_head: Option<crate::audit::AuditHead>,
+}
+
+/// Whether a change may be saved, and its audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeReview {
+    /// Whether the actor may save this policy (and it is valid).
+    pub authorized: bool,
+    /// Why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::error::ErrorBody>,
+    /// The change (or its refusal) as audit records.
+    pub audit: Vec<crate::audit::AuditRecord>,
+    /// The chain's head after them.
+    pub audit_head: crate::audit::AuditHead,
+}
+
+/// Decides whether `change.actor` may replace the policy in force with `proposed`: once a policy
+/// exists only its permanent admins may change it (an admin-page user could otherwise make
+/// themselves eligible and pick their own approvers); the first policy may be saved by a
+/// bootstrap admin, or by anyone who can open the admin page when none are configured.
+pub fn review_change(
+    proposed: &Policy,
+    change: &PolicyChange,
+    problems: &[PolicyProblem],
+) -> ChangeReview {
+    use crate::audit::{chain, AuditEntry, AuditOutcome};
+    use serde_json::Value;
+    let actor = change.actor.account_id.as_str();
+    let refusal = match &change.current {
+        Some(current) if !current.is_permanent(actor) => {
+            Some("only a permanent admin of the policy in force can change it".to_owned())
+        }
+        None if !change.bootstrap_admins.is_empty()
+            && !change.bootstrap_admins.iter().any(|a| a == actor) =>
+        {
+            Some(
+                "only the bootstrap admins named by the deployer can save the first policy"
+                    .to_owned(),
+            )
+        }
+        _ => None,
+    };
+    let mut details = serde_json::Map::new();
+    let before = change.current.as_ref();
+    details.insert(
+        "permanentAdminsBefore".into(),
+        before.map_or(Value::Null, |p| Value::from(p.permanent_admins.clone())),
+    );
+    details.insert(
+        "permanentAdminsAfter".into(),
+        Value::from(proposed.permanent_admins.clone()),
+    );
+    details.insert(
+        "driftModeBefore".into(),
+        before
+            .and_then(|p| serde_json::to_value(p.drift_mode).ok())
+            .unwrap_or(Value::Null),
+    );
+    details.insert(
+        "driftModeAfter".into(),
+        serde_json::to_value(proposed.drift_mode).unwrap_or(Value::Null),
+    );
+    let keys = |p: Option<&Policy>| -> Vec<String> {
+        p.map(|p| p.targets.iter().map(|t| t.key.clone()).collect())
+            .unwrap_or_default()
+    };
+    let (old_keys, new_keys) = (keys(before), keys(Some(proposed)));
+    let added: Vec<&String> = new_keys.iter().filter(|k| !old_keys.contains(k)).collect();
+    let removed: Vec<&String> = old_keys.iter().filter(|k| !new_keys.contains(k)).collect();
+    let changed: Vec<&String> = new_keys
+        .iter()
+        .filter(|k| {
+            let old = before.and_then(|p| p.target(k));
+            old.is_some() && old != proposed.target(k)
+        })
+        .collect();
+    details.insert(
+        "targetsAdded".into(),
+        Value::from(added.into_iter().cloned().collect::<Vec<_>>()),
+    );
+    details.insert(
+        "targetsRemoved".into(),
+        Value::from(removed.into_iter().cloned().collect::<Vec<_>>()),
+    );
+    details.insert(
+        "targetsChanged".into(),
+        Value::from(changed.into_iter().cloned().collect::<Vec<_>>()),
+    );
+    if before.is_some_and(|p| p.is_permanent(actor)) && !proposed.is_permanent(actor) {
+        details.insert("actorRemovedThemself".into(), Value::from(true));
+    }
+    let valid = problems.is_empty();
+    let (outcome, event, reason) = match (&refusal, valid) {
+        (Some(message), _) => (
+            AuditOutcome::Refused,
+            "policyChange",
+            Some(crate::error::ErrorBody {
+                code: "NOT_AUTHORIZED".into(),
+                message: message.clone(),
+                path: None,
+            }),
+        ),
+        (None, false) => (
+            AuditOutcome::Refused,
+            "policyChange",
+            Some(crate::error::ErrorBody {
+                code: "INVALID_POLICY".into(),
+                message: format!("the policy has {} problem(s)", problems.len()),
+                path: problems.first().map(|p| p.path.clone()),
+            }),
+        ),
+        (None, true) => (AuditOutcome::Accepted, "policyChange", None),
+    };
+    // Only authorization refusals and accepted changes are worth a record; an invalid draft is not.
+    let entries = if refusal.is_some() || valid {
+        vec![AuditEntry {
+            at: change.now,
+            actor: actor.to_owned(),
+            event: event.to_owned(),
+            outcome,
+            grant_id: None,
+            issue_key: None,
+            target: None,
+            details,
+        }]
+    } else {
+        Vec::new()
+    };
+    let (audit, audit_head) = chain(&change.audit_head.clone().unwrap_or_default(), entries);
+    ChangeReview {
+        authorized: reason.is_none(),
+        reason,
+        audit,
+        audit_head,
+    }
+}

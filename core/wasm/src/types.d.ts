@@ -229,9 +229,19 @@ export interface View {
 
 export type ViewAnswer = ({ ok: true } & View) | { ok: false; error: ErrorBody };
 
-export interface ValidateInput { policy: unknown }
+export interface PolicyChange {
+  actor: Actor;
+  current?: Policy | null;
+  bootstrapAdmins?: AccountId[];
+  now: Timestamp;
+  auditHead?: AuditHead | null;
+}
+export interface ValidateInput { policy: unknown; change?: PolicyChange | null }
 export interface PolicyProblem { path: string; code: string; message: string }
-export type ValidateAnswer = { ok: true; valid: boolean; problems: PolicyProblem[] } | { ok: false; error: ErrorBody };
+export interface ChangeReview { authorized: boolean; reason?: ErrorBody; audit: AuditRecord[]; auditHead: AuditHead }
+export type ValidateAnswer =
+  | { ok: true; valid: boolean; problems: PolicyProblem[]; change?: ChangeReview }
+  | { ok: false; error: ErrorBody };
 
 export interface VerifyInput { records: AuditRecord[]; anchor?: AuditHead | null }
 export type VerifyAnswer =
