@@ -2,7 +2,8 @@
 //! and JSON-in/JSON-out variants of every entry point for native callers, tests and fuzzing.
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::audit::{verify, AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, DecideInput, Decision};
@@ -108,14 +109,10 @@ pub struct Validity {
     pub change: Option<ChangeReview>,
 }
 
-/// Reads a typed input from any serde deserializer, naming the path of the first bad field.
-pub fn read<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<T, DecisionError> {
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let outer = e.path().to_string();
-        let message = e.into_inner().to_string();
-        // A hand-written deserializer (events) reports the path inside itself before the mark.
+/// Reads a typed input from a JSON value, naming the path of the first bad field.
+pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
+    crate::read::from_value(value).map_err(|(outer, message)| {
+        // A hand-written deserializer (events) reports the path inside itself between marks.
         let marked = message
             .split_once(crate::event::PATH_START)
             .and_then(|(_, marked)| marked.split_once(crate::event::INNER_PATH));
@@ -129,7 +126,7 @@ pub fn read<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         };
         let path = [outer.as_str(), inner.as_str()]
             .into_iter()
-            .filter(|p| !p.is_empty() && *p != ".")
+            .filter(|p| !p.is_empty())
             .collect::<Vec<_>>()
             .join(".");
         let path = if path.is_empty() {
@@ -216,60 +213,117 @@ pub fn verify_answer(input: &VerifyInput) -> Answer<Verification> {
     Answer::ok(verify(&input.records, input.anchor.as_ref()))
 }
 
-fn json<T: DeserializeOwned>(text: &str) -> Result<T, DecisionError> {
-    read(&mut serde_json::Deserializer::from_str(text))
+/// Reads a typed input from a JSON value, naming the path of the first bad field.
+///
+/// Every entry point reads through `serde_json::Value`, whatever the caller handed over (JSON text
+/// natively, a JS object in Wasm): one deserializer for every input type keeps the Wasm module
+/// small, and errors name the same paths everywhere.
+fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
+    read(value)
 }
 
-fn to_json<T: Serialize>(answer: &T) -> String {
-    serde_json::to_string(answer).unwrap_or_else(|e| {
-        format!(r#"{{"ok":false,"error":{{"code":"INTERNAL","message":"cannot serialise the answer: {e}"}}}}"#)
+/// An answer as a JSON value (never fails for the core's own types).
+fn to_value<T: Serialize>(answer: &T) -> Value {
+    serde_json::to_value(answer).unwrap_or_else(|e| {
+        serde_json::json!({"ok": false, "error": {"code": "INTERNAL", "message": format!("cannot serialise the answer: {e}")}})
     })
 }
 
-/// `decide`, JSON in and out.
+fn invalid(error: &DecisionError) -> Value {
+    to_value(&Answer::<Nothing>::invalid(error))
+}
+
+/// `decide`, on JSON values.
+pub fn decide_value(input: Value) -> Value {
+    match from_value::<DecideInput>(input) {
+        Ok(i) => to_value(&decide_answer(i)),
+        Err(e) => invalid(&e),
+    }
+}
+
+/// `sweep`, on JSON values.
+pub fn sweep_value(input: Value) -> Value {
+    match from_value::<SweepInput>(input) {
+        Ok(i) => to_value(&sweep_answer(&i)),
+        Err(e) => invalid(&e),
+    }
+}
+
+/// `view`, on JSON values.
+pub fn view_value(input: Value) -> Value {
+    match from_value::<ViewInput>(input) {
+        Ok(i) => to_value(&view_answer(&i)),
+        Err(e) => invalid(&e),
+    }
+}
+
+/// `validatePolicy`, on JSON values. An unreadable policy is a problem at its path, not an error.
+pub fn validate_policy_value(input: Value) -> Value {
+    match from_value::<ValidateInput>(input) {
+        Ok(i) => to_value(&validate_answer(&i)),
+        Err(e) => to_value(&unreadable_policy(&e)),
+    }
+}
+
+/// `verifyAudit`, on JSON values.
+pub fn verify_audit_value(input: Value) -> Value {
+    match from_value::<VerifyInput>(input) {
+        Ok(i) => to_value(&verify_answer(&i)),
+        Err(e) => invalid(&e),
+    }
+}
+
+/// `guardRevocation`, on JSON values.
+pub fn guard_revocation_value(input: Value) -> Value {
+    match from_value::<GuardInput>(input) {
+        Ok(i) => to_value(&guard_answer(&i)),
+        Err(e) => invalid(&e),
+    }
+}
+
+/// `version`, as a JSON value.
+pub fn version_value() -> Value {
+    to_value(&crate::version())
+}
+
+/// Runs a value-level entry point on JSON text.
+fn on_text(text: &str, entry: fn(Value) -> Value) -> String {
+    let answer = match serde_json::from_str::<Value>(text) {
+        Ok(value) => entry(value),
+        Err(e) => invalid(&DecisionError::InvalidInput {
+            path: "input".into(),
+            message: e.to_string(),
+        }),
+    };
+    answer.to_string()
+}
+
+/// `decide`, JSON text in and out.
 pub fn decide_json(input: &str) -> String {
-    match json::<DecideInput>(input) {
-        Ok(i) => to_json(&decide_answer(i)),
-        Err(e) => to_json(&Answer::<Nothing>::invalid(&e)),
-    }
+    on_text(input, decide_value)
 }
 
-/// `sweep`, JSON in and out.
+/// `sweep`, JSON text in and out.
 pub fn sweep_json(input: &str) -> String {
-    match json::<SweepInput>(input) {
-        Ok(i) => to_json(&sweep_answer(&i)),
-        Err(e) => to_json(&Answer::<Nothing>::invalid(&e)),
-    }
+    on_text(input, sweep_value)
 }
 
-/// `view`, JSON in and out.
+/// `view`, JSON text in and out.
 pub fn view_json(input: &str) -> String {
-    match json::<ViewInput>(input) {
-        Ok(i) => to_json(&view_answer(&i)),
-        Err(e) => to_json(&Answer::<Nothing>::invalid(&e)),
-    }
+    on_text(input, view_value)
 }
 
-/// `validatePolicy`, JSON in and out.
+/// `validatePolicy`, JSON text in and out.
 pub fn validate_policy_json(input: &str) -> String {
-    match json::<ValidateInput>(input) {
-        Ok(i) => to_json(&validate_answer(&i)),
-        Err(e) => to_json(&unreadable_policy(&e)),
-    }
+    on_text(input, validate_policy_value)
 }
 
-/// `verifyAudit`, JSON in and out.
+/// `verifyAudit`, JSON text in and out.
 pub fn verify_audit_json(input: &str) -> String {
-    match json::<VerifyInput>(input) {
-        Ok(i) => to_json(&verify_answer(&i)),
-        Err(e) => to_json(&Answer::<Nothing>::invalid(&e)),
-    }
+    on_text(input, verify_audit_value)
 }
 
-/// `guardRevocation`, JSON in and out.
+/// `guardRevocation`, JSON text in and out.
 pub fn guard_revocation_json(input: &str) -> String {
-    match json::<GuardInput>(input) {
-        Ok(i) => to_json(&guard_answer(&i)),
-        Err(e) => to_json(&Answer::<Nothing>::invalid(&e)),
-    }
+    on_text(input, guard_revocation_value)
 }

@@ -187,10 +187,8 @@ mod wire {
 }
 
 fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        E::custom(format!("{PATH_START}{path}{INNER_PATH}{}", e.into_inner()))
-    })
+    crate::read::from_value(value)
+        .map_err(|(path, message)| E::custom(format!("{PATH_START}{path}{INNER_PATH}{message}")))
 }
 
 impl<'de> Deserialize<'de> for Event {

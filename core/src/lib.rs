@@ -53,6 +53,7 @@ mod extension;
 mod grant;
 mod limits;
 mod policy;
+mod read;
 mod request;
 mod revocation;
 mod schedule;

@@ -1,0 +1,286 @@
+//! Reading typed inputs from JSON values, with the path of the first bad field.
+//!
+//! Inputs arrive as `serde_json::Value` (parsed from text natively, converted from a JS object in
+//! Wasm). This deserializer walks the value and keeps the current path in a side stack that
+//! non-generic code maintains, so an error says `targets[0].maxDurationMinutes` rather than only
+//! what was wrong. Doing this here, instead of wrapping every visitor the way a generic
+//! path-tracking wrapper does, keeps one deserializer instantiation per input type, which roughly
+//! halves the Wasm module.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+
+use serde::de::value::StringDeserializer;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::forward_to_deserialize_any;
+use serde_json::{Map, Number, Value};
+
+/// A path segment.
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// The path of the value being read; on an error it is left pointing at the failure.
+#[derive(Default)]
+struct Path(RefCell<Vec<Segment>>);
+
+impl Path {
+    fn push(&self, segment: Segment) {
+        self.0.borrow_mut().push(segment);
+    }
+
+    fn pop(&self) {
+        self.0.borrow_mut().pop();
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        for segment in self.0.borrow().iter() {
+            match segment {
+                Segment::Key(k) if out.is_empty() => out.push_str(k),
+                Segment::Key(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+                Segment::Index(i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Reads `T` from `value`. On failure returns the dotted path of the bad field (empty for the
+/// root) and serde's message.
+pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
+    let path = Path::default();
+    T::deserialize(Tracked { value, path: &path }).map_err(|e| (path.render(), e.to_string()))
+}
+
+type Error = serde_json::Error;
+
+struct Tracked<'p> {
+    value: Value,
+    path: &'p Path,
+}
+
+fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
+    if let Some(u) = n.as_u64() {
+        visitor.visit_u64(u)
+    } else if let Some(i) = n.as_i64() {
+        visitor.visit_i64(i)
+    } else {
+        visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Tracked<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Number(n) => visit_number(&n, visitor),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Array(items) => {
+                let len = items.len();
+                let mut seq = Seq {
+                    items: items.into_iter(),
+                    index: 0,
+                    path: self.path,
+                };
+                let out = visitor.visit_seq(&mut seq)?;
+                if seq.items.len() > 0 {
+                    return Err(de::Error::invalid_length(len, &"fewer elements"));
+                }
+                Ok(out)
+            }
+            Value::Object(map) => visitor.visit_map(Fields {
+                entries: map.into_iter(),
+                value: None,
+                path: self.path,
+            }),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    /// Only unit variants are read this way (`"requested"`, `"enforce"`); tagged enums buffer.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.value {
+            Value::String(s) => visitor.visit_enum(StringDeserializer::<Error>::new(s)),
+            other => Err(de::Error::invalid_type(unexpected(&other), &"a string")),
+        }
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
+        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+fn unexpected(value: &Value) -> de::Unexpected<'_> {
+    match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Number(n) => n
+            .as_f64()
+            .map_or(de::Unexpected::Other("number"), de::Unexpected::Float),
+        Value::String(s) => de::Unexpected::Str(s),
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
+    }
+}
+
+struct Seq<'p> {
+    items: std::vec::IntoIter<Value>,
+    index: usize,
+    path: &'p Path,
+}
+
+impl<'de> de::SeqAccess<'de> for Seq<'_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        let Some(value) = self.items.next() else {
+            return Ok(None);
+        };
+        self.path.push(Segment::Index(self.index));
+        let out = seed.deserialize(Tracked {
+            value,
+            path: self.path,
+        })?;
+        self.path.pop();
+        self.index = self.index.saturating_add(1);
+        Ok(Some(out))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct Fields<'p> {
+    entries: <Map<String, Value> as IntoIterator>::IntoIter,
+    value: Option<Value>,
+    path: &'p Path,
+}
+
+impl<'de> de::MapAccess<'de> for Fields<'_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        // Kept on the path while the key and its value are read: an unknown field is reported
+        // at its own path.
+        self.path.push(Segment::Key(key.clone()));
+        seed.deserialize(key.into_deserializer()).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let value = self.value.take().unwrap_or(Value::Null);
+        let out = seed.deserialize(Tracked {
+            value,
+            path: self.path,
+        })?;
+        self.path.pop();
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code, reason = "fields are read only by the deserializer")]
+    struct Outer {
+        targets: Vec<Inner>,
+        mode: Option<Mode>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    #[allow(dead_code, reason = "fields are read only by the deserializer")]
+    struct Inner {
+        max_minutes: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    enum Mode {
+        Report,
+    }
+
+    fn err(json: Value) -> (String, String) {
+        from_value::<Outer>(json).expect_err("refused")
+    }
+
+    #[test]
+    fn a_bad_nested_field_is_reported_at_its_dotted_path_with_indexes() {
+        let (path, message) =
+            err(serde_json::json!({"targets": [{"maxMinutes": 1}, {"maxMinutes": "x"}]}));
+        assert_eq!(path, "targets[1].maxMinutes");
+        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_field_is_reported_at_its_own_path() {
+        let (path, _) = err(serde_json::json!({"targets": [], "extra": true}));
+        assert_eq!(path, "extra");
+    }
+
+    #[test]
+    fn negative_fractional_and_overflowing_numbers_are_refused_for_unsigned_fields() {
+        for bad in [
+            serde_json::json!(-1),
+            serde_json::json!(1.5),
+            serde_json::json!(1e20),
+        ] {
+            let (path, _) = err(serde_json::json!({"targets": [{"maxMinutes": bad}]}));
+            assert_eq!(path, "targets[0].maxMinutes");
+        }
+    }
+
+    #[test]
+    fn unit_enums_read_from_strings_and_refuse_anything_else() {
+        assert!(from_value::<Outer>(serde_json::json!({"targets": [], "mode": "report"})).is_ok());
+        assert_eq!(
+            err(serde_json::json!({"targets": [], "mode": "chaos"})).0,
+            "mode"
+        );
+        assert_eq!(err(serde_json::json!({"targets": [], "mode": 3})).0, "mode");
+    }
+}
