@@ -1,0 +1,180 @@
+/**
+ * Words for what the core returns. Nothing here decides anything: it only names states, events and actions.
+ */
+import type { Access, AuditRecord, Finding, Grant } from '../../src/shared/types';
+import { formatMinutes } from './time';
+
+export type Tone = 'neutral' | 'info' | 'success' | 'warning' | 'danger' | 'discovery';
+
+/** The badge colour for a grant (the badge TEXT is always the core's `state`). */
+export function grantTone(g: Grant): Tone {
+  switch (g.status) {
+    case 'requested':
+      return 'discovery';
+    case 'approved':
+      return 'info';
+    case 'active':
+      return 'success';
+    case 'ended':
+      return g.outcome === 'failed' || g.outcome === 'revoked' ? 'danger' : g.outcome === 'rejected' ? 'warning' : 'neutral';
+  }
+  return 'neutral';
+}
+
+export function describeAccess(a: Access): string {
+  switch (a.type) {
+    case 'orgRole':
+      return `role ${a.role}`;
+    case 'resourceRole':
+      return `role ${a.role} on ${a.resource}`;
+    case 'groupMembership':
+      return `membership of group ${a.groupName ?? a.groupId}`;
+  }
+  return 'unknown access';
+}
+
+/** Button labels of the panel's actions. */
+export const ACTION_LABELS: Record<string, string> = {
+  submitRequest: 'Request access',
+  approve: 'Approve',
+  reject: 'Reject',
+  activate: 'Elevate now',
+  complete: 'Done — revoke now',
+  requestExtension: 'Ask for more time',
+  approveExtension: 'Approve extension',
+  rejectExtension: 'Reject extension',
+  revoke: 'Revoke',
+  cancel: 'Cancel request',
+};
+
+/** What "tried to …" says for a refused event. */
+const TRIED: Record<string, string> = {
+  submitRequest: 'request access',
+  approve: 'approve',
+  reject: 'reject',
+  activate: 'elevate',
+  complete: 'finish early',
+  requestExtension: 'ask for more time',
+  approveExtension: 'approve the extension',
+  rejectExtension: 'reject the extension',
+  revoke: 'revoke',
+  cancel: 'cancel',
+};
+
+/** A person for display: the account id ("the app" for the system), marked "(you)" for the viewer if asked. */
+export type Namer = (accountId: string | undefined) => string;
+
+export function makeNamer(viewer?: string): Namer {
+  return (id) => {
+    if (!id) return 'someone';
+    if (id === 'system') return 'the app';
+    if (viewer && id === viewer) return `${id} (you)`;
+    return id;
+  };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** One audit record in words: "bob approved (1 of 2)", "access granted", "refused: alice tried to approve (SELF_APPROVAL)". */
+export function describeRecord(r: AuditRecord, name: Namer, time: (iso: string) => string, requiredApprovals?: number): string {
+  const who = name(r.actor);
+  const d = r.details ?? {};
+  const reason = str(d.reason);
+  const because = reason ? `: “${reason}”` : '';
+  if (r.outcome === 'refused') {
+    const code = str(d.code);
+    return `refused: ${who} tried to ${TRIED[r.event] ?? r.event}${code ? ` (${code})` : ''}`;
+  }
+  switch (r.event) {
+    case 'submitRequest': {
+      const subject = str(d.subject);
+      const minutes = num(d.durationMinutes);
+      const start = str(d.requestedStart);
+      const forWhom = subject && subject !== r.actor ? ` for ${name(subject)}` : '';
+      const howLong = minutes !== undefined ? ` for ${formatMinutes(minutes)}` : '';
+      const when = start && Date.parse(start) - Date.parse(r.at) > 60_000 ? `, from ${time(start)}` : '';
+      return `${who} requested access${forWhom}${howLong}${when}`;
+    }
+    case 'approve': {
+      const have = num(d.approvals);
+      const of = have !== undefined ? ` (${have}${requiredApprovals ? ` of ${requiredApprovals}` : ''})` : '';
+      const end = str(d.windowEnd);
+      const start = str(d.windowStart);
+      return `${who} approved${of}${start && end ? ` — window ${time(start)} to ${time(end)}` : ''}`;
+    }
+    case 'reject':
+      return `${who} rejected the request${because}`;
+    case 'cancel':
+      return `${who} cancelled the request`;
+    case 'activate': {
+      const end = str(d.windowEnd);
+      const until = end ? ` until ${time(end)}` : '';
+      if (d.breakGlass === true) return `${who} broke glass and elevated without approval${until}`;
+      return r.actor === 'system' ? `activated automatically${until}` : `${who} elevated${until}`;
+    }
+    case 'complete':
+      return `${who} finished early`;
+    case 'revoke':
+      return `${who} revoked the grant${because}`;
+    case 'requestExtension': {
+      const minutes = num(d.minutes);
+      return `${who} asked for ${minutes !== undefined ? formatMinutes(minutes) : 'more time'} more${num(d.extension) ? ` (extension ${num(d.extension)})` : ''}`;
+    }
+    case 'approveExtension': {
+      const end = str(d.windowEnd);
+      return `${who} approved extension ${num(d.extension) ?? ''}${end ? ` — now until ${time(end)}` : ''}`.replace(/ +—/, ' —');
+    }
+    case 'rejectExtension':
+      return `${who} rejected extension ${num(d.extension) ?? ''}${because}`.replace(/ +:/, ':');
+    case 'expire':
+      return `expired${because}`;
+    case 'accessGranted':
+      return d.lateGrant === true ? 'access granted (late)' : d.duplicateAttempt ? 'access granted (duplicate answer)' : 'access granted';
+    case 'accessRevoked':
+      return d.verified === true ? 'access revoked (verified)' : 'access revoked';
+    case 'grantFailed': {
+      const retry = str(d.retryAt);
+      return `granting access failed (attempt ${num(d.attempt) ?? '?'}): ${str(d.message) ?? str(d.code) ?? 'error'}${retry ? ` — retrying at ${time(retry)}` : ''}`;
+    }
+    case 'revokeFailed': {
+      const retry = str(d.retryAt);
+      return `revoking access failed (attempt ${num(d.attempt) ?? '?'}): ${str(d.message) ?? str(d.code) ?? 'error'}${retry ? ` — retrying at ${time(retry)}` : ''}`;
+    }
+    case 'retryGrant':
+      return `retrying the grant (attempt ${num(d.attempt) ?? '?'})`;
+    case 'retryRevoke':
+      return `retrying the revoke (attempt ${num(d.attempt) ?? '?'})`;
+    case 'revocationSkipped':
+      return `revocation skipped${because}`;
+    case 'lateGrant':
+      return 'a grant landed after the request ended; removing it';
+    case 'cleanup':
+      return 'cleaning up a grant that may have landed';
+    case 'sweep':
+      return `sweep: ${num(d.findings) ?? 0} finding(s), ${num(d.revocations) ?? 0} revocation(s)`;
+    default:
+      return `${who}: ${r.event}${r.outcome === 'noted' ? ' (noted)' : ''}`;
+  }
+}
+
+/** A sweep finding's disposition in words. */
+export function describeDisposition(f: Finding): string {
+  switch (f.disposition) {
+    case 'revoke':
+      return 'being revoked';
+    case 'report':
+      return 'reported only (drift mode: report)';
+    case 'keptForFloor':
+      return 'kept: removing it would break the org-admin floor';
+    case 'keptIncomplete':
+      return 'kept: the holder list was incomplete';
+    case 'externallyManaged':
+      return 'kept: the group is synced from an identity provider';
+  }
+  return f.disposition;
+}
+
+export function describeFindingKind(f: Finding): string {
+  return f.kind === 'endedStillHeld' ? 'still held after its grant ended' : 'held without a grant (drift)';
+}
