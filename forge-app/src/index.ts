@@ -1,18 +1,61 @@
-// PLACEHOLDER, written by the toolchain work so that `npm run lint:forge` and the Forge bundle have the
-// eight handlers manifest.yml names. The real handlers (load → decide → act → save) replace this file.
+/**
+ * Forge handlers, grouped by module kind. Each builds the ports for its invocation and hands
+ * over to a handler in ./handlers, which loads, asks the core, acts and saves.
+ */
+import { defineResolver, retryLater, type ResolverRequest } from './adapters/forge';
+import { ADMIN_CALLS, adminCall } from './handlers/admin';
+import { onQueueEvent } from './handlers/consumer';
+import { PANEL_CALLS, panelCall } from './handlers/panel';
+import { onTransition, type TransitionEvent } from './handlers/postFunction';
+import { runSweep } from './handlers/sweep';
+import { platform } from './platform';
 
-/** Custom UI resolver for the issue panel and the admin page. */
-export async function resolver(_request?: unknown): Promise<void> {}
+// ---- Custom UI resolvers (identity from the platform context, never from the payload)
 
-/** Workflow post-functions. */
-export async function postApprove(_event?: unknown): Promise<void> {}
-export async function postReject(_event?: unknown): Promise<void> {}
-export async function postComplete(_event?: unknown): Promise<void> {}
-export async function postRevoke(_event?: unknown): Promise<void> {}
-export async function postApproveExtension(_event?: unknown): Promise<void> {}
+/** The issue panel's resolver. */
+export const panelResolver = defineResolver(
+  Object.fromEntries(
+    PANEL_CALLS.map((call) => [
+      call,
+      (req: ResolverRequest) =>
+        panelCall(platform('resolver'), { accountId: req.context.accountId, issueKey: req.context.extension?.issue?.key }, call, req.payload),
+    ]),
+  ),
+);
 
-/** Scheduled trigger (every five minutes). */
-export async function sweep(_event?: unknown): Promise<void> {}
+/** The admin page's resolver (the admin page is visible to Jira admins only). */
+export const adminResolver = defineResolver(
+  Object.fromEntries(
+    ADMIN_CALLS.map((call) => [call, (req: ResolverRequest) => adminCall(platform('resolver'), { accountId: req.context.accountId }, call, req.payload)]),
+  ),
+);
 
-/** Async-events queue consumer. */
-export async function consumer(_event?: unknown): Promise<void> {}
+// ---- Workflow post-functions
+
+function postFunction(event: TransitionEvent) {
+  return async (payload: unknown) => {
+    const outcome = await onTransition(platform('postFunction'), payload, event);
+    return outcome.done ? undefined : retryLater(outcome.retryAfterSeconds, outcome.reason);
+  };
+}
+
+export const postApprove = postFunction('approve');
+export const postReject = postFunction('reject');
+export const postComplete = postFunction('complete');
+export const postRevoke = postFunction('revoke');
+export const postApproveExtension = postFunction('approveExtension');
+
+// ---- Scheduled trigger
+
+/** Every five minutes: expiries, retries, drift and the admin floor. */
+export async function sweep(): Promise<void> {
+  await runSweep(platform('sweep'));
+}
+
+// ---- Async events consumer
+
+/** "Wake me at T" and outbox events from the app's queue. */
+export async function consumer(event: { body?: unknown }) {
+  const outcome = await onQueueEvent(platform('consumer'), event?.body);
+  return outcome.done ? undefined : retryLater(outcome.retryAfterSeconds, outcome.reason);
+}

@@ -1,0 +1,103 @@
+/**
+ * Act: executes one action the core decided, and turns its outcome into the event the core
+ * expects back. It decides nothing: the revocation guard and every retry policy live in the core.
+ */
+import { core, type Action, type ActionError, type Event, type Policy } from '../decision/core';
+import type { AccessTarget } from '../adapters/orgAdmin';
+import type { Ports } from '../ports';
+
+export interface ActOutcome {
+  /** The result to feed back to the core (grant and revoke actions only). */
+  event?: Event;
+  /** Leave the action in the outbox: it failed in a way worth trying again later. */
+  keep?: boolean;
+}
+
+/** The core's ActionError has exactly these fields; adapters may carry more. */
+const actionError = (e: { code: string; message: string; retryable: boolean }): ActionError => ({
+  code: e.code,
+  message: e.message,
+  retryable: e.retryable,
+});
+
+const succeeded = (action: Action): Event => ({ type: 'actionSucceeded', action });
+const failed = (action: Action, error: ActionError): Event => ({ type: 'actionFailed', action, error });
+
+export async function act(ports: Ports, policy: Policy | null, action: Action): Promise<ActOutcome> {
+  const { org, jira, store, queue, clock, log } = ports;
+  switch (action.type) {
+    case 'grant': {
+      const outcome = await org.assign(action.access as AccessTarget, action.accountId);
+      log.info('grant executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
+      return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
+    }
+    case 'revoke': {
+      const refusal = await guard(ports, policy, action);
+      if (refusal) {
+        await raise(ports, `${action.key}:guard`, 'critical', refusal.code, `revoke of ${action.target} from ${action.accountId} held back: ${refusal.message}`, action);
+        return { event: failed(action, { ...refusal, retryable: true }) };
+      }
+      const outcome = await org.revoke(action.access as AccessTarget, action.accountId);
+      log.info('revoke executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
+      return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
+    }
+    case 'comment':
+      return once(ports, action.key, () => jira.comment(action.issueKey, action.text));
+    case 'wake':
+      return once(ports, action.key, () =>
+        queue.push({ kind: 'wake', grantId: action.grantId, at: action.at }, (Date.parse(action.at) - clock.now()) / 1000),
+      );
+    case 'alert':
+      return once(ports, action.key, () =>
+        raise(ports, action.key, action.severity, action.code, action.message, action, false),
+      );
+  }
+}
+
+/** Runs a side effect at most once per key across duplicate deliveries; on failure frees the key. */
+async function once(ports: Ports, key: string, effect: () => Promise<unknown>): Promise<ActOutcome> {
+  if (!(await ports.store.claim(key))) return {};
+  try {
+    await effect();
+    return {};
+  } catch (e) {
+    await ports.store.release(key).catch(() => undefined);
+    ports.log.warn('action failed; kept for a later attempt', { key, error: String(e) });
+    return { keep: true };
+  }
+}
+
+/** Asks the core whether this revoke may run now, on a fresh read of the org admins. */
+async function guard(ports: Ports, policy: Policy | null, action: Extract<Action, { type: 'revoke' }>) {
+  if (!policy) return { code: 'NO_POLICY', message: 'no policy is saved' };
+  const orgAdmins =
+    action.access.type === 'orgRole'
+      ? await ports.org.holders(action.access as AccessTarget).then((s) => ({
+          target: action.target,
+          complete: s.complete,
+          externallySynced: s.externallySynced,
+          holders: s.holders,
+        }))
+      : null;
+  const answer = core.guardRevocation({ policy, action, orgAdmins });
+  if (!answer.ok) return { code: answer.error.code, message: answer.error.message };
+  return answer.allowed ? null : { code: answer.reason?.code ?? 'REFUSED', message: answer.reason?.message ?? 'refused' };
+}
+
+/** Stores an alert for the admin page and logs it. */
+async function raise(
+  ports: Ports,
+  key: string,
+  severity: 'info' | 'warning' | 'critical',
+  code: string,
+  message: string,
+  action: Action,
+  dedupe = true,
+): Promise<void> {
+  if (dedupe && !(await ports.store.claim(key))) return;
+  const at = new Date(ports.clock.now()).toISOString();
+  const grantId = 'grantId' in action ? action.grantId ?? undefined : undefined;
+  const issueKey = 'issueKey' in action ? action.issueKey ?? undefined : undefined;
+  await ports.store.saveAlert({ key, at, severity, code, message, grantId, issueKey });
+  ports.log.warn(`alert ${code}`, { key, severity, message });
+}

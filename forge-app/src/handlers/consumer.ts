@@ -1,0 +1,39 @@
+/**
+ * The queue consumer: "wake me at T" events (chained in hops of at most 900 s, and never acted
+ * on early, so a window ends on time) and "finish this outbox" events.
+ */
+import type { Ports, QueueEvent } from '../ports';
+import { MAX_DELAY_SECONDS } from '../adapters/queue';
+import { dispatch, drain } from './dispatch';
+
+export type ConsumeOutcome = { done: true } | { done: false; retryAfterSeconds: number; reason: string };
+
+export async function onQueueEvent(ports: Ports, body: unknown): Promise<ConsumeOutcome> {
+  const event = body as Partial<QueueEvent> | undefined;
+  if (!event || typeof event.grantId !== 'string' || !event.grantId) {
+    ports.log.warn('queue event without a grant id; dropped', { body });
+    return { done: true };
+  }
+  try {
+    if (event.kind === 'wake' && typeof event.at === 'string') {
+      const remainingMs = Date.parse(event.at) - ports.clock.now();
+      if (remainingMs > 0) {
+        // Not yet: the queue's delay is capped and whole seconds, so hop again. Acting early
+        // would find nothing due and leave no timer behind.
+        await ports.queue.push({ kind: 'wake', grantId: event.grantId, at: event.at }, Math.min(Math.ceil(remainingMs / 1000), MAX_DELAY_SECONDS));
+        return { done: true };
+      }
+      await dispatch(ports, { grantId: event.grantId, event: { type: 'tick' }, actor: null, source: 'system' });
+      return { done: true };
+    }
+    if (event.kind === 'drain') {
+      await drain(ports, event.grantId);
+      return { done: true };
+    }
+    ports.log.warn('unknown queue event; dropped', { body });
+    return { done: true };
+  } catch (error) {
+    ports.log.error('queue event failed; asking for a retry', { grantId: event.grantId, error: String(error) });
+    return { done: false, retryAfterSeconds: 10, reason: String(error) };
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The loop every handler runs: load the grant, the policy and the audit head; ask the core; save
+ * the decision, its audit records and its actions (the outbox) in one conditional transaction;
+ * then execute the outbox and feed each grant/revoke result back as an event.
+ *
+ * At-least-once delivery and concurrent calls are safe: a conditional write that loses the race
+ * reloads and asks the core again (which then sees the duplicate and changes nothing), action
+ * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
+ */
+import { core, type Actor, type AuditHead, type AuditRecord, type ErrorBody, type Event, type Grant, type Policy } from '../decision/core';
+import type { Ports, StoredGrant } from '../ports';
+import { act } from './act';
+
+export type Source = 'panel' | 'workflow' | 'system';
+
+export interface DispatchRequest {
+  grantId: string;
+  event: Event;
+  /** From the platform (context accountId / transition atlassianId), with looked-up groups. */
+  actor: Actor | null;
+  source: Source;
+}
+
+export type DispatchResult = { ok: true; grant: Grant | null; changed: boolean } | { ok: false; error: ErrorBody };
+
+/** Conditional-write attempts before giving up (each one reloads and re-decides). */
+const MAX_ATTEMPTS = 16;
+/** Feeding results back can chain (grant → granted → comment); deeper work goes to the queue. */
+const MAX_DEPTH = 4;
+
+export const NO_POLICY: ErrorBody = {
+  code: 'NO_POLICY',
+  message: 'JIT Admin has no policy yet: a Jira admin must save one on the JIT Admin admin page',
+};
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0): Promise<DispatchResult> {
+  const { store, clock } = ports;
+  for (let attempt = 1; ; attempt++) {
+    // Load.
+    const [stored, policyDoc, head] = await Promise.all([store.grant(request.grantId), store.policy(), store.auditHead()]);
+    if (!policyDoc) return { ok: false, error: NO_POLICY };
+    const subject = request.event.type === 'submit' ? (request.event.subject ?? request.actor?.accountId) : undefined;
+    const openGrants = typeof subject === 'string' ? (await store.openGrantsFor(subject)).filter((g) => g.id !== request.grantId) : [];
+
+    // Decide.
+    const answer = core.decide({
+      policy: policyDoc.policy,
+      grant: stored?.grant ?? null,
+      event: request.event,
+      actor: request.actor,
+      now: iso(clock.now()),
+      auditHead: head,
+      source: request.source,
+      context: { openGrants },
+    });
+
+    if (!answer.ok) {
+      // A refusal changes no grant, but an authorization refusal is audited and a refused
+      // workflow transition is explained on the issue.
+      if (answer.audit?.length && (await appendAudit(ports, answer.audit, head)) === 'conflict') {
+        await backoff(attempt);
+        continue;
+      }
+      for (const action of answer.actions ?? []) await act(ports, policyDoc.policy, action);
+      return { ok: false, error: answer.error };
+    }
+    if (!answer.changed) {
+      // A duplicate: nothing to save, but finish any work a crashed invocation left behind.
+      if (stored?.outbox.length) await drain(ports, request.grantId, depth);
+      return { ok: true, grant: stored?.grant ?? null, changed: false };
+    }
+    if (!answer.grant) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core returned no grant' } };
+
+    // Save (the decision, its audit and its outbox, atomically).
+    const next = { grant: answer.grant, outbox: [...(stored?.outbox ?? []), ...answer.actions] };
+    const committed = await store.commit({
+      grantId: request.grantId,
+      expectedRev: stored?.rev ?? null,
+      next,
+      audit: answer.audit,
+      expectedHead: head,
+    });
+    if (committed === 'conflict') {
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`could not save ${request.grantId}: ${attempt} conflicting writes`);
+      await backoff(attempt);
+      continue;
+    }
+
+    // Act.
+    await mirror(ports, answer.grant);
+    await drain(ports, request.grantId, depth);
+    return { ok: true, grant: answer.grant, changed: true };
+  }
+}
+
+/** Executes a grant's outbox in order, then feeds the results back to the core. */
+export async function drain(ports: Ports, grantId: string, depth = 0): Promise<void> {
+  const { store, clock, queue } = ports;
+  if (depth >= MAX_DEPTH || clock.now() >= ports.deadline) {
+    await queue.push({ kind: 'drain', grantId }, 0);
+    return;
+  }
+  const stored: StoredGrant | null = await store.grant(grantId);
+  if (!stored?.outbox.length) return;
+  const policy: Policy | null = (await store.policy())?.policy ?? null;
+  const done: string[] = [];
+  const results: Event[] = [];
+  let kept = false;
+  for (const action of stored.outbox) {
+    if (clock.now() >= ports.deadline) break;
+    const outcome = await act(ports, policy, action);
+    if (outcome.keep) {
+      kept = true;
+      continue;
+    }
+    done.push(action.key);
+    if (outcome.event) results.push(outcome.event);
+  }
+  if (done.length) await store.removeFromOutbox(grantId, done);
+  for (const event of results) await dispatch(ports, { grantId, event, actor: null, source: 'system' }, depth + 1);
+  if (kept || done.length < stored.outbox.length) {
+    // Whatever is left (a Jira hiccup, or out of time) is retried from the queue.
+    await queue.push({ kind: 'drain', grantId }, kept ? 30 : 0);
+  }
+}
+
+/** Appends audit records without touching a grant (refusals, sweeps, policy changes). */
+export async function appendAudit(ports: Ports, records: AuditRecord[], expectedHead: AuditHead) {
+  if (records.length === 0) return 'ok' as const;
+  return ports.store.commit({ expectedRev: null, audit: records, expectedHead });
+}
+
+/** Mirrors the grant into an issue property so JQL and other tools can see it. */
+async function mirror(ports: Ports, grant: Grant): Promise<void> {
+  const summary = {
+    grantId: grant.id,
+    version: grant.version,
+    status: grant.status,
+    outcome: grant.outcome ?? null,
+    target: grant.target,
+    targetLabel: grant.targetLabel,
+    requester: grant.requester,
+    subject: grant.subject,
+    windowStart: grant.window?.start ?? null,
+    windowEnd: grant.window?.end ?? null,
+    access: grant.provisioning.state,
+    approvers: grant.approvals.map((a) => a.approver),
+    extensions: grant.extensions.length,
+  };
+  try {
+    await ports.jira.setGrantProperty(grant.issueKey, summary);
+  } catch (e) {
+    ports.log.warn('could not mirror the grant into its issue property', { grantId: grant.id, error: String(e) });
+  }
+}
+
+/** Real time, not the (possibly virtual) domain clock: this only spreads out racing writers. */
+async function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(20 * 2 ** Math.min(attempt, 6), 1000) * (0.5 + Math.random());
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Records the result of an action that belongs to no grant (the sweep's revocations). */
+export async function recordUngranted(ports: Ports, event: Event): Promise<void> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const [policyDoc, head] = await Promise.all([ports.store.policy(), ports.store.auditHead()]);
+    if (!policyDoc) return;
+    const answer = core.decide({ policy: policyDoc.policy, grant: null, event, actor: null, now: iso(ports.clock.now()), auditHead: head, source: 'system' });
+    if (!answer.ok) {
+      ports.log.error('the core refused an action result', { error: answer.error });
+      return;
+    }
+    if ((await appendAudit(ports, answer.audit, head)) === 'conflict') {
+      await backoff(attempt);
+      continue;
+    }
+    for (const action of answer.actions) await act(ports, policyDoc.policy, action);
+    return;
+  }
+  throw new Error('could not record an action result: the audit log kept changing');
+}

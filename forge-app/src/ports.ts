@@ -1,0 +1,111 @@
+/**
+ * The small interfaces the handlers use to reach the world. Forge adapters implement them with
+ * `@forge/*`; the playground and tests run the same adapters against local emulators.
+ */
+import type { Action, AuditHead, AuditRecord, Finding, Grant, OpenGrant, Policy } from './decision/core';
+import type { OrgDirectory } from './adapters/orgAdmin';
+import type { JiraPort } from './adapters/jira';
+import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
+
+export type { OrgDirectory } from './adapters/orgAdmin';
+export type { JiraPort } from './adapters/jira';
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Log {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Events on the app's own queue. */
+export type QueueEvent =
+  | { kind: 'wake'; grantId: string; at: string }
+  | { kind: 'drain'; grantId: string };
+
+export interface QueuePort {
+  /** Delivers `event` to the consumer after `delaySeconds` (0–900). */
+  push(event: QueueEvent, delaySeconds: number): Promise<void>;
+}
+
+/** A grant as stored: the core's grant plus the actions decided but not yet executed. */
+export interface StoredGrant {
+  grant: Grant;
+  /** The outbox: written in the same transaction as the decision, emptied as actions run. */
+  outbox: Action[];
+  /** Storage revision, bumped by every write (decisions and outbox removals alike). */
+  rev: number;
+}
+
+export interface PolicyDoc {
+  policy: Policy;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface SweepState extends DriftReport {
+  fingerprint?: string;
+}
+
+/** Result of a conditional write: `conflict` means someone else wrote first; reload and retry. */
+export type Commit = 'ok' | 'conflict';
+
+export interface Store {
+  grant(id: string): Promise<StoredGrant | null>;
+  /**
+   * Atomically: writes the grant if its stored revision is still `expectedRev` (absent when
+   * null), appends the audit records if the chain's head is still `expectedHead`, and moves the head.
+   */
+  commit(change: {
+    grantId?: string;
+    expectedRev: number | null;
+    next?: { grant: Grant; outbox: Action[] };
+    audit: AuditRecord[];
+    expectedHead: AuditHead;
+  }): Promise<Commit>;
+  /** Removes executed actions from a grant's outbox. */
+  removeFromOutbox(grantId: string, keys: string[]): Promise<void>;
+  auditHead(): Promise<AuditHead>;
+  /** Open grants: not finished, or with actions still in their outbox. */
+  openGrants(): Promise<StoredGrant[]>;
+  /** Grants updated since `sinceMs` (the sweep's memory of recently ended grants). */
+  grantsUpdatedSince(sinceMs: number): Promise<StoredGrant[]>;
+  /** Open grants that elevate `subject`, for the duplicate-request check. */
+  openGrantsFor(subject: string): Promise<OpenGrant[]>;
+  allGrants(limit: number): Promise<Grant[]>;
+  policy(): Promise<PolicyDoc | null>;
+  savePolicy(doc: PolicyDoc, expectedVersion: number, audit: AuditRecord[], expectedHead: AuditHead): Promise<Commit>;
+  /** Records that an action key has been executed; false if it already was (at-least-once delivery). */
+  claim(key: string): Promise<boolean>;
+  release(key: string): Promise<void>;
+  saveAlert(alert: AlertRecord): Promise<void>;
+  alerts(limit: number): Promise<AlertRecord[]>;
+  sweepState(): Promise<SweepState | null>;
+  saveSweepState(state: SweepState): Promise<void>;
+  /** Audit records, newest first, filtered. */
+  auditPage(query: AuditQuery): Promise<{ records: AuditRecord[]; nextBeforeSeq?: number }>;
+  /** Every audit record in chain order (for verification and export). */
+  auditAll(): Promise<AuditRecord[]>;
+  auditForGrant(grantId: string): Promise<AuditRecord[]>;
+}
+
+/** Everything a handler needs, for one invocation. */
+export interface Ports {
+  org: OrgDirectory;
+  jira: JiraPort;
+  store: Store;
+  queue: QueuePort;
+  clock: Clock;
+  log: Log;
+  /** Accounts allowed to save the first policy (the deployer's `BOOTSTRAP_ADMINS`). */
+  bootstrapAdmins: string[];
+  /** On `clock`: after this, inline work stops and the rest is left to the queue. */
+  deadline: number;
+}
+
+export type { Finding };

@@ -1,0 +1,147 @@
+/**
+ * The resolver contract, shared by the resolvers and the Custom UI (issue panel, admin page).
+ * Core types (Grant, View, Policy, AuditRecord, ...) are the Wasm core's published types.
+ */
+import type {
+  AuditRecord,
+  ErrorBody,
+  Finding,
+  Grant,
+  Policy,
+  PolicyProblem,
+  Severity,
+  View,
+} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+
+export type {
+  Access,
+  Action,
+  ActionOption,
+  AuditRecord,
+  ErrorBody,
+  Finding,
+  Grant,
+  Policy,
+  PolicyProblem,
+  Target,
+  TargetOption,
+  View,
+} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+
+/** Every resolver answers with this envelope. A refusal carries the core's stable code. */
+export type Result<T> =
+  | { ok: true; data: T }
+  | { ok: false; error: ErrorBody; problems?: PolicyProblem[] };
+
+/** The issue panel's resolver functions and their payloads (identity never comes from here). */
+export interface PanelCalls {
+  getView: Record<string, never>;
+  submitRequest: { target: string; start?: string; durationMinutes?: number; justification: string; subject?: string };
+  approve: Record<string, never>;
+  reject: { reason?: string };
+  activate: Record<string, never>;
+  complete: Record<string, never>;
+  requestExtension: { minutes: number; justification: string };
+  approveExtension: Record<string, never>;
+  rejectExtension: { reason?: string };
+  revoke: { reason?: string };
+  cancel: Record<string, never>;
+}
+
+export type PanelCall = keyof PanelCalls;
+
+/** What the panel shows: the core's view, the grant's history and the server's clock. */
+export interface PanelData {
+  issueKey: string;
+  view: View;
+  /** Audit records of this issue's grant, oldest first. */
+  timeline: AuditRecord[];
+  /** Server time when the view was computed (the panel counts down from it). */
+  now: string;
+}
+
+/** The admin page's resolver functions. */
+export interface AdminCalls {
+  getPolicy: Record<string, never>;
+  savePolicy: { policy: unknown; expectedVersion?: number };
+  validatePolicy: { policy: unknown };
+  listGrants: { scope?: 'open' | 'all'; limit?: number };
+  getAudit: AuditQuery;
+  exportAudit: AuditQuery & { format: 'csv' | 'json' };
+  getDrift: Record<string, never>;
+  getAlerts: { limit?: number };
+  getHoldings: { from?: string; to?: string };
+}
+
+export type AdminCall = keyof AdminCalls;
+
+export interface PolicyData {
+  policy: Policy | null;
+  /** Incremented on every save; pass it back as `expectedVersion` to avoid overwriting a newer save. */
+  version: number;
+  problems: PolicyProblem[];
+  updatedAt?: string;
+  updatedBy?: string;
+}
+
+export interface GrantList {
+  grants: Grant[];
+}
+
+export interface AuditQuery {
+  grantId?: string;
+  actor?: string;
+  event?: string;
+  outcome?: 'accepted' | 'refused' | 'noted';
+  /** RFC 3339 bounds. */
+  from?: string;
+  to?: string;
+  /** Pagination: records before this seq (newest first). */
+  beforeSeq?: number;
+  limit?: number;
+}
+
+export interface AuditPage {
+  records: AuditRecord[];
+  /** Pass as `beforeSeq` for the next (older) page; absent on the last page. */
+  nextBeforeSeq?: number;
+  /** The whole chain's verification, from the genesis. */
+  verification: { valid: boolean; checked: number; firstBroken?: { index: number; seq: number; reason: string } };
+}
+
+export interface AuditExport {
+  filename: string;
+  contentType: 'text/csv' | 'application/json';
+  content: string;
+}
+
+export interface DriftReport {
+  /** When the last sweep ran. */
+  at?: string;
+  findings: Finding[];
+  floor?: { orgAdmins: number; after: number; min: number };
+  holders: Array<{ target: string; complete: boolean; externallySynced: boolean; holders: string[] }>;
+}
+
+export interface AlertRecord {
+  key: string;
+  at: string;
+  severity: Severity;
+  code: string;
+  message: string;
+  grantId?: string;
+  issueKey?: string;
+}
+
+/** One interval during which an account held a target through the app. */
+export interface Holding {
+  grantId: string;
+  issueKey: string;
+  target: string;
+  targetLabel: string;
+  accountId: string;
+  from: string;
+  /** Absent while still held. */
+  to?: string;
+  breakGlass: boolean;
+}

@@ -1,0 +1,315 @@
+/**
+ * The whole app on one machine: the org-admin and Jira emulators, the local Forge runtime (KVS,
+ * queue, egress) and the app's real handlers, wired exactly as Forge would call them. Used by the
+ * playground server and by the integration, reliability and browser tests.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import * as handlers from '../forge-app/src/index';
+import { forgePorts, redactingLog } from '../forge-app/src/adapters/forge';
+import { installPlatform } from '../forge-app/src/platform';
+import type { Log } from '../forge-app/src/ports';
+import type { Policy } from '../forge-app/src/decision/core';
+import { startOrgAdminEmulator, siteAri, type OrgAdminEmulator, type EmulatorSnapshot, type FaultOptions } from './emulators/org-admin/index';
+import { startJiraEmulator, type JiraEmulator, type JiraSnapshot, type PostFunctionEvent } from './emulators/jira/index';
+import type { JiraWorkflow } from './emulators/jira/workflow';
+import { startForgeRuntime, type EntityDefinition, type ForgeRuntime, type TimerClock } from './forge-runtime/index';
+import type { QueueFaults } from './forge-runtime/queue';
+
+export const DEMO_ORG_ID = '5a3c1e2d-7b4f-4c8a-9e1d-2f6b8a0c4d13';
+export const DEMO_CLOUD_ID = '8e4c2a1f-3b5d-4f7a-9c1e-2d4f6a8b0c35';
+export const DEMO_SITE_ARI = siteAri(DEMO_CLOUD_ID);
+export const DEMO_JIRA_ADMINS_GROUP = 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1b01';
+export const DEMO_SCIM_GROUP = 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1b03';
+/** The emulated org's API key, printed by the playground (it is not a secret of anything real). */
+export const DEMO_API_KEY = 'demo-org-api-key-0123456789abcdef';
+
+/** Demo people: account id → display name. */
+export const DEMO_PEOPLE: Record<string, string> = {
+  'perm-1': 'Pat Permanent',
+  'perm-2': 'Priya Permanent',
+  'perm-3': 'Paulo Permanent',
+  alice: 'Alice Requester',
+  erin: 'Erin Requester',
+  bob: 'Bob Approver',
+  carol: 'Carol Approver',
+  dan: 'Dan Approver',
+  mallory: 'Mallory Outsider',
+};
+
+/** The demo policy the playground starts with. */
+export function demoPolicy(alertIssueKey?: string): Policy {
+  return {
+    permanentAdmins: ['perm-1', 'perm-2', 'perm-3'],
+    maxPermanentAdmins: 3,
+    minOrgAdmins: 1,
+    driftMode: 'report',
+    ...(alertIssueKey ? { alertIssueKey } : {}),
+    serviceAccounts: [],
+    targets: [
+      {
+        key: 'org-admin',
+        label: 'Organization admin',
+        access: { type: 'orgRole', role: 'atlassian/org-admin' },
+        requesters: { accountIds: ['alice', 'erin'] },
+        approvers: { accountIds: ['bob', 'carol', 'dan'] },
+        defaultDurationMinutes: 60,
+        maxDurationMinutes: 240,
+        maxExtensions: 2,
+        justification: { required: true, minLength: 10 },
+      },
+      {
+        key: 'site-admin',
+        label: 'Site admin (demo site)',
+        access: { type: 'resourceRole', role: 'atlassian/site-admin', resource: DEMO_SITE_ARI },
+        requesters: { accountIds: ['alice', 'erin'] },
+        approvers: { accountIds: ['bob', 'carol', 'dan'] },
+        defaultDurationMinutes: 60,
+        maxDurationMinutes: 480,
+      },
+      {
+        key: 'jira-admins',
+        label: 'Jira admins (jira-admins-demo)',
+        access: { type: 'groupMembership', groupId: DEMO_JIRA_ADMINS_GROUP, groupName: 'jira-admins-demo' },
+        requesters: { accountIds: ['alice', 'erin'] },
+        approvers: { accountIds: ['bob', 'carol', 'dan'] },
+        defaultDurationMinutes: 60,
+        maxDurationMinutes: 480,
+      },
+    ],
+  };
+}
+
+/** A request workflow whose JIT transitions are global, so any of them can run from any status. */
+export const JIT_WORKFLOW: JiraWorkflow = {
+  id: 'jit-admin-request-workflow',
+  name: 'JIT admin request workflow',
+  initialStatus: '10001',
+  statuses: [
+    { id: '10001', name: 'Waiting for approval', category: 'new' },
+    { id: '10002', name: 'Approved', category: 'indeterminate' },
+    { id: '3', name: 'In progress', category: 'indeterminate' },
+    { id: '10003', name: 'Done', category: 'done' },
+    { id: '10004', name: 'Rejected', category: 'done' },
+    { id: '10006', name: 'Revoked', category: 'done' },
+  ],
+  transitions: [
+    { id: '21', name: 'Approve', from: ['10001', '10002', '3'], to: '10002' },
+    { id: '31', name: 'Reject', from: ['10001', '10002'], to: '10004' },
+    { id: '41', name: 'Start progress', from: ['10002'], to: '3' },
+    { id: '51', name: 'Done', from: ['10002', '3'], to: '10003' },
+    { id: '61', name: 'Revoke', from: ['10001', '10002', '3'], to: '10006' },
+    { id: '71', name: 'Approve extension', from: ['3', '10002'], to: '3' },
+  ],
+};
+
+/** Workflow events the playground can run, with the transition and the post-function behind each. */
+export const TRANSITIONS = {
+  approve: { transitionId: '21', moduleKey: 'jit-approve', handler: handlers.postApprove },
+  reject: { transitionId: '31', moduleKey: 'jit-reject', handler: handlers.postReject },
+  complete: { transitionId: '51', moduleKey: 'jit-complete', handler: handlers.postComplete },
+  revoke: { transitionId: '61', moduleKey: 'jit-revoke', handler: handlers.postRevoke },
+  approveExtension: { transitionId: '71', moduleKey: 'jit-approve-extension', handler: handlers.postApproveExtension },
+} as const;
+export type TransitionName = keyof typeof TRANSITIONS;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The custom entities declared in manifest.yml, so the KVS emulator enforces the same schema. */
+export function manifestEntities(): Record<string, EntityDefinition> {
+  const manifest = parseYaml(readFileSync(`${root}/manifest.yml`, 'utf8')) as {
+    app?: { storage?: { entities?: Array<{ name: string } & EntityDefinition> } };
+  };
+  const out: Record<string, EntityDefinition> = {};
+  for (const e of manifest.app?.storage?.entities ?? []) out[e.name] = { attributes: e.attributes, indexes: e.indexes };
+  return out;
+}
+
+export interface LocalAppOptions {
+  clock: TimerClock;
+  /** SQLite file for the KVS emulator (`:memory:` by default). */
+  kvsPath?: string;
+  /** Emulator states to resume from (the playground's persistence). */
+  orgSnapshot?: EmulatorSnapshot;
+  jiraSnapshot?: JiraSnapshot;
+  /** Port of the org-admin emulator (0: any). */
+  orgPort?: number;
+  jiraPort?: number;
+  orgFaults?: FaultOptions;
+  queueFaults?: QueueFaults;
+  /** Org API eventual consistency (ms of clock time). */
+  consistencyDelayMs?: number;
+  /** Run the five-minute sweep on the clock. */
+  scheduleSweep?: boolean;
+  /** Where log lines go (default: dropped). */
+  log?: (line: string) => void;
+  seed?: number;
+  /** Read-back polling of the org adapter (tests shorten it). */
+  orgOptions?: { verifyAttempts?: number; verifyIntervalMs?: number; requestTimeoutMs?: number; random?: () => number };
+}
+
+export interface LocalApp {
+  clock: TimerClock;
+  org: OrgAdminEmulator;
+  jira: JiraEmulator;
+  runtime: ForgeRuntime;
+  /** Every log line the handlers wrote (for the secret-leak check). */
+  logLines: string[];
+  /** Calls a panel resolver function as `accountId` on `issueKey`, exactly as the panel would. */
+  panel(accountId: string, issueKey: string, fn: string, payload?: unknown): Promise<unknown>;
+  /** Calls an admin-page resolver function as `accountId`. */
+  admin(accountId: string, fn: string, payload?: unknown): Promise<unknown>;
+  /** Runs a workflow transition as `accountId` (Jira transition + post-function delivery). */
+  transition(accountId: string, issueKey: string, event: TransitionName): Promise<void>;
+  /** Delivers a post-function event for `event` without a Jira transition (duplicates, retries). */
+  deliverPostFunction(accountId: string, issueKey: string, event: TransitionName): Promise<unknown>;
+  /** Runs the scheduled sweep once. */
+  sweep(): Promise<void>;
+  createIssue(summary: string, reporter: string): { key: string; id: string };
+  /** Saves the demo policy as a permanent admin (bootstrapping an empty installation). */
+  seedPolicy(policy?: Policy): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
+  const { clock } = options;
+  const logLines: string[] = [];
+  const write = (line: string) => {
+    logLines.push(line);
+    options.log?.(line);
+  };
+  const log: Log = redactingLog(write);
+
+  const org = await startOrgAdminEmulator({
+    port: options.orgPort ?? 0,
+    orgId: DEMO_ORG_ID,
+    apiKey: DEMO_API_KEY,
+    now: () => clock.now(),
+    consistencyDelayMs: options.consistencyDelayMs ?? 0,
+    faults: options.orgFaults,
+    snapshot: options.orgSnapshot,
+    seed: options.orgSnapshot ? undefined : demoOrgSeed(),
+  });
+  const jira = await startJiraEmulator({
+    port: options.jiraPort ?? 0,
+    now: () => clock.now(),
+    cloudId: DEMO_CLOUD_ID,
+    workflow: JIT_WORKFLOW,
+    snapshot: options.jiraSnapshot,
+    users: options.jiraSnapshot ? undefined : Object.entries(DEMO_PEOPLE).map(([accountId, displayName]) => ({ accountId, displayName })),
+  });
+  const runtime = await startForgeRuntime({
+    jiraUrl: jira.url,
+    jiraAppToken: jira.appToken,
+    orgAdminUrl: org.url,
+    kvsPath: options.kvsPath,
+    entities: manifestEntities(),
+    clock,
+    cloudId: DEMO_CLOUD_ID,
+    env: { ORG_API_KEY: DEMO_API_KEY, ORG_ID: DEMO_ORG_ID },
+    queueFaults: options.queueFaults,
+    seed: options.seed,
+  });
+
+  // The same handlers as in Forge, with the shared clock.
+  const previous = installPlatform((kind) => forgePorts(kind, { clock, log, orgOptions: options.orgOptions }));
+  runtime.registerConsumer('jit-admin-queue', handlers.consumer as never, { moduleKey: 'jit-consumer' });
+
+  const deliver = (event: PostFunctionEvent, name: TransitionName) =>
+    runtime.deliverEvent(TRANSITIONS[name].handler as never, event as never, { moduleKey: TRANSITIONS[name].moduleKey });
+  const unsubscribers = (Object.keys(TRANSITIONS) as TransitionName[]).map((name) =>
+    jira.onTransition((event) => deliver(event, name), { transitionIds: [TRANSITIONS[name].transitionId], moduleKey: TRANSITIONS[name].moduleKey }),
+  );
+
+  let sweepTimer: (() => void) | null = null;
+  const scheduleSweep = () => {
+    const period = 5 * 60_000;
+    const next = Math.floor(clock.now() / period) * period + period;
+    sweepTimer = clock.setTimer(next, async () => {
+      scheduleSweep();
+      await runtime.invokeFunction(handlers.sweep as never, {}, { moduleKey: 'jit-sweep' }).catch((e) => write(`sweep failed: ${String(e)}`));
+    });
+  };
+  if (options.scheduleSweep) scheduleSweep();
+
+  const issueIds = new Map<string, string>();
+  const app: LocalApp = {
+    clock,
+    org,
+    jira,
+    runtime,
+    logLines,
+    panel(accountId, issueKey, fn, payload) {
+      const id = issueIds.get(issueKey) ?? jira.issue(issueKey)?.id ?? '0';
+      return runtime.invokeResolver(handlers.panelResolver as never, {
+        functionKey: fn,
+        payload: payload ?? {},
+        context: { accountId, moduleKey: 'jit-admin-panel', extension: { type: 'jira:issuePanel', issue: { key: issueKey, id } } },
+      });
+    },
+    admin(accountId, fn, payload) {
+      return runtime.invokeResolver(handlers.adminResolver as never, {
+        functionKey: fn,
+        payload: payload ?? {},
+        context: { accountId, moduleKey: 'jit-admin-admin', extension: { type: 'jira:adminPage' } },
+      });
+    },
+    async transition(accountId, issueKey, event) {
+      await jira.transition(issueKey, TRANSITIONS[event].transitionId, { actor: accountId });
+      await jira.idle();
+    },
+    async deliverPostFunction(accountId, issueKey, event) {
+      const issue = jira.issue(issueKey);
+      const postEvent: PostFunctionEvent = {
+        issue: { id: issue?.id ?? '0', key: issueKey },
+        transition: { transitionId: Number(TRANSITIONS[event].transitionId), transitionName: event, from_status: issue?.status ?? '', to_status: issue?.status ?? '', executionId: `exec-${clock.now()}` },
+        workflow: { workflowId: JIT_WORKFLOW.id, workflowName: JIT_WORKFLOW.name },
+        atlassianId: accountId,
+        changelog: { id: '0' },
+        configuration: {},
+        context: { cloudId: DEMO_CLOUD_ID, moduleKey: TRANSITIONS[event].moduleKey },
+      };
+      return (await deliver(postEvent, event)).result;
+    },
+    async sweep() {
+      await runtime.invokeFunction(handlers.sweep as never, {}, { moduleKey: 'jit-sweep' });
+    },
+    createIssue(summary, reporter) {
+      const issue = jira.createIssue({ summary, reporter });
+      issueIds.set(issue.key, issue.id);
+      return issue;
+    },
+    async seedPolicy(policy = demoPolicy()) {
+      const result = (await app.admin('perm-1', 'savePolicy', { policy })) as { ok: boolean; error?: { message: string } };
+      if (!result.ok) throw new Error(`could not save the demo policy: ${result.error?.message}`);
+    },
+    async close() {
+      sweepTimer?.();
+      for (const u of unsubscribers) u();
+      installPlatform(previous);
+      await runtime.close();
+      await jira.close();
+      await org.close();
+    },
+  };
+  return app;
+}
+
+/** The demo org: the three permanent org admins, the demo people, a site and the demo groups. */
+export function demoOrgSeed() {
+  return {
+    orgName: 'Acme (demo)',
+    users: Object.entries(DEMO_PEOPLE).map(([accountId, name]) => ({ accountId, name, email: `${accountId}@acme.example` })),
+    sites: [{ cloudId: DEMO_CLOUD_ID, name: 'acme-demo', hostUrl: 'acme-demo.atlassian.net', products: ['jira-software', 'confluence'] }],
+    groups: [
+      { id: DEMO_JIRA_ADMINS_GROUP, name: 'jira-admins-demo', description: 'Jira administrators on the demo site' },
+      { id: DEMO_SCIM_GROUP, name: 'idp-platform-admins', description: 'Synced from the identity provider', externalSynced: true },
+    ],
+    assignments: [
+      { accountId: 'perm-1', role: 'atlassian/org-admin' },
+      { accountId: 'perm-2', role: 'atlassian/org-admin' },
+      { accountId: 'perm-3', role: 'atlassian/org-admin' },
+    ],
+  };
+}
