@@ -136,8 +136,9 @@ async function filesHiddenByTsconfig(files: string[]): Promise<string[]> {
 }
 
 /**
- * Stands in for the CLI's feature-flag client, which needs the network. The deprecated-runtime list is the live
- * value of `xls-forge-cli-deprecated-runtimes` as last observed; the CLI itself falls back to [] when offline.
+ * Stands in for the CLI's feature-flag client, which needs the network. The online CLI gets the deprecated
+ * runtimes from the flag `xls-forge-cli-deprecated-runtimes` (and silently uses [] when offline); listing the
+ * runtimes Forge has deprecated (platform-notes §2: nodejs20.x) keeps the manifest linter's warning for them.
  */
 const statsig = {
   getDeprecatedRuntimes: async () => ['sandbox', 'nodejs18.x', 'nodejs20.x'],
