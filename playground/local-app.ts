@@ -142,6 +142,8 @@ export interface LocalAppOptions {
   consistencyDelayMs?: number;
   /** Run the five-minute sweep on the clock. */
   scheduleSweep?: boolean;
+  /** Register the queue consumer (default true; tests turn it off to lose every timer). */
+  queueConsumer?: boolean;
   /** Where log lines go (default: dropped). */
   log?: (line: string) => void;
   seed?: number;
@@ -214,7 +216,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
 
   // The same handlers as in Forge, with the shared clock.
   const previous = installPlatform((kind) => forgePorts(kind, { clock, log, orgOptions: options.orgOptions }));
-  runtime.registerConsumer('jit-admin-queue', handlers.consumer as never, { moduleKey: 'jit-consumer' });
+  if (options.queueConsumer !== false) runtime.registerConsumer('jit-admin-queue', handlers.consumer as never, { moduleKey: 'jit-consumer' });
 
   const deliver = (event: PostFunctionEvent, name: TransitionName) =>
     runtime.deliverEvent(TRANSITIONS[name].handler as never, event as never, { moduleKey: TRANSITIONS[name].moduleKey });
