@@ -94,3 +94,23 @@ test('lint_whenTsconfigIncludeIsABareDirectory_failsInsteadOfSkippingTheFiles', 
   assert.equal(code, 2, output);
   assert.match(output, /tsconfig\.json "include" does not cover lib\/transitions\.ts, src\/index\.ts/);
 });
+
+// The app itself: its Jira adapter's calls must be visible to the scope check, so dropping a scope the adapter
+// needs fails the lint. The fixture links the real sources and UI build and only edits the manifest's scopes.
+const realAppWithout = (dropped: string[]) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-forge-real-'));
+  tempDirs.push(dir);
+  const text = fs.readFileSync(path.join(repoRoot, 'manifest.yml'), 'utf8');
+  const kept = text.split('\n').filter((line) => !dropped.some((scope) => new RegExp(`^\\s*- ${scope}\\b`).test(line)));
+  fs.writeFileSync(path.join(dir, 'manifest.yml'), kept.join('\n'));
+  for (const entry of ['src', 'forge-app', 'tsconfig.json', 'node_modules', 'package.json']) fs.symlinkSync(path.join(repoRoot, entry), path.join(dir, entry));
+  return dir;
+};
+const realWithoutWrites = lintApp(realAppWithout(['write:jira-work', 'read:jira-user']));
+
+test('lint_realApp_withoutTheScopesItsJiraAdapterNeeds_reportsEachCall', async () => {
+  const { code, output } = await realWithoutWrites;
+  assert.equal(code, 1, output);
+  assert.match(output, /forge-app\/src\/adapters\/jira\.ts:\d+:\d+\s+error\s+.*POST \/rest\/api\/3\/issue\/\{issueIdOrKey\}\/comment.*write:jira-work/);
+  assert.match(output, /forge-app\/src\/adapters\/jira\.ts:\d+:\d+\s+error\s+.*\/rest\/api\/3\/user\/groups.*read:jira-user/);
+});
