@@ -27,7 +27,7 @@ pub(crate) fn check_approver<'p>(
     let spec = step
         .policy
         .target(&g.target)
-        .ok_or_else(|| DecisionError::UnknownTarget {
+        .ok_or_else(|| DecisionError::TargetRemoved {
             target: g.target.clone(),
         })?;
     if !may_approve(actor, spec) {

@@ -31,6 +31,12 @@ pub enum DecisionError {
         /// The requested target key.
         target: String,
     },
+    /// The grant's target is no longer in the policy, so nothing more may be approved on it.
+    #[error("the target `{target}` of this grant is no longer in the policy")]
+    TargetRemoved {
+        /// The target key.
+        target: String,
+    },
     /// The actor may not request this target.
     #[error("`{account}` is not eligible to request `{target}`")]
     NotEligible {
@@ -152,6 +158,7 @@ impl DecisionError {
             Self::InvalidInput { .. } => "INVALID_INPUT",
             Self::InvalidPolicy { .. } => "INVALID_POLICY",
             Self::UnknownTarget { .. } => "UNKNOWN_TARGET",
+            Self::TargetRemoved { .. } => "TARGET_REMOVED",
             Self::NotEligible { .. } => "NOT_ELIGIBLE",
             Self::NotOwner { .. } => "NOT_OWNER",
             Self::NotApprover { .. } => "NOT_APPROVER",
@@ -175,10 +182,10 @@ impl DecisionError {
             Self::InvalidInput { path, .. } | Self::InvalidPolicy { path, .. } => Some(path),
             Self::UnknownTarget { .. } => Some("event.target"),
             Self::NotOwner { .. } => Some("event.subject"),
-            Self::DurationTooLong { what, .. } if what.starts_with("an extension") => {
-                Some("event.minutes")
+            Self::DurationTooLong { what, .. } if what == "a duration" => {
+                Some("event.durationMinutes")
             }
-            Self::DurationTooLong { .. } => Some("event.durationMinutes"),
+            Self::DurationTooLong { .. } => Some("event.minutes"),
             Self::StartTooFar { .. } => Some("event.start"),
             Self::JustificationRequired { .. } => Some("event.justification"),
             _ => None,

@@ -41,7 +41,7 @@ pub(crate) fn request(
     let spec = step
         .policy
         .target(&g.target)
-        .ok_or_else(|| DecisionError::UnknownTarget {
+        .ok_or_else(|| DecisionError::TargetRemoved {
             target: g.target.clone(),
         })?;
     validation::require_valid(step.policy)?;

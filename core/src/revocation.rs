@@ -353,8 +353,10 @@ fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
             issue_key: Some(issue_key),
         });
     }
-    if error.retryable {
-        // A retryable failure may have been applied (a dropped response): clean up.
+    // A retryable failure may have been applied (a dropped response), and so may any earlier
+    // attempt that failed retryably or never answered: clean up unless this was the only attempt
+    // and it was refused outright.
+    if error.retryable || attempts > 1 {
         issue_revoke(step, RevokeReason::Cleanup);
     } else {
         let p = &mut step.grant.provisioning;

@@ -174,7 +174,10 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     }
 
     let mut findings = Vec::new();
-    let mut org_admins: Option<BTreeSet<&str>> = Some(BTreeSet::new());
+    // The org admins, when every org-role target was read completely. Without an org-role target
+    // in the policy the app manages no org admin, so there is no count (and no floor) to keep.
+    let has_org_target = policy.targets.iter().any(|t| t.access.is_org_admin());
+    let mut org_admins: Option<BTreeSet<&str>> = has_org_target.then(BTreeSet::new);
     for target in &policy.targets {
         let Some(th) = input
             .snapshot

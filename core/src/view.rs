@@ -207,7 +207,6 @@ fn probe(input: &ViewInput, name: &str) -> Result<(), ErrorBody> {
                 | DecisionError::DurationTooLong { .. }
                 | DecisionError::StartTooFar { .. }
                 | DecisionError::JustificationRequired { .. }
-                | DecisionError::UnknownTarget { .. }
         ) && name != "submitRequest"
     };
     if name == "submitRequest" {
@@ -254,7 +253,7 @@ fn probe(input: &ViewInput, name: &str) -> Result<(), ErrorBody> {
     };
     match decide(probe) {
         Ok(d) if d.changed => Ok(()),
-        Ok(_) => Err(DecisionError::state(&label(name), "already done").to_body()),
+        Ok(_) => Err(DecisionError::state(&label(name), "already acted on by you").to_body()),
         Err(r) if form_error(&r.error) => Ok(()),
         Err(r) => Err(r.error.to_body()),
     }

@@ -142,3 +142,27 @@ fn an_approved_extension_moves_the_wake_to_the_new_window_end() {
     d.now = end.plus_seconds(-1).expect("in range");
     assert!(!d.system(Event::Tick {}).changed);
 }
+
+#[test]
+fn a_total_window_refusal_names_the_extension_minutes_field() {
+    let mut d = Driver::active("org-admin");
+    d.policy.targets[0].max_total_minutes = Some(240);
+    let refusal = d.try_as(Some("alice"), ask(200)).expect_err("refused");
+    assert_eq!(refusal.error.code(), "DURATION_TOO_LONG");
+    assert_eq!(refusal.error.path(), Some("event.minutes"));
+}
+
+#[test]
+fn a_grant_whose_target_left_the_policy_cannot_be_extended_or_approved() {
+    let mut d = Driver::active("org-admin");
+    d.ok("alice", ask(30));
+    d.policy.targets.remove(0);
+    let refusal = d
+        .try_as(Some("carol"), Event::ApproveExtension {})
+        .expect_err("refused");
+    assert_eq!(refusal.error.code(), "TARGET_REMOVED");
+    assert_eq!(refusal.error.path(), None);
+    // Ending it still works: revocation never depends on the policy still listing the target.
+    d.ok("alice", Event::Complete {});
+    assert_eq!(revokes(&d.actions).len(), 1);
+}

@@ -253,3 +253,28 @@ fn a_subject_who_became_a_permanent_admin_is_never_named_in_a_revoke() {
     assert_eq!(d.grant().provisioning.state, AccessState::Retained);
     assert!(d.grant().is_finished());
 }
+
+#[test]
+fn a_definitive_failure_after_an_unanswered_attempt_still_cleans_up() {
+    let mut d = Driver::approved("org-admin");
+    d.ok("alice", Event::Activate {});
+    // The first attempt never answers; the result timeout re-issues it.
+    d.advance_minutes(10);
+    d.system(Event::Tick {});
+    let second = d.pending_action().expect("second attempt pending");
+    let error = ActionError {
+        code: "FORBIDDEN".into(),
+        message: "refused".into(),
+        retryable: false,
+    };
+    let decision = d.system(Event::ActionFailed {
+        action: second,
+        error,
+    });
+    assert_eq!(d.grant().outcome, Some(Outcome::Failed));
+    assert_eq!(
+        revokes(&decision.actions).len(),
+        1,
+        "the first attempt may have landed"
+    );
+}

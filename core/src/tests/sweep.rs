@@ -273,3 +273,16 @@ fn the_guard_never_lets_a_permanent_admin_be_revoked() {
         Some("PERMANENT_ADMIN".to_owned())
     );
 }
+
+#[test]
+fn without_an_org_role_target_there_is_no_org_admin_count_and_no_missing_admin_alert() {
+    let mut p = policy();
+    p.targets.retain(|t| !t.access.is_org_admin());
+    let out = sweep(&input(
+        p,
+        vec![],
+        snapshot(&[("site-admin", &[]), ("jira-admins", &[])]),
+    ));
+    assert!(out.floor.is_none());
+    assert!(!codes(&out).contains(&"PERMANENT_ADMIN_MISSING".to_owned()));
+}
