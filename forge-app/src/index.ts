@@ -2,13 +2,28 @@
  * Forge handlers, grouped by module kind. Each builds the ports for its invocation and hands
  * over to a handler in ./handlers, which loads, asks the core, acts and saves.
  */
-import { defineResolver, retryLater, type ResolverRequest } from './adapters/forge';
+import { defineResolver, redactingLog, retryLater, type ResolverRequest } from './adapters/forge';
 import { ADMIN_CALLS, adminCall } from './handlers/admin';
 import { onQueueEvent } from './handlers/consumer';
 import { PANEL_CALLS, panelCall } from './handlers/panel';
 import { onTransition, type TransitionEvent } from './handlers/postFunction';
 import { runSweep } from './handlers/sweep';
 import { platform } from './platform';
+import type { Result } from './shared/types';
+
+/**
+ * A resolver call that failed for reasons outside the core (storage or Jira unavailable) answers
+ * with the same envelope as a refusal, so the panel can say so instead of showing a bridge error.
+ * Nothing was decided: the core's decision is only ever saved whole.
+ */
+async function answered<T>(call: () => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await call();
+  } catch (error) {
+    redactingLog((line) => console.error(line)).error('resolver call failed', { error: String(error) });
+    return { ok: false, error: { code: 'UNAVAILABLE', message: 'JIT Admin could not reach Jira or its storage; nothing was changed. Try again in a moment.' } };
+  }
+}
 
 // ---- Custom UI resolvers (identity from the platform context, never from the payload)
 
@@ -18,7 +33,7 @@ export const panelResolver = defineResolver(
     PANEL_CALLS.map((call) => [
       call,
       (req: ResolverRequest) =>
-        panelCall(platform('resolver'), { accountId: req.context.accountId, issueKey: req.context.extension?.issue?.key }, call, req.payload),
+        answered(() => panelCall(platform('resolver'), { accountId: req.context.accountId, issueKey: req.context.extension?.issue?.key }, call, req.payload)),
     ]),
   ),
 );
@@ -26,7 +41,7 @@ export const panelResolver = defineResolver(
 /** The admin page's resolver (the admin page is visible to Jira admins only). */
 export const adminResolver = defineResolver(
   Object.fromEntries(
-    ADMIN_CALLS.map((call) => [call, (req: ResolverRequest) => adminCall(platform('resolver'), { accountId: req.context.accountId }, call, req.payload)]),
+    ADMIN_CALLS.map((call) => [call, (req: ResolverRequest) => answered(() => adminCall(platform('resolver'), { accountId: req.context.accountId }, call, req.payload))]),
   ),
 );
 
