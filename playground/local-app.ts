@@ -168,7 +168,7 @@ export interface LocalApp {
   deliverPostFunction(accountId: string, issueKey: string, event: TransitionName): Promise<unknown>;
   /** Runs the scheduled sweep once. */
   sweep(): Promise<void>;
-  createIssue(summary: string, reporter: string): { key: string; id: string };
+  createIssue(summary: string, reporter: string, description?: string): { key: string; id: string };
   /** Saves the demo policy as a permanent admin (bootstrapping an empty installation). */
   seedPolicy(policy?: Policy): Promise<void>;
   close(): Promise<void>;
@@ -277,8 +277,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     async sweep() {
       await runtime.invokeFunction(handlers.sweep as never, {}, { moduleKey: 'jit-sweep' });
     },
-    createIssue(summary, reporter) {
-      const issue = jira.createIssue({ summary, reporter });
+    createIssue(summary, reporter, description) {
+      const issue = jira.createIssue({ summary, reporter, ...(description ? { description } : {}) });
       issueIds.set(issue.key, issue.id);
       return issue;
     },

@@ -14,4 +14,5 @@ fi
 # soon as a script or a test runs from elsewhere (a temp dir, say). Likewise tsx would look for tsconfig.json in
 # the current directory; point it at the repo's unless the caller chose another.
 export TSX_TSCONFIG_PATH="${TSX_TSCONFIG_PATH:-$root/tsconfig.json}"
-exec "$node" --import "file://$tsx" "$@"
+# node:sqlite (the KVS emulator) is still flagged experimental in Node 22; its warning on every run is noise.
+exec "$node" --disable-warning=ExperimentalWarning --import "file://$tsx" "$@"

@@ -15,6 +15,7 @@ import type {
   DriftReport,
   GrantList,
   Holding,
+  HoldingsData,
   PolicyData,
   Result,
 } from '../shared/types';
@@ -62,7 +63,12 @@ export async function adminCall(ports: Ports, context: { accountId?: string }, c
     case 'getAlerts':
       return { ok: true, data: await ports.store.alerts(clamp(p.limit, 1, 100, 50)) satisfies AlertRecord[] };
     case 'getHoldings':
-      return getHoldings(ports, typeof p.from === 'string' ? p.from : undefined, typeof p.to === 'string' ? p.to : undefined);
+      return getHoldings(
+        ports,
+        typeof p.from === 'string' ? p.from : undefined,
+        typeof p.to === 'string' ? p.to : undefined,
+        typeof p.rangeMinutes === 'number' && p.rangeMinutes > 0 ? p.rangeMinutes : undefined,
+      );
     default:
       return { ok: false, error: { code: 'UNKNOWN_CALL', message: `\`${String(call)}\` is not an admin call` } };
   }
@@ -120,7 +126,7 @@ async function savePolicy(ports: Ports, accountId: string, policy: unknown, expe
 
 async function listGrants(ports: Ports, scope: 'open' | 'all'): Promise<Result<GrantList>> {
   const grants = scope === 'open' ? (await ports.store.openGrants()).map((s) => s.grant) : await ports.store.allGrants(100);
-  return { ok: true, data: { grants } };
+  return { ok: true, data: { grants, now: iso(ports.clock.now()) } };
 }
 
 function auditQuery(p: Payload): AuditQuery {
@@ -179,9 +185,10 @@ export function toCsv(records: AuditRecord[]): string {
 }
 
 /** Who held which target through the app, when: from each grant's confirmed grant to its confirmed revoke. */
-async function getHoldings(ports: Ports, from?: string, to?: string): Promise<Result<Holding[]>> {
-  const since = from ? Date.parse(from) : ports.clock.now() - 30 * 24 * 3600_000;
-  const until = to ? Date.parse(to) : Number.POSITIVE_INFINITY;
+async function getHoldings(ports: Ports, from?: string, to?: string, rangeMinutes?: number): Promise<Result<HoldingsData>> {
+  const now = ports.clock.now();
+  const since = from ? Date.parse(from) : now - (rangeMinutes ?? 30 * 24 * 60) * 60_000;
+  const until = to ? Date.parse(to) : now;
   const grants: Grant[] = (await ports.store.grantsUpdatedSince(since - 30 * 24 * 3600_000)).map((s) => s.grant);
   const holdings: Holding[] = [];
   for (const g of grants) {
@@ -201,7 +208,7 @@ async function getHoldings(ports: Ports, from?: string, to?: string): Promise<Re
     });
   }
   holdings.sort((a, b) => a.from.localeCompare(b.from));
-  return { ok: true, data: holdings };
+  return { ok: true, data: { holdings, now: iso(now), from: iso(since), to: iso(until) } };
 }
 
 function clamp(value: unknown, min: number, max: number, fallback: number): number {

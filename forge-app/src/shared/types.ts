@@ -70,7 +70,8 @@ export interface AdminCalls {
   exportAudit: AuditQuery & { format: 'csv' | 'json' };
   getDrift: Record<string, never>;
   getAlerts: { limit?: number };
-  getHoldings: { from?: string; to?: string };
+  /** Either explicit bounds, or the last `rangeMinutes` up to the server's now. */
+  getHoldings: { from?: string; to?: string; rangeMinutes?: number };
 }
 
 export type AdminCall = keyof AdminCalls;
@@ -86,6 +87,16 @@ export interface PolicyData {
 
 export interface GrantList {
   grants: Grant[];
+  /** Server time (the emulated clock in the playground); times remaining count from it. */
+  now: string;
+}
+
+export interface HoldingsData {
+  holdings: Holding[];
+  /** Server time: still-held bars run to it. */
+  now: string;
+  from: string;
+  to: string;
 }
 
 export interface AuditQuery {

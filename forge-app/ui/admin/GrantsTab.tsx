@@ -29,6 +29,8 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
   const [grants, setGrants] = useState<Grant[] | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [loadedAt, setLoadedAt] = useState(Date.now());
+  // Server time minus browser time: "time remaining" counts on the server's clock.
+  const [offset, setOffset] = useState(0);
   const [now, setNow] = useState(Date.now());
 
   async function load() {
@@ -37,6 +39,9 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
       setGrants(answer.data.grants);
       setError(null);
       setLoadedAt(Date.now());
+      const serverNow = answer.data.now ? Date.parse(answer.data.now) : Date.now();
+      setOffset(serverNow - Date.now());
+      setNow(Date.now());
     } else setError(answer.error);
   }
   useEffect(() => {
@@ -58,7 +63,7 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
           </label>
         </div>
         <div class="row">
-          <span class="subtlest">Updated {formatDateTime(loadedAt, zone, locale)}</span>
+          <span class="subtlest">Updated {formatDateTime(loadedAt + offset, zone, locale)}</span>
           <button type="button" class="btn btn-small" onClick={() => void load()}>
             Refresh
           </button>
@@ -124,7 +129,7 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
                     )}
                   </td>
                   <td class="nowrap" data-testid="grant-remaining">
-                    {remaining(g, now)}
+                    {remaining(g, now + offset)}
                   </td>
                 </tr>
               ))}
