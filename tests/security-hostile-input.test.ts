@@ -301,7 +301,7 @@ test('reason fields of reject, revoke and rejectExtension: wrong types and 1 MB 
   }
 });
 
-test('payloads that are not objects (a string, an array, null) are refused by every panel call, and change nothing', async () => {
+test('payloads that are not objects (a string, an array, a number, true) are refused by every panel call, and change nothing', async () => {
   const app = await demoApp();
   try {
     // Each call is made by someone who could make it with a valid payload, in a state that allows it.
@@ -320,7 +320,10 @@ test('payloads that are not objects (a string, an array, null) are refused by ev
     const payloads: Array<[string, unknown]> = [
       ['a string', 'approve please'],
       ['an array', [{ target: 'org-admin' }, 1, 'x']],
-      ['null', null],
+      ['a number', 42],
+      ['true', true],
+      // Not `null`: @forge/resolver hands the function `payload || {}`, so null, 0, '' and false
+      // arrive as an empty payload, exactly like a call without one.
     ];
     const problems: string[] = [];
     for (const { fn, as, state } of calls) {

@@ -202,6 +202,30 @@ pub fn verify(records: &[AuditRecord], anchor: Option<&AuditHead>) -> Verificati
     }
 }
 
+/// Like [`verify`], and also checks that the chain ends where the store says it does: a record
+/// removed from the end leaves every remaining link intact, so only the head can reveal it.
+pub fn verify_to(
+    records: &[AuditRecord],
+    anchor: Option<&AuditHead>,
+    expected: Option<&AuditHead>,
+) -> Verification {
+    let mut v = verify(records, anchor);
+    if let (true, Some(expected)) = (v.valid, expected) {
+        if *expected != v.head {
+            v.valid = false;
+            v.first_broken = Some(BrokenLink {
+                index: v.checked,
+                seq: v.head.seq.saturating_add(1),
+                reason: format!(
+                    "the chain ends at seq {} but its head is at seq {}: records are missing from the end",
+                    v.head.seq, expected.seq
+                ),
+            });
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +273,19 @@ mod tests {
         records.remove(1);
         let v = verify(&records, None);
         assert_eq!(v.first_broken.map(|b| b.index), Some(1));
+    }
+
+    #[test]
+    fn records_cut_from_the_end_show_against_the_stored_head() {
+        let (mut records, head) = chain(
+            &AuditHead::default(),
+            vec![entry("a"), entry("b"), entry("c")],
+        );
+        assert!(verify_to(&records, None, Some(&head)).valid);
+        records.pop();
+        let v = verify_to(&records, None, Some(&head));
+        assert!(!v.valid);
+        assert_eq!(v.first_broken.map(|b| b.seq), Some(3));
     }
 
     #[test]

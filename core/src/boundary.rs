@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::audit::{verify, AuditHead, AuditRecord, Verification};
+use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, DecideInput, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::policy::Policy;
@@ -22,6 +22,9 @@ pub struct VerifyInput {
     /// The head the first record continues from; the genesis when absent.
     #[serde(default)]
     pub anchor: Option<AuditHead>,
+    /// The head the store says the chain ends at: records cut from the end show as a mismatch.
+    #[serde(default)]
+    pub expected_head: Option<AuditHead>,
 }
 
 /// Input of `validatePolicy`.
@@ -210,7 +213,11 @@ pub fn unreadable_policy(error: &DecisionError) -> Answer<Validity> {
 
 /// Answers a `verifyAudit` input.
 pub fn verify_answer(input: &VerifyInput) -> Answer<Verification> {
-    Answer::ok(verify(&input.records, input.anchor.as_ref()))
+    Answer::ok(crate::audit::verify_to(
+        &input.records,
+        input.anchor.as_ref(),
+        input.expected_head.as_ref(),
+    ))
 }
 
 /// Reads a typed input from a JSON value, naming the path of the first bad field.

@@ -175,6 +175,9 @@ fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, DecisionError> 
     let Some(stored) = &input.grant else {
         return match &input.event {
             Event::Submit { .. } => request::submit(input).map(Some),
+            other if other.needs_actor() => {
+                Err(DecisionError::state(other.name(), "not requested yet"))
+            }
             other => Err(DecisionError::invalid(
                 "grant",
                 format!("`{}` needs an existing grant", other.name()),

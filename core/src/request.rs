@@ -250,15 +250,53 @@ pub(crate) fn check_justification(
     path: &str,
 ) -> Result<String, DecisionError> {
     limits::check_text(path, text)?;
-    let trimmed = text.trim();
+    let visible = visible_text(text);
     let min = spec.justification.min_length;
-    let long_enough = u32::try_from(trimmed.chars().count()).unwrap_or(u32::MAX) >= min;
-    if spec.justification.required && (trimmed.is_empty() || !long_enough) {
+    let long_enough = u32::try_from(visible.chars().count()).unwrap_or(u32::MAX) >= min;
+    if spec.justification.required && (visible.is_empty() || !long_enough) {
         return Err(DecisionError::JustificationRequired {
             min_length: min.max(1),
         });
     }
-    Ok(trimmed.to_owned())
+    Ok(visible)
+}
+
+/// The text as a reader sees it: without control and invisible formatting characters (zero-width
+/// spaces, direction overrides, soft hyphens), with runs of white space as one space, trimmed.
+/// Minimum lengths are counted on this, and it is what is stored and quoted in comments, so
+/// twenty NULs or a right-to-left override can neither pass for a reason nor disguise one.
+pub(crate) fn visible_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else if !c.is_control() && !is_invisible_format(c) {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Unicode format (Cf) characters that render as nothing or reorder text.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// Quotes user text for a comment, on one line.

@@ -14,14 +14,21 @@ import type { Result } from './shared/types';
 /**
  * A resolver call that failed for reasons outside the core (storage or Jira unavailable) answers
  * with the same envelope as a refusal, so the panel can say so instead of showing a bridge error.
- * Nothing was decided: the core's decision is only ever saved whole.
+ * A decision is saved whole or not at all, but the failure may come before or after that save,
+ * so the message asks the user to reload rather than claiming nothing changed.
  */
 async function answered<T>(call: () => Promise<Result<T>>): Promise<Result<T>> {
   try {
     return await call();
   } catch (error) {
     redactingLog((line) => console.error(line)).error('resolver call failed', { error: String(error) });
-    return { ok: false, error: { code: 'UNAVAILABLE', message: 'JIT Admin could not reach Jira or its storage; nothing was changed. Try again in a moment.' } };
+    return {
+      ok: false,
+      error: {
+        code: 'UNAVAILABLE',
+        message: 'JIT Admin could not finish this call because Jira or its storage did not answer. Reload to see what was saved before trying again.',
+      },
+    };
   }
 }
 

@@ -336,3 +336,42 @@ mod policy_change {
         assert!(save("deployer", None, &["deployer"]).authorized);
     }
 }
+
+#[test]
+fn invisible_characters_do_not_count_towards_a_justification_and_are_not_stored() {
+    for text in [
+        "\u{0}".repeat(20),
+        "\u{200B}".repeat(20),
+        format!("ok{}", "\u{202E}".repeat(20)),
+    ] {
+        let mut d = Driver::new();
+        let event = Event::Submit {
+            grant_id: "REQ-1".into(),
+            issue_key: "REQ-1".into(),
+            target: "org-admin".into(),
+            subject: None,
+            start: None,
+            duration_minutes: Some(60),
+            justification: text,
+        };
+        assert_eq!(d.refused("alice", event), "JUSTIFICATION_REQUIRED");
+    }
+    let mut d = Driver::new();
+    let event = Event::Submit {
+        grant_id: "REQ-1".into(),
+        issue_key: "REQ-1".into(),
+        target: "org-admin".into(),
+        subject: None,
+        start: None,
+        duration_minutes: Some(60),
+        justification: "  rotate\u{202E} the   SAML\u{200B} certificate \n".into(),
+    };
+    d.ok("alice", event);
+    assert_eq!(d.grant().justification, "rotate the SAML certificate");
+}
+
+#[test]
+fn a_person_acting_on_an_issue_without_a_request_is_told_invalid_state() {
+    let mut d = Driver::new();
+    assert_eq!(d.refused("bob", Event::Approve {}), "INVALID_STATE");
+}

@@ -243,7 +243,7 @@ export type ValidateAnswer =
   | { ok: true; valid: boolean; problems: PolicyProblem[]; change?: ChangeReview }
   | { ok: false; error: ErrorBody };
 
-export interface VerifyInput { records: AuditRecord[]; anchor?: AuditHead | null }
+export interface VerifyInput { records: AuditRecord[]; anchor?: AuditHead | null; expectedHead?: AuditHead | null }
 export type VerifyAnswer =
   | { ok: true; valid: boolean; checked: number; firstBroken?: { index: number; seq: number; reason: string }; head: AuditHead }
   | { ok: false; error: ErrorBody };

@@ -54,7 +54,10 @@ export async function act(ports: Ports, policy: Policy | null, action: Action): 
   }
 }
 
-/** Runs a side effect at most once per key across duplicate deliveries; on failure frees the key. */
+/**
+ * Runs a side effect at most once per key across duplicate deliveries; on failure frees the key
+ * and keeps the action in the outbox (a full queue or a Jira hiccup is retried later).
+ */
 async function once(ports: Ports, key: string, effect: () => Promise<unknown>): Promise<ActOutcome> {
   if (!(await ports.store.claim(key))) return {};
   try {

@@ -97,9 +97,9 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
 
 /** Executes a grant's outbox in order, then feeds the results back to the core. */
 export async function drain(ports: Ports, grantId: string, depth = 0): Promise<void> {
-  const { store, clock, queue } = ports;
+  const { store, clock } = ports;
   if (depth >= MAX_DEPTH || clock.now() >= ports.deadline) {
-    await queue.push({ kind: 'drain', grantId }, 0);
+    await deferDrain(ports, grantId, 0);
     return;
   }
   const stored: StoredGrant | null = await store.grant(grantId);
@@ -122,7 +122,20 @@ export async function drain(ports: Ports, grantId: string, depth = 0): Promise<v
   for (const event of results) await dispatch(ports, { grantId, event, actor: null, source: 'system' }, depth + 1);
   if (kept || done.length < stored.outbox.length) {
     // Whatever is left (a Jira hiccup, or out of time) is retried from the queue.
-    await queue.push({ kind: 'drain', grantId }, kept ? 30 : 0);
+    await deferDrain(ports, grantId, kept ? 30 : 0);
+  }
+}
+
+/**
+ * Asks the queue to finish an outbox later. This runs after the decision is saved, so a full or
+ * failing queue must not turn a saved decision into an error: the outbox stays in storage, the
+ * grant stays in the sweep's index, and the next sweep (within five minutes) drains it.
+ */
+async function deferDrain(ports: Ports, grantId: string, delaySeconds: number): Promise<void> {
+  try {
+    await ports.queue.push({ kind: 'drain', grantId }, delaySeconds);
+  } catch (error) {
+    ports.log.warn('could not queue the rest of an outbox; the next sweep finishes it', { grantId, error: String(error) });
   }
 }
 

@@ -33,6 +33,11 @@ export async function panelCall(ports: Ports, context: PanelContext, call: Panel
   const { accountId, issueKey } = context;
   if (!accountId) return { ok: false, error: { code: 'NOT_SIGNED_IN', message: 'sign in to Jira to use JIT Admin' } };
   if (!issueKey) return { ok: false, error: { code: 'NO_ISSUE', message: 'JIT Admin runs on a Jira issue' } };
+  // @forge/resolver already turns a falsy payload into `{}`; anything else that is not a plain
+  // object is refused rather than read as "no fields". getView reads nothing from it.
+  if (call !== 'getView' && payload !== undefined && (payload === null || typeof payload !== 'object' || Array.isArray(payload))) {
+    return { ok: false, error: { code: 'INVALID_INPUT', message: 'the payload must be an object', path: 'payload' } };
+  }
   const actor = await actorFor(ports, accountId);
   if (call !== 'getView') {
     const result = await dispatch(ports, { grantId: issueKey, event: toEvent(call, issueKey, payload), actor, source: 'panel' });
