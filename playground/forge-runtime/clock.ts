@@ -148,6 +148,7 @@ export class VirtualClock implements TimerClock {
   private readonly inflight = new InFlight();
   private advancing = false;
   private sleepers = 0;
+  private settle: (() => Promise<void>) | null = null;
 
   constructor(start = Date.UTC(2026, 0, 1, 9, 0, 0)) {
     this.t = start;
@@ -174,6 +175,15 @@ export class VirtualClock implements TimerClock {
     return () => {
       timer.cancelled = true;
     };
+  }
+
+  /**
+   * Work outside this clock that `advance` must also wait for before running the next timer, e.g.
+   * requests an emulator is still holding (a `timeout` fault lands after its client gave up), so
+   * their effects happen at a reproducible point in virtual time. Null removes it.
+   */
+  setSettle(settle: (() => Promise<void>) | null): void {
+    this.settle = settle;
   }
 
   /** Timers not yet run (for assertions and debugging). */
@@ -207,6 +217,7 @@ export class VirtualClock implements TimerClock {
         // Wait until the work already started is finished or parked on this clock (sleeping),
         // so `now()` does not jump under a callback that is still doing I/O.
         while (this.inflight.size > this.sleepers) await this.inflight.changed();
+        if (this.settle) await this.settle();
         const next = this.takeNext(target);
         if (!next) break;
         this.t = Math.max(this.t, next.at);

@@ -263,6 +263,9 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
       "SELECT * FROM items WHERE space = 'kv' AND entity = '' AND substr(key, 1, length(?)) = ? AND (expire_at IS NULL OR expire_at > ?) ORDER BY key LIMIT ? OFFSET ?",
     ),
     listEntity: db.prepare("SELECT * FROM items WHERE space = 'entity' AND entity = ? AND (expire_at IS NULL OR expire_at > ?)"),
+    listEntityWhere: db.prepare(
+      "SELECT * FROM items WHERE space = 'entity' AND entity = ? AND (expire_at IS NULL OR expire_at > ?) AND json_extract(value, ?) = ?",
+    ),
     allKeys: db.prepare("SELECT key FROM items WHERE space = 'kv' AND entity = '' AND (expire_at IS NULL OR expire_at > ?) ORDER BY key"),
   };
 
@@ -481,7 +484,11 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
     const range = body.range === undefined ? undefined : validateFilter({ property: index.range, ...(body.range as object) });
     const filters = body.filters === undefined ? undefined : validateGroup(body.filters);
     const rangeValue = (key: string, value: unknown) => (index.range === 'key' ? key : isPlainObject(value) ? value[index.range] : undefined);
-    const rows = (stmt.listEntity.all(entity, now()) as unknown as Row[])
+    // A string partition narrows the read in SQLite already (the filters below still decide).
+    const first = index.partition[0];
+    const narrowed = first !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(first) && typeof partition[0] === 'string';
+    const stored = narrowed ? stmt.listEntityWhere.all(entity, now(), `$.${first}`, partition[0] as string) : stmt.listEntity.all(entity, now());
+    const rows = (stored as unknown as Row[])
       .map((r) => ({ row: r, value: JSON.parse(r.value) as unknown }))
       // Like a sparse index: items without the range or partition attributes are not in it.
       .filter(({ row, value }) => rangeValue(row.key, value) !== undefined)

@@ -14,6 +14,8 @@ export {
   type EmulatorTarget,
   type EmulatorSnapshot,
   type HoldersView,
+  type RequestLogEntry,
+  type FaultHook,
 } from './server';
 export { ORG_ADMIN_ROUTES, routeKey, type RouteDef, type RouteId } from './routes';
 export { FAULT_KINDS, type FaultKind, type FaultOptions, type FaultConfig, type EmulatorStats } from './faults';

@@ -22,7 +22,7 @@ import {
   type StateSnapshot,
   type World,
 } from './model';
-import { ORG_ADMIN_ROUTES, matchRoute, routeKey, type RouteDef } from './routes';
+import { ORG_ADMIN_ROUTES, matchRoute, routeKey, type RouteDef, type RouteId } from './routes';
 
 /** Same shape as the app's `AccessTarget` (kept separate so the emulator doesn't import the app). */
 export type EmulatorTarget =
@@ -69,6 +69,31 @@ export interface HoldersView {
   pendingWrites: number;
 }
 
+/** One spec-route request, as the emulator saw it (reliability tests read this log). */
+export interface RequestLogEntry {
+  /** 1-based arrival order. */
+  seq: number;
+  /** Emulator-clock time the request arrived. */
+  receivedAt: number;
+  /** Emulator-clock time it was processed (after a `timeout` hold); absent while held. */
+  servedAt?: number;
+  method: string;
+  route: RouteId;
+  /** Path parameters (`userId`, `accountId`, `groupId`, ...). */
+  params: Record<string, string>;
+  query: string;
+  /** The parsed JSON body, when it had one. */
+  body?: unknown;
+  fault: FaultKind | null;
+  /** The HTTP status answered, `dropped` (processed, no answer) or absent while in flight. */
+  status?: number | 'dropped';
+  /** The JSON body answered with a 2xx status (what the client read). */
+  response?: unknown;
+}
+
+/** Chooses a call's fault before the seeded injector; `null`/`undefined` leaves it to the injector. */
+export type FaultHook = (call: { route: RouteId; key: string; method: string; params: Record<string, string>; query: URLSearchParams; body: unknown }) => FaultKind | null | undefined;
+
 export interface EmulatorSnapshot {
   version: 1;
   orgId: string;
@@ -94,6 +119,13 @@ export interface OrgAdminEmulator {
   faults(): FaultConfig & { queued: FaultKind[] };
   stats(): EmulatorStats;
   resetStats(): void;
+  /** Spec-route requests since the start (or the last `reset`/`clearRequestLog`), in arrival order; the latest 20 000. */
+  requestLog(): RequestLogEntry[];
+  clearRequestLog(): void;
+  /** Requests received and not yet answered (being served, or held by a `timeout` fault). */
+  inFlight(): number;
+  /** Installs (or removes, with null) a hook that picks faults per call, e.g. only on later pages. */
+  setFaultHook(hook: FaultHook | null): void;
   setConsistencyDelay(ms: number): void;
   /** Adds users, groups, sites or assignments (visible at once). */
   seed(data: OrgSeed): void;
@@ -178,6 +210,12 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
   const stats = new StatsRecorder();
   const holds = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
+  /** The request log keeps the latest calls only, so a long playground session stays small. */
+  const REQUEST_LOG_LIMIT = 20_000;
+  let requestLog: RequestLogEntry[] = [];
+  let requestSeq = 0;
+  let inFlight = 0;
+  let faultHook: FaultHook | null = null;
 
   const ctx: ApiContext = {
     orgId,
@@ -286,10 +324,22 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
       state.direct((w) => applyOp(w, op));
     },
     holders: (view: 'truth' | 'visible' = 'truth') => holdersOf(view),
+    requestLog: () => structuredClone(requestLog),
+    clearRequestLog: () => {
+      requestLog = [];
+      requestSeq = 0;
+    },
+    inFlight: () => inFlight,
+    setFaultHook: (hook: FaultHook | null) => {
+      faultHook = hook;
+    },
     reset: () => {
       loadInitial();
       stats.reset();
       faults.configure(null);
+      faultHook = null;
+      requestLog = [];
+      requestSeq = 0;
     },
     exportSnapshot,
     importSnapshot: (s: EmulatorSnapshot) => restore(s),
@@ -377,8 +427,44 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     }
     const key = routeKey(match.route);
     stats.call(key);
-    const fault = faults.decide(match.route.id, key);
+    let parsedBody: unknown;
+    try {
+      parsedBody = body.trim() ? JSON.parse(body) : undefined;
+    } catch {
+      parsedBody = undefined;
+    }
+    const hooked = faultHook?.({ route: match.route.id, key, method, params: match.params, query: url.searchParams, body: parsedBody }) ?? null;
+    const fault = hooked ?? faults.decide(match.route.id, key);
     if (fault) stats.fault(key, fault);
+    const entry: RequestLogEntry = {
+      seq: ++requestSeq,
+      receivedAt: now(),
+      method,
+      route: match.route.id,
+      params: { ...match.params },
+      query: url.search,
+      ...(parsedBody !== undefined ? { body: parsedBody } : {}),
+      fault,
+    };
+    requestLog.push(entry);
+    if (requestLog.length > REQUEST_LOG_LIMIT) requestLog.splice(0, requestLog.length - REQUEST_LOG_LIMIT);
+    inFlight++;
+    try {
+      await serve(req, res, match, body, entry, fault);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const serve = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: { route: RouteDef; params: Record<string, string> },
+    body: string,
+    entry: RequestLogEntry,
+    fault: FaultKind | null,
+  ): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://emulator.local');
     const cfg = faults.config();
     if (fault === '429' || fault === '500' || fault === '503') {
       const r =
@@ -387,11 +473,14 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
           : fault === '500'
             ? appError(500, 'ADMIN-500-1', 'We encountered an unexpected error (injected)', 'Internal error')
             : proxyError(503, 'Service Unavailable');
+      entry.servedAt = now();
+      entry.status = r.status;
       stats.status(r.status);
       send(res, leak(r, req.headers.authorization));
       return;
     }
     if (fault === 'timeout' && !(await hold(cfg.timeoutMs))) return;
+    entry.servedAt = now();
     let r: ApiResponse;
     if (!authorized(req)) {
       r = proxyError(401, 'Unauthorized');
@@ -403,10 +492,13 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
       }
     }
     if (fault === 'drop') {
+      entry.status = 'dropped';
       stats.status('dropped');
       req.socket.destroy();
       return;
     }
+    entry.status = r.status;
+    if (r.status < 300 && r.body !== undefined) entry.response = r.body;
     stats.status(r.status);
     send(res, leak(r, req.headers.authorization));
   };
