@@ -240,28 +240,35 @@ fn is_pending(step: &Step<'_>, key: &str, kind: PendingKind) -> bool {
 
 /// Any attempt's success means the access is now held, whatever the grant believed.
 fn grant_landed(step: &mut Step<'_>, key: &str) {
-    if step
+    let first_report = !step
         .grant
         .provisioning
         .landed_grants
         .iter()
-        .any(|k| k == key)
-    {
-        return;
-    }
-    step.grant.provisioning.landed_grants.push(key.to_owned());
+        .any(|k| k == key);
     match step.grant.provisioning.state {
-        AccessState::Granting => grant_succeeded(step),
+        AccessState::Granting => {
+            step.grant.provisioning.landed_grants.push(key.to_owned());
+            grant_succeeded(step);
+        }
         AccessState::Granted | AccessState::Retained => {
-            step.record_as(
-                "accessGranted",
-                AuditOutcome::Noted,
-                details([("duplicateAttempt", Value::from(key))]),
-            );
+            if first_report {
+                step.grant.provisioning.landed_grants.push(key.to_owned());
+                step.record_as(
+                    "accessGranted",
+                    AuditOutcome::Noted,
+                    details([("duplicateAttempt", Value::from(key))]),
+                );
+            }
         }
         AccessState::NotGranted | AccessState::Revoking | AccessState::Revoked => {
-            // It landed after the app stopped expecting it (a superseded attempt, or after a
-            // revoke already ran): remove it again.
+            // The access landed after the app stopped expecting it: a superseded attempt, or an
+            // execution of the same action that outlived a verified revoke (a slow retry). A
+            // report seen before cannot be told apart from such a second landing, so every one
+            // is answered with a revoke: a needless revoke costs a call, a missed one leaves admin.
+            if first_report {
+                step.grant.provisioning.landed_grants.push(key.to_owned());
+            }
             let reason = revoke_reason(step.grant.outcome);
             issue_revoke(step, reason);
             step.record_as(

@@ -36,6 +36,9 @@ pub struct SweepInput {
     /// The fingerprint of the previous sweep's findings; an unchanged picture is not re-audited.
     #[serde(default)]
     pub previous_fingerprint: Option<String>,
+    /// The previous sweep's findings, so a lasting incident keeps its start (`since`).
+    #[serde(default)]
+    pub previous_findings: Vec<Finding>,
 }
 
 /// Who holds each target, as read from the organization.
@@ -101,6 +104,9 @@ pub struct Finding {
     /// The ended grant that should have removed it, for `endedStillHeld`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
+    /// When the sweeps first saw this holding without a break: one incident, one alert (repeated
+    /// daily), however many sweeps see it; a holding that goes and comes back is a new incident.
+    pub since: Timestamp,
 }
 
 /// Why a holder is unexpected.
@@ -251,6 +257,11 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 kind,
                 disposition,
                 grant_id: ended.map(|g| g.id.clone()),
+                since: input
+                    .previous_findings
+                    .iter()
+                    .find(|p| p.target == target.key && p.account_id == holder && p.kind == kind)
+                    .map_or(now, |p| p.since),
             });
         }
     }
@@ -404,14 +415,14 @@ fn emit(
         ),
     };
     actions.push(alert(
-        format!("sweep:{code}:{}:{who}:{day}", target.key),
+        incident_key(&format!("sweep:{code}"), target, f, day),
         severity,
         code,
         message.clone(),
     ));
     if let (Some(issue_key), FindingKind::Drift) = (&policy.alert_issue_key, f.kind) {
         actions.push(Action::Comment {
-            key: format!("sweep:comment:{}:{who}:{day}", target.key),
+            key: incident_key("sweep:comment", target, f, day),
             issue_key: issue_key.clone(),
             text: format!("Drift found by the sweep at {now}: {message}."),
         });
@@ -431,6 +442,25 @@ fn emit(
             attempt: 1,
         });
     }
+}
+
+/// The key of an alert or comment about a finding: one per incident (its start) and disposition,
+/// repeated daily while it lasts, so a new incident on the same day, or a switch from reporting
+/// to revoking, is announced again.
+fn incident_key(kind: &str, target: &Target, f: &Finding, day: &str) -> String {
+    let disposition = match f.disposition {
+        Disposition::Revoke => "revoke",
+        Disposition::Report => "report",
+        Disposition::KeptForFloor => "floor",
+        Disposition::KeptIncomplete => "incomplete",
+        Disposition::ExternallyManaged => "external",
+    };
+    format!(
+        "{kind}:{}:{}:{disposition}:{}:{day}",
+        target.key,
+        f.account_id,
+        f.since.millis()
+    )
 }
 
 fn alert(key: String, severity: Severity, code: &str, message: String) -> Action {
@@ -509,9 +539,14 @@ pub struct GuardInput {
     pub policy: Policy,
     /// The revoke action about to be executed.
     pub action: Action,
-    /// Who holds the org admin role right now; needed only when the action revokes it.
+    /// Who holds the org admin role right now; needed only when the action revokes it. An
+    /// incomplete read still counts: the admins it confirms are a lower bound.
     #[serde(default)]
     pub org_admins: Option<TargetHolders>,
+    /// The grants of the account for the action's target, read just now: a sweep's revoke
+    /// decided minutes ago must not remove access that a grant has given since.
+    #[serde(default)]
+    pub grants: Vec<Grant>,
 }
 
 /// Whether a revoke may go ahead.
@@ -520,15 +555,20 @@ pub struct GuardInput {
 pub struct GuardOutcome {
     /// Whether to execute it.
     pub allowed: bool,
-    /// Why not: a stable code (`ADMIN_FLOOR`, `PERMANENT_ADMIN`, `HOLDERS_UNKNOWN`) and a message.
+    /// Why not: a stable code (`ADMIN_FLOOR`, `PERMANENT_ADMIN`, `HOLDERS_UNKNOWN`,
+    /// `COVERED_BY_GRANT`) and a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::error::ErrorBody>,
+    /// The revoke is no longer wanted (a grant covers the access now): drop it, do not retry.
+    #[serde(default)]
+    pub obsolete: bool,
 }
 
-/// The last check before a revoke is executed: it never removes a permanent admin, and never an
-/// org admin whose removal would leave fewer org admins than the floor, judged on a fresh read.
-/// The wrapper reports a refusal back to `decide` as a retryable failure, so the revoke is
-/// retried with back-off and alerted, rather than dropped.
+/// The last check before a revoke is executed: it never removes a permanent admin, never access
+/// that a grant covers now (for the sweep's revokes), and never an org admin whose removal would
+/// leave fewer org admins than the floor, judged on a fresh read. The wrapper reports a refusal
+/// back to `decide` as a retryable failure, so the revoke is retried with back-off and alerted,
+/// rather than dropped; an obsolete revoke is dropped.
 pub fn guard_revocation(input: &GuardInput) -> GuardOutcome {
     let refuse = |code: &str, message: String| GuardOutcome {
         allowed: false,
@@ -537,15 +577,22 @@ pub fn guard_revocation(input: &GuardInput) -> GuardOutcome {
             message,
             path: None,
         }),
+        obsolete: false,
+    };
+    let allow = GuardOutcome {
+        allowed: true,
+        reason: None,
+        obsolete: false,
     };
     let Action::Revoke {
-        access, account_id, ..
+        access,
+        account_id,
+        grant_id,
+        target,
+        ..
     } = &input.action
     else {
-        return GuardOutcome {
-            allowed: true,
-            reason: None,
-        };
+        return allow;
     };
     if input.policy.is_permanent(account_id) {
         return refuse(
@@ -553,13 +600,25 @@ pub fn guard_revocation(input: &GuardInput) -> GuardOutcome {
             format!("`{account_id}` is a permanent admin and is never revoked"),
         );
     }
-    if !access.is_org_admin() {
-        return GuardOutcome {
-            allowed: true,
-            reason: None,
-        };
+    if grant_id.is_none() {
+        if let Some(g) = input
+            .grants
+            .iter()
+            .find(|g| g.subject == *account_id && g.target == *target && g.covers_holding())
+        {
+            return GuardOutcome {
+                obsolete: true,
+                ..refuse(
+                    "COVERED_BY_GRANT",
+                    format!("grant `{}` gives `{account_id}` this access now", g.id),
+                )
+            };
+        }
     }
-    let Some(admins) = input.org_admins.as_ref().filter(|a| a.complete) else {
+    if !access.is_org_admin() {
+        return allow;
+    }
+    let Some(admins) = input.org_admins.as_ref() else {
         return refuse(
             "HOLDERS_UNKNOWN",
             "the org admins could not be read; not revoking org admin blind".into(),
@@ -572,17 +631,23 @@ pub fn guard_revocation(input: &GuardInput) -> GuardOutcome {
         .filter(|h| *h != account_id.as_str())
         .collect();
     let min = usize::try_from(input.policy.min_org_admins.max(1)).unwrap_or(usize::MAX);
-    if others.len() < min {
+    if others.len() >= min {
+        return allow;
+    }
+    if !admins.complete {
         return refuse(
-            "ADMIN_FLOOR",
+            "HOLDERS_UNKNOWN",
             format!(
-                "revoking `{account_id}` would leave {} org admin(s); at least {min} must remain",
+                "only {} other org admin(s) could be confirmed and {min} must remain; not revoking until the org admins can be read",
                 others.len()
             ),
         );
     }
-    GuardOutcome {
-        allowed: true,
-        reason: None,
-    }
+    refuse(
+        "ADMIN_FLOOR",
+        format!(
+            "revoking `{account_id}` would leave {} org admin(s); at least {min} must remain",
+            others.len()
+        ),
+    )
 }

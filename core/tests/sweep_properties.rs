@@ -71,6 +71,7 @@ proptest! {
             now: Timestamp::parse("2026-06-01T12:00:00Z").expect("time"),
             audit_head: None,
             previous_fingerprint: None,
+            previous_findings: vec![],
         });
         let revoked: Vec<(String, String)> = out.actions.iter().filter_map(|a| match a {
             Action::Revoke { target, account_id, .. } => Some((target.clone(), account_id.clone())),
@@ -115,10 +116,11 @@ proptest! {
                 reason: RevokeReason::Expired, attempt: 1,
             },
             org_admins: Some(TargetHolders { target: "org-admin".into(), complete, externally_synced: false, holders: holders.clone() }),
+            grants: vec![],
         });
         if out.allowed {
+            // Even from an incomplete read, the admins it confirms are enough to keep the floor.
             prop_assert!(!permanent.contains(&account));
-            prop_assert!(complete);
             let others = holders.iter().filter(|h| **h != account).count();
             prop_assert!(others >= 1 && others >= usize::try_from(min).unwrap_or(usize::MAX));
         }

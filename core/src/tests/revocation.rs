@@ -223,12 +223,11 @@ fn a_grant_that_lands_after_completion_is_revoked_again() {
     });
     assert_eq!(revokes(&late.actions).len(), 1);
     assert!(!d.grant().is_finished());
-    assert!(
-        !d.system(Event::ActionSucceeded {
-            action: grant_action
-        })
-        .changed
-    );
+    // A repeated report cannot be told from a second landing: it is answered with a revoke too.
+    let again = d.system(Event::ActionSucceeded {
+        action: grant_action,
+    });
+    assert_eq!(revokes(&again.actions).len(), 1);
 }
 
 #[test]
@@ -277,4 +276,23 @@ fn a_definitive_failure_after_an_unanswered_attempt_still_cleans_up() {
         1,
         "the first attempt may have landed"
     );
+}
+
+#[test]
+fn a_grant_action_that_lands_again_after_a_verified_revoke_is_revoked_again() {
+    let mut d = Driver::approved("org-admin");
+    let activated = d.ok("alice", Event::Activate {});
+    let grant_action = only_grant(&activated.actions).clone();
+    d.system(Event::ActionSucceeded {
+        action: grant_action.clone(),
+    });
+    d.ok("alice", Event::Complete {});
+    d.confirm_pending();
+    assert!(d.grant().is_finished());
+    // A slow retry of the same grant action lands after the revoke was verified.
+    let late = d.system(Event::ActionSucceeded {
+        action: grant_action,
+    });
+    assert_eq!(revokes(&late.actions).len(), 1);
+    assert!(!d.grant().is_finished());
 }

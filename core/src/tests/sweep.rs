@@ -32,6 +32,7 @@ fn input(policy: Policy, grants: Vec<Grant>, snapshot: HolderSnapshot) -> SweepI
         now: at("2026-06-01T12:00:00Z"),
         audit_head: None,
         previous_fingerprint: None,
+        previous_findings: vec![],
     }
 }
 
@@ -249,6 +250,7 @@ fn guard_with(holders: &[&str], complete: bool, account: &str) -> GuardOutcome {
             externally_synced: false,
             holders: holders.iter().map(|h| (*h).to_owned()).collect(),
         }),
+        grants: vec![],
     })
 }
 
@@ -261,8 +263,76 @@ fn the_guard_refuses_to_revoke_the_last_org_admin() {
 }
 
 #[test]
-fn the_guard_refuses_when_the_org_admins_could_not_be_read() {
-    assert!(!guard_with(&["alice", "perm-1"], false, "alice").allowed);
+fn the_guard_refuses_when_too_few_org_admins_could_be_confirmed_and_allows_when_enough_were() {
+    let out = guard_with(&["alice"], false, "alice");
+    assert_eq!(
+        out.reason.map(|r| r.code),
+        Some("HOLDERS_UNKNOWN".to_owned())
+    );
+    // An incomplete read that still confirms enough other admins is enough.
+    assert!(guard_with(&["alice", "perm-1"], false, "alice").allowed);
+    let missing = guard_revocation(&GuardInput {
+        policy: policy(),
+        action: org_revoke("alice"),
+        org_admins: None,
+        grants: vec![],
+    });
+    assert!(!missing.allowed);
+}
+
+#[test]
+fn the_guard_drops_a_sweep_revoke_of_access_that_a_grant_covers_now() {
+    let d = Driver::active("org-admin");
+    let mut action = org_revoke("alice");
+    if let Action::Revoke { grant_id, .. } = &mut action {
+        *grant_id = None;
+    }
+    let out = guard_revocation(&GuardInput {
+        policy: policy(),
+        action,
+        org_admins: None,
+        grants: vec![d.grant().clone()],
+    });
+    assert!(!out.allowed);
+    assert!(out.obsolete);
+    assert_eq!(
+        out.reason.map(|r| r.code),
+        Some("COVERED_BY_GRANT".to_owned())
+    );
+}
+
+#[test]
+fn a_lasting_incident_keeps_its_start_and_a_new_one_the_same_day_is_alerted_again() {
+    let first = sweep(&input(
+        policy(),
+        vec![],
+        all_targets(&["perm-1", "mallory"]),
+    ));
+    let since = first.findings[0].since;
+    let alert_keys = |o: &SweepOutcome| -> Vec<String> {
+        o.actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Alert { key, code, .. } if code == "DRIFT" => Some(key.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut later = input(policy(), vec![], all_targets(&["perm-1", "mallory"]));
+    later.now = at("2026-06-01T12:05:00Z");
+    later.previous_findings = first.findings.clone();
+    let lasting = sweep(&later);
+    assert_eq!(lasting.findings[0].since, since);
+    assert_eq!(
+        alert_keys(&lasting),
+        alert_keys(&first),
+        "the same incident is alerted once a day"
+    );
+    // Mallory's access was removed and given back: a new incident, a new alert the same day.
+    let mut again = input(policy(), vec![], all_targets(&["perm-1", "mallory"]));
+    again.now = at("2026-06-01T14:00:00Z");
+    let back = sweep(&again);
+    assert_ne!(alert_keys(&back), alert_keys(&first));
 }
 
 #[test]

@@ -176,6 +176,8 @@ export interface SweepInput {
   now: Timestamp;
   auditHead?: AuditHead | null;
   previousFingerprint?: string | null;
+  /** The previous sweep's findings, so a lasting incident keeps its `since`. */
+  previousFindings?: Finding[];
 }
 
 export interface Finding {
@@ -184,6 +186,8 @@ export interface Finding {
   kind: "endedStillHeld" | "drift";
   disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged";
   grantId?: string;
+  /** When the sweeps first saw this holding without a break. */
+  since: Timestamp;
 }
 
 export type SweepAnswer =
@@ -248,7 +252,7 @@ export type VerifyAnswer =
   | { ok: true; valid: boolean; checked: number; firstBroken?: { index: number; seq: number; reason: string }; head: AuditHead }
   | { ok: false; error: ErrorBody };
 
-export interface GuardInput { policy: Policy; action: Action; orgAdmins?: TargetHolders | null }
-export type GuardAnswer = { ok: true; allowed: boolean; reason?: ErrorBody } | { ok: false; error: ErrorBody };
+export interface GuardInput { policy: Policy; action: Action; orgAdmins?: TargetHolders | null; grants?: Grant[] }
+export type GuardAnswer = { ok: true; allowed: boolean; reason?: ErrorBody; obsolete: boolean } | { ok: false; error: ErrorBody };
 
 export interface VersionInfo { core: string; contract: number }
