@@ -83,6 +83,15 @@ export interface Store {
   /** Records that an action key has been executed; false if it already was (at-least-once delivery). */
   claim(key: string): Promise<boolean>;
   release(key: string): Promise<void>;
+  /**
+   * Takes a lease on `name` for `ttlMs` of clock time, if nobody holds an unexpired one. Returns
+   * the holder's token, or null. Leases expire on their own: a crashed holder blocks nobody long.
+   */
+  tryLease(name: string, ttlMs: number): Promise<string | null>;
+  /** Gives a lease back early (only the token's holder can). */
+  releaseLease(name: string, token: string): Promise<void>;
+  /** Every grant that elevates `subject` (for the revocation guard's fresh read). */
+  grantsFor(subject: string): Promise<Grant[]>;
   saveAlert(alert: AlertRecord): Promise<void>;
   alerts(limit: number): Promise<AlertRecord[]>;
   sweepState(): Promise<SweepState | null>;

@@ -652,12 +652,20 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     if (!candidates.ok) return incomplete([], candidates.error);
     // Then one role-assignment read per candidate: the search can't say HOW a role is held, and
     // only direct assignments are holders (an org admin's inferred site-admin is not).
+    // A candidate that cannot be read makes the list incomplete but does not stop it: the
+    // holders it does confirm are a lower bound the revocation guard can still use (one
+    // unreadable account must not hold every org-admin revoke back).
     const direct: string[] = [];
+    let failure: ActionError | undefined;
     for (const accountId of ids) {
       const h = await directHolding(budget, accountId, role, resource);
-      if (!h.ok) return incomplete(direct, h.error);
+      if (!h.ok) {
+        failure ??= h.error;
+        continue;
+      }
       if (h.direct) direct.push(accountId);
     }
+    if (failure) return incomplete(direct, failure);
     return { complete: true, holders: direct, externallySynced: false };
   }
 

@@ -51,6 +51,11 @@ interface MetaEntity<T> {
   value: T;
 }
 
+interface LeaseEntity {
+  until: number;
+  owner: string;
+}
+
 interface AlertEntity {
   at: number;
   severity: string;
@@ -113,7 +118,10 @@ async function all<T>(query: () => { cursor(c: string): unknown; getMany(): Prom
 }
 
 /** The KVS store. `now` stamps `updatedAt` (the sweep's and admin page's index). */
-export function createKvsStore(now: () => number): Store {
+export function createKvsStore(clockNow: () => number): Store {
+  // Whole milliseconds: KVS integer attributes (`updatedAt`, `until`) refuse fractions, which a
+  // scaled clock can produce.
+  const now = () => Math.floor(clockNow());
   const grants = () => kvs.entity<GrantEntity>('grant');
   const audits = () => kvs.entity<AuditEntity>('audit');
   const meta = <T>() => kvs.entity<MetaEntity<T>>('meta');
@@ -240,6 +248,28 @@ export function createKvsStore(now: () => number): Store {
 
     async release(key) {
       await kvs.delete(safeKey('claim:', key));
+    },
+
+    async tryLease(name, ttlMs) {
+      const at = now();
+      const token = `${at}-${Math.random().toString(36).slice(2, 10)}`;
+      const tx = kvs.transact();
+      tx.set(safeKey('', name), { until: at + ttlMs, owner: token } satisfies LeaseEntity, {
+        entityName: 'lease',
+        conditions: new Filter<LeaseEntity>().or('until', FilterConditions.notExists()).or('until', FilterConditions.lessThan(at)),
+      });
+      return (await execute(tx)) === 'ok' ? token : null;
+    },
+
+    async releaseLease(name, token) {
+      const tx = kvs.transact();
+      tx.delete(safeKey('', name), { entityName: 'lease', conditions: new Filter<LeaseEntity>().and('owner', FilterConditions.equalTo(token)) });
+      await execute(tx);
+    },
+
+    async grantsFor(subject) {
+      const rows = await all(() => grants().query().index('by-subject', { partition: [subject] }).limit(PAGE));
+      return rows.map((r) => r.record.grant);
     },
 
     async saveAlert(alert) {

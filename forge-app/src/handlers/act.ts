@@ -32,14 +32,28 @@ export async function act(ports: Ports, policy: Policy | null, action: Action): 
       return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
     }
     case 'revoke': {
-      const refusal = await guard(ports, policy, action);
-      if (refusal) {
-        await raise(ports, `${action.key}:guard`, 'critical', refusal.code, `revoke of ${action.target} from ${action.accountId} held back: ${refusal.message}`, action);
-        return { event: failed(action, { ...refusal, retryable: true }) };
+      // Org-admin revokes run one at a time across invocations: two of them passing the guard on
+      // the same read could together break the floor.
+      const serial = action.access.type === 'orgRole' ? await takeLease(ports, ORG_ADMIN_REVOKE_LEASE, LEASE_MS, LEASE_WAIT_MS) : 'none';
+      if (!serial) {
+        return { event: failed(action, { code: 'BUSY', message: 'another org-admin revoke is in progress', retryable: true }) };
       }
-      const outcome = await org.revoke(action.access as AccessTarget, action.accountId);
-      log.info('revoke executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
-      return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
+      try {
+        const verdict = await guard(ports, policy, action);
+        if (verdict?.obsolete) {
+          log.info('revoke dropped: no longer wanted', { key: action.key, reason: verdict.message });
+          return {};
+        }
+        if (verdict) {
+          await raise(ports, `${action.key}:guard`, 'critical', verdict.code, `revoke of ${action.target} from ${action.accountId} held back: ${verdict.message}`, action);
+          return { event: failed(action, { code: verdict.code, message: verdict.message, retryable: true }) };
+        }
+        const outcome = await org.revoke(action.access as AccessTarget, action.accountId);
+        log.info('revoke executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
+        return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
+      } finally {
+        if (serial !== 'none') await ports.store.releaseLease(ORG_ADMIN_REVOKE_LEASE, serial).catch(() => undefined);
+      }
     }
     case 'comment':
       return once(ports, action.key, () => jira.comment(action.issueKey, action.text));
@@ -70,21 +84,44 @@ async function once(ports: Ports, key: string, effect: () => Promise<unknown>): 
   }
 }
 
-/** Asks the core whether this revoke may run now, on a fresh read of the org admins. */
+/** One org-admin revoke at a time (guard → revoke → read-back). */
+const ORG_ADMIN_REVOKE_LEASE = 'lease:org-admin-revoke';
+/** Longer than one revoke with its read-back may take (the org adapter's budget). */
+const LEASE_MS = 60_000;
+/** How long a revoke waits for the one before it, before failing retryably. */
+const LEASE_WAIT_MS = 15_000;
+
+/** Takes a lease, waiting (in real time: this only spaces out racing invocations) up to `waitMs`. */
+export async function takeLease(ports: Ports, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
+  const giveUp = Date.now() + waitMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const token = await ports.store.tryLease(name, ttlMs);
+    if (token || Date.now() + delay > giveUp) return token;
+    await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+  }
+}
+
+/**
+ * Asks the core whether this revoke may run now, on a fresh read of the org admins and of the
+ * account's grants for the target.
+ */
 async function guard(ports: Ports, policy: Policy | null, action: Extract<Action, { type: 'revoke' }>) {
-  if (!policy) return { code: 'NO_POLICY', message: 'no policy is saved' };
-  const orgAdmins =
+  if (!policy) return { code: 'NO_POLICY', message: 'no policy is saved', obsolete: false };
+  const [orgAdmins, grants] = await Promise.all([
     action.access.type === 'orgRole'
-      ? await ports.org.holders(action.access as AccessTarget).then((s) => ({
+      ? ports.org.holders(action.access as AccessTarget).then((s) => ({
           target: action.target,
           complete: s.complete,
           externallySynced: s.externallySynced,
           holders: s.holders,
         }))
-      : null;
-  const answer = core.guardRevocation({ policy, action, orgAdmins });
-  if (!answer.ok) return { code: answer.error.code, message: answer.error.message };
-  return answer.allowed ? null : { code: answer.reason?.code ?? 'REFUSED', message: answer.reason?.message ?? 'refused' };
+      : Promise.resolve(null),
+    action.grantId ? Promise.resolve([]) : ports.store.grantsFor(action.accountId),
+  ]);
+  const answer = core.guardRevocation({ policy, action, orgAdmins, grants });
+  if (!answer.ok) return { code: answer.error.code, message: answer.error.message, obsolete: false };
+  if (answer.allowed) return null;
+  return { code: answer.reason?.code ?? 'REFUSED', message: answer.reason?.message ?? 'refused', obsolete: answer.obsolete };
 }
 
 /** Stores an alert for the admin page and logs it. */

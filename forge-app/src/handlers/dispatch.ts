@@ -27,6 +27,8 @@ export type DispatchResult = { ok: true; grant: Grant | null; changed: boolean }
 const MAX_ATTEMPTS = 16;
 /** Feeding results back can chain (grant → granted → comment); deeper work goes to the queue. */
 const MAX_DEPTH = 4;
+/** Longer than one org-API operation may take (its budget), retries and read-back included. */
+const ACTION_LEASE_MS = 90_000;
 
 export const NO_POLICY: ErrorBody = {
   code: 'NO_POLICY',
@@ -108,8 +110,16 @@ export async function drain(ports: Ports, grantId: string, depth = 0): Promise<v
   const done: string[] = [];
   const results: Event[] = [];
   let kept = false;
+  let leased = 0;
   for (const action of stored.outbox) {
     if (clock.now() >= ports.deadline) break;
+    // A grant or revoke reaches the org API once, however many duplicate deliveries drain this
+    // outbox at the same time: the others leave it alone. The lease is not given back (it
+    // expires): by then the action has left the outbox, unless its runner crashed.
+    if ((action.type === 'grant' || action.type === 'revoke') && !(await store.tryLease(`lease:action:${action.key}`, ACTION_LEASE_MS))) {
+      leased++;
+      continue;
+    }
     const outcome = await act(ports, policy, action);
     if (outcome.keep) {
       kept = true;
@@ -120,7 +130,7 @@ export async function drain(ports: Ports, grantId: string, depth = 0): Promise<v
   }
   if (done.length) await store.removeFromOutbox(grantId, done);
   for (const event of results) await dispatch(ports, { grantId, event, actor: null, source: 'system' }, depth + 1);
-  if (kept || done.length < stored.outbox.length) {
+  if (kept || done.length + leased < stored.outbox.length) {
     // Whatever is left (a Jira hiccup, or out of time) is retried from the queue.
     await deferDrain(ports, grantId, kept ? 30 : 0);
   }

@@ -26,11 +26,9 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   if (!policyDoc) return { ran: false, due: 0, findings: 0, revocations: 0, drained: 0 };
   const policy = policyDoc.policy;
 
-  // Load: grants that may matter, and a fresh read of every target's holders.
-  const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
-  const byId = new Map<string, StoredGrant>();
-  for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
-  const grants: Grant[] = [...byId.values()].map((s) => s.grant);
+  // Load: a fresh read of every target's holders, THEN the grants. In this order a grant that
+  // gives access during the read is already saved (as granting) when the grants are read, so its
+  // holder is covered; read the other way round, it would look like drift or a leftover.
   const targets: TargetHolders[] = [];
   for (const target of policy.targets ?? []) {
     const snapshot = await org.holders(target.access as AccessTarget);
@@ -38,12 +36,24 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     if (!snapshot.complete) log.warn('holder read incomplete', { target: target.key, error: snapshot.error?.code });
   }
   const snapshot = { complete: targets.every((t) => t.complete), targets };
+  const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
+  const byId = new Map<string, StoredGrant>();
+  for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
+  const grants: Grant[] = [...byId.values()].map((s) => s.grant);
 
   // Decide, and record the findings (retrying if another writer moved the audit head).
   let answer;
   for (let attempt = 1; ; attempt++) {
     const [head, previous] = await Promise.all([store.auditHead(), store.sweepState()]);
-    answer = core.sweep({ policy, grants, snapshot, now: iso(clock.now()), auditHead: head, previousFingerprint: previous?.fingerprint ?? null });
+    answer = core.sweep({
+      policy,
+      grants,
+      snapshot,
+      now: iso(clock.now()),
+      auditHead: head,
+      previousFingerprint: previous?.fingerprint ?? null,
+      previousFindings: previous?.findings ?? [],
+    });
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
     if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;
     if (attempt >= 8) throw new Error('could not record the sweep: the audit log kept changing');
