@@ -233,6 +233,8 @@ test('request → self-approval refused → approve → elevate → extension (s
   });
 
   await step('the admin page: policy, audit with verification, timeline', async () => {
+    // A sweep first, so the timeline also shows standing access (the permanent admins).
+    await api('/__playground/sweep', {});
     await page.goto(`${pg.url}/?as=perm-1&view=admin`);
     await admin().getByTestId('policy-target').first().waitFor();
     await shot('admin-policy', page.getByTestId('admin-frame'), 1300);
@@ -243,6 +245,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     await click(admin().getByTestId('tab-timeline'));
     await click(admin().getByTestId('timeline-range-24h'));
     await admin().getByTestId('timeline-bar').first().waitFor();
+    await admin().locator('[data-testid="timeline-bar"][data-kind="permanent"]').first().waitFor();
     await shot('admin-timeline', page.getByTestId('admin-frame'));
   });
 });

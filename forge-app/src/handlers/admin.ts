@@ -198,6 +198,7 @@ async function getHoldings(ports: Ports, from?: string, to?: string, rangeMinute
     const end = g.provisioning.revokedAt;
     if (Date.parse(start) > until || (end && Date.parse(end) < since)) continue;
     holdings.push({
+      kind: 'grant',
       grantId: g.id,
       issueKey: g.issueKey,
       target: g.target,
@@ -208,8 +209,41 @@ async function getHoldings(ports: Ports, from?: string, to?: string, rangeMinute
       breakGlass: g.activation?.breakGlass ?? false,
     });
   }
+  holdings.push(...(await standingHoldings(ports, since, holdings)));
   holdings.sort((a, b) => a.from.localeCompare(b.from));
   return { ok: true, data: { holdings, now: iso(now), from: iso(since), to: iso(until) } };
+}
+
+/**
+ * Standing access as the last sweep saw it: every holder of a target who is not there through a
+ * grant still held — permanent admins, the policy's standing holders, and drift. Its start is
+ * not known before the range (or before the sweeps first saw the drift), so it is drawn from
+ * there and still held.
+ */
+async function standingHoldings(ports: Ports, since: number, grantHoldings: Holding[]): Promise<Holding[]> {
+  const [state, policyDoc] = await Promise.all([ports.store.sweepState(), ports.store.policy()]);
+  if (!state || !policyDoc) return [];
+  const policy = policyDoc.policy;
+  const stillHeld = new Set(grantHoldings.filter((h) => !h.to).map((h) => `${h.target}\u0000${h.accountId}`));
+  const out: Holding[] = [];
+  for (const t of state.holders) {
+    const target = policy.targets?.find((x) => x.key === t.target);
+    for (const accountId of t.holders) {
+      if (stillHeld.has(`${t.target}\u0000${accountId}`)) continue;
+      const finding = state.findings.find((f) => f.target === t.target && f.accountId === accountId);
+      const kind: Holding['kind'] = policy.permanentAdmins?.includes(accountId)
+        ? 'permanent'
+        : target?.standingHolders?.includes(accountId)
+          ? 'standing'
+          : finding
+            ? 'drift'
+            : 'grant';
+      if (kind === 'grant') continue; // covered by a grant the range did not include
+      const from = finding && Date.parse(finding.since) > since ? finding.since : iso(since);
+      out.push({ kind, grantId: '', issueKey: '', target: t.target, targetLabel: target?.label ?? t.target, accountId, from, breakGlass: false });
+    }
+  }
+  return out;
 }
 
 function clamp(value: unknown, min: number, max: number, fallback: number): number {

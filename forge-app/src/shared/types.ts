@@ -144,13 +144,21 @@ export interface AlertRecord {
   issueKey?: string;
 }
 
-/** One interval during which an account held a target through the app. */
+/**
+ * One interval during which an account held a target: through a grant of the app, or standing
+ * access seen by the last sweep (a permanent admin, a standing holder the policy allows, or drift),
+ * so an auditor sees all standing access next to the just-in-time grants.
+ */
 export interface Holding {
+  /** `grant` (through the app), `permanent`, `standing` (the policy's standing holders) or `drift`. */
+  kind: 'grant' | 'permanent' | 'standing' | 'drift';
+  /** Empty for standing access. */
   grantId: string;
   issueKey: string;
   target: string;
   targetLabel: string;
   accountId: string;
+  /** For standing access: when the sweeps first saw it (drift), or the start of the range. */
   from: string;
   /** Absent while still held. */
   to?: string;

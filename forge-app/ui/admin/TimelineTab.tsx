@@ -16,6 +16,14 @@ const RANGES: Record<Range, { label: string; ms: number }> = {
   '30d': { label: '30 days', ms: 30 * 24 * 3600_000 },
 };
 
+/** How each kind of holding is named in the table and the tooltips. */
+const KIND_WORDS: Record<Holding['kind'], string> = {
+  grant: 'grant',
+  permanent: 'standing: permanent admin',
+  standing: 'standing holder (policy)',
+  drift: 'drift: held outside the app',
+};
+
 const ROW = 26;
 const GROUP = 24;
 const AXIS = 30;
@@ -63,7 +71,8 @@ function clip(text: string, px: number): string {
 function describe(h: Holding, zone: string, locale: string | undefined, now: number): string {
   const end = h.to ? Date.parse(h.to) : now;
   const dur = formatMinutes((end - Date.parse(h.from)) / 60000);
-  return `${h.targetLabel}: ${h.accountId}, from ${formatFull(h.from, zone, locale)} ${h.to ? `to ${formatFull(h.to, zone, locale)}` : 'and still held'} (${dur})${h.breakGlass ? ', break glass' : ''}, ${h.issueKey}`;
+  const kind = (h.kind ?? 'grant') === 'grant' ? h.issueKey : KIND_WORDS[h.kind];
+  return `${h.targetLabel}: ${h.accountId}, from ${formatFull(h.from, zone, locale)} ${h.to ? `to ${formatFull(h.to, zone, locale)}` : 'and still held'} (${dur})${h.breakGlass ? ', break glass' : ''}, ${kind}`;
 }
 
 export function TimelineTab({ zone, locale }: { zone: string; locale?: string }) {
@@ -144,7 +153,9 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
   }, [holdings, from, now]);
 
   const visible = rows.rows.flatMap((r) => r.holdings);
-  const held = visible.filter((h) => !h.to);
+  const held = visible.filter((h) => !h.to && (h.kind ?? 'grant') === 'grant');
+  const standing = visible.filter((h) => h.kind === 'permanent' || h.kind === 'standing');
+  const drift = visible.filter((h) => h.kind === 'drift');
   const glass = visible.filter((h) => h.breakGlass);
   const tickList = useMemo(() => ticks(from, now, zone, range), [from, now, zone, range]);
 
@@ -184,6 +195,18 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
             </svg>
             still held
           </span>
+          <span class="legend-item">
+            <svg width="18" height="10">
+              <rect class="bar-rect bar-permanent" x="0" y="0" width="18" height="10" rx="2" />
+            </svg>
+            standing (permanent)
+          </span>
+          <span class="legend-item">
+            <svg width="18" height="10">
+              <rect class="bar-rect bar-drift" x="0" y="0" width="18" height="10" rx="2" />
+            </svg>
+            drift
+          </span>
         </div>
       </div>
       <ErrorAlert error={error} title="The holdings could not be loaded" />
@@ -198,7 +221,9 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
           ) : (
             'Nothing is held right now.'
           )}{' '}
-          {glass.length ? `${glass.length} break-glass use${glass.length === 1 ? '' : 's'}.` : ''} Times in {zone} ({zoneName(now, zone, locale)}).
+          {glass.length ? `${glass.length} break-glass use${glass.length === 1 ? '' : 's'}.` : ''}{' '}
+          {standing.length ? `${standing.length} standing (permanent or allowed by the policy).` : ''}{' '}
+          {drift.length ? <strong class="danger-text">{drift.length} held outside the app (drift).</strong> : null} Times in {zone} ({zoneName(now, zone, locale)}).
         </p>
       ) : (
         <p class="subtle">Loading…</p>
@@ -264,27 +289,30 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
                     return (
                       <g
                         key={h.grantId + h.from}
-                        class={`bar${h.breakGlass ? ' is-glass' : ''}${h.to ? '' : ' is-held'}`}
+                        class={`bar${h.breakGlass ? ' is-glass' : ''}${h.to ? '' : ' is-held'} kind-${h.kind ?? 'grant'}`}
                         tabIndex={0}
                         role="img"
                         aria-label={text}
                         data-testid="timeline-bar"
                         data-still-held={h.to ? 'false' : 'true'}
                         data-break-glass={h.breakGlass ? 'true' : 'false'}
+                        data-kind={h.kind ?? 'grant'}
                         onMouseEnter={show}
                         onFocus={show}
                         onMouseLeave={() => setTip(null)}
                         onBlur={() => setTip(null)}
                       >
                         <rect
-                          class={`bar-rect${h.breakGlass ? ' bar-glass' : ''}${h.to ? '' : ' bar-held'}`}
+                          class={`bar-rect${h.breakGlass ? ' bar-glass' : ''}${(h.kind ?? 'grant') === 'grant' ? (h.to ? '' : ' bar-held') : ` bar-${h.kind}`}`}
                           x={x1}
                           y={y}
                           width={x2 - x1}
                           height={BAR}
                           rx={2}
                         />
-                        {h.to ? null : <line class="held-arrow" x1={x2 - 1} x2={x2 + 1} y1={y + BAR / 2} y2={y + BAR / 2} marker-end="url(#arrow)" />}
+                        {h.to || (h.kind ?? 'grant') !== 'grant' ? null : (
+                          <line class="held-arrow" x1={x2 - 1} x2={x2 + 1} y1={y + BAR / 2} y2={y + BAR / 2} marker-end="url(#arrow)" />
+                        )}
                       </g>
                     );
                   })}
@@ -301,7 +329,8 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
               {formatFull(tip.h.from, zone, locale)} → {tip.h.to ? formatFull(tip.h.to, zone, locale) : <strong>still held</strong>}
             </span>
             <span class="subtle">
-              {formatMinutes(((tip.h.to ? Date.parse(tip.h.to) : now) - Date.parse(tip.h.from)) / 60000)} · {tip.h.issueKey}
+              {formatMinutes(((tip.h.to ? Date.parse(tip.h.to) : now) - Date.parse(tip.h.from)) / 60000)} ·{' '}
+              {(tip.h.kind ?? 'grant') === 'grant' ? tip.h.issueKey : KIND_WORDS[tip.h.kind]}
               {tip.h.breakGlass ? ' · break glass' : ''}
             </span>
           </div>
@@ -334,7 +363,7 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
                     <td class="nowrap">{h.to ? formatFull(h.to, zone, locale) : <strong>still held</strong>}</td>
                     <td class="nowrap">{formatMinutes(((h.to ? Date.parse(h.to) : now) - Date.parse(h.from)) / 60000)}</td>
                     <td>{h.issueKey}</td>
-                    <td>{h.breakGlass ? <Lozenge tone="danger">break glass</Lozenge> : 'grant'}</td>
+                    <td>{h.breakGlass ? <Lozenge tone="danger">break glass</Lozenge> : KIND_WORDS[h.kind ?? 'grant']}</td>
                   </tr>
                 ))}
               </tbody>
