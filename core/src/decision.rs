@@ -159,8 +159,9 @@ pub fn decide(input: DecideInput) -> Result<Decision, Refusal> {
     }
 }
 
-/// `Ok(None)` means a no-op (a duplicate or nothing due).
-fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, DecisionError> {
+/// `Ok(None)` means a no-op (a duplicate or nothing due). The view's probes stop here: whether
+/// an event would be accepted needs neither the audit records nor the next wake-up.
+pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, DecisionError> {
     limits::check_decide_input(input)?;
     let actor = match (&input.actor, input.event.needs_actor()) {
         (Some(actor), _) => actor.account_id.as_str(),

@@ -62,6 +62,7 @@ mod time;
 mod validation;
 mod view;
 mod window;
+mod write;
 
 #[cfg(test)]
 mod tests;

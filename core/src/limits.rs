@@ -16,23 +16,25 @@ pub const MAX_POLICY_MINUTES: u32 = 30 * 24 * 60;
 
 /// Checks an id: 1 to [`MAX_ID_CHARS`] characters, none of them control characters.
 pub fn check_id(path: &str, value: &str) -> Result<(), DecisionError> {
+    match id_problem(value) {
+        None => Ok(()),
+        Some(message) => Err(DecisionError::invalid(path, message)),
+    }
+}
+
+/// What is wrong with an id, if anything (allocates only for a problem).
+pub fn id_problem(value: &str) -> Option<String> {
     let n = value.chars().count();
     if n == 0 {
-        return Err(DecisionError::invalid(path, "must not be empty"));
+        return Some("must not be empty".into());
     }
     if n > MAX_ID_CHARS {
-        return Err(DecisionError::invalid(
-            path,
-            format!("must be at most {MAX_ID_CHARS} characters"),
-        ));
+        return Some(format!("must be at most {MAX_ID_CHARS} characters"));
     }
     if value.chars().any(char::is_control) || value.trim() != value {
-        return Err(DecisionError::invalid(
-            path,
-            "must not contain control characters or surrounding spaces",
-        ));
+        return Some("must not contain control characters or surrounding spaces".into());
     }
-    Ok(())
+    None
 }
 
 /// Checks a storage-safe id (used in keys): letters, digits and `:._-` only.

@@ -485,8 +485,7 @@ fn fingerprint(findings: &[Finding]) -> String {
         })
         .collect();
     lines.sort();
-    let digest = Sha256::digest(lines.join("\n").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::audit::hex(&Sha256::digest(lines.join("\n").as_bytes()))
 }
 
 /// Findings quoted in one audit record; the rest are counted.

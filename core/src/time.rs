@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An instant in UTC with millisecond precision.
@@ -69,8 +69,70 @@ impl Timestamp {
 }
 
 impl fmt::Display for Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, exactly as chrono's `to_rfc3339_opts(Millis, true)` writes
+    /// it, without its formatting machinery and in one `write_str` (every audit hash and answer
+    /// writes timestamps, and in Wasm each small write into serde_json's buffer is a
+    /// `memory.copy`, a runtime call in V8).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Millis, true))
+        use chrono::{Datelike, Timelike};
+        let (date, time) = (self.0.date_naive(), self.0.time());
+        let year = date.year();
+        if !(0..=9999).contains(&year) {
+            // ISO 8601 requires the explicit sign for out-of-range years.
+            write!(f, "{year:+05}")?;
+        }
+        let (mut second, mut nano) = (time.second(), time.nanosecond());
+        if nano >= 1_000_000_000 {
+            second += 1;
+            nano -= 1_000_000_000;
+        }
+        let mut out = Digits::default();
+        if (0..=9999).contains(&year) {
+            out.number(year.unsigned_abs(), 4);
+        }
+        for (separator, value) in [
+            (b'-', date.month()),
+            (b'-', date.day()),
+            (b'T', time.hour()),
+            (b':', time.minute()),
+            (b':', second),
+        ] {
+            out.push(separator);
+            out.number(value, 2);
+        }
+        out.push(b'.');
+        out.number(nano / 1_000_000, 3);
+        out.push(b'Z');
+        f.write_str(out.as_str())
+    }
+}
+
+/// A short ASCII buffer on the stack.
+#[derive(Default)]
+struct Digits {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl Digits {
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = byte;
+            self.len += 1;
+        }
+    }
+
+    /// `value` in exactly `width` decimal digits (zero-padded; higher digits dropped).
+    fn number(&mut self, value: u32, width: u32) {
+        for place in (0..width).rev() {
+            let digit = value / 10u32.saturating_pow(place) % 10;
+            self.push(b'0'.saturating_add(u8::try_from(digit).unwrap_or(0)));
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..self.len).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
     }
 }
 
@@ -108,6 +170,30 @@ mod tests {
         let t = at("2026-01-01T00:00:00.123456789Z");
         assert_eq!(t.to_string(), "2026-01-01T00:00:00.123Z");
         assert_eq!(at(&t.to_string()), t);
+    }
+
+    #[test]
+    fn written_exactly_as_chrono_writes_rfc3339_with_millis() {
+        use chrono::SecondsFormat;
+        for millis in [
+            0,
+            1,
+            999,
+            1_780_304_400_123,
+            -1,
+            -62_135_596_800_000,
+            -62_135_596_800_001,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            8_210_266_876_799_999,
+            -8_334_601_228_800_000,
+        ] {
+            let t = Timestamp::from_millis(millis).expect("representable");
+            assert_eq!(
+                t.to_string(),
+                t.0.to_rfc3339_opts(SecondsFormat::Millis, true)
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DecisionError;
-use crate::limits::{check_id, MAX_POLICY_MINUTES};
+use crate::limits::{id_problem, MAX_POLICY_MINUTES};
 use crate::policy::{Access, Policy, Principals, Target, ORG_ADMIN_ROLE, RESOURCE_ROLES};
 
 /// One problem in a policy.
@@ -21,6 +21,9 @@ pub struct PolicyProblem {
 }
 
 /// Every problem in the policy; empty when valid.
+///
+/// Runs on every submit, approval and extension step and every sweep, nearly always on a valid
+/// policy: paths and messages are built only for a problem found (a path is a closure until then).
 pub fn validate(policy: &Policy) -> Vec<PolicyProblem> {
     let mut v = Problems::default();
     check_permanent_admins(policy, &mut v);
@@ -32,32 +35,32 @@ pub fn validate(policy: &Policy) -> Vec<PolicyProblem> {
         );
     }
     if let Some(key) = &policy.alert_issue_key {
-        v.id("alertIssueKey", key);
+        v.id(|| "alertIssueKey".into(), key);
     }
     let mut sa_seen = HashSet::new();
     for (i, sa) in policy.service_accounts.iter().enumerate() {
-        let at = format!("serviceAccounts[{i}]");
-        v.id(&format!("{at}.accountId"), &sa.account_id);
+        let at = |field: &str| format!("serviceAccounts[{i}].{field}");
+        v.id(|| at("accountId"), &sa.account_id);
         if !sa_seen.insert(sa.account_id.as_str()) {
             v.add(
-                &format!("{at}.accountId"),
+                at("accountId"),
                 "DUPLICATE",
                 format!("`{}` is listed twice", sa.account_id),
             );
         }
         if sa.owners.is_empty() {
             v.add(
-                &format!("{at}.owners"),
+                at("owners"),
                 "NO_OWNERS",
                 "a service account needs at least one owner",
             );
         }
         for (j, o) in sa.owners.iter().enumerate() {
-            v.id(&format!("{at}.owners[{j}]"), o);
+            v.id(|| format!("serviceAccounts[{i}].owners[{j}]"), o);
         }
         if policy.is_permanent(&sa.account_id) {
             v.add(
-                &format!("{at}.accountId"),
+                at("accountId"),
                 "PERMANENT_ADMIN",
                 "a permanent admin cannot be an elevated service account",
             );
@@ -75,15 +78,14 @@ pub fn validate(policy: &Policy) -> Vec<PolicyProblem> {
     }
     let mut keys = HashSet::new();
     for (i, t) in policy.targets.iter().enumerate() {
-        let at = format!("targets[{i}]");
         if !keys.insert(t.key.as_str()) {
             v.add(
-                &format!("{at}.key"),
+                format!("targets[{i}].key"),
                 "DUPLICATE",
                 format!("the key `{}` is used twice", t.key),
             );
         }
-        check_target(t, &at, &mut v);
+        check_target(t, i, &mut v);
     }
     v.0
 }
@@ -130,10 +132,10 @@ fn check_permanent_admins(policy: &Policy, v: &mut Problems) {
     }
     let mut seen = HashSet::new();
     for (i, a) in policy.permanent_admins.iter().enumerate() {
-        v.id(&format!("permanentAdmins[{i}]"), a);
+        v.id(|| format!("permanentAdmins[{i}]"), a);
         if !seen.insert(a.as_str()) {
             v.add(
-                &format!("permanentAdmins[{i}]"),
+                format!("permanentAdmins[{i}]"),
                 "DUPLICATE",
                 format!("`{a}` is listed twice"),
             );
@@ -141,54 +143,55 @@ fn check_permanent_admins(policy: &Policy, v: &mut Problems) {
     }
 }
 
-fn check_target(t: &Target, at: &str, v: &mut Problems) {
-    v.id(&format!("{at}.key"), &t.key);
+fn check_target(t: &Target, i: usize, v: &mut Problems) {
+    let at = |field: &str| format!("targets[{i}].{field}");
+    v.id(|| at("key"), &t.key);
     if !t
         .key
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
         v.add(
-            &format!("{at}.key"),
+            at("key"),
             "BAD_KEY",
             "use lower-case letters, digits, `-` and `_`",
         );
     }
     if t.label.trim().is_empty() {
-        v.add(&format!("{at}.label"), "REQUIRED", "a label is required");
+        v.add(at("label"), "REQUIRED", "a label is required");
     }
     match &t.access {
         Access::OrgRole { role } if role != ORG_ADMIN_ROLE => v.add(
-            &format!("{at}.access.role"),
+            at("access.role"),
             "BAD_ROLE",
             format!("the org role must be `{ORG_ADMIN_ROLE}`"),
         ),
         Access::ResourceRole { role, resource } => {
             if !RESOURCE_ROLES.contains(&role.as_str()) {
                 v.add(
-                    &format!("{at}.access.role"),
+                    at("access.role"),
                     "BAD_ROLE",
                     format!("`{role}` is not one of {}", RESOURCE_ROLES.join(", ")),
                 );
             }
             if !resource.starts_with("ari:cloud:") {
                 v.add(
-                    &format!("{at}.access.resource"),
+                    at("access.resource"),
                     "BAD_RESOURCE",
                     "the resource must be an ARI such as `ari:cloud:jira::site/<id>`",
                 );
             }
-            v.id(&format!("{at}.access.resource"), resource);
+            v.id(|| at("access.resource"), resource);
         }
-        Access::GroupMembership { group_id, .. } => v.id(&format!("{at}.access.groupId"), group_id),
+        Access::GroupMembership { group_id, .. } => v.id(|| at("access.groupId"), group_id),
         Access::OrgRole { .. } => {}
     }
-    principals(&t.requesters, &format!("{at}.requesters"), "requesters", v);
-    principals(&t.approvers, &format!("{at}.approvers"), "approvers", v);
+    principals(&t.requesters, &|| at("requesters"), "requesters", v);
+    principals(&t.approvers, &|| at("approvers"), "approvers", v);
     let minutes = |field: &str, value: u32, v: &mut Problems| {
         if !(1..=MAX_POLICY_MINUTES).contains(&value) {
             v.add(
-                &format!("{at}.{field}"),
+                at(field),
                 "OUT_OF_RANGE",
                 format!("must be between 1 and {MAX_POLICY_MINUTES} minutes"),
             );
@@ -199,14 +202,14 @@ fn check_target(t: &Target, at: &str, v: &mut Problems) {
     minutes("approvalDeadlineMinutes", t.approval_deadline_minutes, v);
     if t.max_start_ahead_minutes > 90 * 24 * 60 {
         v.add(
-            &format!("{at}.maxStartAheadMinutes"),
+            at("maxStartAheadMinutes"),
             "OUT_OF_RANGE",
             "must be at most 90 days",
         );
     }
     if t.default_duration_minutes > t.max_duration_minutes {
         v.add(
-            &format!("{at}.defaultDurationMinutes"),
+            at("defaultDurationMinutes"),
             "DEFAULT_ABOVE_MAX",
             "the default duration is longer than the maximum",
         );
@@ -214,36 +217,32 @@ fn check_target(t: &Target, at: &str, v: &mut Problems) {
     if let Some(total) = t.max_total_minutes {
         if total < t.max_duration_minutes {
             v.add(
-                &format!("{at}.maxTotalMinutes"),
+                at("maxTotalMinutes"),
                 "TOTAL_BELOW_MAX",
                 "the total window is shorter than the maximum duration",
             );
         }
         if total > MAX_POLICY_MINUTES {
             v.add(
-                &format!("{at}.maxTotalMinutes"),
+                at("maxTotalMinutes"),
                 "OUT_OF_RANGE",
                 format!("must be at most {MAX_POLICY_MINUTES} minutes"),
             );
         }
     }
     if t.max_extensions > 10 {
-        v.add(
-            &format!("{at}.maxExtensions"),
-            "OUT_OF_RANGE",
-            "at most 10 extensions",
-        );
+        v.add(at("maxExtensions"), "OUT_OF_RANGE", "at most 10 extensions");
     }
     if t.required_approvals < 1 || t.required_approvals > 5 {
         v.add(
-            &format!("{at}.requiredApprovals"),
+            at("requiredApprovals"),
             "OUT_OF_RANGE",
             "between 1 and 5 approvals",
         );
     }
     if t.justification.min_length > 1000 {
         v.add(
-            &format!("{at}.justification.minLength"),
+            at("justification.minLength"),
             "OUT_OF_RANGE",
             "at most 1000 characters",
         );
@@ -260,42 +259,42 @@ fn check_target(t: &Target, at: &str, v: &mut Problems) {
         };
         if named < need {
             v.add(
-                &format!("{at}.approvers"),
+                at("approvers"),
                 "TOO_FEW_APPROVERS",
                 format!("{need} approvals are required but only {named} approvers are listed"),
             );
         } else if named < with_extension {
             v.add(
-                &format!("{at}.approvers"),
+                at("approvers"),
                 "TOO_FEW_APPROVERS",
                 format!("extensions need approvers who did not approve the request: list at least {with_extension} approvers or set maxExtensions to 0"),
             );
         }
     }
-    for (i, a) in t.break_glass.iter().enumerate() {
-        v.id(&format!("{at}.breakGlass[{i}]"), a);
+    for (j, a) in t.break_glass.iter().enumerate() {
+        v.id(|| format!("targets[{i}].breakGlass[{j}]"), a);
     }
-    for (i, a) in t.standing_holders.iter().enumerate() {
-        v.id(&format!("{at}.standingHolders[{i}]"), a);
+    for (j, a) in t.standing_holders.iter().enumerate() {
+        v.id(|| format!("targets[{i}].standingHolders[{j}]"), a);
     }
 }
 
-fn principals(p: &Principals, at: &str, what: &str, v: &mut Problems) {
+fn principals(p: &Principals, at: &dyn Fn() -> String, what: &str, v: &mut Problems) {
     if p.is_empty() {
         v.add(
-            at,
+            at(),
             "REQUIRED",
             format!("list at least one of the {what} (an account or a group)"),
         );
     }
     for (i, a) in p.account_ids.iter().enumerate() {
-        v.id(&format!("{at}.accountIds[{i}]"), a);
+        v.id(|| format!("{}.accountIds[{i}]", at()), a);
     }
     for (i, g) in p.group_ids.iter().enumerate() {
-        v.id(&format!("{at}.groupIds[{i}]"), g);
+        v.id(|| format!("{}.groupIds[{i}]", at()), g);
     }
     if p.account_ids.len() + p.group_ids.len() > 500 {
-        v.add(at, "TOO_MANY", "at most 500 entries");
+        v.add(at(), "TOO_MANY", "at most 500 entries");
     }
 }
 
@@ -303,17 +302,18 @@ fn principals(p: &Principals, at: &str, what: &str, v: &mut Problems) {
 struct Problems(Vec<PolicyProblem>);
 
 impl Problems {
-    fn add(&mut self, path: &str, code: &str, message: impl Into<String>) {
+    fn add(&mut self, path: impl Into<String>, code: &str, message: impl Into<String>) {
         self.0.push(PolicyProblem {
-            path: path.to_owned(),
+            path: path.into(),
             code: code.to_owned(),
             message: message.into(),
         });
     }
 
-    fn id(&mut self, path: &str, value: &str) {
-        if let Err(DecisionError::InvalidInput { message, .. }) = check_id(path, value) {
-            self.add(path, "BAD_ID", message);
+    /// Checks an id; its path is built only when the id is bad.
+    fn id(&mut self, path: impl FnOnce() -> String, value: &str) {
+        if let Some(message) = id_problem(value) {
+            self.add(path(), "BAD_ID", message);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{decide, Context, DecideInput, Source};
+use crate::decision::{decide_inner, Context, DecideInput, Source};
 use crate::eligibility::{may_approve, may_request, Actor};
 use crate::error::{DecisionError, ErrorBody};
 use crate::event::Event;
@@ -136,10 +136,22 @@ pub fn view(input: &ViewInput) -> View {
         is_approver: target.is_some_and(|t| may_approve(viewer, t)),
         is_permanent_admin: policy.is_permanent(&viewer.account_id),
     };
+    // One probe input for every button, the event swapped in for each (the policy and the grant
+    // are copied once, not once per button).
+    let mut probe = grant.map(|g| DecideInput {
+        policy: policy.clone(),
+        grant: Some(g.clone()),
+        event: Event::Tick {},
+        actor: Some(viewer.clone()),
+        now: input.now,
+        audit_head: None,
+        source: Source::Panel,
+        context: Context::default(),
+    });
     let actions = ACTIONS
         .iter()
         .map(|name| {
-            let reason = probe(input, name).err();
+            let reason = check(input, probe.as_mut(), name).err();
             ActionOption {
                 action: (*name).to_owned(),
                 allowed: reason.is_none(),
@@ -199,7 +211,7 @@ pub fn view(input: &ViewInput) -> View {
 
 /// Runs `decide` with a well-formed probe of the action: a refusal about who or when is the
 /// reason the button is off; a refusal about the form's contents is left to the form.
-fn probe(input: &ViewInput, name: &str) -> Result<(), ErrorBody> {
+fn check(input: &ViewInput, probe: Option<&mut DecideInput>, name: &str) -> Result<(), ErrorBody> {
     let form_error = |e: &DecisionError| {
         matches!(
             e,
@@ -212,18 +224,20 @@ fn probe(input: &ViewInput, name: &str) -> Result<(), ErrorBody> {
     if name == "submitRequest" {
         return probe_submit(input);
     }
-    let justification = input
-        .grant
-        .as_ref()
-        .and_then(|g| input.policy.target(&g.target))
-        .map(|t| {
-            "x".repeat(
-                usize::try_from(t.justification.min_length)
-                    .unwrap_or(0)
-                    .max(1),
-            )
-        })
-        .unwrap_or_default();
+    let justification = || {
+        input
+            .grant
+            .as_ref()
+            .and_then(|g| input.policy.target(&g.target))
+            .map(|t| {
+                "x".repeat(
+                    usize::try_from(t.justification.min_length)
+                        .unwrap_or(0)
+                        .max(1),
+                )
+            })
+            .unwrap_or_default()
+    };
     let event = match name {
         "approve" => Event::Approve {},
         "reject" => Event::Reject { reason: None },
@@ -231,31 +245,24 @@ fn probe(input: &ViewInput, name: &str) -> Result<(), ErrorBody> {
         "complete" => Event::Complete {},
         "requestExtension" => Event::RequestExtension {
             minutes: 1,
-            justification,
+            justification: justification(),
         },
         "approveExtension" => Event::ApproveExtension {},
         "rejectExtension" => Event::RejectExtension { reason: None },
         "revoke" => Event::Revoke { reason: None },
         _ => Event::Cancel {},
     };
-    let Some(grant) = input.grant.clone() else {
+    let Some(probe) = probe else {
         return Err(DecisionError::state(&label(name), "not requested yet").to_body());
     };
-    let probe = DecideInput {
-        policy: input.policy.clone(),
-        grant: Some(grant),
-        event,
-        actor: Some(input.viewer.clone()),
-        now: input.now,
-        audit_head: None,
-        source: Source::Panel,
-        context: Context::default(),
-    };
-    match decide(probe) {
-        Ok(d) if d.changed => Ok(()),
-        Ok(_) => Err(DecisionError::state(&label(name), "already acted on by you").to_body()),
-        Err(r) if form_error(&r.error) => Ok(()),
-        Err(r) => Err(r.error.to_body()),
+    probe.event = event;
+    // `decide` without its bookkeeping: a step means a change, `None` a no-op; a refusal's
+    // audit record and comment are not needed here.
+    match decide_inner(probe) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(DecisionError::state(&label(name), "already acted on by you").to_body()),
+        Err(e) if form_error(&e) => Ok(()),
+        Err(e) => Err(e.to_body()),
     }
 }
 
