@@ -167,3 +167,28 @@ test('duplicate deliveries of a post-function, a click and a queue event are app
     await app.close();
   }
 });
+
+test('a wake-up chain the grant no longer needs stops at its next hop, and the live one still ends the window on time', async () => {
+  const app = await demoApp({ scheduleSweep: false });
+  try {
+    // The request's chain aims at the approval deadline (24 h away); approval moves `wakeAt` to
+    // the window end, so that chain is superseded and must not hop on for a day.
+    const key = await activeOrgAdmin(app);
+    const view = answer(await app.panel('alice', key, 'getView'));
+    assert.ok(view.ok);
+    const end = Date.parse(view.data.view.grant.grant.window.end);
+    await app.clock.advanceTo(end);
+    assert.ok(!orgAdmins(app).includes('alice'), 'revoked at the window end');
+    await app.clock.advanceTo(end + 25 * 3600_000);
+    assert.equal(app.runtime.queue.events({ state: 'pending' }).length, 0, 'every queued event is spent');
+    const deliveries = app.runtime.queue.deliveries.length;
+    // One hop of the superseded chain each, plus the live chain's hops (≤ 900 s each) to the
+    // 60-minute window end: about ten. Hopping on to the deadline would be about a hundred.
+    assert.ok(deliveries <= 15, `queue deliveries for one grant: ${deliveries}`);
+    const after = answer(await app.panel('alice', key, 'getView'));
+    assert.ok(after.ok);
+    assert.equal(Date.parse(after.data.view.grant.grant.provisioning.revokedAt), end, 'confirmed with no lateness');
+  } finally {
+    await app.close();
+  }
+});

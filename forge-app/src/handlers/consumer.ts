@@ -18,6 +18,16 @@ export async function onQueueEvent(ports: Ports, body: unknown): Promise<Consume
     if (event.kind === 'wake' && typeof event.at === 'string') {
       const remainingMs = Date.parse(event.at) - ports.clock.now();
       if (remainingMs > 0) {
+        // A chain the core no longer asks for (the grant was approved, ended or rescheduled since,
+        // so its `wakeAt` moved) stops here instead of hopping on for up to a day: the core emits
+        // a wake action whenever `wakeAt` changes, saved before the action runs, so the live
+        // chain is the one whose `at` is the stored `wakeAt`. The five-minute sweep backs both.
+        const stored = await ports.store.grant(event.grantId);
+        const wakeAt = stored?.grant.wakeAt;
+        if (!wakeAt || Date.parse(wakeAt) !== Date.parse(event.at)) {
+          ports.log.info('superseded wake-up dropped', { grantId: event.grantId, at: event.at, wakeAt: wakeAt ?? null });
+          return { done: true };
+        }
         // Not yet: the queue's delay is capped and whole seconds, so hop again. Acting early
         // would find nothing due and leave no timer behind.
         await ports.queue.push({ kind: 'wake', grantId: event.grantId, at: event.at }, Math.min(Math.ceil(remainingMs / 1000), MAX_DELAY_SECONDS));
