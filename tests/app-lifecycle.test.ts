@@ -192,3 +192,20 @@ test('a wake-up chain the grant no longer needs stops at its next hop, and the l
     await app.close();
   }
 });
+
+test('an org-admin revoke reads only as many org admins as the floor needs (the permanent admins first)', async () => {
+  const app = await demoApp({ scheduleSweep: false });
+  try {
+    const key = await activeOrgAdmin(app);
+    app.org.resetStats();
+    assert.ok(answer(await app.panel('alice', key, 'complete')).ok);
+    const calls = (app.org.stats() as unknown as { calls: Record<string, number> }).calls;
+    const reads = Object.entries(calls).filter(([r]) => r.startsWith('GET') && r.includes('role-assignments')).reduce((n, [, c]) => n + c, 0);
+    // minOrgAdmins is 1 and perm-1 is confirmed first: one read for the guard, one for the read-back
+    // (reading all four org admins would be five).
+    assert.equal(reads, 2, JSON.stringify(calls));
+    assert.deepEqual(orgAdmins(app), ['perm-1', 'perm-2', 'perm-3']);
+  } finally {
+    await app.close();
+  }
+});

@@ -159,6 +159,27 @@ test('holders: only direct assignments count (group-granted and inferred roles a
   assert.equal(s.calls.filter((c) => c.url.endsWith('/users/search')).length, 3, 'three pages of three');
 });
 
+test('holders with `enough`: the listed accounts are confirmed first, the read stops once the caller is satisfied and says it is partial', async (t) => {
+  const s = await setup(t);
+  for (const n of [2, 3, 5, 7]) assert.equal((await s.dir.assign(ORG, acct(n))).ok, true);
+  const reads = () => s.calls.filter((c) => c.url.includes('/role-assignments') && c.method === 'GET').length;
+
+  // acct(6) holds org admin only through a group: confirming it first must not count it.
+  s.calls.length = 0;
+  const seen: string[][] = [];
+  const early = await s.dir.holders(ORG, { confirmFirst: [acct(6), acct(7)], enough: (c) => (seen.push([...c]), c.length >= 2) });
+  assert.deepEqual(early, { complete: false, holders: [acct(1), acct(7)], externallySynced: false });
+  assert.deepEqual(seen, [[acct(7)], [acct(7), acct(1)]], 'asked after each confirmed holder, the listed ones first');
+  assert.equal(reads(), 3, 'acct(6), acct(7), acct(1): one role-assignment read each, then it stopped');
+
+  // Never satisfied: the full list, complete, exactly as without options.
+  s.calls.length = 0;
+  const full = await s.dir.holders(ORG, { confirmFirst: [acct(7)], enough: () => false });
+  assert.deepEqual(full, { complete: true, holders: [1, 2, 3, 5, 7].map(acct), externallySynced: false });
+  assert.deepEqual(await s.dir.holders(ORG), full);
+  assert.equal(reads(), 6 + 6, 'every candidate read, twice over');
+});
+
 test('revoke: removing a direct org-admin role succeeds even when the user still holds it through a group, and says so', async (t) => {
   const s = await setup(t);
   s.emu.grant(acct(6), ORG);

@@ -49,7 +49,7 @@ export type ActionError = { code: string; message: string; retryable: boolean; r
 export type ActionOutcome = { ok: true; detail?: string } | { ok: false; error: ActionError };
 
 export interface HolderSnapshot {
-  /** False when any read failed: `holders` is then partial and must not be treated as the full list. */
+  /** False when any read failed or the read stopped early (`enough`): `holders` is then a lower bound, never the full list. */
   complete: boolean;
   holders: string[];
   /** The target is a group synced from an identity provider (the app can't change it). */
@@ -62,7 +62,21 @@ export interface OrgDirectory {
   /** Succeeds only once a read-back shows the access gone. */
   revoke(target: AccessTarget, accountId: string): Promise<ActionOutcome>;
   /** Everyone who holds the target directly; follows every `links.next` cursor. */
-  holders(target: AccessTarget): Promise<HolderSnapshot>;
+  holders(target: AccessTarget, options?: HolderReadOptions): Promise<HolderSnapshot>;
+}
+
+/**
+ * For a caller that only needs to know that enough holders exist (the revocation guard), not who
+ * they all are: each role candidate costs one role-assignment read, and an org has many admins.
+ */
+export interface HolderReadOptions {
+  /** Candidates to confirm before the others (e.g. the permanent admins, who nearly always hold). */
+  confirmFirst?: readonly string[];
+  /**
+   * Asked after each confirmed holder, with every holder confirmed so far; `true` stops the read.
+   * The snapshot is then `complete: false` with no error: a lower bound, as a failed read gives.
+   */
+  enough?: (confirmed: readonly string[]) => boolean;
 }
 
 export interface OrgAdminOptions {
@@ -611,7 +625,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
   // -------------------------------------------------------------------------------------------
   // Holders.
 
-  async function holders(target: AccessTarget): Promise<HolderSnapshot> {
+  async function holders(target: AccessTarget, options: HolderReadOptions = {}): Promise<HolderSnapshot> {
     const invalid = validateTarget(target);
     if (invalid) return { complete: false, holders: [], externallySynced: false, error: { code: 'BAD_REQUEST', message: `holders: ${invalid}`, retryable: false } };
     const budget = startBudget();
@@ -655,17 +669,22 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     // A candidate that cannot be read makes the list incomplete but does not stop it: the
     // holders it does confirm are a lower bound the revocation guard can still use (one
     // unreadable account must not hold every org-admin revoke back).
+    const first = new Set(options.confirmFirst ?? []);
+    const ordered = [...ids.filter((id) => first.has(id)), ...ids.filter((id) => !first.has(id))];
     const direct: string[] = [];
     let failure: ActionError | undefined;
-    for (const accountId of ids) {
+    for (const accountId of ordered) {
       const h = await directHolding(budget, accountId, role, resource);
       if (!h.ok) {
         failure ??= h.error;
         continue;
       }
-      if (h.direct) direct.push(accountId);
+      if (!h.direct) continue;
+      direct.push(accountId);
+      if (options.enough?.(direct)) return { complete: false, holders: [...direct].sort(), externallySynced: false };
     }
     if (failure) return incomplete(direct, failure);
+    direct.sort();
     return { complete: true, holders: direct, externallySynced: false };
   }
 

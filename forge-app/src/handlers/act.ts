@@ -107,17 +107,23 @@ export async function takeLease(ports: Ports, name: string, ttlMs: number, waitM
  */
 async function guard(ports: Ports, policy: Policy | null, action: Extract<Action, { type: 'revoke' }>) {
   if (!policy) return { code: 'NO_POLICY', message: 'no policy is saved', obsolete: false };
-  const [orgAdmins, grants] = await Promise.all([
+  const grants = action.grantId ? [] : await ports.store.grantsFor(action.accountId);
+  // The org admins, read only until the core is satisfied: each candidate costs one API read, and
+  // confirming the permanent admins first usually settles the floor after `minOrgAdmins` reads.
+  // The core still decides, on the lower bound so far (the same rule as for a partial read).
+  const snapshot = (holders: readonly string[], complete: boolean) => ({ target: action.target, complete, holders: [...holders] });
+  const orgAdmins =
     action.access.type === 'orgRole'
-      ? ports.org.holders(action.access as AccessTarget).then((s) => ({
-          target: action.target,
-          complete: s.complete,
-          externallySynced: s.externallySynced,
-          holders: s.holders,
-        }))
-      : Promise.resolve(null),
-    action.grantId ? Promise.resolve([]) : ports.store.grantsFor(action.accountId),
-  ]);
+      ? await ports.org
+          .holders(action.access as AccessTarget, {
+            confirmFirst: policy.permanentAdmins ?? [],
+            enough: (confirmed) => {
+              const early = core.guardRevocation({ policy, action, orgAdmins: snapshot(confirmed, false), grants });
+              return early.ok && early.allowed;
+            },
+          })
+          .then((s) => ({ ...snapshot(s.holders, s.complete), externallySynced: s.externallySynced }))
+      : null;
   const answer = core.guardRevocation({ policy, action, orgAdmins, grants });
   if (!answer.ok) return { code: answer.error.code, message: answer.error.message, obsolete: false };
   if (answer.allowed) return null;
