@@ -9,20 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { core } from '../forge-app/src/decision/core';
 import { demoPolicy } from '../playground/local-app';
+import { seededRandom } from '../playground/forge-runtime/queue';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 1500);
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const STRINGS = [
   '', 'now', 'org-admin', 'submit', 'approve', 'tick', 'alice', 'perm-1', '2026-06-01T09:00:00Z', '2027-02-29T00:00:00Z',
