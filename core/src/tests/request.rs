@@ -88,16 +88,29 @@ fn an_absent_duration_takes_the_targets_default() {
     assert_eq!(d.grant().duration_minutes, 60);
 }
 
-fn submit_at(start: &str) -> Event {
+/// A one-hour org-admin submit like the fixtures' `submit`, with these fields.
+fn submit_of(
+    subject: Option<&str>,
+    start: Option<&str>,
+    justification: impl Into<String>,
+) -> Event {
     Event::Submit {
         grant_id: "REQ-1".into(),
         issue_key: "REQ-1".into(),
         target: "org-admin".into(),
-        subject: None,
-        start: Some(start.into()),
+        subject: subject.map(Into::into),
+        start: start.map(Into::into),
         duration_minutes: Some(60),
-        justification: "rotate the SAML certificate".into(),
+        justification: justification.into(),
     }
+}
+
+fn submit_at(start: &str) -> Event {
+    submit_of(None, Some(start), "rotate the SAML certificate")
+}
+
+fn submit_justified(text: impl Into<String>) -> Event {
+    submit_of(None, None, text)
 }
 
 #[test]
@@ -148,15 +161,7 @@ fn a_start_with_an_offset_is_stored_in_utc_and_a_slightly_past_start_becomes_now
 fn a_missing_or_short_justification_is_refused_justification_required() {
     for text in ["", "   ", "too short"] {
         let mut d = Driver::new();
-        let event = Event::Submit {
-            grant_id: "REQ-1".into(),
-            issue_key: "REQ-1".into(),
-            target: "org-admin".into(),
-            subject: None,
-            start: None,
-            duration_minutes: Some(60),
-            justification: text.into(),
-        };
+        let event = submit_justified(text);
         assert_eq!(d.refused("alice", event), "JUSTIFICATION_REQUIRED");
     }
 }
@@ -164,29 +169,13 @@ fn a_missing_or_short_justification_is_refused_justification_required() {
 #[test]
 fn a_justification_longer_than_the_limit_is_invalid_input() {
     let mut d = Driver::new();
-    let event = Event::Submit {
-        grant_id: "REQ-1".into(),
-        issue_key: "REQ-1".into(),
-        target: "org-admin".into(),
-        subject: None,
-        start: None,
-        duration_minutes: Some(60),
-        justification: "é".repeat(2001),
-    };
+    let event = submit_justified("é".repeat(2001));
     let refusal = d.try_as(Some("alice"), event).expect_err("refused");
     assert_eq!(refusal.error.path(), Some("event.justification"));
 }
 
 fn submit_for(subject: &str) -> Event {
-    Event::Submit {
-        grant_id: "REQ-1".into(),
-        issue_key: "REQ-1".into(),
-        target: "org-admin".into(),
-        subject: Some(subject.into()),
-        start: None,
-        duration_minutes: Some(60),
-        justification: "deploy pipeline needs it".into(),
-    }
+    submit_of(Some(subject), None, "deploy pipeline needs it")
 }
 
 #[test]
@@ -345,27 +334,11 @@ fn invisible_characters_do_not_count_towards_a_justification_and_are_not_stored(
         format!("ok{}", "\u{202E}".repeat(20)),
     ] {
         let mut d = Driver::new();
-        let event = Event::Submit {
-            grant_id: "REQ-1".into(),
-            issue_key: "REQ-1".into(),
-            target: "org-admin".into(),
-            subject: None,
-            start: None,
-            duration_minutes: Some(60),
-            justification: text,
-        };
+        let event = submit_justified(text);
         assert_eq!(d.refused("alice", event), "JUSTIFICATION_REQUIRED");
     }
     let mut d = Driver::new();
-    let event = Event::Submit {
-        grant_id: "REQ-1".into(),
-        issue_key: "REQ-1".into(),
-        target: "org-admin".into(),
-        subject: None,
-        start: None,
-        duration_minutes: Some(60),
-        justification: "  rotate\u{202E} the   SAML\u{200B} certificate \n".into(),
-    };
+    let event = submit_justified("  rotate\u{202E} the   SAML\u{200B} certificate \n");
     d.ok("alice", event);
     assert_eq!(d.grant().justification, "rotate the SAML certificate");
 }
