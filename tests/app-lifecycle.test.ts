@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeOrgAdmin, answer, demoApp, orgAdmins, requestOrgAdmin } from './support/app';
+import { activeOrgAdmin, answer, demoApp, orgAdmins, requestOrgAdmin, windowEnd } from './support/app';
 
 test('request, approval and activation grant the org admin role; completion revokes it and verifies the revoke', async () => {
   const app = await demoApp();
@@ -23,7 +23,7 @@ test('request, approval and activation grant the org admin role; completion revo
     assert.ok(done.data.view.grant.grant.provisioning.revokedAt);
     assert.deepEqual(orgAdmins(app), ['perm-1', 'perm-2', 'perm-3']);
     // The revoke was verified by reading it back: the adapter read role assignments after revoking.
-    const stats = app.org.stats() as unknown as { calls: Record<string, number> };
+    const stats = app.org.stats();
     assert.ok(Object.entries(stats.calls).some(([route, n]) => /role-assignments/.test(route) && route.startsWith('GET') && n > 0), JSON.stringify(stats.calls));
 
     const comments = app.jira.comments(key).map((c) => c.text);
@@ -41,9 +41,7 @@ test('the window end revokes the role through the queue on time, with no sweep',
   const app = await demoApp({ scheduleSweep: false });
   try {
     const key = await activeOrgAdmin(app);
-    const view = answer(await app.panel('alice', key, 'getView'));
-    assert.ok(view.ok);
-    const end = Date.parse(view.data.view.grant.grant.window.end);
+    const end = await windowEnd(app, key);
     await app.clock.advanceTo(end - 1000);
     assert.ok(orgAdmins(app).includes('alice'), 'still held one second before the end');
     await app.clock.advanceTo(end);
@@ -106,9 +104,7 @@ test('a sweep revokes a grant whose timer was lost, revokes access still held af
   const app = await demoApp({ queueConsumer: false, scheduleSweep: false });
   try {
     const key = await activeOrgAdmin(app);
-    const view = answer(await app.panel('alice', key, 'getView'));
-    assert.ok(view.ok);
-    await app.clock.advanceTo(Date.parse(view.data.view.grant.grant.window.end) + 60_000);
+    await app.clock.advanceTo((await windowEnd(app, key)) + 60_000);
     assert.ok(orgAdmins(app).includes('alice'), 'the lost timer left the role in place');
     app.org.grant('mallory', { type: 'orgRole', role: 'atlassian/org-admin' });
 
@@ -147,7 +143,7 @@ test('duplicate deliveries of a post-function, a click and a queue event are app
 
     app.org.resetStats();
     await Promise.all([app.panel('alice', key, 'activate'), app.panel('alice', key, 'activate')]);
-    const stats = app.org.stats() as unknown as { calls: Record<string, number> };
+    const stats = app.org.stats();
     const assigns = Object.entries(stats.calls).filter(([r]) => r.includes('assign')).reduce((n, [, c]) => n + c, 0);
     assert.ok(assigns >= 1 && assigns <= 2, `assign calls: ${assigns}`);
     const view = answer(await app.panel('alice', key, 'getView'));
@@ -174,9 +170,7 @@ test('a wake-up chain the grant no longer needs stops at its next hop, and the l
     // The request's chain aims at the approval deadline (24 h away); approval moves `wakeAt` to
     // the window end, so that chain is superseded and must not hop on for a day.
     const key = await activeOrgAdmin(app);
-    const view = answer(await app.panel('alice', key, 'getView'));
-    assert.ok(view.ok);
-    const end = Date.parse(view.data.view.grant.grant.window.end);
+    const end = await windowEnd(app, key);
     await app.clock.advanceTo(end);
     assert.ok(!orgAdmins(app).includes('alice'), 'revoked at the window end');
     await app.clock.advanceTo(end + 25 * 3600_000);
@@ -199,7 +193,7 @@ test('an org-admin revoke reads only as many org admins as the floor needs (the 
     const key = await activeOrgAdmin(app);
     app.org.resetStats();
     assert.ok(answer(await app.panel('alice', key, 'complete')).ok);
-    const calls = (app.org.stats() as unknown as { calls: Record<string, number> }).calls;
+    const calls = app.org.stats().calls;
     const reads = Object.entries(calls).filter(([r]) => r.startsWith('GET') && r.includes('role-assignments')).reduce((n, [, c]) => n + c, 0);
     // minOrgAdmins is 1 and perm-1 is confirmed first: one read for the guard, one for the read-back
     // (reading all four org admins would be five).

@@ -32,6 +32,13 @@ export async function requestOrgAdmin(app: LocalApp, as = 'alice', minutes = 60)
   return issue.key;
 }
 
+/** When the grant on `key`'s issue ends its window (ms since the epoch), as its requester sees it. */
+export async function windowEnd(app: LocalApp, key: string, as = 'alice'): Promise<number> {
+  const view = answer(await app.panel(as, key, 'getView'));
+  if (!view.ok) throw new Error(`getView refused: ${view.error.code}`);
+  return Date.parse(view.data.view.grant.grant.window.end);
+}
+
 export async function activeOrgAdmin(app: LocalApp, as = 'alice', minutes = 60) {
   const key = await requestOrgAdmin(app, as, minutes);
   const approved = answer(await app.panel('bob', key, 'approve'));
