@@ -110,7 +110,7 @@ pub struct Finding {
 }
 
 /// Why a holder is unexpected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FindingKind {
     /// The access is still held after the app's grant ended.
@@ -177,6 +177,13 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
             .entry((g.subject.as_str(), g.target.as_str()))
             .or_default()
             .push(g);
+    }
+    // When each finding was first seen; the first of any repeated key wins, as a scan would.
+    let mut first_seen: HashMap<(&str, &str, FindingKind), Timestamp> = HashMap::new();
+    for p in &input.previous_findings {
+        first_seen
+            .entry((p.target.as_str(), p.account_id.as_str(), p.kind))
+            .or_insert(p.since);
     }
 
     let mut findings = Vec::new();
@@ -257,11 +264,10 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 kind,
                 disposition,
                 grant_id: ended.map(|g| g.id.clone()),
-                since: input
-                    .previous_findings
-                    .iter()
-                    .find(|p| p.target == target.key && p.account_id == holder && p.kind == kind)
-                    .map_or(now, |p| p.since),
+                since: first_seen
+                    .get(&(target.key.as_str(), holder, kind))
+                    .copied()
+                    .unwrap_or(now),
             });
         }
     }
