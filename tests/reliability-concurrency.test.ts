@@ -6,7 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LocalApp } from '../playground/local-app';
+import { demoPolicy, type LocalApp } from '../playground/local-app';
+import { dispatch } from '../forge-app/src/handlers/dispatch';
+import type { Ports } from '../forge-app/src/ports';
 import { answer, demoApp, orgAdmins } from './support/app';
 
 const N = 50;
@@ -176,4 +178,58 @@ test('a double-clicked "Elevate now" whose first assign is rate-limited leaves n
   } finally {
     await app.close();
   }
+});
+
+/** Policy saves race on the audit head and retry (8 attempts): far fewer than N come at once. */
+const SAVES = 10;
+
+test(`${SAVES} parallel policy saves by someone not allowed are each refused and each audited, on one unbroken chain`, async () => {
+  const app = await demoApp();
+  try {
+    // A burst an admin page could see (a script, a double submit). All of them read the same audit head; every refusal but the first meets a moved head and
+    // must decide and append again rather than lose its record.
+    const results = (await Promise.all(Array.from({ length: SAVES }, () => app.admin('mallory', 'savePolicy', { policy: demoPolicy() })))).map(answer);
+    assert.deepEqual([...new Set(results.map((r) => (r.ok ? 'ok' : r.error.code)))], ['NOT_AUTHORIZED']);
+    const exported = answer(await app.admin('perm-1', 'exportAudit', { format: 'json' }));
+    assert.ok(exported.ok);
+    const records = JSON.parse(exported.data.content) as Array<{ event: string; outcome: string; actor: string }>;
+    const refusals = records.filter((r) => r.event === 'policyChange' && r.outcome === 'refused' && r.actor === 'mallory');
+    assert.equal(refusals.length, SAVES, `audited refusals: ${refusals.length} of ${SAVES}`);
+    const audit = answer(await app.admin('perm-1', 'getAudit', { limit: 1 }));
+    assert.ok(audit.ok && audit.data.verification.valid, 'the chain still verifies');
+  } finally {
+    await app.close();
+  }
+});
+
+test('a refusal whose audit record can never be appended gives up after bounded retries instead of looping until the invocation dies', { timeout: 60_000 }, async () => {
+  // A store whose audit head always moves under the writer: the worst contention there is.
+  let commits = 0;
+  const refuse = (what: string) => () => {
+    throw new Error(`${what} is not expected here`);
+  };
+  const store = {
+    grant: async () => null,
+    policy: async () => ({ policy: demoPolicy(), version: 1, updatedAt: '2026-06-01T09:00:00.000Z', updatedBy: 'perm-1' }),
+    auditHead: async () => ({ seq: 0, hash: '0'.repeat(64) }),
+    openGrantsFor: async () => [],
+    commit: async () => {
+      commits++;
+      return 'conflict' as const;
+    },
+  };
+  const ports = {
+    store: new Proxy(store, { get: (t, k: string) => (t as Record<string, unknown>)[k] ?? refuse(`store.${k}`) }),
+    org: new Proxy({}, { get: (_, k: string) => refuse(`org.${k}`) }),
+    jira: new Proxy({}, { get: (_, k: string) => refuse(`jira.${k}`) }),
+    queue: new Proxy({}, { get: (_, k: string) => refuse(`queue.${k}`) }),
+    clock: { now: () => Date.UTC(2026, 5, 1, 9), sleep: async () => {} },
+    log: { info() {}, warn() {}, error() {} },
+    bootstrapAdmins: [],
+    deadline: Date.UTC(2026, 5, 1, 10),
+  } as unknown as Ports;
+  // mallory may not request: an authorization refusal, which is audited.
+  const event = { type: 'submit', grantId: 'JIT-9', issueKey: 'JIT-9', target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' } as const;
+  await assert.rejects(dispatch(ports, { grantId: 'JIT-9', event, actor: { accountId: 'mallory', groupIds: [] }, source: 'panel' }), /could not record a refusal on JIT-9/);
+  assert.equal(commits, 16, 'one append per attempt, then it gave up');
 });

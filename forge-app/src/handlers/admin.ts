@@ -19,7 +19,7 @@ import type {
   PolicyData,
   Result,
 } from '../shared/types';
-import { appendAudit, iso } from './dispatch';
+import { appendAudit, backoff, iso } from './dispatch';
 import { actorFor } from './identity';
 
 export const ADMIN_CALLS: AdminCall[] = [
@@ -101,7 +101,11 @@ async function savePolicy(ports: Ports, accountId: string, policy: unknown, expe
     if (!answer.ok) return { ok: false, error: answer.error };
     const review = answer.change;
     if (!review?.authorized) {
-      if (review?.audit.length) await appendAudit(ports, review.audit, head);
+      // The refusal is audited like any other decision: a moved audit head means decide again.
+      if (review?.audit.length && (await appendAudit(ports, review.audit, head)) === 'conflict') {
+        await backoff(attempt);
+        continue;
+      }
       return {
         ok: false,
         error: review?.reason ?? { code: 'INVALID_POLICY', message: 'the policy is invalid' },
@@ -120,6 +124,7 @@ async function savePolicy(ports: Ports, accountId: string, policy: unknown, expe
       ports.log.info('policy saved', { version: doc.version, by: accountId });
       return { ok: true, data: { policy: doc.policy, version: doc.version, problems: [], updatedAt: doc.updatedAt, updatedBy: accountId } };
     }
+    await backoff(attempt);
   }
   return { ok: false, error: { code: 'CONFLICT', message: 'the policy or the audit log kept changing; try again' } };
 }

@@ -62,6 +62,7 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
       // A refusal changes no grant, but an authorization refusal is audited and a refused
       // workflow transition is explained on the issue.
       if (answer.audit?.length && (await appendAudit(ports, answer.audit, head)) === 'conflict') {
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`could not record a refusal on ${request.grantId}: ${attempt} conflicting writes`);
         await backoff(attempt);
         continue;
       }
@@ -70,7 +71,7 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
     }
     if (!answer.changed) {
       // A duplicate: nothing to save, but finish any work a crashed invocation left behind.
-      if (stored?.outbox.length) await drain(ports, request.grantId, depth);
+      if (stored?.outbox.length) await drain(ports, request.grantId, depth, policyDoc.policy);
       return { ok: true, grant: stored?.grant ?? null, changed: false };
     }
     if (!answer.grant) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core returned no grant' } };
@@ -92,13 +93,16 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
 
     // Act.
     await mirror(ports, answer.grant);
-    await drain(ports, request.grantId, depth);
+    await drain(ports, request.grantId, depth, policyDoc.policy);
     return { ok: true, grant: answer.grant, changed: true };
   }
 }
 
-/** Executes a grant's outbox in order, then feeds the results back to the core. */
-export async function drain(ports: Ports, grantId: string, depth = 0): Promise<void> {
+/**
+ * Executes a grant's outbox in order, then feeds the results back to the core. `policy`: the one
+ * the caller just loaded (its decision's), so the outbox runs under it without another read.
+ */
+export async function drain(ports: Ports, grantId: string, depth = 0, policy?: Policy | null): Promise<void> {
   const { store, clock } = ports;
   if (depth >= MAX_DEPTH || clock.now() >= ports.deadline) {
     await deferDrain(ports, grantId, 0);
@@ -106,7 +110,7 @@ export async function drain(ports: Ports, grantId: string, depth = 0): Promise<v
   }
   const stored: StoredGrant | null = await store.grant(grantId);
   if (!stored?.outbox.length) return;
-  const policy: Policy | null = (await store.policy())?.policy ?? null;
+  const outboxPolicy = policy !== undefined ? policy : ((await store.policy())?.policy ?? null);
   const done: string[] = [];
   const results: Event[] = [];
   let kept = false;
@@ -120,7 +124,7 @@ export async function drain(ports: Ports, grantId: string, depth = 0): Promise<v
       leased++;
       continue;
     }
-    const outcome = await act(ports, policy, action);
+    const outcome = await act(ports, outboxPolicy, action);
     if (outcome.keep) {
       kept = true;
       continue;
@@ -180,7 +184,7 @@ async function mirror(ports: Ports, grant: Grant): Promise<void> {
 }
 
 /** Real time, not the (possibly virtual) domain clock: this only spreads out racing writers. */
-async function backoff(attempt: number): Promise<void> {
+export async function backoff(attempt: number): Promise<void> {
   const ms = Math.min(20 * 2 ** Math.min(attempt, 6), 1000) * (0.5 + Math.random());
   await new Promise((resolve) => setTimeout(resolve, ms));
 }

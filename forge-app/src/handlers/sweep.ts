@@ -7,7 +7,7 @@ import { core, type Grant, type TargetHolders } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
-import { appendAudit, dispatch, drain, iso, recordUngranted } from './dispatch';
+import { appendAudit, backoff, dispatch, drain, iso, recordUngranted } from './dispatch';
 
 /** Ended grants are remembered this long, so access still held after them is recognised as such. */
 const MEMORY_MS = 7 * 24 * 3600_000;
@@ -57,6 +57,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
     if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;
     if (attempt >= 8) throw new Error('could not record the sweep: the audit log kept changing');
+    await backoff(attempt);
   }
   await store.saveSweepState({
     at: iso(clock.now()),
@@ -74,7 +75,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   let drained = 0;
   for (const s of open) {
     if (s.outbox.length === 0 || answer.due.includes(s.grant.id) || clock.now() >= ports.deadline) continue;
-    await drain(ports, s.grant.id);
+    await drain(ports, s.grant.id, 0, policy);
     drained++;
   }
   let revocations = 0;
