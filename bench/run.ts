@@ -318,9 +318,9 @@ async function main(): Promise<void> {
   const summaryTable = table([
     ['figure', 'value', 'target', ''],
     ['decide, native (median / p99)', `${f(results.decideNativeMedianUs)} / ${f(results.decideNativeP99Us)} µs`, '', ''],
-    ['decide, native on JSON values (median)', `${f(results.decideNativeValueMedianUs)} µs`, '', ''],
+    ['decide, native on JSON text (median)', `${f(results.decideNativeValueMedianUs)} µs`, '', ''],
     ['decide, Wasm from Node (median / p99)', `${f(results.decideWasmMedianUs)} / ${f(results.decideWasmP99Us)} µs`, '≤ 30 µs', met('decideWasmMedianUs')],
-    ['Wasm / native (median)', `${f(results.decideWasmToNativeRatio)}× (${f(results.decideWasmToNativeValueRatio)}× vs JSON values)`, '≤ 5×', met('decideWasmToNativeRatio')],
+    ['Wasm / native (median)', `${f(results.decideWasmToNativeRatio)}× (${f(results.decideWasmToNativeValueRatio)}× vs JSON text)`, '≤ 5×', met('decideWasmToNativeRatio')],
     ['sweep, 10,000 grants, Wasm (median)', `${f(results.sweep10kMs)} ms (native ${f(results.sweep10kNativeMs)} ms)`, '≤ 50 ms', met('sweep10kMs')],
     ['cold start: require + first decision (median / max)', `${f(results.coldStartMs)} / ${f(results.coldStartMaxMs)} ms`, '≤ 15 ms', met('coldStartMs')],
     ['.wasm raw / gzip -9', `${f(results.wasmBytes / KB)} / ${f(results.wasmGzipBytes / KB)} KB`, '≤ 250 KB raw', met('wasmBytes')],
@@ -330,7 +330,7 @@ async function main(): Promise<void> {
     ['queue deliveries per lifecycle (stale)', `${results.queueDeliveriesPerLifecycle} (${results.queueDeliveriesPerLifecycleStale})`, '', ''],
   ]);
   const growth = table([
-    ['grants', 'native typed', 'native JSON values', 'Wasm from Node'],
+    ['grants', 'native typed', 'native JSON text', 'Wasm from Node'],
     ...sweepGrowth.map((g) => {
       const ms = (x: number | null, digits: number) => (x === null ? '— (full run only)' : `${f(x, digits)} ms`);
       return [f(g.grants, 0), ms(g.nativeTypedMs, 2), ms(g.nativeValueMs, 1), ms(g.wasmMs, 1)];

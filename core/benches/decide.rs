@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use jit_admin_core::boundary::{decide_value, sweep_value};
+use jit_admin_core::boundary::{decide_json, sweep_json};
 use jit_admin_core::{decide, sweep, DecideInput, SweepInput};
 use serde_json::{json, Map, Value};
 
@@ -123,8 +123,8 @@ fn field<'a>(v: &'a Value, key: &str) -> Fallible<&'a Value> {
         .ok_or_else(|| format!("fixtures: missing `{key}`"))
 }
 
-/// The decide cases: each one timed through the typed `decide` and through `decide_value`
-/// (JSON value in, JSON value out: the Wasm export's work minus the JS conversions).
+/// The decide cases: each one timed through the typed `decide` and through `decide_json`
+/// (JSON text in, JSON text out: the Wasm export's work minus the JS side).
 fn decide_cases(fixtures: &Value, quick: bool) -> Fallible<Value> {
     let (warmup, samples) = if quick {
         (Duration::from_millis(100), 1_000)
@@ -142,12 +142,17 @@ fn decide_cases(fixtures: &Value, quick: bool) -> Fallible<Value> {
         let typed: DecideInput = serde_json::from_value(value.clone())
             .map_err(|e| format!("fixtures: case {name} does not read as a DecideInput: {e}"))?;
         // The invariant: every case is accepted natively, as it was by the Wasm core.
-        let answer = decide_value(value.clone());
-        if answer.get("ok") != Some(&Value::Bool(true)) {
+        let text = value.to_string();
+        let answer = decide_json(&text);
+        if serde_json::from_str::<Value>(&answer)
+            .ok()
+            .and_then(|a| a.get("ok").cloned())
+            != Some(Value::Bool(true))
+        {
             return Err(format!("case {name}: native decide refused it: {answer}"));
         }
         let typed_ns = measure(warmup, samples, || typed.clone(), decide);
-        let value_ns = measure(warmup, samples, || value.clone(), decide_value);
+        let value_ns = measure(warmup, samples, || (), |()| decide_json(black_box(&text)));
         if case.get("headline") == Some(&Value::Bool(true)) {
             pooled_typed.extend_from_slice(&typed_ns);
             pooled_value.extend_from_slice(&value_ns);
@@ -247,7 +252,7 @@ fn sweep_samples(quick: bool, first: Duration) -> usize {
     (budget / first.as_secs_f64().max(1e-6)).clamp(min, max) as usize
 }
 
-/// Sweeps of growing size, typed and on JSON values, with the outcome's counts and fingerprint
+/// Sweeps of growing size, typed and on JSON text, with the outcome's counts and fingerprint
 /// (bench/run.ts checks the Wasm sweep reaches the same).
 fn sweeps(fixtures: &Value, quick: bool) -> Fallible<Value> {
     let template = field(fixtures, "sweep")?;
@@ -261,11 +266,16 @@ fn sweeps(fixtures: &Value, quick: bool) -> Fallible<Value> {
         let outcome = sweep(&typed);
         let samples = sweep_samples(quick, t.elapsed());
         let typed_ns = measure(Duration::ZERO, samples, || (), |()| sweep(&typed));
-        let first = value.clone();
+        let text = value.to_string();
         let t = Instant::now();
-        black_box(sweep_value(first));
+        black_box(sweep_json(black_box(&text)));
         let value_samples = sweep_samples(quick, t.elapsed());
-        let value_ns = measure(Duration::ZERO, value_samples, || value.clone(), sweep_value);
+        let value_ns = measure(
+            Duration::ZERO,
+            value_samples,
+            || (),
+            |()| sweep_json(black_box(&text)),
+        );
         let revokes = outcome
             .actions
             .iter()
@@ -273,7 +283,7 @@ fn sweeps(fixtures: &Value, quick: bool) -> Fallible<Value> {
             .count();
         let (typed_ms, value_ms) = (summary(&typed_ns, 1e6), summary(&value_ns, 1e6));
         eprintln!(
-            "native sweep {n:>6}: typed median {} ms ({samples} samples), value median {} ms ({value_samples} samples)",
+            "native sweep {n:>6}: typed median {} ms ({samples} samples), JSON text median {} ms ({value_samples} samples)",
             typed_ms["median"], value_ms["median"]
         );
         out.insert(

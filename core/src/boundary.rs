@@ -113,6 +113,10 @@ pub struct Validity {
 }
 
 /// Reads a typed input from a JSON value, naming the path of the first bad field.
+///
+/// Every entry point reads through `serde_json::Value`, whatever the caller handed over (JSON text
+/// natively or from Wasm): one deserializer for every input type keeps the Wasm module small, and
+/// errors name the same paths everywhere.
 pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
     crate::read::from_value(value).map_err(|(outer, message)| {
         // A hand-written deserializer (events) reports the path inside itself between marks.
@@ -220,72 +224,11 @@ pub fn verify_answer(input: &VerifyInput) -> Answer<Verification> {
     ))
 }
 
-/// Reads a typed input from a JSON value, naming the path of the first bad field.
-///
-/// Every entry point reads through `serde_json::Value`, whatever the caller handed over (JSON text
-/// natively, a JS object in Wasm): one deserializer for every input type keeps the Wasm module
-/// small, and errors name the same paths everywhere.
-fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
-    read(value)
-}
-
 /// An answer as a JSON value (never fails for the core's own types).
 fn to_value<T: Serialize>(answer: &T) -> Value {
     serde_json::to_value(answer).unwrap_or_else(|e| {
         serde_json::json!({"ok": false, "error": {"code": "INTERNAL", "message": format!("cannot serialise the answer: {e}")}})
     })
-}
-
-fn invalid(error: &DecisionError) -> Value {
-    to_value(&Answer::<Nothing>::invalid(error))
-}
-
-/// `decide`, on JSON values.
-pub fn decide_value(input: Value) -> Value {
-    match from_value::<DecideInput>(input) {
-        Ok(i) => to_value(&decide_answer(i)),
-        Err(e) => invalid(&e),
-    }
-}
-
-/// `sweep`, on JSON values.
-pub fn sweep_value(input: Value) -> Value {
-    match from_value::<SweepInput>(input) {
-        Ok(i) => to_value(&sweep_answer(&i)),
-        Err(e) => invalid(&e),
-    }
-}
-
-/// `view`, on JSON values.
-pub fn view_value(input: Value) -> Value {
-    match from_value::<ViewInput>(input) {
-        Ok(i) => to_value(&view_answer(&i)),
-        Err(e) => invalid(&e),
-    }
-}
-
-/// `validatePolicy`, on JSON values. An unreadable policy is a problem at its path, not an error.
-pub fn validate_policy_value(input: Value) -> Value {
-    match from_value::<ValidateInput>(input) {
-        Ok(i) => to_value(&validate_answer(&i)),
-        Err(e) => to_value(&unreadable_policy(&e)),
-    }
-}
-
-/// `verifyAudit`, on JSON values.
-pub fn verify_audit_value(input: Value) -> Value {
-    match from_value::<VerifyInput>(input) {
-        Ok(i) => to_value(&verify_answer(&i)),
-        Err(e) => invalid(&e),
-    }
-}
-
-/// `guardRevocation`, on JSON values.
-pub fn guard_revocation_value(input: Value) -> Value {
-    match from_value::<GuardInput>(input) {
-        Ok(i) => to_value(&guard_answer(&i)),
-        Err(e) => invalid(&e),
-    }
 }
 
 /// `version`, as a JSON value.
@@ -307,7 +250,7 @@ fn answer_text<I: DeserializeOwned, A: Serialize>(
     value: Value,
     answer: impl FnOnce(I) -> A,
 ) -> Result<String, DecisionError> {
-    from_value::<I>(value).map(|input| to_text(&answer(input)))
+    read::<I>(value).map(|input| to_text(&answer(input)))
 }
 
 /// `decide` on a JSON value, answered as JSON text; `Err` (nothing answered) when the input
