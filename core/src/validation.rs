@@ -379,60 +379,56 @@ pub fn review_change(
         }
         _ => None,
     };
-    let mut details = serde_json::Map::new();
     let before = change.current.as_ref();
-    details.insert(
-        "permanentAdminsBefore".into(),
-        before.map_or(Value::Null, |p| Value::from(p.permanent_admins.clone())),
-    );
-    details.insert(
-        "permanentAdminsAfter".into(),
-        Value::from(proposed.permanent_admins.clone()),
-    );
-    details.insert(
-        "driftModeBefore".into(),
-        before
-            .and_then(|p| serde_json::to_value(p.drift_mode).ok())
-            .unwrap_or(Value::Null),
-    );
-    details.insert(
-        "driftModeAfter".into(),
-        serde_json::to_value(proposed.drift_mode).unwrap_or(Value::Null),
-    );
     let keys = |p: Option<&Policy>| -> Vec<String> {
         p.map(|p| p.targets.iter().map(|t| t.key.clone()).collect())
             .unwrap_or_default()
     };
     let (old_keys, new_keys) = (keys(before), keys(Some(proposed)));
-    let added: Vec<&String> = new_keys.iter().filter(|k| !old_keys.contains(k)).collect();
-    let removed: Vec<&String> = old_keys.iter().filter(|k| !new_keys.contains(k)).collect();
-    let changed: Vec<&String> = new_keys
+    let added: Vec<String> = new_keys
+        .iter()
+        .filter(|k| !old_keys.contains(k))
+        .cloned()
+        .collect();
+    let removed: Vec<String> = old_keys
+        .iter()
+        .filter(|k| !new_keys.contains(k))
+        .cloned()
+        .collect();
+    let changed: Vec<String> = new_keys
         .iter()
         .filter(|k| {
             let old = before.and_then(|p| p.target(k));
             old.is_some() && old != proposed.target(k)
         })
+        .cloned()
         .collect();
-    details.insert(
-        "targetsAdded".into(),
-        Value::from(added.into_iter().cloned().collect::<Vec<_>>()),
-    );
-    details.insert(
-        "targetsRemoved".into(),
-        Value::from(removed.into_iter().cloned().collect::<Vec<_>>()),
-    );
-    details.insert(
-        "targetsChanged".into(),
-        Value::from(changed.into_iter().cloned().collect::<Vec<_>>()),
-    );
+    let drift_mode = |p: Option<&Policy>| {
+        p.and_then(|p| serde_json::to_value(p.drift_mode).ok())
+            .unwrap_or(Value::Null)
+    };
+    let mut details = crate::decision::details([
+        (
+            "permanentAdminsBefore",
+            before.map_or(Value::Null, |p| Value::from(p.permanent_admins.clone())),
+        ),
+        (
+            "permanentAdminsAfter",
+            Value::from(proposed.permanent_admins.clone()),
+        ),
+        ("driftModeBefore", drift_mode(before)),
+        ("driftModeAfter", drift_mode(Some(proposed))),
+        ("targetsAdded", Value::from(added)),
+        ("targetsRemoved", Value::from(removed)),
+        ("targetsChanged", Value::from(changed)),
+    ]);
     if before.is_some_and(|p| p.is_permanent(actor)) && !proposed.is_permanent(actor) {
         details.insert("actorRemovedThemself".into(), Value::from(true));
     }
     let valid = problems.is_empty();
-    let (outcome, event, reason) = match (&refusal, valid) {
+    let (outcome, reason) = match (&refusal, valid) {
         (Some(message), _) => (
             AuditOutcome::Refused,
-            "policyChange",
             Some(crate::error::ErrorBody {
                 code: "NOT_AUTHORIZED".into(),
                 message: message.clone(),
@@ -441,21 +437,20 @@ pub fn review_change(
         ),
         (None, false) => (
             AuditOutcome::Refused,
-            "policyChange",
             Some(crate::error::ErrorBody {
                 code: "INVALID_POLICY".into(),
                 message: format!("the policy has {} problem(s)", problems.len()),
                 path: problems.first().map(|p| p.path.clone()),
             }),
         ),
-        (None, true) => (AuditOutcome::Accepted, "policyChange", None),
+        (None, true) => (AuditOutcome::Accepted, None),
     };
     // Only authorization refusals and accepted changes are worth a record; an invalid draft is not.
     let entries = if refusal.is_some() || valid {
         vec![AuditEntry {
             at: change.now,
             actor: actor.to_owned(),
-            event: event.to_owned(),
+            event: "policyChange".to_owned(),
             outcome,
             grant_id: None,
             issue_key: None,
