@@ -28,7 +28,7 @@ export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
       setError(null);
     } else setError(d.error);
     if (a.ok) {
-      setAlerts(Array.isArray(a.data) ? a.data : (a.data.alerts ?? []));
+      setAlerts(a.data);
       setAlertError(null);
     } else setAlertError(a.error);
   }

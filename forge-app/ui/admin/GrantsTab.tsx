@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ErrorBody, Grant } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
-import { formatClock, formatDateTime, formatMinutes, formatRange } from '../shared/time';
+import { clockOffset, formatClock, formatDateTime, formatMinutes, formatRange } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { grantTone } from '../shared/words';
 
@@ -39,8 +39,7 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
       setGrants(answer.data.grants);
       setError(null);
       setLoadedAt(Date.now());
-      const serverNow = answer.data.now ? Date.parse(answer.data.now) : Date.now();
-      setOffset(serverNow - Date.now());
+      setOffset(clockOffset(answer.data.now));
       setNow(Date.now());
     } else setError(answer.error);
   }

@@ -61,7 +61,7 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
     }
     const p = answer.data.policy ?? emptyPolicy();
     setMeta(answer.data);
-    setSaved(answer.data.policy ?? emptyPolicy());
+    setSaved(p);
     setDraft(p);
     setJsonText(JSON.stringify(p, null, 2));
     setJsonError(null);
@@ -242,7 +242,7 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
       {status ? <p class="message message-success" aria-hidden="true">{status}</p> : null}
 
       <ErrorAlert error={saveError} title="The policy was not saved">
-        {['STALE_POLICY', 'VERSION_CONFLICT', 'CONFLICT'].includes(saveError?.code ?? '') ? (
+        {['STALE_POLICY', 'CONFLICT'].includes(saveError?.code ?? '') ? (
           <span>
             Someone saved a newer version. Copy your changes (Edit as JSON), then{' '}
             <button type="button" class="link-button" onClick={() => void load()}>

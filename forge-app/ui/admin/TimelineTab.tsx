@@ -71,7 +71,7 @@ function clip(text: string, px: number): string {
 function describe(h: Holding, zone: string, locale: string | undefined, now: number): string {
   const end = h.to ? Date.parse(h.to) : now;
   const dur = formatMinutes((end - Date.parse(h.from)) / 60000);
-  const kind = (h.kind ?? 'grant') === 'grant' ? h.issueKey : KIND_WORDS[h.kind];
+  const kind = h.kind === 'grant' ? h.issueKey : KIND_WORDS[h.kind];
   return `${h.targetLabel}: ${h.accountId}, from ${formatFull(h.from, zone, locale)} ${h.to ? `to ${formatFull(h.to, zone, locale)}` : 'and still held'} (${dur})${h.breakGlass ? ', break glass' : ''}, ${kind}`;
 }
 
@@ -93,14 +93,8 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
       return;
     }
     setError(null);
-    const data = answer.data;
-    if (Array.isArray(data)) {
-      setHoldings(data);
-      setServerNow(Date.now());
-    } else {
-      setHoldings(data.holdings ?? []);
-      setServerNow(data.now ? Date.parse(data.now) : Date.now());
-    }
+    setHoldings(answer.data.holdings);
+    setServerNow(Date.parse(answer.data.now));
   }
   useEffect(() => {
     void load(range);
@@ -153,7 +147,7 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
   }, [holdings, from, now]);
 
   const visible = rows.rows.flatMap((r) => r.holdings);
-  const held = visible.filter((h) => !h.to && (h.kind ?? 'grant') === 'grant');
+  const held = visible.filter((h) => !h.to && h.kind === 'grant');
   const standing = visible.filter((h) => h.kind === 'permanent' || h.kind === 'standing');
   const drift = visible.filter((h) => h.kind === 'drift');
   const glass = visible.filter((h) => h.breakGlass);
@@ -289,28 +283,28 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
                     return (
                       <g
                         key={h.grantId + h.from}
-                        class={`bar${h.breakGlass ? ' is-glass' : ''}${h.to ? '' : ' is-held'} kind-${h.kind ?? 'grant'}`}
+                        class={`bar${h.breakGlass ? ' is-glass' : ''}${h.to ? '' : ' is-held'} kind-${h.kind}`}
                         tabIndex={0}
                         role="img"
                         aria-label={text}
                         data-testid="timeline-bar"
                         data-still-held={h.to ? 'false' : 'true'}
                         data-break-glass={h.breakGlass ? 'true' : 'false'}
-                        data-kind={h.kind ?? 'grant'}
+                        data-kind={h.kind}
                         onMouseEnter={show}
                         onFocus={show}
                         onMouseLeave={() => setTip(null)}
                         onBlur={() => setTip(null)}
                       >
                         <rect
-                          class={`bar-rect${h.breakGlass ? ' bar-glass' : ''}${(h.kind ?? 'grant') === 'grant' ? (h.to ? '' : ' bar-held') : ` bar-${h.kind}`}`}
+                          class={`bar-rect${h.breakGlass ? ' bar-glass' : ''}${h.kind === 'grant' ? (h.to ? '' : ' bar-held') : ` bar-${h.kind}`}`}
                           x={x1}
                           y={y}
                           width={x2 - x1}
                           height={BAR}
                           rx={2}
                         />
-                        {h.to || (h.kind ?? 'grant') !== 'grant' ? null : (
+                        {h.to || h.kind !== 'grant' ? null : (
                           <line class="held-arrow" x1={x2 - 1} x2={x2 + 1} y1={y + BAR / 2} y2={y + BAR / 2} marker-end="url(#arrow)" />
                         )}
                       </g>
@@ -330,7 +324,7 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
             </span>
             <span class="subtle">
               {formatMinutes(((tip.h.to ? Date.parse(tip.h.to) : now) - Date.parse(tip.h.from)) / 60000)} ·{' '}
-              {(tip.h.kind ?? 'grant') === 'grant' ? tip.h.issueKey : KIND_WORDS[tip.h.kind]}
+              {(tip.h.kind) === 'grant' ? tip.h.issueKey : KIND_WORDS[tip.h.kind]}
               {tip.h.breakGlass ? ' · break glass' : ''}
             </span>
           </div>
@@ -363,7 +357,7 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
                     <td class="nowrap">{h.to ? formatFull(h.to, zone, locale) : <strong>still held</strong>}</td>
                     <td class="nowrap">{formatMinutes(((h.to ? Date.parse(h.to) : now) - Date.parse(h.from)) / 60000)}</td>
                     <td>{h.issueKey}</td>
-                    <td>{h.breakGlass ? <Lozenge tone="danger">break glass</Lozenge> : KIND_WORDS[h.kind ?? 'grant']}</td>
+                    <td>{h.breakGlass ? <Lozenge tone="danger">break glass</Lozenge> : KIND_WORDS[h.kind]}</td>
                   </tr>
                 ))}
               </tbody>

@@ -33,15 +33,6 @@ export function fieldId(path: string): string {
   return `pf-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
-export function getIn(obj: unknown, segs: Seg[]): unknown {
-  let cur: unknown = obj;
-  for (const s of segs) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[s];
-  }
-  return cur;
-}
-
 /** A copy of `obj` with `value` at `segs`; `undefined` removes the key (so the core's default applies). */
 export function setIn<T>(obj: T, segs: Seg[], value: unknown): T {
   if (segs.length === 0) return value as T;

@@ -84,7 +84,7 @@ export function RequestForm({ options, viewer, zone, locale, nowMs, busy, errors
     if (subject) payload.subject = subject;
     if (duration.trim() !== '') payload.durationMinutes = Number(duration);
     if (startMode === 'later') {
-      const parsed = startText ? fromLocalInput(startText, zone) : null;
+      const parsed = startPreview;
       if (!parsed || !parsed.ok) {
         const message = !parsed
           ? 'Pick a date and time, or choose “Now”'

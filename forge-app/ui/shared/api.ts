@@ -11,7 +11,7 @@ import type {
   AuditPage,
   DriftReport,
   GrantList,
-  Holding,
+  HoldingsData,
   PanelCalls,
   PanelData,
   PolicyData,
@@ -21,8 +21,8 @@ import type {
 
 /**
  * What each admin call answers with. types.ts declares the payloads (AdminCalls) but not the results;
- * this is this UI's reading of it (see the report: proposed as `AdminResults` in types.ts).
- * `getAlerts` and `getHoldings` are accepted both as a bare array and wrapped ({alerts} / {holdings}).
+ * this is this UI's reading of it, checked by tsc against nothing on the server: keep it in step
+ * with `handlers/admin.ts`.
  */
 export interface AdminResults {
   getPolicy: PolicyData;
@@ -32,8 +32,8 @@ export interface AdminResults {
   getAudit: AuditPage;
   exportAudit: AuditExport;
   getDrift: DriftReport;
-  getAlerts: AlertRecord[] | { alerts: AlertRecord[] };
-  getHoldings: Holding[] | { holdings: Holding[]; now?: string };
+  getAlerts: AlertRecord[];
+  getHoldings: HoldingsData;
 }
 
 function bridgeFailure<T>(e: unknown): Result<T> {
