@@ -137,6 +137,8 @@ export interface LocalAppOptions {
   orgPort?: number;
   jiraPort?: number;
   orgFaults?: FaultOptions;
+  /** Requests the org emulator remembers (default 20 000: the reliability tests read them all). */
+  orgRequestLogLimit?: number;
   queueFaults?: QueueFaults;
   /** Org API eventual consistency (ms of clock time). */
   consistencyDelayMs?: number;
@@ -190,6 +192,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     now: () => clock.now(),
     consistencyDelayMs: options.consistencyDelayMs ?? 0,
     faults: options.orgFaults,
+    requestLogLimit: options.orgRequestLogLimit,
     snapshot: options.orgSnapshot,
     seed: options.orgSnapshot ? undefined : demoOrgSeed(),
   });

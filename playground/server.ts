@@ -121,7 +121,7 @@ type Json = Record<string, unknown>;
 // ---------------------------------------------------------------------------------------------
 // Demo data
 
-const PEOPLE_ORDER = ['perm-1', 'perm-2', 'perm-3', 'alice', 'erin', 'bob', 'carol', 'dan', 'mallory'];
+const PEOPLE_ORDER = Object.keys(DEMO_PEOPLE);
 const ROLES: Record<string, string> = {
   'perm-1': 'permanent admin',
   'perm-2': 'permanent admin',
@@ -183,6 +183,7 @@ async function openSession(dataDir: string, options: PlaygroundOptions, log: (li
     kvsPath: join(dataDir, 'kvs.sqlite'),
     orgSnapshot: saved?.org,
     jiraSnapshot: saved?.jira,
+    orgRequestLogLimit: 1000,
     scheduleSweep: true,
     log,
   });
@@ -397,10 +398,13 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
   // ---- views
 
+  // The views below read Jira through one snapshot (a deep copy of every issue): a caller that
+  // builds several views for one request takes it once and passes it to each.
+
   /** Who holds each demo target in the emulated org, explained by permanent admins and the grants on issues. */
-  const orgView = (app: LocalApp) => {
+  const orgView = (app: LocalApp, jira: JiraSnapshot = app.jira.exportSnapshot()) => {
     const h = app.org.holders();
-    const grants = issueGrants(app);
+    const grants = issueGrants(jira);
     const permanent = new Set(demoPolicy().permanentAdmins);
     const explain = (accountId: string, target: string) => {
       const g = grants.find((x) => x.grant.subject === accountId && x.grant.target === target && x.grant.access === 'granted');
@@ -433,23 +437,21 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     return { ...h, targets };
   };
 
-  const issueGrants = (app: LocalApp) =>
-    app.jira
-      .exportSnapshot()
-      .issues.map((i) => ({ key: i.key, grant: i.properties[GRANT_PROPERTY] as Json | undefined }))
+  const issueGrants = (jira: JiraSnapshot) =>
+    jira.issues
+      .map((i) => ({ key: i.key, grant: i.properties[GRANT_PROPERTY] as Json | undefined }))
       .filter((x): x is { key: string; grant: Json & { subject?: string; target?: string; access?: string; windowEnd?: string } } => !!x.grant);
 
-  const issueList = (app: LocalApp) =>
-    app.jira
-      .exportSnapshot()
-      .issues.map((i) => {
+  const issueList = (app: LocalApp, jira: JiraSnapshot = app.jira.exportSnapshot()) =>
+    jira.issues
+      .map((i) => {
         const issue = app.jira.issue(i.key)!;
         return { key: i.key, summary: i.summary, status: issue.status, reporter: i.reporter, created: new Date(i.created).toISOString(), grant: i.properties[GRANT_PROPERTY] ?? null };
       })
       .sort((a, b) => Number(b.key.split('-')[1]) - Number(a.key.split('-')[1]));
 
-  const issueDetail = (app: LocalApp, key: string) => {
-    const rec = app.jira.exportSnapshot().issues.find((i) => i.key === key.toUpperCase());
+  const issueDetail = (app: LocalApp, key: string, jira: JiraSnapshot = app.jira.exportSnapshot()) => {
+    const rec = jira.issues.find((i) => i.key === key.toUpperCase());
     const issue = app.jira.issue(key);
     if (!rec || !issue) return null;
     const statusDef = JIT_WORKFLOW.statuses.find((s) => s.name === issue.status);
@@ -616,11 +618,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
       case 'GET /__playground/ui-state': {
         const key = url.searchParams.get('issue');
+        const jira = app.jira.exportSnapshot();
         return sendJson(res, 200, {
           ...clockInfo(s),
-          issues: issueList(app),
-          issue: key ? issueDetail(app, key) : null,
-          org: orgView(app),
+          issues: issueList(app, jira),
+          issue: key ? issueDetail(app, key, jira) : null,
+          org: orgView(app, jira),
           faults: app.org.faults(),
           people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
           targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
@@ -842,15 +845,12 @@ function resolveTarget(target: unknown): EmulatorTarget {
   throw badRequest('`drift.target` must be a target key or {type: orgRole | resourceRole | groupMembership, ...}');
 }
 
-/** The emulators and the runtime keep request logs for tests; a long-running playground keeps only the recent ones. */
+/** The emulators and the runtime keep request logs for tests; a long-running playground keeps only the recent ones (the org emulator bounds its own: `orgRequestLogLimit`). */
 function trimLogs(app: LocalApp): void {
   const keep = 500;
   for (const list of [app.logLines, app.jira.requests, app.runtime.fetchLog, app.runtime.egressLog, app.runtime.queue.deliveries] as unknown[][]) {
     if (list.length > keep * 2) list.splice(0, list.length - keep);
   }
-  // Newer org emulators keep a request log too (for the reliability tests); nothing here reads it.
-  const org = app.org as { requestLog?: () => unknown[]; clearRequestLog?: () => void };
-  if ((org.requestLog?.().length ?? 0) > keep * 2) org.clearRequestLog?.();
 }
 
 // Kept for the README's curl examples and the tests.

@@ -19,6 +19,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TimerClock } from './clock';
+import { seededRandom } from '../emulators/org-admin/faults';
+
+/** The org emulator's seeded PRNG (mulberry32), so fault injection is reproducible here too. */
+export { seededRandom };
 
 export const QUEUE_LIMITS = {
   eventsPerPush: 50,
@@ -98,18 +102,6 @@ interface Consumer {
 }
 
 type PublishResult = { status: number; body?: unknown };
-
-/** A small seeded PRNG (mulberry32), so fault injection is reproducible. */
-export function seededRandom(seed = 1): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

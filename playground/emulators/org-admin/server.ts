@@ -53,6 +53,8 @@ export interface OrgAdminEmulatorOptions {
   faults?: FaultOptions;
   /** The largest page the server returns, whatever `limit` asks for. Default 3, so clients must paginate. */
   pageSize?: number;
+  /** How many requests `requestLog()` keeps (the oldest go first). Default 20 000. */
+  requestLogLimit?: number;
   /** The account the key belongs to: it can't remove its own org-admin role. */
   keyOwnerAccountId?: string;
   /** TEST ONLY: error bodies echo the request's Authorization header, to prove clients redact it. */
@@ -211,7 +213,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
   const holds = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
   /** The request log keeps the latest calls only, so a long playground session stays small. */
-  const REQUEST_LOG_LIMIT = 20_000;
+  const REQUEST_LOG_LIMIT = options.requestLogLimit ?? 20_000;
   let requestLog: RequestLogEntry[] = [];
   let requestSeq = 0;
   let inFlight = 0;
