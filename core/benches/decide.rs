@@ -317,7 +317,7 @@ fn run() -> Fallible<()> {
     let decide = if wanted("decide") {
         let d = decide_cases(&fixtures, options.quick)?;
         eprintln!(
-            "native decide (headline events pooled): typed median {} µs, value median {} µs",
+            "native decide (headline events pooled): typed median {} µs, JSON text median {} µs",
             d["headline"]["typedUs"]["median"], d["headline"]["valueUs"]["median"]
         );
         d
