@@ -123,6 +123,8 @@ export function createKvsStore(clockNow: () => number): Store {
   // scaled clock can produce.
   const now = () => Math.floor(clockNow());
   const grants = () => kvs.entity<GrantEntity>('grant');
+  /** Every grant that elevates `subject`, open or not. */
+  const bySubject = (subject: string) => all(() => grants().query().index('by-subject', { partition: [subject] }).limit(PAGE));
   const audits = () => kvs.entity<AuditEntity>('audit');
   const meta = <T>() => kvs.entity<MetaEntity<T>>('meta');
 
@@ -212,7 +214,7 @@ export function createKvsStore(clockNow: () => number): Store {
     },
 
     async openGrantsFor(subject): Promise<OpenGrant[]> {
-      const rows = await all(() => grants().query().index('by-subject', { partition: [subject] }).limit(PAGE));
+      const rows = await bySubject(subject);
       return rows.filter((r) => r.open === 1).map((r) => ({ id: r.record.grant.id, subject: r.subject, target: r.target }));
     },
 
@@ -268,8 +270,7 @@ export function createKvsStore(clockNow: () => number): Store {
     },
 
     async grantsFor(subject) {
-      const rows = await all(() => grants().query().index('by-subject', { partition: [subject] }).limit(PAGE));
-      return rows.map((r) => r.record.grant);
+      return (await bySubject(subject)).map((r) => r.record.grant);
     },
 
     async saveAlert(alert) {
