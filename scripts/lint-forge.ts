@@ -9,69 +9,40 @@
 // - the file list is ours to give, as paths relative to that directory (the handler check matches `^src/<file>`);
 // - a .ts file not matched by tsconfig.json's "include" globs is dropped without a word, so we check coverage;
 // - the PermissionLinter downloads six OpenAPI files unless USE_LOCAL_SWAGGER and all six LOCAL_*_SWAGGER are set
-//   (with one missing it silently goes back to the network).
+//   (with one missing it silently goes back to the network). We give it the generated subsets in specs/
+//   (scripts/refresh-specs.ts): the Jira operations the project uses, with their scopes, and an empty file for the
+//   products the app never calls. So nothing outside the repository is needed;
+// - it checks a call only if a spec path matches it and skips the rest without a word, so after linting we look
+//   at every product call it found and fail on one the subsets do not hold (the check would otherwise lose its teeth
+//   the day the app calls an operation the subset lacks).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { FileSystemReader, listTSConfigIncludeExclude, type StatsigService } from '@forge/cli-shared';
-import { getClientSideLintersOnly, lint, problemCount, type LintResult } from '@forge/lint';
+import { PermissionLinter, getClientSideLintersOnly, lint, problemCount, type LintResult } from '@forge/lint';
 import { ManifestParserBuilder, type ManifestSchema } from '@forge/manifest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Environment variable read by the PermissionLinter → file name in ../shared/specs → official URL. */
-const SPECS = [
-  ['LOCAL_JIRA_SWAGGER', 'jira-platform.v3.json', 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json'],
-  ['LOCAL_JSM_SWAGGER', 'jira-service-management.v3.json', 'https://developer.atlassian.com/cloud/jira/service-desk/swagger.v3.json'],
-  ['LOCAL_JSW_SWAGGER', 'jira-software.v3.json', 'https://developer.atlassian.com/cloud/jira/software/swagger.v3.json'],
-  ['LOCAL_CONF_SWAGGER', 'confluence-v1.v3.json', 'https://developer.atlassian.com/cloud/confluence/swagger.v3.json'],
-  ['LOCAL_CONF_V2_SWAGGER', 'confluence-v2.v3.json', 'https://developer.atlassian.com/cloud/confluence/openapi-v2.v3.json'],
-  ['LOCAL_BB_SWAGGER', 'bitbucket.v3.json', 'https://developer.atlassian.com/cloud/bitbucket/swagger.json'],
+const specsDir = path.join(repoRoot, 'specs');
+const JIRA_SUBSET = path.join(specsDir, 'jira-platform.subset.json');
+const NO_PATHS = path.join(specsDir, 'forge-lint-no-paths.json');
+
+/** Environment variable read by the PermissionLinter → the file it gets (all in the repo, see refresh-specs.ts). */
+const SWAGGER_FILES = [
+  ['LOCAL_JIRA_SWAGGER', JIRA_SUBSET],
+  ['LOCAL_JSM_SWAGGER', NO_PATHS],
+  ['LOCAL_JSW_SWAGGER', NO_PATHS],
+  ['LOCAL_CONF_SWAGGER', NO_PATHS],
+  ['LOCAL_CONF_V2_SWAGGER', NO_PATHS],
+  ['LOCAL_BB_SWAGGER', NO_PATHS],
 ] as const;
 
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.cjs', '.mjs'];
 
 class LintSetupError extends Error {}
-
-/**
- * The directory holding the six spec files. $ATLASSIAN_SPECS_DIR if set (it must be complete), else the project's
- * ../shared/specs, else a download cache outside the repo (the spec files must never be committed).
- */
-async function specsDirectory(): Promise<string> {
-  const complete = (dir: string) => SPECS.every(([, file]) => fs.existsSync(path.join(dir, file)));
-  const explicit = process.env.ATLASSIAN_SPECS_DIR;
-  if (explicit) {
-    if (complete(explicit)) return path.resolve(explicit);
-    throw new LintSetupError(`ATLASSIAN_SPECS_DIR=${explicit} does not hold all of ${SPECS.map(([, f]) => f).join(', ')}`);
-  }
-  const shared = path.resolve(repoRoot, '../shared/specs');
-  if (complete(shared)) return shared;
-
-  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'jit-admin-for-atlassian', 'atlassian-specs');
-  fs.mkdirSync(cache, { recursive: true });
-  for (const [, file, url] of SPECS) {
-    const target = path.join(cache, file);
-    if (fs.existsSync(target)) continue;
-    console.error(`lint-forge: ${shared} is missing; downloading ${url}`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = await response.text();
-      JSON.parse(body); // a captive portal's HTML page must not end up in the cache
-      fs.writeFileSync(`${target}.part`, body);
-      fs.renameSync(`${target}.part`, target);
-    } catch (error) {
-      throw new LintSetupError(
-        `no Atlassian OpenAPI specs: ${shared} is missing and ${url} could not be downloaded (${String(error)}).\n` +
-          `Set ATLASSIAN_SPECS_DIR to a directory holding ${SPECS.map(([, f]) => f).join(', ')}.`,
-      );
-    }
-  }
-  return cache;
-}
 
 /** Resolves a relative import the way the bundler would (extensionless, `.js` written for `.ts`, `dir/index`). */
 function resolveRelativeImport(fromFile: string, specifier: string): string | undefined {
@@ -156,14 +127,56 @@ function report(results: LintResult[]): void {
   }
 }
 
+/** A product call as the PermissionLinter recorded it (api-call-interface.d.ts `ProductApiCall`). */
+interface ProductCall {
+  product: 'jira' | 'confluence' | 'bitbucket';
+  path: string;
+  method: string;
+  line: number;
+  column: number;
+}
+type PathMap = Map<RegExp, { originalPath: string; methods: Record<string, unknown> }>;
+
+/**
+ * Every product call the scope check skipped because no path of the given specs matches it, or because the matched
+ * path lacks the call's method (it then requires no scope at all). Read from the PermissionLinter's own state, so
+ * the lookup is exactly its `lookupApiCall`: the first path regex that matches the call, query removed.
+ */
+function callsTheSubsetsMiss(linters: unknown[]): string[] {
+  const permission = linters.find((l) => l instanceof PermissionLinter) as unknown as
+    | { matches?: Map<string, Record<string, unknown[]>>; jira?: PathMap; confluence?: PathMap; bitbucket?: PathMap }
+    | undefined;
+  if (!permission?.matches || !permission.jira || !permission.confluence || !permission.bitbucket) {
+    throw new LintSetupError('cannot read the PermissionLinter\'s calls (did @forge/lint change?): the subsets\' coverage is unchecked');
+  }
+  const maps: Record<ProductCall['product'], PathMap> = { jira: permission.jira, confluence: permission.confluence, bitbucket: permission.bitbucket };
+  const misses: string[] = [];
+  for (const [file, byKind] of permission.matches) {
+    for (const product of ['jira', 'confluence', 'bitbucket'] as const) {
+      for (const call of (byKind[product] ?? []) as ProductCall[]) {
+        const bare = call.path.replace(/\?.+$/, '');
+        const method = call.method.toUpperCase();
+        const hit = [...maps[product]].find(([regex]) => regex.test(bare))?.[1];
+        const where = `${file}:${call.line}:${call.column}  error  `;
+        const fix = 'the scope check cannot see it; add the operation to scripts/refresh-specs.ts and run it  [spec-subset-coverage]';
+        if (!hit) misses.push(`${where}${product} call ${method} ${bare} matches no path of the spec subsets in specs/: ${fix}`);
+        else if (!(call.method.toLowerCase() in hit.methods)) misses.push(`${where}${product} call ${method} ${bare} matches ${hit.originalPath}, which has no ${method} in specs/: ${fix}`);
+      }
+    }
+  }
+  return misses;
+}
+
 async function main(): Promise<number> {
   const appDir = path.resolve(process.argv[2] ?? repoRoot);
   process.chdir(appDir);
   if (!fs.existsSync('manifest.yml')) throw new LintSetupError(`no manifest.yml in ${appDir}`);
 
-  const specs = await specsDirectory();
+  for (const [, file] of SWAGGER_FILES) {
+    if (!fs.existsSync(file)) throw new LintSetupError(`${file} is missing; regenerate it with scripts/node22.sh scripts/refresh-specs.ts`);
+  }
   process.env.USE_LOCAL_SWAGGER = '1';
-  for (const [variable, file] of SPECS) process.env[variable] = path.join(specs, file);
+  for (const [variable, file] of SWAGGER_FILES) process.env[variable] = file;
 
   const manifest = new ManifestParserBuilder()
     .withInterpolators()
@@ -182,15 +195,18 @@ async function main(): Promise<number> {
   const linters = await getClientSideLintersOnly(manifest, environment, logger, statsig);
   const results = await lint(files, manifest, environment, logger, statsig, { linter: { mode: 'client-side' }, linters });
   report(results);
+  const uncovered = callsTheSubsetsMiss(linters);
+  for (const miss of uncovered) console.log(miss);
   if (results.some((result) => result.errors.some((rule) => rule.reference === 'valid-resource-required'))) {
     console.log('lint-forge: hint: resource folders are build output; build the Custom UI first (npm run build)');
   }
   const count = problemCount(results);
+  const errors = count.errors + uncovered.length;
   console.log(
-    `lint-forge: ${files.length} source files, ${linters.length} linters, specs from ${specs}: ` +
-      `${count.errors} errors, ${count.warnings} warnings, ${count.approvals} approvals`,
+    `lint-forge: ${files.length} source files, ${linters.length} linters, specs from ${specsDir}: ` +
+      `${errors} errors, ${count.warnings} warnings, ${count.approvals} approvals`,
   );
-  return count.errors + count.approvals > 0 ? 1 : 0;
+  return errors + count.approvals > 0 ? 1 : 0;
 }
 
 main().then(

@@ -58,18 +58,58 @@ function fixtureApp(scopes: string[], extraFiles: Record<string, string> = {}): 
 }
 
 type Run = { code: number; output: string };
-function lintApp(appDir: string): Promise<Run> {
+function lintApp(appDir: string, options: { root?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  const root = options.root ?? repoRoot;
   return new Promise((resolve) => {
-    execFile('bash', [path.join(repoRoot, 'scripts/node22.sh'), path.join(repoRoot, 'scripts/lint-forge.ts'), appDir], { cwd: os.tmpdir() }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr });
-    });
+    execFile(
+      'bash',
+      [path.join(repoRoot, 'scripts/node22.sh'), path.join(root, 'scripts/lint-forge.ts'), appDir],
+      { cwd: os.tmpdir(), env: options.env ?? process.env },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 
+/**
+ * A checkout with nothing beside it: the lint script and specs/ copied into a fresh directory (node_modules linked),
+ * so no ../shared/specs, with ATLASSIAN_SPECS_DIR unset and an empty download cache.
+ */
+function freshCheckout(): { root: string; cache: string; env: NodeJS.ProcessEnv } {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-forge-fresh-'));
+  tempDirs.push(base);
+  const root = path.join(base, 'repo');
+  fs.mkdirSync(path.join(root, 'scripts'), { recursive: true });
+  fs.copyFileSync(path.join(repoRoot, 'scripts/lint-forge.ts'), path.join(root, 'scripts/lint-forge.ts'));
+  fs.cpSync(path.join(repoRoot, 'specs'), path.join(root, 'specs'), { recursive: true });
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
+  const cache = path.join(base, 'cache');
+  fs.mkdirSync(cache);
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache, HOME: base };
+  delete env.ATLASSIAN_SPECS_DIR;
+  return { root, cache, env };
+}
+
 // Each run costs ~15 s of CPU (the manifest linters compile the 2 MB schema five times): start them together.
-const readOnly = lintApp(fixtureApp(['read:jira-work']));
+// The read-only run lints from a fresh checkout: the scope check must work from the repository alone.
+const fresh = freshCheckout();
+const readOnly = lintApp(fixtureApp(['read:jira-work']), { root: fresh.root, env: fresh.env });
 const readWrite = lintApp(fixtureApp(['read:jira-work', 'write:jira-work']));
 const hiddenByTsconfig = lintApp(fixtureApp(['read:jira-work'], { 'tsconfig.json': '{"include": ["src", "lib"]}' }));
+// Calls the in-repo spec subsets do not hold: the scope check would skip them silently, so lint-forge must fail.
+const outsideTheSubsets = lintApp(
+  fixtureApp(['read:jira-work', 'write:jira-work', 'read:confluence-content.all'], {
+    'lib/extra.ts': `import api, { route } from '@forge/api';
+export async function extra(key: string) {
+  await api.asApp().requestJira(route\`/rest/api/3/project/\${key}\`, { method: 'GET' });
+  await api.asApp().requestJira(route\`/rest/api/3/issue/\${key}\`, { method: 'PUT', body: '{}' });
+  await api.asApp().requestConfluence(route\`/wiki/api/v2/pages/\${key}\`, { method: 'GET' });
+}
+`,
+    'src/index.ts': `${sources['src/index.ts']}export * from '../lib/extra';\n`,
+  }),
+);
 
 test('lint_readOnlyScopes_whenHandlerPostsAComment_reportsWriteJiraWorkRequired', async () => {
   const { code, output } = await readOnly;
@@ -80,6 +120,13 @@ test('lint_readOnlyScopes_whenHandlerPostsAComment_reportsWriteJiraWorkRequired'
 test('lint_readOnlyScopes_whenImportedModuleOutsideSrcPostsATransition_reportsItToo', async () => {
   const { output } = await readOnly;
   assert.match(output, /lib\/transitions\.ts:\d+:\d+\s+error\s+.*\/transitions.*write:jira-work.*permission-scope-required/);
+});
+
+test('lint_fromAFreshCheckoutWithNoSharedSpecsAndNoNetwork_readsOnlyTheRepositorysSpecSubsets', async () => {
+  const { output } = await readOnly;
+  assert.match(output, new RegExp(`specs from ${fresh.root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/specs: `));
+  assert.match(output, /permission-scope-required/);
+  assert.deepEqual(fs.readdirSync(fresh.cache), [], 'nothing was downloaded');
 });
 
 test('lint_readWriteScopes_whenSameCalls_passesWithNoErrors', async () => {
@@ -93,6 +140,15 @@ test('lint_whenTsconfigIncludeIsABareDirectory_failsInsteadOfSkippingTheFiles', 
   const { code, output } = await hiddenByTsconfig;
   assert.equal(code, 2, output);
   assert.match(output, /tsconfig\.json "include" does not cover lib\/transitions\.ts, src\/index\.ts/);
+});
+
+test('lint_callsTheSpecSubsetsDoNotHold_failWithSpecSubsetCoverage_insteadOfPassingUnchecked', async () => {
+  const { code, output } = await outsideTheSubsets;
+  assert.equal(code, 1, output);
+  assert.match(output, /lib\/extra\.ts:3:\d+\s+error\s+jira call GET \/rest\/api\/3\/project\/\\S\* matches no path of the spec subsets.*\[spec-subset-coverage\]/);
+  assert.match(output, /lib\/extra\.ts:4:\d+\s+error\s+jira call PUT \/rest\/api\/3\/issue\/\\S\* matches \/rest\/api\/3\/issue\/\{issueIdOrKey\}, which has no PUT.*\[spec-subset-coverage\]/);
+  assert.match(output, /lib\/extra\.ts:5:\d+\s+error\s+confluence call GET \/wiki\/api\/v2\/pages\/\\S\* matches no path.*\[spec-subset-coverage\]/);
+  assert.match(output, /lint-forge: 3 source files, 16 linters, .*: 3 errors/);
 });
 
 // The app itself: its Jira adapter's calls must be visible to the scope check, so dropping a scope the adapter

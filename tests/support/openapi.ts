@@ -2,12 +2,12 @@
  * Checks HTTP calls against a published OpenAPI 3 spec: which operation a method + URL is, and
  * whether its query parameters, JSON request body and JSON response body fit that operation's schemas.
  *
- * Specs are read from `$ATLASSIAN_SPECS_DIR` (default `<repo>/../shared/specs`) and never copied into
- * the repo. The server prefix comes from the spec's first `servers` URL: `https://api.atlassian.com/admin`
+ * Specs are the generated subsets in the repo's `specs/` (scripts/refresh-specs.ts; the full specs are never
+ * copied in). The server prefix comes from the spec's first `servers` URL: `https://api.atlassian.com/admin`
  * gives `/admin` (so `/v1/orgs` is served as `/admin/v1/orgs`); Jira's `https://your-domain.atlassian.net`
  * gives none.
  *
- *   const spec = OpenApiSpec.load('admin-organization.v3.json');
+ *   const spec = OpenApiSpec.load('admin-organization.subset.json');
  *   const { fetch, calls } = recordingFetch();
  *   ... run the code under test with `fetch` ...
  *   for (const c of calls) assert.deepEqual(spec.checkCall(c), []);
@@ -18,18 +18,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { SPECS_DIR } from '../../playground/emulators/openapi/index';
+import { getPointer, sanitizeSchema } from '../../playground/emulators/openapi/schema';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The repo's generated spec subsets. */
 export function specsDir(): string {
-  return process.env.ATLASSIAN_SPECS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'specs');
+  return SPECS_DIR;
 }
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
-const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
 export interface SpecOperation {
   /** Upper case. */
@@ -62,40 +64,6 @@ const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 const pointerOf = (...segments: string[]) => `#/${segments.map(escapePointer).join('/')}`;
 const split = (p: string) => p.split('/').filter((s) => s !== '');
 const isParam = (seg: string) => /^\{[^}]+\}$/.test(seg);
-
-/**
- * OpenAPI 3.0 schemas are almost JSON Schema. Fix the differences Ajv trips on:
- * siblings of `$ref` are ignored (OpenAPI semantics; `nullable` beside a `$ref` becomes "or null"),
- * `nullable` without `type` becomes "or null", non-JSON `type` values (a spec bug) are dropped, and
- * boolean `required` (parameter style, misplaced in a schema) is dropped.
- */
-function sanitize(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(sanitize);
-  if (!isObject(node)) return node;
-  if (typeof node.$ref === 'string') {
-    const ref = { $ref: node.$ref };
-    return node.nullable === true ? { anyOf: [ref, { type: 'null' }] } : ref;
-  }
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node)) out[k] = sanitize(v);
-  if (typeof out.type === 'string' && !JSON_TYPES.has(out.type)) delete out.type;
-  if (typeof out.required === 'boolean') delete out.required;
-  if (out.nullable === true && out.type === undefined) {
-    delete out.nullable;
-    return { anyOf: [out, { type: 'null' }] };
-  }
-  return out;
-}
-
-function getPointer(doc: unknown, pointer: string): unknown {
-  let cur: unknown = doc;
-  for (const raw of pointer.replace(/^#\/?/, '').split('/').filter((s) => s !== '')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (!isObject(cur) && !Array.isArray(cur)) return undefined;
-    cur = (cur as Json)[key];
-  }
-  return cur;
-}
 
 export class OpenApiSpec {
   readonly prefix: string;
@@ -131,7 +99,8 @@ export class OpenApiSpec {
       logger: { log: () => undefined, warn: () => undefined, error: (...a: unknown[]) => console.error(...a) },
     });
     addFormats(this.ajv);
-    this.ajv.addSchema(sanitize(doc) as Json, 'spec');
+    this.ajv.addSchema(sanitizeSchema(doc, 'request') as Json, 'request');
+    this.ajv.addSchema(sanitizeSchema(doc, 'response') as Json, 'response');
   }
 
   /** Loads `<specsDir>/<fileName>`. */
@@ -199,22 +168,23 @@ export class OpenApiSpec {
     return { pointer: p, value };
   }
 
-  private validator(pointer: string): ValidateFunction {
-    let v = this.validators.get(pointer);
+  private validator(pointer: string, direction: 'request' | 'response'): ValidateFunction {
+    const key = `${direction}:${pointer}`;
+    let v = this.validators.get(key);
     if (!v) {
       const fragment = pointer
         .replace(/^#/, '')
         .split('/')
         .map((s) => encodeURIComponent(s))
         .join('/');
-      v = this.ajv.compile({ $ref: `spec#${fragment}` });
-      this.validators.set(pointer, v);
+      v = this.ajv.compile({ $ref: `${direction}#${fragment}` });
+      this.validators.set(key, v);
     }
     return v;
   }
 
-  private validate(pointer: string, value: unknown, label: string): string[] {
-    const v = this.validator(pointer);
+  private validate(pointer: string, value: unknown, label: string, direction: 'request' | 'response' = 'request'): string[] {
+    const v = this.validator(pointer, direction);
     if (v(value)) return [];
     return (v.errors ?? []).map((e) => `${label}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
   }
@@ -296,7 +266,7 @@ export class OpenApiSpec {
     if (!key) return [`status ${status} is not documented for ${op.method} ${op.template} (documented: ${Object.keys(responses).join(', ')})`];
     if (body === undefined) return [];
     const schemaPointer = this.jsonContentPointer(`${op.pointer}/responses/${escapePointer(key)}`);
-    return schemaPointer ? this.validate(schemaPointer, body, `response ${status}`) : [];
+    return schemaPointer ? this.validate(schemaPointer, body, `response ${status}`, 'response') : [];
   }
 
   /** Every problem with one recorded call ([] when it conforms). Responses are checked when `responses` is set. */

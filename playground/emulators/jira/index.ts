@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { adfTextLength, adfToPlainText, checkAdf, isAdfDoc } from './adf';
 import { DEFAULT_REQUEST_WORKFLOW, STATUS_CATEGORIES, type JiraStatus, type JiraWorkflow } from './workflow';
+import { jiraGate } from '../openapi/index';
 
 export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef } from './workflow';
 export { adfToPlainText, checkAdf } from './adf';
@@ -817,6 +818,13 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       const matched = matchJiraRoute(entry.method, url.pathname);
       if (matched) entry.route = matched.route.path;
       const raw = await readBody(req);
+      // Before anything else: a request the published spec does not allow is refused as Jira refuses it.
+      const refused = jiraGate({ method: entry.method, url: req.url ?? '/', headers: req.headers, body: raw });
+      if (refused) {
+        entry.status = refused.status;
+        send(res, refused.status, refused.body, refused.headers);
+        return;
+      }
       const principal = authenticate(req);
       entry.principal = principal;
       let body: unknown;

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { HANDLERS, appError, proxyError, type ApiContext, type ApiResponse } from './api';
+import { orgApiGate } from '../openapi/index';
 import { FaultInjector, StatsRecorder, type EmulatorStats, type FaultConfig, type FaultKind, type FaultOptions } from './faults';
 import {
   ORG_ADMIN_ROLE,
@@ -414,6 +415,13 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     const body = await readBody(req);
     if (url.pathname === '/__emulator' || url.pathname.startsWith('/__emulator/')) {
       send(res, control(method, url.pathname, url, body));
+      return;
+    }
+    // Before anything else: a request the published spec does not allow is refused as Atlassian refuses it.
+    const refused = orgApiGate({ method, url: req.url ?? '/', headers: req.headers, body });
+    if (refused) {
+      stats.status(refused.status);
+      send(res, leak(refused, req.headers.authorization));
       return;
     }
     const match = matchRoute(method, url.pathname);
