@@ -56,7 +56,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action): 
       }
     }
     case 'comment':
-      return once(ports, action.key, () => jira.comment(action.issueKey, action.text));
+      return once(ports, action.key, () => jira.comment(action.issueKey, action.body));
     case 'wake':
       return once(ports, action.key, () =>
         queue.push({ kind: 'wake', grantId: action.grantId, at: action.at }, (Date.parse(action.at) - clock.now()) / 1000),
