@@ -92,7 +92,8 @@ export type AdfDoc = { type: 'doc'; version: 1; content: AdfNode[] };
  * all is cut, with a note (`truncated` says whether).
  */
 export function commentToAdf(body: CommentBlock[], maxChars = COMMENT_MAX_CHARS): { doc: AdfDoc; chars: number; truncated: boolean } {
-  let budget = maxChars - TRUNCATION_NOTE.length;
+  // Jira counts a comment's text with one character between blocks: the note's block included.
+  let budget = maxChars - TRUNCATION_NOTE.length - 1;
   let chars = 0;
   let truncated = false;
   /** Plain text nodes for `text`, one per line (ADF text has no line breaks), within the budget. */
@@ -112,6 +113,7 @@ export function commentToAdf(body: CommentBlock[], maxChars = COMMENT_MAX_CHARS)
   for (const block of body) {
     if (truncated) break;
     if (block.type === 'paragraph') {
+      budget -= 1;
       const inline: AdfNode[] = [];
       for (const piece of block.content) {
         if (piece.type === 'mention') {
@@ -123,9 +125,13 @@ export function commentToAdf(body: CommentBlock[], maxChars = COMMENT_MAX_CHARS)
       }
       if (inline.length) content.push({ type: 'paragraph', content: inline });
     } else {
+      budget -= 1;
       const quoted = block.text
         .split(/\r\n|\r|\n/)
-        .map((line) => texts(line))
+        .map((line) => {
+          budget -= 1;
+          return texts(line);
+        })
         .filter((nodes) => nodes.length)
         .map((nodes) => ({ type: 'paragraph', content: nodes }));
       if (!quoted.length) continue;

@@ -36,7 +36,7 @@ export interface BrokenLink {
 export interface ChainVerification {
   /** No broken link in what this call checked, and none known. */
   valid: boolean;
-  /** Records checked by this call. */
+  /** Distinct records checked by this call (new ones and re-scanned ones). */
   checked: number;
   firstBroken?: BrokenLink;
   /** The newest seq verified so far (every record up to it passed the new-record check). */
@@ -81,7 +81,7 @@ export async function verifyAuditChain(ports: Ports): Promise<ChainVerification>
   let cursor = checkpoint?.rescanFrom ?? 1;
   if (cursor < 1 || cursor > verified.seq) cursor = 1;
   let rescanned: ChainVerification['rescanned'];
-  let checked = newer?.checked ?? 0;
+  const seen = new Set(fresh.slice(0, newer?.checked ?? 0).map((r) => r.seq));
   let nextCursor = cursor;
   if (verified.seq > 0) {
     const chunk = (await store.auditFrom(cursor, RESCAN_PER_CALL)).filter((r) => r.seq <= verified.seq);
@@ -90,7 +90,7 @@ export async function verifyAuditChain(ports: Ports): Promise<ChainVerification>
     // its predecessor the chunk before checked.
     const anchor = cursor === 1 || !chunk[0] ? GENESIS : { seq: cursor - 1, hash: chunk[0].prevHash };
     const older = verify(chunk, anchor, reachedEnd ? verified : undefined);
-    checked += older.checked;
+    for (const r of chunk.slice(0, older.checked)) seen.add(r.seq);
     rescanned = { from: cursor, to: chunk[chunk.length - 1]?.seq ?? cursor };
     if (!older.valid && older.firstBroken && (!broken || older.firstBroken.seq < broken.seq)) broken = older.firstBroken;
     nextCursor = reachedEnd ? 1 : chunk[chunk.length - 1]!.seq;
@@ -101,7 +101,7 @@ export async function verifyAuditChain(ports: Ports): Promise<ChainVerification>
   }
   return {
     valid: !broken,
-    checked,
+    checked: seen.size,
     ...(broken ? { firstBroken: broken } : {}),
     verifiedThrough: verified.seq,
     upToDate,

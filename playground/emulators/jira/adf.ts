@@ -34,6 +34,9 @@ const BLOCK_NODES = new Set([
   'blockCard',
 ]);
 
+/** What a blockquote may hold (ADF "Node - blockquote"). */
+const BLOCKQUOTE_CONTENT = new Set(['paragraph', 'orderedList', 'bulletList', 'codeBlock', 'mediaGroup', 'mediaSingle']);
+
 const INLINE_NODES = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'status', 'date', 'mediaInline']);
 
 const MARKS = new Set(['strong', 'em', 'code', 'strike', 'underline', 'link', 'subsup', 'textColor', 'backgroundColor']);
@@ -65,6 +68,13 @@ export function checkAdf(body: unknown): AdfCheck {
     }
     if (type === 'mention') {
       if (!isObject(node.attrs) || typeof node.attrs.id !== 'string') return { ok: false, reason: `${path}: mention needs attrs.id` };
+    }
+    if (type === 'blockquote') {
+      // "content must contain array of one or more of": paragraph, lists, code blocks, media.
+      const content = Array.isArray(node.content) ? node.content : [];
+      if (content.length === 0) return { ok: false, reason: `${path}: blockquote needs one or more nodes` };
+      const bad = content.find((c) => !isObject(c) || typeof c.type !== 'string' || !BLOCKQUOTE_CONTENT.has(c.type));
+      if (bad !== undefined) return { ok: false, reason: `${path}: blockquote cannot contain "${isObject(bad) ? String(bad.type) : typeof bad}"` };
     }
     if (node.marks !== undefined) {
       if (!Array.isArray(node.marks)) return { ok: false, reason: `${path}: marks must be an array` };
