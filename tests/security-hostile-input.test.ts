@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import type { LocalApp } from '../playground/local-app';
 import { answer, demoApp, orgAdmins, T0 } from './support/app';
 import { buildState, closeGrant, grantOf, orgWrites, rawPanel, SUBMIT, type State } from './support/security';
+import { act } from '../forge-app/src/handlers/act';
+import { platform } from '../forge-app/src/platform';
 
 const JUSTIFICATION = 'Rotate the SAML signing certificate (INC-4711)';
 const MB = 'x'.repeat(1 << 20);
@@ -466,6 +468,21 @@ test('justifications and reasons that mention people or mimic the app reach comm
       if (reason && /[\u202a-\u202e\u2066-\u2069\u200b\ufeff\n]/.test(reason)) problems.push(`#${i}: stored reason keeps controls: ${JSON.stringify(reason)}`);
     }
     if (problems.length) assert.fail(problems.join('\n'));
+  } finally {
+    await app.close();
+  }
+});
+
+test('a comment left in an outbox by the previous contract ({text}) is posted as plain text, its mention markup inert', async () => {
+  const app = await demoApp();
+  try {
+    const { key } = app.createIssue('legacy outbox', 'alice');
+    const legacy = { type: 'comment', key: 'legacy-comment-1', issueKey: key, text: 'Granted to [~accountid:perm-1] until 10:00.' };
+    await app.runtime.invokeFunction((() => act(platform('consumer'), null, legacy as never)) as never, {}, { moduleKey: 'jit-consumer' });
+    const comments = app.jira.comments(key);
+    assert.equal(comments.length, 1);
+    assert.deepEqual(parts(comments[0]!.body as AdfNode).mentions, []);
+    assert.equal(comments[0]!.text, legacy.text);
   } finally {
     await app.close();
   }
