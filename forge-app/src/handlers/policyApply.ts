@@ -25,11 +25,18 @@ export interface PolicyApplied {
 
 /**
  * Sends `policyCheck` to `grantIds`, or to every open grant that has not ended when none are
- * given. Never throws for one grant: a failure leaves it to the sweep and is logged.
+ * given. Never throws (the caller's own change is already saved): whatever fails is left to the
+ * sweep and logged.
  */
 export async function applyPolicyToOpenGrants(ports: Ports, grantIds?: readonly string[]): Promise<PolicyApplied> {
-  const ids = grantIds ?? (await ports.store.openGrants()).filter((s) => s.grant.status !== 'ended').map((s) => s.grant.id);
   const out: PolicyApplied = { checked: 0, ended: [], deferred: [] };
+  let ids: readonly string[];
+  try {
+    ids = grantIds ?? (await ports.store.openGrants()).filter((s) => s.grant.status !== 'ended').map((s) => s.grant.id);
+  } catch (error) {
+    ports.log.warn('could not list the open grants to apply the policy to; the next sweep does it', { error: String(error) });
+    return out;
+  }
   for (const grantId of ids) {
     if (ports.clock.now() >= ports.deadline) {
       out.deferred.push(grantId);
