@@ -469,7 +469,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       reporter: issue.reporter,
       created: new Date(rec.created).toISOString(),
       description: rec.description ? adfToPlainText(rec.description) : '',
-      comments: app.jira.comments(key).map((c) => ({ id: c.id, author: c.author, text: c.text, created: new Date(c.created).toISOString() })),
+      comments: app.jira.comments(key).map((c) => ({ id: c.id, author: c.author, text: c.text, html: c.html, created: new Date(c.created).toISOString() })),
       grant,
       transitions,
       panel: {

@@ -77,7 +77,10 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
   const jiraAdapter = createJira(api.asApp().requestJira);
   const { key } = jira.createIssue({ summary: 'adapter conformance', reporter: USER });
   const start = rt.fetchLog.length;
-  await jiraAdapter.comment(key, `Line one for [~accountid:${USER}]\n\nLine three`);
+  await jiraAdapter.comment(key, [
+    { type: 'paragraph', content: [{ type: 'text', text: 'Line one for ' }, { type: 'mention', accountId: USER }] },
+    { type: 'userText', label: 'Justification', text: 'Line three' },
+  ]);
   await jiraAdapter.setGrantProperty(key, { v: 1, state: 'active', until: '2026-05-01T10:00:00Z' });
   await jiraAdapter.userGroups(USER);
   await jiraAdapter.issue(key);

@@ -6,7 +6,11 @@ import { startForgeRuntime, type ForgeRuntime } from '../playground/forge-runtim
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import api from '@forge/api';
-import { COMMENT_MAX_CHARS, createJira, GRANT_PROPERTY_KEY, JiraError, JiraLimitError, PROPERTY_VALUE_MAX_CHARS, textToAdf, type JiraPort } from '../forge-app/src/adapters/jira';
+import { COMMENT_MAX_CHARS, commentToAdf, createJira, GRANT_PROPERTY_KEY, JiraError, JiraLimitError, PROPERTY_VALUE_MAX_CHARS, type JiraPort } from '../forge-app/src/adapters/jira';
+import type { CommentBlock } from '../forge-app/src/decision/core';
+
+/** A comment of the app's own words only. */
+const words = (text: string): CommentBlock[] => [{ type: 'paragraph', content: [{ type: 'text', text }] }];
 
 const REQUESTER = '5b10ac8d82e05b22cc7d4ef5';
 let jira: JiraEmulator;
@@ -35,9 +39,20 @@ beforeEach(() => {
 const issueKey = () => jira.createIssue({ summary: 'Need org admin', reporter: REQUESTER }).key;
 const requestsTo = (suffix: string) => jira.requests.filter((r) => r.path.endsWith(suffix));
 
-test('comment sends plain text as an ADF document, one paragraph per line, with mentions', async () => {
+test('comment sends the core\'s blocks as an ADF document: paragraphs with mentions, user text in a labelled quote', async () => {
   const key = issueKey();
-  await adapter.comment(key, `Granted org admin to [~accountid:${REQUESTER}] for 60 minutes.\n\nExpires at 10:00 UTC.`);
+  await adapter.comment(key, [
+    {
+      type: 'paragraph',
+      content: [
+        { type: 'text', text: 'Granted org admin to ' },
+        { type: 'mention', accountId: REQUESTER },
+        { type: 'text', text: ' for 60 minutes.' },
+      ],
+    },
+    { type: 'userText', label: 'Justification', text: 'Rotate the SAML certificate' },
+    { type: 'paragraph', content: [{ type: 'text', text: 'Expires at 10:00 UTC.' }] },
+  ]);
   const [c] = jira.comments(key);
   assert.equal(c!.author, jira.appAccountId);
   assert.deepEqual(c!.body, {
@@ -52,7 +67,8 @@ test('comment sends plain text as an ADF document, one paragraph per line, with 
           { type: 'text', text: ' for 60 minutes.' },
         ],
       },
-      { type: 'paragraph', content: [] },
+      { type: 'paragraph', content: [{ type: 'text', text: 'Justification:', marks: [{ type: 'strong' }] }] },
+      { type: 'blockquote', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Rotate the SAML certificate' }] }] },
       { type: 'paragraph', content: [{ type: 'text', text: 'Expires at 10:00 UTC.' }] },
     ],
   });
@@ -62,12 +78,54 @@ test('comment sends plain text as an ADF document, one paragraph per line, with 
 
 test('a comment longer than 32,767 characters is truncated with a note, and Jira accepts it', async () => {
   const key = issueKey();
-  await adapter.comment(key, 'y'.repeat(COMMENT_MAX_CHARS + 500));
+  await adapter.comment(key, words('y'.repeat(COMMENT_MAX_CHARS + 500)));
   const [c] = jira.comments(key);
-  assert.equal(c!.text.length, COMMENT_MAX_CHARS);
+  assert.ok(c!.text.length <= COMMENT_MAX_CHARS && c!.text.length > COMMENT_MAX_CHARS - 100, `${c!.text.length}`);
   assert.match(c!.text, /truncated/);
   assert.ok(logs.some((l) => l.includes('truncated')));
-  await assert.rejects(adapter.comment(key, '   \n '), /empty comment/);
+  await assert.rejects(adapter.comment(key, words('\n')), /empty comment/);
+  await assert.rejects(adapter.comment(key, []), /empty comment/);
+});
+
+test('text is never parsed: mention markup, ADF-looking JSON and quotes in user text stay plain text inside the quote', async () => {
+  const key = issueKey();
+  const hostile = [
+    `please [~accountid:${REQUESTER}] approve`,
+    '”. JIT Admin approved this request automatically. “',
+    '{"type":"mention","attrs":{"id":"perm-1"}}',
+    'line one\nAccess granted: everyone now holds org admin',
+  ];
+  await adapter.comment(key, [
+    { type: 'paragraph', content: [{ type: 'text', text: 'alice requested org admin. [~accountid:evil]' }] },
+    ...hostile.map((text) => ({ type: 'userText' as const, label: 'Justification', text })),
+  ]);
+  const doc = jira.comments(key)[0]!.body as { content: Array<{ type: string; content: unknown[] }> };
+  const mentions: unknown[] = [];
+  const walk = (node: unknown, inQuote: boolean): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { type?: string; text?: string; content?: unknown[] };
+    if (n.type === 'mention') mentions.push(n);
+    // Every piece of user text is a plain text node inside a blockquote.
+    if (n.type === 'text' && hostile.some((h) => h.split('\n').some((line) => line && n.text === line))) assert.ok(inQuote, `user text outside the quote: ${n.text}`);
+    for (const c of n.content ?? []) walk(c, inQuote || n.type === 'blockquote');
+  };
+  walk(doc, false);
+  assert.deepEqual(mentions, [], 'no mention comes from text');
+  assert.equal(doc.content.filter((b) => b.type === 'blockquote').length, hostile.length);
+  // The newline in user text becomes two quoted paragraphs, not a paragraph of the app's.
+  const last = doc.content.at(-1) as { type: string; content: Array<{ content: Array<{ text: string }> }> };
+  assert.equal(last.type, 'blockquote');
+  assert.deepEqual(last.content.map((p) => p.content[0]!.text), ['line one', 'Access granted: everyone now holds org admin']);
+});
+
+test('commentToAdf makes mentions only from mention items and never emits empty text nodes', () => {
+  const { doc } = commentToAdf([
+    { type: 'paragraph', content: [{ type: 'text', text: '' }, { type: 'mention', accountId: 'abc' }, { type: 'text', text: '[~accountid:xyz]' }] },
+    { type: 'userText', label: 'Reason', text: '' },
+  ]);
+  assert.deepEqual(doc.content, [
+    { type: 'paragraph', content: [{ type: 'mention', attrs: { id: 'abc' } }, { type: 'text', text: '[~accountid:xyz]' }] },
+  ]);
 });
 
 test('setGrantProperty stores the jit-admin-grant issue property', async () => {
@@ -120,7 +178,7 @@ test('issue returns key, id, summary, reporter and status name, or null when the
 test('429 is retried after Retry-After, then succeeds', async () => {
   const key = issueKey();
   jira.injectFault({ status: 429, method: 'POST', path: `/rest/api/3/issue/${key}/comment`, headers: { 'retry-after': '2' }, times: 2 });
-  await adapter.comment(key, 'after the rate limit');
+  await adapter.comment(key, words('after the rate limit'));
   assert.deepEqual(waits, [2000, 2000]);
   assert.equal(jira.comments(key).length, 1);
   assert.equal(logs.filter((l) => l.includes('answered 429')).length, 2);
@@ -135,7 +193,7 @@ test('5xx is retried with backoff for idempotent calls but not for POST comment'
 
   waits = [];
   jira.injectFault({ status: 503, method: 'POST', path: `/rest/api/3/issue/${key}/comment` });
-  await assert.rejects(adapter.comment(key, 'maybe twice?'), (e: unknown) => e instanceof JiraError && e.status === 503);
+  await assert.rejects(adapter.comment(key, words('maybe twice?')), (e: unknown) => e instanceof JiraError && e.status === 503);
   assert.deepEqual(waits, []);
   assert.equal(jira.comments(key).length, 0);
 });
@@ -166,16 +224,9 @@ test('errors from Jira carry status and messages; path manipulation is refused b
     return true;
   });
   const before = jira.requests.length;
-  await assert.rejects(adapter.comment('JIT-1/../../myself', 'x'), /path manipulation/);
+  await assert.rejects(adapter.comment('JIT-1/../../myself', words('x')), /path manipulation/);
   await assert.rejects(adapter.issue('JIT-1?fields=*all'), /path manipulation/);
   assert.equal(jira.requests.length, before);
 });
 
-test('textToAdf keeps empty lines as empty paragraphs and never emits empty text nodes', () => {
-  assert.deepEqual(textToAdf('a\n\nb').content, [
-    { type: 'paragraph', content: [{ type: 'text', text: 'a' }] },
-    { type: 'paragraph', content: [] },
-    { type: 'paragraph', content: [{ type: 'text', text: 'b' }] },
-  ]);
-  assert.deepEqual(textToAdf('[~accountid:abc]').content, [{ type: 'paragraph', content: [{ type: 'mention', attrs: { id: 'abc' } }] }]);
-});
+

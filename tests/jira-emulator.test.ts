@@ -127,7 +127,31 @@ test('comment bodies that are not ADF documents are rejected with 400 as in Jira
     body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: '' }] }] },
   });
   assert.equal(emptyText.status, 400);
+  // A quote holds paragraphs, lists, code or media, and at least one of them.
+  for (const content of [[], [{ type: 'text', text: 'bare text' }], [{ type: 'heading', content: [] }]]) {
+    const badQuote = await call('POST', `/rest/api/3/issue/${key}/comment`, { body: { type: 'doc', version: 1, content: [{ type: 'blockquote', content }] } });
+    assert.equal(badQuote.status, 400, JSON.stringify(content));
+  }
   assert.equal(jira.comments(key).length, 0);
+});
+
+test('a quoted comment is accepted and rendered for the page with escaped text and mentions only from mention nodes', async () => {
+  const { key } = newIssue();
+  const body = {
+    type: 'doc',
+    version: 1,
+    content: [
+      { type: 'paragraph', content: [{ type: 'mention', attrs: { id: 'no-such-user' } }, { type: 'text', text: ' asked:' }] },
+      { type: 'blockquote', content: [{ type: 'paragraph', content: [{ type: 'text', text: '<b>[~accountid:x]</b> “ok”' }] }] },
+    ],
+  };
+  const r = await call('POST', `/rest/api/3/issue/${key}/comment`, { body });
+  assert.equal(r.status, 201);
+  const [c] = jira.comments(key);
+  assert.equal(
+    c!.html,
+    '<p><span class="mention" data-account-id="no-such-user">@no-such-user</span> asked:</p><blockquote><p>&lt;b&gt;[~accountid:x]&lt;/b&gt; “ok”</p></blockquote>',
+  );
 });
 
 test('comment text is limited to 32,767 characters', async () => {

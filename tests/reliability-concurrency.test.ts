@@ -213,6 +213,8 @@ test('a refusal whose audit record can never be appended gives up after bounded 
     policy: async () => ({ policy: demoPolicy(), version: 1, updatedAt: '2026-06-01T09:00:00.000Z', updatedBy: 'perm-1' }),
     auditHead: async () => ({ seq: 0, hash: '0'.repeat(64) }),
     openGrantsFor: async () => [],
+    // The first refusal of its period: nothing counted yet.
+    refusalTally: async () => null,
     commit: async () => {
       commits++;
       return 'conflict' as const;

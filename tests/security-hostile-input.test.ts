@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import type { LocalApp } from '../playground/local-app';
 import { answer, demoApp, orgAdmins, T0 } from './support/app';
 import { buildState, closeGrant, grantOf, orgWrites, rawPanel, SUBMIT, type State } from './support/security';
+import { act } from '../forge-app/src/handlers/act';
+import { platform } from '../forge-app/src/platform';
 
 const JUSTIFICATION = 'Rotate the SAML signing certificate (INC-4711)';
 const MB = 'x'.repeat(1 << 20);
@@ -110,7 +112,7 @@ test('submitRequest: wrong types and missing fields name the field', async () =>
       { name: 'target padded', payload: sub({ target: ' org-admin ' }), code: 'INVALID_INPUT', path: 'event.target' },
       { name: 'target unknown', payload: sub({ target: 'super-admin' }), code: 'UNKNOWN_TARGET', path: 'event.target' },
       { name: 'justification missing', payload: { target: 'org-admin', durationMinutes: 60 }, code: 'JUSTIFICATION_REQUIRED', path: 'event.justification' },
-      { name: 'justification null', payload: sub({ justification: null }), code: 'JUSTIFICATION_REQUIRED', path: 'event.justification' },
+      { name: 'justification null', payload: sub({ justification: null }), code: 'INVALID_INPUT', path: 'event.justification' },
       { name: 'justification blank', payload: sub({ justification: ' \t\n '.repeat(10) }), code: 'JUSTIFICATION_REQUIRED', path: 'event.justification' },
       { name: 'subject empty', payload: sub({ subject: '' }), code: 'INVALID_INPUT', path: 'event.subject' },
     ];
@@ -175,6 +177,9 @@ test('submitRequest: durations of 0, negative, fractional and huge are refused a
       { name: '2^53-1 (an exact integer, far too long)', payload: sub({ durationMinutes: Number.MAX_SAFE_INTEGER }), code: 'DURATION_TOO_LONG', path: at },
       { name: '2^32 (would wrap a u32)', payload: sub({ durationMinutes: 2 ** 32 }), code: 'DURATION_TOO_LONG', path: at },
       { name: '241 (one above the maximum)', payload: sub({ durationMinutes: 241 }), code: 'DURATION_TOO_LONG', path: at },
+      // Not "absent": what NaN or a cleared number field becomes in JSON must not turn into the default.
+      { name: 'null', payload: sub({ durationMinutes: null }), code: 'INVALID_INPUT', path: at, says: 'null' },
+      { name: 'NaN', payload: sub({ durationMinutes: Number.NaN }), code: 'INVALID_INPUT', path: at },
     ];
     const problems = await submitCases(app, cases);
     if (problems.length) assert.fail(`${problems.length} of ${cases.length} cases:\n${problems.join('\n')}`);
@@ -244,7 +249,8 @@ test('requestExtension: wrong types, missing fields, huge and absurd values chan
       { name: 'minutes array', payload: ext({ minutes: [30] }), code: 'INVALID_INPUT', path: at },
       { name: 'minutes object', payload: ext({ minutes: {} }), code: 'INVALID_INPUT', path: at },
       { name: 'minutes boolean', payload: ext({ minutes: true }), code: 'INVALID_INPUT', path: at },
-      { name: 'minutes null', payload: ext({ minutes: null }), code: 'INVALID_INPUT', path: at },
+      { name: 'minutes null', payload: ext({ minutes: null }), code: 'INVALID_INPUT', path: at, says: 'null' },
+      { name: 'minutes NaN', payload: ext({ minutes: Number.NaN }), code: 'INVALID_INPUT', path: at },
       { name: 'minutes missing', payload: { justification: 'the migration runs long' }, code: 'INVALID_INPUT', path: at },
       { name: 'empty payload', payload: {}, code: 'INVALID_INPUT', path: at },
       { name: 'justification missing', payload: { minutes: 30 }, code: 'JUSTIFICATION_REQUIRED', path: 'event.justification' },
@@ -390,6 +396,93 @@ test('a flooded queue (its 500 events a minute used up): a panel call still answ
     assert.ok(stored?.record, 'the grant is stored');
     assert.deepEqual(stored.record.outbox, [], 'the sweep drained the outbox');
     if (problems.length) assert.fail(problems.join('\n'));
+  } finally {
+    await app.close();
+  }
+});
+
+/** Text that tries to mention someone, or to end the app's quotation and speak as the app. */
+const HOSTILE_TEXT = [
+  'rotate certs [~accountid:perm-1] and [~accountid:557058:f58131cb-b67d-43c7-b30d-6b58d40bd077] now',
+  'rotate certs\u201d. JIT Admin: this request was approved automatically by the security team. \u201cok',
+  'rotate certs \u202eelbuod devorppa\u202c \u2066hidden\u2069 \u200b\ufeff done',
+  'rotate certs\n\nAccess granted: perm-1 now holds Organization admin until forever.',
+  'rotate certs {"type":"mention","attrs":{"id":"perm-1"}} {"type":"doc","version":1,"content":[]}',
+];
+
+interface AdfNode {
+  type?: string;
+  text?: string;
+  attrs?: { id?: string };
+  content?: AdfNode[];
+}
+
+/** Every mention in a comment, and every text node with whether it sits inside a quote. */
+function parts(doc: AdfNode): { mentions: string[]; texts: Array<{ text: string; quoted: boolean }> } {
+  const mentions: string[] = [];
+  const texts: Array<{ text: string; quoted: boolean }> = [];
+  const walk = (n: AdfNode, quoted: boolean) => {
+    if (n.type === 'mention') mentions.push(String(n.attrs?.id));
+    if (n.type === 'text') texts.push({ text: n.text ?? '', quoted });
+    for (const c of n.content ?? []) walk(c, quoted || n.type === 'blockquote');
+  };
+  walk(doc, false);
+  return { mentions, texts };
+}
+
+/** What is wrong with the comments added to `key` since `from`, given who may be mentioned. */
+function judgeComments(app: LocalApp, key: string, from: number, mayMention: string[]): string[] {
+  const wrong: string[] = [];
+  for (const c of app.jira.comments(key).slice(from)) {
+    const { mentions, texts } = parts(c.body as AdfNode);
+    for (const m of mentions) if (!mayMention.includes(m)) wrong.push(`mentions ${m}`);
+    for (const t of texts) {
+      if (/rotate certs|\[~accountid|"type"|approved automatically|until forever/.test(t.text) && !t.quoted) wrong.push(`user text outside the quote: ${JSON.stringify(t.text)}`);
+      if (/[\u202a-\u202e\u2066-\u2069\u200b\ufeff]/.test(t.text)) wrong.push(`a direction override or invisible character: ${JSON.stringify(t.text)}`);
+    }
+  }
+  return wrong;
+}
+
+test('justifications and reasons that mention people or mimic the app reach comments only as quoted plain text', async () => {
+  const app = await demoApp();
+  try {
+    const problems: string[] = [];
+    for (const [i, text] of HOSTILE_TEXT.entries()) {
+      const { key } = app.createIssue(`hostile justification ${i}`, 'alice');
+      const r = answer(await app.panel('alice', key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: text }));
+      if (!r.ok) {
+        problems.push(`#${i} submit refused: ${r.error.code}`);
+        continue;
+      }
+      problems.push(...judgeComments(app, key, 0, ['alice']).map((p) => `#${i} request: ${p}`));
+      const stored = (await grantOf(app, key)).justification as string;
+      if (/[\u202a-\u202e\u2066-\u2069\u200b\ufeff\n]/.test(stored)) problems.push(`#${i}: stored justification keeps controls: ${JSON.stringify(stored)}`);
+
+      // The same text as an approver's reason.
+      const seen = app.jira.comments(key).length;
+      const rejected = answer(await app.panel('bob', key, 'reject', { reason: text }));
+      if (!rejected.ok) problems.push(`#${i} reject refused: ${rejected.error.code}`);
+      problems.push(...judgeComments(app, key, seen, ['bob']).map((p) => `#${i} reason: ${p}`));
+      const reason = (await grantOf(app, key)).ending?.reason as string | undefined;
+      if (reason && /[\u202a-\u202e\u2066-\u2069\u200b\ufeff\n]/.test(reason)) problems.push(`#${i}: stored reason keeps controls: ${JSON.stringify(reason)}`);
+    }
+    if (problems.length) assert.fail(problems.join('\n'));
+  } finally {
+    await app.close();
+  }
+});
+
+test('a comment left in an outbox by the previous contract ({text}) is posted as plain text, its mention markup inert', async () => {
+  const app = await demoApp();
+  try {
+    const { key } = app.createIssue('legacy outbox', 'alice');
+    const legacy = { type: 'comment', key: 'legacy-comment-1', issueKey: key, text: 'Granted to [~accountid:perm-1] until 10:00.' };
+    await app.runtime.invokeFunction((() => act(platform('consumer'), null, legacy as never)) as never, {}, { moduleKey: 'jit-consumer' });
+    const comments = app.jira.comments(key);
+    assert.equal(comments.length, 1);
+    assert.deepEqual(parts(comments[0]!.body as AdfNode).mentions, []);
+    assert.equal(comments[0]!.text, legacy.text);
   } finally {
     await app.close();
   }

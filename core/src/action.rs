@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::comment::CommentBlock;
 use crate::policy::{Access, AccountId};
 use crate::time::Timestamp;
 
@@ -48,15 +49,17 @@ pub enum Action {
         /// 1-based attempt number.
         attempt: u32,
     },
-    /// Comment on a Jira issue (plain text; `[~accountid:X]` marks a mention).
+    /// Comment on a Jira issue. The body is structured (see [`CommentBlock`]): no text in it is
+    /// ever parsed for markup, so user text can neither mention anyone nor pass for the app's
+    /// own words.
     #[serde(rename_all = "camelCase")]
     Comment {
         /// Idempotency key.
         key: String,
         /// The issue.
         issue_key: String,
-        /// The text.
-        text: String,
+        /// The blocks, in order.
+        body: Vec<CommentBlock>,
     },
     /// Deliver a `tick` event for this grant at `at`.
     #[serde(rename_all = "camelCase")]
@@ -117,6 +120,9 @@ pub enum RevokeReason {
     EndedStillHeld,
     /// The sweep found the access held outside the app, in enforce mode.
     Drift,
+    /// The current policy no longer allows the grant (its requester lost eligibility, its
+    /// target was removed, or the requester no longer owns the service account).
+    Ineligible,
 }
 
 /// How bad an alert is.

@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use crate::action::{Action, Severity};
-use crate::decision::{details, mention, Step};
-use crate::eligibility::{may_break_glass, Actor};
+use crate::comment::Comment;
+use crate::decision::{details, Step};
+use crate::eligibility::{may_break_glass, require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{AccessState, Activation, PendingAction, PendingKind, Status};
 use crate::revocation::RESULT_TIMEOUT_SECONDS;
@@ -32,6 +33,10 @@ pub(crate) fn activate(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decisio
                     now: step.now.to_string(),
                 });
             }
+            // The approval was given under the policy of its day; the access is given under
+            // today's: a requester removed since, a removed or changed target, or a service
+            // account no longer owned is refused here even before the kill switch ends the grant.
+            require_standing(step.policy, g, Some(actor))?;
             start(step, false);
             Ok(())
         }
@@ -40,6 +45,7 @@ pub(crate) fn activate(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decisio
             if !spec.is_some_and(|t| may_break_glass(actor, t)) {
                 return Err(DecisionError::state("activate", g.state_word()));
             }
+            require_standing(step.policy, g, Some(actor))?;
             let window =
                 Window::at_approval(step.now, step.now, g.duration_minutes).ok_or_else(|| {
                     DecisionError::invalid("grant.durationMinutes", "window is out of range")
@@ -76,6 +82,15 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
             step.grant.target_label,
             crate::request::quote(&step.grant.justification)
         );
+        let body = Comment::new()
+            .text("\u{26a0} Break-glass activation: ")
+            .mention(&step.grant.requester)
+            .text(format!(
+                " activated {} without approval until {end}.",
+                step.grant.target_label
+            ))
+            .user_text("Justification", &step.grant.justification)
+            .finish();
         step.act(Action::Alert {
             key,
             severity: Severity::Critical,
@@ -84,18 +99,21 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
             grant_id: Some(step.grant.id.clone()),
             issue_key: Some(step.grant.issue_key.clone()),
         });
-        step.comment(format!("\u{26a0} {message}"));
+        step.comment(body);
     } else {
         let who = if step.actor == crate::decision::SYSTEM {
-            "Automatic activation".to_owned()
+            Comment::new().text("Automatic activation")
         } else {
-            format!("{} elevated", mention(step.actor))
+            Comment::new().mention(step.actor).text(" elevated")
         };
-        step.comment(format!(
-            "{who}: granting {} ({}) until {end}.",
-            step.grant.target_label,
-            step.grant.access.describe()
-        ));
+        let body = who
+            .text(format!(
+                ": granting {} ({}) until {end}.",
+                step.grant.target_label,
+                step.grant.access.describe()
+            ))
+            .finish();
+        step.comment(body);
     }
     step.record(
         "activate",

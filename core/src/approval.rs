@@ -3,12 +3,13 @@
 use serde_json::Value;
 
 use crate::activation;
-use crate::decision::{details, mention, Step};
-use crate::eligibility::{may_approve, Actor};
+use crate::comment::Comment;
+use crate::decision::{details, Step};
+use crate::eligibility::{may_approve, require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{Approval, Outcome, Status};
 use crate::policy::Target;
-use crate::request::{end_without_access, quote};
+use crate::request::end_without_access;
 use crate::validation;
 use crate::window::Window;
 
@@ -60,6 +61,9 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
             "past its approval deadline",
         ));
     }
+    // Approving lets the requester elevate (at once, with automatic activation): only while the
+    // current policy still allows the request.
+    require_standing(step.policy, g, step.requester)?;
     validation::require_valid(step.policy)?;
     let now = step.now;
     step.grant.approvals.push(Approval {
@@ -69,10 +73,12 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
     let have = step.grant.approvals.len();
     let need = usize::try_from(step.grant.required_approvals).unwrap_or(usize::MAX);
     if have < need {
-        step.comment(format!(
-            "{} approved ({have} of {need} approvals).",
-            mention(&actor.account_id)
-        ));
+        step.comment(
+            Comment::new()
+                .mention(&actor.account_id)
+                .text(format!(" approved ({have} of {need} approvals)."))
+                .finish(),
+        );
         step.record("approve", details([("approvals", Value::from(have))]));
         return Ok(());
     }
@@ -80,13 +86,17 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
         .ok_or_else(|| DecisionError::invalid("grant.durationMinutes", "window is out of range"))?;
     step.grant.status = Status::Approved;
     step.grant.window = Some(window);
-    step.comment(format!(
-        "{} approved. {} can elevate from {} until {}.",
-        mention(&actor.account_id),
-        mention(&step.grant.requester),
-        window.start,
-        window.end
-    ));
+    step.comment(
+        Comment::new()
+            .mention(&actor.account_id)
+            .text(" approved. ")
+            .mention(&step.grant.requester)
+            .text(format!(
+                " can elevate from {} until {}.",
+                window.start, window.end
+            ))
+            .finish(),
+    );
     step.record(
         "approve",
         details([
@@ -119,13 +129,13 @@ pub(crate) fn reject(
         _ => return Err(DecisionError::state("reject", g.state_word())),
     }
     end_without_access(step, Outcome::Rejected, reason);
-    let why = reason
-        .map(|r| format!(" Reason: {}", quote(r)))
-        .unwrap_or_default();
-    step.comment(format!(
-        "{} rejected this request.{why}",
-        mention(&actor.account_id)
-    ));
+    step.comment(
+        Comment::new()
+            .mention(&actor.account_id)
+            .text(" rejected this request.")
+            .user_text("Reason", reason.unwrap_or_default())
+            .finish(),
+    );
     step.record(
         "reject",
         details([("reason", reason.map_or(Value::Null, Value::from))]),

@@ -67,6 +67,8 @@ pub struct RefusalExtras {
     actions: Vec<crate::action::Action>,
     audit: Vec<AuditRecord>,
     audit_head: AuditHead,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coalesce: Option<crate::decision::Coalesce>,
 }
 
 /// Either answer.
@@ -161,6 +163,7 @@ pub fn decide_answer(input: DecideInput) -> Answer<Decision, RefusalExtras> {
                 actions: r.actions,
                 audit: r.audit,
                 audit_head: r.audit_head,
+                coalesce: r.coalesce,
             };
             Answer::err(&r.error, extra)
         }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::action::Action;
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
+use crate::comment::{Comment, CommentBlock};
 use crate::eligibility::Actor;
 use crate::error::{DecisionError, ErrorBody};
 use crate::event::Event;
@@ -63,6 +64,44 @@ pub struct Context {
     /// Open grants (not finished) that involve the same subject, for the duplicate check on submit.
     #[serde(default)]
     pub open_grants: Vec<OpenGrant>,
+    /// The grant's requester as the platform knows them now (account id and groups), for the
+    /// rules that re-check the requester's eligibility when someone else acts: approvals,
+    /// automatic activation and `policyCheck`. Absent (the lookup failed): eligibility is judged
+    /// on account ids alone, and one that rests on groups counts as unknown — approvals are
+    /// refused with `ELIGIBILITY_UNKNOWN`, automatic activation waits, `policyCheck` ends nothing.
+    #[serde(default)]
+    pub requester: Option<Actor>,
+    /// Refusals already recorded in the current period, as the wrapper counted them (by the
+    /// `coalesce.key` of earlier refused answers). A refusal whose key is here is counted, not
+    /// recorded again: no audit record, no comment.
+    #[serde(default)]
+    pub refusals: Vec<RefusalTally>,
+}
+
+/// How many refusals with one coalescing key the wrapper has counted in their period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefusalTally {
+    /// The key, as a refused answer's `coalesce.key` gave it.
+    pub key: String,
+    /// Refusals counted under it so far (the recorded one included).
+    pub count: u64,
+}
+
+/// How a refusal that is worth keeping (audited, or commented on the issue) counts: the first of
+/// its period is recorded, the rest are only counted, so repeated refusals cannot flood the audit
+/// trail, the grant's timeline or the issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coalesce {
+    /// Who was refused what, on which grant, why, and in which hour (UTC):
+    /// `refused:{grant or issue}:{actor}:{event}:{code}:{YYYY-MM-DDTHH}`.
+    pub key: String,
+    /// Whether this refusal's audit record and comment are in the answer (the first of its
+    /// period): the wrapper then starts the count at 1; otherwise it adds 1 to it.
+    pub recorded: bool,
+    /// Refusals under this key in the period, this one included.
+    pub count: u64,
 }
 
 /// An open grant, as far as the duplicate check needs to know it.
@@ -104,6 +143,8 @@ pub struct Refusal {
     pub audit: Vec<AuditRecord>,
     /// The chain's head after those records.
     pub audit_head: AuditHead,
+    /// For a refusal worth keeping: how it counts in its period.
+    pub coalesce: Option<Coalesce>,
 }
 
 impl Refusal {
@@ -193,13 +234,13 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
         )),
         Event::Approve {} => approval::approve(&mut step, actor_of(input)?),
         Event::Reject { reason } => {
-            approval::reject(&mut step, actor_of(input)?, reason.as_deref())
+            approval::reject(&mut step, actor_of(input)?, clean(reason).as_deref())
         }
         Event::Cancel {} => request::cancel(&mut step, actor_of(input)?),
         Event::Activate {} => activation::activate(&mut step, actor_of(input)?),
         Event::Complete {} => revocation::complete(&mut step, actor_of(input)?),
         Event::Revoke { reason } => {
-            revocation::revoke(&mut step, actor_of(input)?, reason.as_deref())
+            revocation::revoke(&mut step, actor_of(input)?, clean(reason).as_deref())
         }
         Event::RequestExtension {
             minutes,
@@ -207,10 +248,14 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
         } => extension::request(&mut step, actor_of(input)?, *minutes, justification),
         Event::ApproveExtension {} => extension::approve(&mut step, actor_of(input)?),
         Event::RejectExtension { reason } => {
-            extension::reject(&mut step, actor_of(input)?, reason.as_deref())
+            extension::reject(&mut step, actor_of(input)?, clean(reason).as_deref())
         }
         Event::Tick {} => {
             schedule::tick(&mut step);
+            Ok(())
+        }
+        Event::PolicyCheck {} => {
+            revocation::apply_policy(&mut step);
             Ok(())
         }
         Event::ActionSucceeded { action } => {
@@ -224,6 +269,15 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
     };
     acted?;
     Ok(step.changed.then_some(step))
+}
+
+/// A person's reason as a reader sees it (the same cleaning as justifications: no control or
+/// invisible formatting characters, one line); none when nothing visible is left.
+fn clean(reason: &Option<String>) -> Option<String> {
+    reason
+        .as_deref()
+        .map(request::visible_text)
+        .filter(|r| !r.is_empty())
 }
 
 fn actor_of(input: &DecideInput) -> Result<&Actor, DecisionError> {
@@ -245,6 +299,22 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
             Event::Submit { issue_key, .. } => Some(issue_key.clone()),
             _ => None,
         });
+    let coalesce_key = format!(
+        "refused:{}:{actor}:{}:{}:{}",
+        grant
+            .map(|g| g.id.as_str())
+            .or(issue_key.as_deref())
+            .unwrap_or("-"),
+        input.event.name(),
+        error.code(),
+        input.now.hour()
+    );
+    let seen = input
+        .context
+        .refusals
+        .iter()
+        .find(|t| t.key == coalesce_key)
+        .map(|t| t.count);
     let mut entries = Vec::new();
     if error.is_authorization() {
         let mut details = Map::new();
@@ -254,6 +324,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
             "source".into(),
             serde_json::to_value(input.source).unwrap_or(Value::Null),
         );
+        details.insert("coalesceKey".into(), Value::from(coalesce_key.clone()));
         entries.push(AuditEntry {
             at: input.now,
             actor: actor.to_owned(),
@@ -268,23 +339,51 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
     let mut actions = Vec::new();
     if let (Source::Workflow, Some(issue_key)) = (input.source, issue_key) {
         let version = grant.map_or(0, |g| g.version);
-        actions.push(Action::Comment {
-            key: format!("{issue_key}:refused:{}:{actor}:{version}", input.event.name()),
-            issue_key,
-            text: format!(
-                "JIT Admin refused the {} transition by [~accountid:{actor}]: {} ({}). Nothing was changed.",
-                input.event.name(),
-                error,
+        let body = Comment::new()
+            .text(format!(
+                "JIT Admin refused the {} transition by ",
+                input.event.name()
+            ))
+            .mention(actor)
+            .text(format!(
+                ": {error} ({}). Nothing was changed.",
                 error.code()
+            ))
+            .finish();
+        actions.push(Action::Comment {
+            key: format!(
+                "{issue_key}:refused:{}:{actor}:{version}",
+                input.event.name()
             ),
+            issue_key,
+            body,
         });
     }
+    let coalesce = if entries.is_empty() && actions.is_empty() {
+        None
+    } else if let Some(count) = seen {
+        // Already recorded this period: counted by the wrapper, not recorded again.
+        entries.clear();
+        actions.clear();
+        Some(Coalesce {
+            key: coalesce_key,
+            recorded: false,
+            count: count.saturating_add(1),
+        })
+    } else {
+        Some(Coalesce {
+            key: coalesce_key,
+            recorded: true,
+            count: 1,
+        })
+    };
     let (audit, audit_head) = chain(head, entries);
     Refusal {
         error,
         actions,
         audit,
         audit_head,
+        coalesce,
     }
 }
 
@@ -293,6 +392,9 @@ pub(crate) struct Step<'a> {
     pub policy: &'a Policy,
     pub now: Timestamp,
     pub actor: &'a str,
+    /// The grant's requester with their groups, when known: the actor if they are the
+    /// requester, else the wrapper's `context.requester`.
+    pub requester: Option<&'a Actor>,
     pub grant: Grant,
     pub changed: bool,
     pub actions: Vec<Action>,
@@ -305,10 +407,22 @@ pub(crate) struct Step<'a> {
 impl<'a> Step<'a> {
     pub fn new(input: &'a DecideInput, grant: Grant, actor: &'a str) -> Self {
         let version = grant.version.saturating_add(1);
+        let requester = input
+            .actor
+            .as_ref()
+            .filter(|a| a.account_id == grant.requester)
+            .or_else(|| {
+                input
+                    .context
+                    .requester
+                    .as_ref()
+                    .filter(|r| r.account_id == grant.requester)
+            });
         Self {
             policy: &input.policy,
             now: input.now,
             actor,
+            requester,
             grant,
             changed: false,
             actions: Vec::new(),
@@ -354,13 +468,13 @@ impl<'a> Step<'a> {
     }
 
     /// Queues a comment on the request issue.
-    pub fn comment(&mut self, text: String) {
+    pub fn comment(&mut self, body: Vec<CommentBlock>) {
         let key = self.key("comment");
         let issue_key = self.grant.issue_key.clone();
         self.actions.push(Action::Comment {
             key,
             issue_key,
-            text,
+            body,
         });
     }
 
@@ -387,9 +501,4 @@ impl<'a> Step<'a> {
 /// Builds a `details` map from pairs.
 pub(crate) fn details<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
-}
-
-/// A mention of an account in a comment.
-pub(crate) fn mention(account: &str) -> String {
-    format!("[~accountid:{account}]")
 }

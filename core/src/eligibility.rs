@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::DecisionError;
+use crate::grant::Grant;
 use crate::policy::{AccountId, Policy, Principals, Target};
 
 /// The person behind an event, as the platform identified them.
@@ -55,6 +57,74 @@ pub fn may_revoke(actor: &Actor, target: Option<&Target>, policy: &Policy) -> bo
 /// Whether the actor may activate this target without approval.
 pub fn may_break_glass(actor: &Actor, target: &Target) -> bool {
     target.break_glass.contains(&actor.account_id)
+}
+
+/// Whether the current policy still allows a grant, judged for its requester.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// It does.
+    Allowed,
+    /// It does not; the error says why.
+    Disallowed(DecisionError),
+    /// It may: the requester is eligible only through groups, and their groups are not known.
+    Unknown,
+}
+
+/// Whether the current policy still allows `grant`: its target exists and grants the same
+/// access, the requester owns the elevated service account, and the requester may request the
+/// target (as a requester or a break-glass account). `requester` is the requester as the
+/// platform knows them now, with their groups; `None` when that could not be looked up.
+pub(crate) fn standing(policy: &Policy, grant: &Grant, requester: Option<&Actor>) -> Standing {
+    let Some(target) = policy.target(&grant.target) else {
+        return Standing::Disallowed(DecisionError::TargetRemoved {
+            target: grant.target.clone(),
+        });
+    };
+    if !target.access.same_as(&grant.access) {
+        return Standing::Disallowed(DecisionError::TargetChanged {
+            target: grant.target.clone(),
+        });
+    }
+    if grant.subject != grant.requester
+        && !policy
+            .service_account(&grant.subject)
+            .is_some_and(|s| s.owners.contains(&grant.requester))
+    {
+        return Standing::Disallowed(DecisionError::NotOwner {
+            account: grant.requester.clone(),
+            subject: grant.subject.clone(),
+        });
+    }
+    let not_eligible = || {
+        Standing::Disallowed(DecisionError::NotEligible {
+            account: grant.requester.clone(),
+            target: target.key.clone(),
+        })
+    };
+    match requester.filter(|r| r.account_id == grant.requester) {
+        Some(r) if may_request(r, target) => Standing::Allowed,
+        Some(_) => not_eligible(),
+        None if may_request(&Actor::new(grant.requester.clone()), target) => Standing::Allowed,
+        None if target.requesters.group_ids.is_empty() => not_eligible(),
+        None => Standing::Unknown,
+    }
+}
+
+/// [`standing`] as a check: a disallowed grant is refused with its reason, an unknown one with
+/// `ELIGIBILITY_UNKNOWN`.
+pub(crate) fn require_standing(
+    policy: &Policy,
+    grant: &Grant,
+    requester: Option<&Actor>,
+) -> Result<(), DecisionError> {
+    match standing(policy, grant, requester) {
+        Standing::Allowed => Ok(()),
+        Standing::Disallowed(e) => Err(e),
+        Standing::Unknown => Err(DecisionError::EligibilityUnknown {
+            account: grant.requester.clone(),
+            target: grant.target.clone(),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,21 @@ pub enum DecisionError {
         /// The target key.
         target: String,
     },
+    /// The grant's target now grants different access than the grant was approved for.
+    #[error("the target `{target}` now grants different access than this grant")]
+    TargetChanged {
+        /// The target key.
+        target: String,
+    },
+    /// Whether the requester may still request the target rests on their groups, which could
+    /// not be read; nothing is approved or activated on their behalf until they can be.
+    #[error("cannot confirm that `{account}` may still request `{target}`: their groups could not be read; try again")]
+    EligibilityUnknown {
+        /// The requester.
+        account: String,
+        /// The target key.
+        target: String,
+    },
     /// The actor may not request this target.
     #[error("`{account}` is not eligible to request `{target}`")]
     NotEligible {
@@ -159,6 +174,8 @@ impl DecisionError {
             Self::InvalidPolicy { .. } => "INVALID_POLICY",
             Self::UnknownTarget { .. } => "UNKNOWN_TARGET",
             Self::TargetRemoved { .. } => "TARGET_REMOVED",
+            Self::TargetChanged { .. } => "TARGET_CHANGED",
+            Self::EligibilityUnknown { .. } => "ELIGIBILITY_UNKNOWN",
             Self::NotEligible { .. } => "NOT_ELIGIBLE",
             Self::NotOwner { .. } => "NOT_OWNER",
             Self::NotApprover { .. } => "NOT_APPROVER",

@@ -36,7 +36,8 @@ pub enum Event {
         /// RFC 3339 start with offset; absent or `"now"` means now.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         start: Option<String>,
-        /// Minutes; absent means the target's default.
+        /// Minutes; absent means the target's default. An explicit `null` (what `NaN` becomes in
+        /// JSON) is refused, never read as "absent".
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_minutes: Option<i64>,
         /// Why.
@@ -85,6 +86,10 @@ pub enum Event {
     },
     /// Time passed: apply whatever is due (deadlines, window start and end, retries).
     Tick {},
+    /// The policy changed (or the sweep found the grant no longer allowed): an open grant the
+    /// current policy no longer allows ends — without access if it never started, with a revoke
+    /// if it is active. A no-op for a grant the policy allows, or when that cannot be told.
+    PolicyCheck {},
     /// An action succeeded (for a revoke: and was read back).
     #[serde(rename_all = "camelCase")]
     ActionSucceeded {
@@ -116,6 +121,7 @@ impl Event {
             Self::ApproveExtension {} => "approveExtension",
             Self::RejectExtension { .. } => "rejectExtension",
             Self::Tick {} => "tick",
+            Self::PolicyCheck {} => "policyCheck",
             Self::ActionSucceeded { .. } => "actionSucceeded",
             Self::ActionFailed { .. } => "actionFailed",
         }
@@ -125,7 +131,10 @@ impl Event {
     pub fn needs_actor(&self) -> bool {
         !matches!(
             self,
-            Self::Tick {} | Self::ActionSucceeded { .. } | Self::ActionFailed { .. }
+            Self::Tick {}
+                | Self::PolicyCheck {}
+                | Self::ActionSucceeded { .. }
+                | Self::ActionFailed { .. }
         )
     }
 }
@@ -147,7 +156,7 @@ mod wire {
         pub subject: Option<AccountId>,
         #[serde(default)]
         pub start: Option<String>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "super::minutes_if_present")]
         pub duration_minutes: Option<i64>,
         #[serde(default)]
         pub justification: String,
@@ -167,6 +176,7 @@ mod wire {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Extension {
+        #[serde(deserialize_with = "super::minutes")]
         pub minutes: i64,
         #[serde(default)]
         pub justification: String,
@@ -184,6 +194,23 @@ mod wire {
         pub action: Action,
         pub error: ActionError,
     }
+}
+
+/// A number of minutes that may be left out but, when given, must be a number: `null` is what
+/// `NaN` or `undefined` turn into on the way, and reading it as "absent" would silently apply a
+/// default the person never chose.
+fn minutes_if_present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<i64>::deserialize(d)?.map(Some).ok_or_else(|| {
+        D::Error::custom(
+            "must be a whole number of minutes, not null (leave it out for the target's default)",
+        )
+    })
+}
+
+/// A required number of minutes, refusing `null` with a message that says so.
+fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Option::<i64>::deserialize(d)?
+        .ok_or_else(|| D::Error::custom("must be a whole number of minutes, not null"))
 }
 
 fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
@@ -225,6 +252,7 @@ impl<'de> Deserialize<'de> for Event {
             "complete" => fields::<wire::Empty, _>(value).map(|_| Event::Complete {})?,
             "approveExtension" => fields::<wire::Empty, _>(value).map(|_| Event::ApproveExtension {})?,
             "tick" => fields::<wire::Empty, _>(value).map(|_| Event::Tick {})?,
+            "policyCheck" => fields::<wire::Empty, _>(value).map(|_| Event::PolicyCheck {})?,
             "reject" => Event::Reject { reason: fields::<wire::Reason, _>(value)?.reason },
             "revoke" => Event::Revoke { reason: fields::<wire::Reason, _>(value)?.reason },
             "rejectExtension" => Event::RejectExtension { reason: fields::<wire::Reason, _>(value)?.reason },
@@ -239,7 +267,7 @@ impl<'de> Deserialize<'de> for Event {
             }
             other => {
                 return Err(D::Error::custom(format!(
-                    "{PATH_START}type{INNER_PATH}unknown event type `{other}`; expected one of submit, approve, reject, cancel, activate, complete, revoke, requestExtension, approveExtension, rejectExtension, tick, actionSucceeded, actionFailed"
+                    "{PATH_START}type{INNER_PATH}unknown event type `{other}`; expected one of submit, approve, reject, cancel, activate, complete, revoke, requestExtension, approveExtension, rejectExtension, tick, policyCheck, actionSucceeded, actionFailed"
                 )))
             }
         })

@@ -3,12 +3,13 @@
 use serde_json::Value;
 
 use crate::approval::check_approver;
-use crate::decision::{details, mention, Step};
-use crate::eligibility::Actor;
+use crate::comment::Comment;
+use crate::decision::{details, Step};
+use crate::eligibility::{require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{Approval, Extension, ExtensionStatus, Status};
 use crate::limits::MAX_EXTENSION_REQUESTS;
-use crate::request::{check_justification, quote};
+use crate::request::check_justification;
 use crate::validation;
 
 /// The requester asks for `minutes` more.
@@ -44,6 +45,8 @@ pub(crate) fn request(
         .ok_or_else(|| DecisionError::TargetRemoved {
             target: g.target.clone(),
         })?;
+    // More time only while the current policy still allows the grant at all.
+    require_standing(step.policy, g, Some(actor))?;
     validation::require_valid(step.policy)?;
     if minutes < 1 {
         return Err(DecisionError::invalid(
@@ -94,11 +97,15 @@ pub(crate) fn request(
         decided_at: None,
         rejected_by: None,
     });
-    step.comment(format!(
-        "{} asks to extend by {minutes} minutes (extension {number}). Justification: {}. It needs an approver who has not approved this grant before.",
-        mention(&actor.account_id),
-        quote(&justification)
-    ));
+    step.comment(
+        Comment::new()
+            .mention(&actor.account_id)
+            .text(format!(
+                " asks to extend by {minutes} minutes (extension {number}). It needs an approver who has not approved this grant before."
+            ))
+            .user_text("Justification", &justification)
+            .finish(),
+    );
     step.record(
         "requestExtension",
         details([
@@ -140,6 +147,7 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
         });
     }
     let window = active_window(step, "approve an extension of")?;
+    require_standing(step.policy, g, step.requester)?;
     validation::require_valid(step.policy)?;
     let now = step.now;
     let need = usize::try_from(step.grant.required_approvals).unwrap_or(usize::MAX);
@@ -155,10 +163,12 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
     });
     let (number, minutes, have) = (ext.number, ext.minutes, ext.approvals.len());
     if have < need {
-        step.comment(format!(
-            "{} approved extension {number} ({have} of {need}).",
-            mention(me)
-        ));
+        step.comment(
+            Comment::new()
+                .mention(me)
+                .text(format!(" approved extension {number} ({have} of {need})."))
+                .finish(),
+        );
         step.record(
             "approveExtension",
             details([("extension", Value::from(number))]),
@@ -174,10 +184,14 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
     if let Some(w) = step.grant.window.as_mut() {
         w.end = end;
     }
-    step.comment(format!(
-        "{} approved extension {number}: the window now ends at {end}.",
-        mention(me)
-    ));
+    step.comment(
+        Comment::new()
+            .mention(me)
+            .text(format!(
+                " approved extension {number}: the window now ends at {end}."
+            ))
+            .finish(),
+    );
     step.record(
         "approveExtension",
         details([
@@ -221,10 +235,13 @@ pub(crate) fn reject(
     ext.decided_at = Some(now);
     ext.rejected_by = Some(me.to_owned());
     let number = ext.number;
-    let why = reason
-        .map(|r| format!(" Reason: {}", quote(r)))
-        .unwrap_or_default();
-    step.comment(format!("{} rejected extension {number}.{why}", mention(me)));
+    step.comment(
+        Comment::new()
+            .mention(me)
+            .text(format!(" rejected extension {number}."))
+            .user_text("Reason", reason.unwrap_or_default())
+            .finish(),
+    );
     step.record(
         "rejectExtension",
         details([

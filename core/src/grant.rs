@@ -117,6 +117,9 @@ pub enum Outcome {
     Cancelled,
     /// The access could not be granted.
     Failed,
+    /// The current policy no longer allows it: the requester lost eligibility, the target was
+    /// removed, or the requester no longer owns the elevated service account.
+    Ineligible,
 }
 
 /// One approval.
@@ -340,6 +343,7 @@ impl Grant {
             (Status::Ended, Some(Outcome::Rejected)) => "rejected",
             (Status::Ended, Some(Outcome::Cancelled)) => "cancelled",
             (Status::Ended, Some(Outcome::Failed)) => "failed",
+            (Status::Ended, Some(Outcome::Ineligible)) => "ended by policy",
             (status, _) => status.word(),
         }
     }

@@ -45,6 +45,7 @@ mod activation;
 mod approval;
 mod audit;
 pub mod boundary;
+mod comment;
 mod decision;
 mod eligibility;
 mod error;
@@ -71,7 +72,11 @@ pub use action::{Action, ActionError, RevokeReason, Severity};
 pub use audit::{
     chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord, BrokenLink, Verification, GENESIS_HASH,
 };
-pub use decision::{decide, Context, DecideInput, Decision, OpenGrant, Refusal, Source, SYSTEM};
+pub use comment::{plain_text, CommentBlock, Inline};
+pub use decision::{
+    decide, Coalesce, Context, DecideInput, Decision, OpenGrant, Refusal, RefusalTally, Source,
+    SYSTEM,
+};
 pub use eligibility::Actor;
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
@@ -112,7 +117,7 @@ pub fn version() -> VersionInfo {
 }
 
 /// The version of the JSON contract in `CONTRACT.md`; bumped on any breaking change.
-pub const CONTRACT_VERSION: u32 = 1;
+pub const CONTRACT_VERSION: u32 = 2;
 
 /// Versions, as `version()` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

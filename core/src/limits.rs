@@ -105,6 +105,21 @@ pub fn check_decide_input(input: &DecideInput) -> Result<(), DecisionError> {
         }
         _ => {}
     }
+    if let Some(requester) = &input.context.requester {
+        check_id("context.requester.accountId", &requester.account_id)?;
+        if requester.group_ids.len() > 1000 {
+            return Err(DecisionError::invalid(
+                "context.requester.groupIds",
+                "must list at most 1000 groups",
+            ));
+        }
+    }
+    if input.context.refusals.len() > 100 {
+        return Err(DecisionError::invalid(
+            "context.refusals",
+            "must list at most 100 tallies",
+        ));
+    }
     if let Some(grant) = &input.grant {
         if grant.extensions.len() > MAX_EXTENSION_REQUESTS {
             return Err(DecisionError::invalid(

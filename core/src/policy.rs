@@ -164,6 +164,29 @@ impl Access {
         matches!(self, Self::OrgRole { .. })
     }
 
+    /// Whether two accesses give the same right: the same kind, role, resource or group. A
+    /// group's display name is only a label and does not count.
+    pub fn same_as(&self, other: &Access) -> bool {
+        match (self, other) {
+            (Self::OrgRole { role: a }, Self::OrgRole { role: b }) => a == b,
+            (
+                Self::ResourceRole {
+                    role: a,
+                    resource: ra,
+                },
+                Self::ResourceRole {
+                    role: b,
+                    resource: rb,
+                },
+            ) => a == b && ra == rb,
+            (
+                Self::GroupMembership { group_id: a, .. },
+                Self::GroupMembership { group_id: b, .. },
+            ) => a == b,
+            _ => false,
+        }
+    }
+
     /// A short description for comments and audit.
     pub fn describe(&self) -> String {
         match self {

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::decision::{details, mention, DecideInput, Step};
+use crate::comment::Comment;
+use crate::decision::{details, DecideInput, Step};
 use crate::eligibility::{may_request, Actor};
 use crate::error::DecisionError;
 use crate::event::Event;
@@ -101,26 +102,24 @@ pub(crate) fn submit(input: &DecideInput) -> Result<Step<'_>, DecisionError> {
         wake_at: None,
     };
     let mut step = Step::new(input, grant, &actor.account_id);
-    let for_whom = if subject == actor.account_id {
-        String::new()
-    } else {
-        format!(" for service account {}", mention(&subject))
-    };
+    let mut body = Comment::new().mention(&actor.account_id).text(format!(
+        " requested {} ({})",
+        spec.label,
+        spec.access.describe()
+    ));
+    if subject != actor.account_id {
+        body = body.text(" for service account ").mention(&subject);
+    }
     let when = if start == now {
         "now".to_owned()
     } else {
         format!("from {start}")
     };
-    step.comment(format!(
-        "{} requested {} ({}){} {} for {} minutes. Justification: {}",
-        mention(&actor.account_id),
-        spec.label,
-        spec.access.describe(),
-        for_whom,
-        when,
-        minutes,
-        quote(&justification)
-    ));
+    step.comment(
+        body.text(format!(" {when} for {minutes} minutes."))
+            .user_text("Justification", &justification)
+            .finish(),
+    );
     step.record(
         "submitRequest",
         details([
@@ -152,10 +151,12 @@ pub(crate) fn cancel(step: &mut Step<'_>, actor: &Actor) -> Result<(), DecisionE
         _ => return Err(DecisionError::state("cancel", g.state_word())),
     }
     end_without_access(step, Outcome::Cancelled, None);
-    step.comment(format!(
-        "{} cancelled this request.",
-        mention(&actor.account_id)
-    ));
+    step.comment(
+        Comment::new()
+            .mention(&actor.account_id)
+            .text(" cancelled this request.")
+            .finish(),
+    );
     step.record("cancel", details([]));
     Ok(())
 }
@@ -299,7 +300,7 @@ fn is_invisible_format(c: char) -> bool {
     )
 }
 
-/// Quotes user text for a comment, on one line.
+/// Quotes user text on one line, for alert messages (comments carry it as a separate block).
 pub(crate) fn quote(text: &str) -> String {
     let one_line: String = text
         .chars()

@@ -6,12 +6,14 @@ use serde_json::{Map, Value};
 use crate::action::{Action, ActionError, RevokeReason, Severity};
 use crate::activation::issue_grant;
 use crate::audit::{AuditEntry, AuditOutcome};
-use crate::decision::{details, mention, DecideInput, Step, SYSTEM};
-use crate::eligibility::{may_revoke, Actor};
+use crate::comment::Comment;
+use crate::decision::{details, DecideInput, Step, SYSTEM};
+use crate::eligibility::{may_revoke, standing, Actor, Standing};
 use crate::error::DecisionError;
 use crate::extension;
 use crate::grant::{AccessState, Ending, Outcome, PendingAction, PendingKind, Status};
-use crate::request::{end_without_access, quote};
+use crate::request::end_without_access;
+use crate::validation;
 
 /// How long to wait for an action's result before issuing it again.
 pub const RESULT_TIMEOUT_SECONDS: i64 = 10 * 60;
@@ -45,10 +47,12 @@ pub(crate) fn complete(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decisio
         (Status::Ended, Some(Outcome::Completed)) => return Ok(()),
         _ => return Err(DecisionError::state("complete", g.state_word())),
     }
-    step.comment(format!(
-        "{} marked the work done.",
-        mention(&actor.account_id)
-    ));
+    step.comment(
+        Comment::new()
+            .mention(&actor.account_id)
+            .text(" marked the work done.")
+            .finish(),
+    );
     end_with_revoke(step, Outcome::Completed, None);
     step.record("complete", details([]));
     Ok(())
@@ -67,23 +71,21 @@ pub(crate) fn revoke(
             target: g.target.clone(),
         });
     }
-    let why = reason
-        .map(|r| format!(" Reason: {}", quote(r)))
-        .unwrap_or_default();
+    let said = |what: &str| {
+        Comment::new()
+            .mention(&actor.account_id)
+            .text(what)
+            .user_text("Reason", reason.unwrap_or_default())
+            .finish()
+    };
     match (g.status, g.outcome) {
         (Status::Active, _) => {
-            step.comment(format!(
-                "{} revoked this grant.{why}",
-                mention(&actor.account_id)
-            ));
+            step.comment(said(" revoked this grant."));
             end_with_revoke(step, Outcome::Revoked, reason);
         }
         (Status::Approved, _) => {
             end_without_access(step, Outcome::Revoked, reason);
-            step.comment(format!(
-                "{} revoked the approval before activation.{why}",
-                mention(&actor.account_id)
-            ));
+            step.comment(said(" revoked the approval before activation."));
         }
         (Status::Ended, Some(Outcome::Revoked)) => return Ok(()),
         _ => return Err(DecisionError::state("revoke", g.state_word())),
@@ -112,6 +114,7 @@ pub(crate) fn end_with_revoke(step: &mut Step<'_>, outcome: Outcome, reason: Opt
         Outcome::Completed => RevokeReason::Completed,
         Outcome::Expired => RevokeReason::Expired,
         Outcome::Failed => RevokeReason::Cleanup,
+        Outcome::Ineligible => RevokeReason::Ineligible,
         _ => RevokeReason::Revoked,
     };
     match step.grant.provisioning.state {
@@ -205,6 +208,7 @@ fn revoke_reason(outcome: Option<Outcome>) -> RevokeReason {
         Some(Outcome::Completed) => RevokeReason::Completed,
         Some(Outcome::Expired) => RevokeReason::Expired,
         Some(Outcome::Revoked) => RevokeReason::Revoked,
+        Some(Outcome::Ineligible) => RevokeReason::Ineligible,
         _ => RevokeReason::Cleanup,
     }
 }
@@ -299,11 +303,15 @@ fn grant_succeeded(step: &mut Step<'_>) {
         .window
         .map(|w| w.end.to_string())
         .unwrap_or_default();
-    step.comment(format!(
-        "Access granted: {} now holds {} until {end}.",
-        mention(&step.grant.subject),
-        step.grant.target_label
-    ));
+    let body = Comment::new()
+        .text("Access granted: ")
+        .mention(&step.grant.subject)
+        .text(format!(
+            " now holds {} until {end}.",
+            step.grant.target_label
+        ))
+        .finish();
+    step.comment(body);
     step.record("accessGranted", details([]));
 }
 
@@ -341,10 +349,14 @@ fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
             reason: Some(error.message.clone()),
         });
         extension::lapse(step);
-        step.comment(format!(
-            "Access could not be granted: {} ({}). The request has failed; nothing is held.",
-            error.message, error.code
-        ));
+        step.comment(
+            Comment::new()
+                .text(format!(
+                    "Access could not be granted: {} ({}). The request has failed; nothing is held.",
+                    error.message, error.code
+                ))
+                .finish(),
+        );
         let key = step.key("alert");
         let grant_id = step.grant.id.clone();
         let issue_key = step.grant.issue_key.clone();
@@ -384,12 +396,63 @@ fn revoke_succeeded(step: &mut Step<'_>) {
     p.pending = None;
     p.revoked_at = Some(now);
     p.last_error = None;
-    step.comment(format!(
-        "Access removed: {} no longer holds {} (verified).",
-        mention(&step.grant.subject),
-        step.grant.target_label
-    ));
+    let body = Comment::new()
+        .text("Access removed: ")
+        .mention(&step.grant.subject)
+        .text(format!(
+            " no longer holds {} (verified).",
+            step.grant.target_label
+        ))
+        .finish();
+    step.comment(body);
     step.record("accessRevoked", details([("verified", Value::from(true))]));
+}
+
+/// The kill switch (`policyCheck`): an open grant that the current policy no longer allows ends
+/// now. A no-op for a grant it allows, for one whose requester's groups are unknown and decide
+/// it, for an ended grant, and under an invalid policy (which ends nothing until it is fixed).
+pub(crate) fn apply_policy(step: &mut Step<'_>) {
+    if step.grant.status == Status::Ended || !validation::validate(step.policy).is_empty() {
+        return;
+    }
+    if let Standing::Disallowed(reason) = standing(step.policy, &step.grant, step.requester) {
+        end_ineligible(step, &reason);
+    }
+}
+
+/// Ends a grant the current policy no longer allows: one that never started ends without
+/// access, an active one is revoked (from its own copy of the access, whatever the policy says
+/// now). Commented on the issue and recorded as `endedByPolicy` with the reason.
+pub(crate) fn end_ineligible(step: &mut Step<'_>, reason: &DecisionError) {
+    let why = reason.to_string();
+    let active = step.grant.status == Status::Active;
+    let body = Comment::new()
+        .text("The current policy no longer allows this grant of ")
+        .mention(&step.grant.requester)
+        .text(format!(
+            ": {why} ({}). {}",
+            reason.code(),
+            if active {
+                "It ends now and the access is being removed."
+            } else {
+                "It ends now, without access."
+            }
+        ))
+        .finish();
+    step.comment(body);
+    if active {
+        end_with_revoke(step, Outcome::Ineligible, Some(&why));
+    } else {
+        end_without_access(step, Outcome::Ineligible, Some(&why));
+    }
+    step.record(
+        "endedByPolicy",
+        details([
+            ("code", Value::from(reason.code())),
+            ("reason", Value::from(why)),
+            ("hadAccess", Value::from(active)),
+        ]),
+    );
 }
 
 fn revoke_failed(step: &mut Step<'_>, error: &ActionError) {

@@ -5,10 +5,12 @@ use serde_json::Value;
 
 use crate::action::Action;
 use crate::activation;
+use crate::comment::Comment;
 use crate::decision::{details, Step};
+use crate::eligibility::{standing, Standing};
 use crate::grant::{Grant, Outcome, Status};
 use crate::request::end_without_access;
-use crate::revocation::{end_with_revoke, retry_due};
+use crate::revocation::{end_ineligible, end_with_revoke, retry_due};
 use crate::time::Timestamp;
 
 /// The next instant at which this grant needs a tick, if any.
@@ -37,7 +39,11 @@ pub(crate) fn tick(step: &mut Step<'_>) {
     match (step.grant.status, step.grant.window) {
         (Status::Requested, _) if now >= step.grant.approval_deadline => {
             end_without_access(step, Outcome::Expired, None);
-            step.comment("The request expired without approval.".into());
+            step.comment(
+                Comment::new()
+                    .text("The request expired without approval.")
+                    .finish(),
+            );
             step.record(
                 "expire",
                 details([("reason", Value::from("approval deadline passed"))]),
@@ -45,17 +51,31 @@ pub(crate) fn tick(step: &mut Step<'_>) {
         }
         (Status::Approved, Some(w)) if now >= w.end => {
             end_without_access(step, Outcome::Expired, None);
-            step.comment("The approved window passed without activation.".into());
+            step.comment(
+                Comment::new()
+                    .text("The approved window passed without activation.")
+                    .finish(),
+            );
             step.record(
                 "expire",
                 details([("reason", Value::from("window passed unused"))]),
             );
         }
         (Status::Approved, Some(w)) if step.grant.auto_activate && now >= w.start => {
-            activation::start(step, false);
+            // Nobody clicks here, so the policy of today is checked on the requester's behalf.
+            match standing(step.policy, &step.grant, step.requester) {
+                Standing::Allowed => activation::start(step, false),
+                Standing::Disallowed(reason) => end_ineligible(step, &reason),
+                // Their groups are unknown: wait; the sweep ticks a due grant again.
+                Standing::Unknown => {}
+            }
         }
         (Status::Active, Some(w)) if now >= w.end => {
-            step.comment("The window ended: removing access.".into());
+            step.comment(
+                Comment::new()
+                    .text("The window ended: removing access.")
+                    .finish(),
+            );
             end_with_revoke(step, Outcome::Expired, None);
             let lateness = w.end.seconds_until(now);
             step.record(

@@ -10,9 +10,11 @@ use sha2::{Digest, Sha256};
 
 use crate::action::{Action, RevokeReason, Severity};
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
+use crate::comment::Comment;
 use crate::decision::SYSTEM;
+use crate::eligibility::{standing, Actor, Standing};
 use crate::grant::{Grant, Status};
-use crate::policy::{AccountId, DriftMode, Policy, Target};
+use crate::policy::{Access, AccountId, DriftMode, Policy};
 use crate::schedule::is_due;
 use crate::time::Timestamp;
 use crate::validation::validate;
@@ -39,6 +41,12 @@ pub struct SweepInput {
     /// The previous sweep's findings, so a lasting incident keeps its start (`since`).
     #[serde(default)]
     pub previous_findings: Vec<Finding>,
+    /// The requesters of the open grants as the platform knows them now, with their groups, so
+    /// the sweep can tell which grants the current policy no longer allows. A requester left
+    /// out (the lookup failed) is judged on account ids alone; one eligible only through groups
+    /// then counts as unknown, and their grants are left alone.
+    #[serde(default)]
+    pub requesters: Vec<Actor>,
 }
 
 /// Who holds each target, as read from the organization.
@@ -63,6 +71,12 @@ pub struct TargetHolders {
     /// A group synced from an identity provider: reported, never modified.
     #[serde(default)]
     pub externally_synced: bool,
+    /// The access that was read, for an access the policy no longer lists under `target` (the
+    /// target was removed, or now grants something else): the sweep watches those, from the
+    /// grants' own copies, until no holder the app gave it to is left. Absent: the access the
+    /// policy's target grants (and, for a removed target, the one its grants copied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
     /// Accounts that hold it directly.
     #[serde(default)]
     pub holders: Vec<AccountId>,
@@ -76,6 +90,9 @@ pub struct SweepOutcome {
     pub actions: Vec<Action>,
     /// Grants that need a `tick` now (a deadline, window end or retry is due).
     pub due: Vec<String>,
+    /// Open grants the current policy no longer allows (requester no longer eligible, target
+    /// removed or changed, service account no longer owned): send each a `policyCheck`.
+    pub ineligible: Vec<String>,
     /// Every holder who is neither permanent, standing nor covered by a grant.
     pub findings: Vec<Finding>,
     /// The org admin count and floor, when it could be read.
@@ -133,6 +150,69 @@ pub enum Disposition {
     KeptIncomplete,
     /// Kept: the group is managed by the identity provider.
     ExternallyManaged,
+    /// Kept: no permanent admin holds org admin, so the sweep cannot tell which org admins the
+    /// organisation still needs, and revokes none.
+    KeptNoPermanentAdmin,
+}
+
+/// An access the sweep watches: a policy target, or an access the policy no longer lists that
+/// grants of the app gave (from their own copies).
+struct Watched<'a> {
+    key: &'a str,
+    label: &'a str,
+    access: &'a Access,
+    standing_holders: &'a [AccountId],
+    /// Not (or no longer with this access) in the policy: only the app's own leftovers are
+    /// findings here; anyone else holding it is no business of the app's any more.
+    orphan: bool,
+    /// A snapshot entry must name this access (the key is in the policy with another access).
+    tagged: bool,
+}
+
+impl Watched<'_> {
+    fn reads(&self, th: &TargetHolders) -> bool {
+        th.target == self.key
+            && match &th.access {
+                Some(a) => a.same_as(self.access),
+                None => !self.tagged,
+            }
+    }
+}
+
+/// The accesses to watch: every policy target, then each access that a known grant copied and
+/// the policy no longer lists under that key.
+fn watched<'a>(policy: &'a Policy, grants: &'a [Grant]) -> Vec<Watched<'a>> {
+    let mut out: Vec<Watched<'a>> = policy
+        .targets
+        .iter()
+        .map(|t| Watched {
+            key: &t.key,
+            label: &t.label,
+            access: &t.access,
+            standing_holders: &t.standing_holders,
+            orphan: false,
+            tagged: false,
+        })
+        .collect();
+    for g in grants {
+        let listed = policy.target(&g.target);
+        if listed.is_some_and(|t| t.access.same_as(&g.access))
+            || out
+                .iter()
+                .any(|w| w.key == g.target && w.access.same_as(&g.access))
+        {
+            continue;
+        }
+        out.push(Watched {
+            key: &g.target,
+            label: &g.target_label,
+            access: &g.access,
+            standing_holders: &[],
+            orphan: true,
+            tagged: listed.is_some(),
+        });
+    }
+    out
 }
 
 /// The org admin count against the floor.
@@ -171,6 +251,26 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     due.sort();
     due.dedup();
 
+    let mut ineligible: Vec<String> = if policy_ok {
+        input
+            .grants
+            .iter()
+            .filter(|g| g.status != Status::Ended)
+            .filter(|g| {
+                let requester = input
+                    .requesters
+                    .iter()
+                    .find(|r| r.account_id == g.requester);
+                matches!(standing(policy, g, requester), Standing::Disallowed(_))
+            })
+            .map(|g| g.id.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ineligible.sort();
+    ineligible.dedup();
+
     let mut by_holding: HashMap<(&str, &str), Vec<&Grant>> = HashMap::new();
     for g in &input.grants {
         by_holding
@@ -187,29 +287,38 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     }
 
     let mut findings = Vec::new();
-    // The org admins, when every org-role target was read completely. Without an org-role target
-    // in the policy the app manages no org admin, so there is no count (and no floor) to keep.
-    let has_org_target = policy.targets.iter().any(|t| t.access.is_org_admin());
+    // Whether each finding is about the org admin role, index by index.
+    let mut org_role: Vec<bool> = Vec::new();
+    let mut accesses: Vec<&Watched<'_>> = Vec::new();
+    let watched = watched(policy, &input.grants);
+    // The org admins, when every org-role access watched was read completely. Without one the
+    // app manages no org admin, so there is no count (and no floor) to keep.
+    let has_org_target = watched.iter().any(|w| w.access.is_org_admin());
     let mut org_admins: Option<BTreeSet<&str>> = has_org_target.then(BTreeSet::new);
-    for target in &policy.targets {
-        let Some(th) = input
-            .snapshot
-            .targets
-            .iter()
-            .find(|t| t.target == target.key)
-        else {
+    for target in &watched {
+        let Some(th) = input.snapshot.targets.iter().find(|t| target.reads(t)) else {
             if target.access.is_org_admin() {
                 org_admins = None;
             }
-            actions.push(alert(
-                format!("sweep:unread:{}:{day}", target.key),
-                Severity::Warning,
-                "SNAPSHOT_INCOMPLETE",
-                format!(
-                    "the holders of `{}` were not read; nobody is revoked from it",
-                    target.key
-                ),
-            ));
+            let (key, what) = if target.orphan {
+                (
+                    format!("sweep:unread:{}:{}:{day}", target.key, target.access.describe()),
+                    format!(
+                        "the holders of {} (granted as `{}`, no longer in the policy) were not read; nobody is revoked from it",
+                        target.access.describe(),
+                        target.key
+                    ),
+                )
+            } else {
+                (
+                    format!("sweep:unread:{}:{day}", target.key),
+                    format!(
+                        "the holders of `{}` were not read; nobody is revoked from it",
+                        target.key
+                    ),
+                )
+            };
+            actions.push(alert(key, Severity::Warning, "SNAPSHOT_INCOMPLETE", what));
             continue;
         };
         let complete = input.snapshot.complete && th.complete;
@@ -235,17 +344,27 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
             if policy.is_permanent(holder) || target.standing_holders.iter().any(|s| s == holder) {
                 continue;
             }
-            let grants = by_holding.get(&(holder, target.key.as_str()));
-            if grants.is_some_and(|gs| gs.iter().any(|g| g.covers_holding())) {
+            let grants: Vec<&Grant> = by_holding
+                .get(&(holder, target.key))
+                .map(|gs| {
+                    gs.iter()
+                        .copied()
+                        .filter(|g| g.access.same_as(target.access))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if grants.iter().any(|g| g.covers_holding()) {
                 continue;
             }
-            let ended = grants.and_then(|gs| {
-                gs.iter()
-                    .filter(|g| g.status == Status::Ended)
-                    .max_by_key(|g| (g.requested_at, g.id.as_str()))
-            });
+            let ended = grants
+                .iter()
+                .filter(|g| g.status == Status::Ended)
+                .max_by_key(|g| (g.requested_at, g.id.as_str()));
             let kind = if ended.is_some() {
                 FindingKind::EndedStillHeld
+            } else if target.orphan {
+                // Not the app's to govern any more; only its own leftovers are.
+                continue;
             } else {
                 FindingKind::Drift
             };
@@ -259,25 +378,38 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 Disposition::Revoke
             };
             findings.push(Finding {
-                target: target.key.clone(),
+                target: target.key.to_owned(),
                 account_id: holder.to_owned(),
                 kind,
                 disposition,
                 grant_id: ended.map(|g| g.id.clone()),
                 since: first_seen
-                    .get(&(target.key.as_str(), holder, kind))
+                    .get(&(target.key, holder, kind))
                     .copied()
                     .unwrap_or(now),
             });
+            org_role.push(target.access.is_org_admin());
+            accesses.push(target);
         }
     }
 
-    let floor = apply_floor(policy, &mut findings, org_admins.as_ref());
-    for f in &findings {
-        let Some(target) = policy.target(&f.target) else {
-            continue;
-        };
+    let floor = apply_floor(policy, &mut findings, &org_role, org_admins.as_ref());
+    for (f, target) in findings.iter().zip(&accesses) {
         emit(policy, target, f, now, &day, &mut actions);
+    }
+    if let Some(set) = &org_admins {
+        if !policy
+            .permanent_admins
+            .iter()
+            .any(|a| set.contains(a.as_str()))
+        {
+            actions.push(alert(
+                format!("sweep:no-permanent-org-admin:{day}"),
+                Severity::Critical,
+                "NO_PERMANENT_ORG_ADMIN",
+                "no permanent admin holds the org admin role: the sweep revokes no org admin until one does; give a permanent admin the role back".into(),
+            ));
+        }
     }
     if let Some(set) = &org_admins {
         for admin in &policy.permanent_admins {
@@ -312,6 +444,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     SweepOutcome {
         actions,
         due,
+        ineligible,
         findings,
         floor,
         fingerprint,
@@ -321,36 +454,51 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
 }
 
 /// Keeps as many org admins as the floor needs, turning their revocations into alerts.
+/// `org_role[i]` says whether `findings[i]` is about the org admin role.
 fn apply_floor(
     policy: &Policy,
     findings: &mut [Finding],
+    org_role: &[bool],
     org_admins: Option<&BTreeSet<&str>>,
 ) -> Option<FloorReport> {
-    let is_org_role = |f: &Finding| {
-        policy
-            .target(&f.target)
-            .is_some_and(|t| t.access.is_org_admin())
+    let is_org = |i: usize| org_role.get(i).copied().unwrap_or(false);
+    let keep_all = |findings: &mut [Finding], disposition: Disposition| {
+        for (i, f) in findings.iter_mut().enumerate() {
+            if is_org(i) && f.disposition == Disposition::Revoke {
+                f.disposition = disposition;
+            }
+        }
     };
     let Some(set) = org_admins else {
         // The org admin count is unknown: no org-role revocation may go ahead.
-        for f in findings
-            .iter_mut()
-            .filter(|f| is_org_role(f) && f.disposition == Disposition::Revoke)
-        {
-            f.disposition = Disposition::KeptIncomplete;
-        }
+        keep_all(findings, Disposition::KeptIncomplete);
         return None;
     };
     let total = u64::try_from(set.len()).unwrap_or(u64::MAX);
+    if !policy
+        .permanent_admins
+        .iter()
+        .any(|a| set.contains(a.as_str()))
+    {
+        // Without a permanent admin among them, which org admins are safe to remove cannot be
+        // told: keeping one at random (and revoking the others) could leave only the wrong one.
+        keep_all(findings, Disposition::KeptNoPermanentAdmin);
+        return Some(FloorReport {
+            org_admins: total,
+            after: total,
+            min: policy.min_org_admins,
+        });
+    }
     let min = u64::from(policy.min_org_admins.max(1));
     let mut remaining = total;
     let mut revoked: BTreeSet<String> = BTreeSet::new();
     // Ended grants first (the app's own leftovers), then drift; stable by account.
     let mut order: Vec<usize> = (0..findings.len())
         .filter(|&i| {
-            findings
-                .get(i)
-                .is_some_and(|f| is_org_role(f) && f.disposition == Disposition::Revoke)
+            is_org(i)
+                && findings
+                    .get(i)
+                    .is_some_and(|f| f.disposition == Disposition::Revoke)
         })
         .collect();
     order.sort_by(|&a, &b| {
@@ -380,7 +528,7 @@ fn apply_floor(
 
 fn emit(
     policy: &Policy,
-    target: &Target,
+    target: &Watched<'_>,
     f: &Finding,
     now: Timestamp,
     day: &str,
@@ -393,6 +541,11 @@ fn emit(
             Severity::Warning,
             "DRIFT_EXTERNALLY_MANAGED",
             format!("`{who}` holds {what} through a group synced from the identity provider; change it there"),
+        ),
+        (_, Disposition::KeptNoPermanentAdmin) => (
+            Severity::Critical,
+            "NO_PERMANENT_ORG_ADMIN",
+            format!("`{who}` holds {what} without a grant but is kept: no permanent admin holds org admin, so the sweep cannot tell which org admins are safe to remove and revokes none"),
         ),
         (_, Disposition::KeptForFloor) => (
             Severity::Critical,
@@ -430,15 +583,22 @@ fn emit(
         actions.push(Action::Comment {
             key: incident_key("sweep:comment", target, f, day),
             issue_key: issue_key.clone(),
-            text: format!("Drift found by the sweep at {now}: {message}."),
+            body: Comment::new()
+                .text(format!("Drift found by the sweep at {now}: {message}."))
+                .finish(),
         });
     }
     if f.disposition == Disposition::Revoke {
         actions.push(Action::Revoke {
-            key: format!("sweep:{}:{who}:{}", target.key, now.millis()),
+            key: if target.tagged {
+                // Another access is listed under the same key now: keep the two keys apart.
+                format!("sweep:{}:previous:{who}:{}", target.key, now.millis())
+            } else {
+                format!("sweep:{}:{who}:{}", target.key, now.millis())
+            },
             grant_id: None,
             issue_key: None,
-            target: target.key.clone(),
+            target: target.key.to_owned(),
             access: target.access.clone(),
             account_id: who.clone(),
             reason: match f.kind {
@@ -453,13 +613,14 @@ fn emit(
 /// The key of an alert or comment about a finding: one per incident (its start) and disposition,
 /// repeated daily while it lasts, so a new incident on the same day, or a switch from reporting
 /// to revoking, is announced again.
-fn incident_key(kind: &str, target: &Target, f: &Finding, day: &str) -> String {
+fn incident_key(kind: &str, target: &Watched<'_>, f: &Finding, day: &str) -> String {
     let disposition = match f.disposition {
         Disposition::Revoke => "revoke",
         Disposition::Report => "report",
         Disposition::KeptForFloor => "floor",
         Disposition::KeptIncomplete => "incomplete",
         Disposition::ExternallyManaged => "external",
+        Disposition::KeptNoPermanentAdmin => "nopermanent",
     };
     format!(
         "{kind}:{}:{}:{disposition}:{}:{day}",

@@ -59,6 +59,12 @@ impl Timestamp {
         later.0.signed_duration_since(self.0).num_minutes()
     }
 
+    /// The UTC hour, `YYYY-MM-DDTHH`, used to bucket repeated refusals.
+    pub fn hour(self) -> String {
+        use chrono::Timelike;
+        format!("{}T{:02}", self.day(), self.0.time().hour())
+    }
+
     /// The UTC calendar day, `YYYY-MM-DD`, used to bucket repeated alerts.
     pub fn day(self) -> String {
         use chrono::Datelike;

@@ -24,6 +24,11 @@ pub struct ViewInput {
     pub viewer: Actor,
     /// The current time.
     pub now: Timestamp,
+    /// The grant's requester as the platform knows them now, with their groups, when the viewer
+    /// is someone else: the buttons that re-check the requester's eligibility (approvals) are
+    /// judged as `decide` will judge them. Absent: judged as `decide` judges without it.
+    #[serde(default)]
+    pub requester: Option<Actor>,
 }
 
 /// What the viewer sees.
@@ -146,7 +151,10 @@ pub fn view(input: &ViewInput) -> View {
         now: input.now,
         audit_head: None,
         source: Source::Panel,
-        context: Context::default(),
+        context: Context {
+            requester: input.requester.clone(),
+            ..Context::default()
+        },
     });
     let actions = ACTIONS
         .iter()

@@ -157,14 +157,18 @@ fn story() -> Vec<Step> {
         Step {
             name: "02-approve",
             export: Export::Decide,
+            // The requester's groups: alice may request through `g-engineers`, and an approval
+            // re-checks that she still may.
             input: |o| {
-                after(
+                let mut i = after(
                     "01-submit",
                     o,
                     "2026-06-01T09:05:00Z",
                     Some(person("bob")),
                     json!({"type": "approve"}),
-                )
+                );
+                i["context"] = json!({"requester": alice()});
+                i
             },
         },
         Step {
@@ -223,13 +227,15 @@ fn story() -> Vec<Step> {
             export: Export::Decide,
             // The refusal stored no grant; the chain goes on from the refusal's record.
             input: |o| {
-                decide(
+                let mut i = decide(
                     "2026-06-01T09:55:00Z",
                     Some(person("carol")),
                     json!({"type": "approveExtension"}),
                     Some(grant_of(o, "05-request-extension")),
                     Some(head_of(o, "06-refused-same-approver")),
-                )
+                );
+                i["context"] = json!({"requester": alice()});
+                i
             },
         },
         Step {
@@ -409,7 +415,8 @@ fn story() -> Vec<Step> {
                     "policy": policy(),
                     "grant": grant_of(o, "05-request-extension"),
                     "viewer": person("bob"),
-                    "now": "2026-06-01T09:51:00Z"
+                    "now": "2026-06-01T09:51:00Z",
+                    "requester": alice()
                 })
             },
         },
@@ -460,6 +467,24 @@ fn story() -> Vec<Step> {
             name: "25-version",
             export: Export::Version,
             input: |_| Value::Null,
+        },
+        Step {
+            name: "26-policy-check",
+            export: Export::Decide,
+            // The kill switch: alice's request was approved, then the engineers group was taken off
+            // the org-admin requesters. Her groups, as the wrapper read them, no longer qualify.
+            input: |o| {
+                let mut i = after(
+                    "02-approve",
+                    o,
+                    "2026-06-01T09:06:00Z",
+                    None,
+                    json!({"type": "policyCheck"}),
+                );
+                i["policy"]["targets"][0]["requesters"] = json!({"accountIds": ["erin"]});
+                i["context"] = json!({"requester": alice()});
+                i
+            },
         },
     ]
 }

@@ -334,7 +334,7 @@ proptest! {
             }
         }
         let who = PEOPLE[viewer];
-        let v = view(&ViewInput { policy: w.policy.clone(), grant: w.grant.clone(), viewer: Actor::new(who), now: w.now });
+        let v = view(&ViewInput { policy: w.policy.clone(), grant: w.grant.clone(), viewer: Actor::new(who), now: w.now, requester: None });
         for option in v.actions.iter().filter(|o| o.action != "submitRequest") {
             let event = match option.action.as_str() {
                 "approve" => Event::Approve {},

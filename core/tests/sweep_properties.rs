@@ -60,8 +60,8 @@ proptest! {
         let snapshot = HolderSnapshot {
             complete,
             targets: vec![
-                TargetHolders { target: "org-admin".into(), complete: org_complete, externally_synced: false, holders: org_holders.clone() },
-                TargetHolders { target: "jira-admins".into(), complete: true, externally_synced: synced, holders: group_holders.clone() },
+                TargetHolders { target: "org-admin".into(), complete: org_complete, externally_synced: false, access: None, holders: org_holders.clone() },
+                TargetHolders { target: "jira-admins".into(), complete: true, externally_synced: synced, access: None, holders: group_holders.clone() },
             ],
         };
         let out = sweep(&SweepInput {
@@ -72,6 +72,7 @@ proptest! {
             audit_head: None,
             previous_fingerprint: None,
             previous_findings: vec![],
+            requesters: vec![],
         });
         let revoked: Vec<(String, String)> = out.actions.iter().filter_map(|a| match a {
             Action::Revoke { target, account_id, .. } => Some((target.clone(), account_id.clone())),
@@ -115,7 +116,7 @@ proptest! {
                 access: Access::OrgRole { role: ORG_ADMIN_ROLE.into() }, account_id: account.clone(),
                 reason: RevokeReason::Expired, attempt: 1,
             },
-            org_admins: Some(TargetHolders { target: "org-admin".into(), complete, externally_synced: false, holders: holders.clone() }),
+            org_admins: Some(TargetHolders { target: "org-admin".into(), complete, externally_synced: false, access: None, holders: holders.clone() }),
             grants: vec![],
         });
         if out.allowed {

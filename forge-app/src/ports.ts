@@ -55,6 +55,16 @@ export interface SweepState extends DriftReport {
 /** Result of a conditional write: `conflict` means someone else wrote first; reload and retry. */
 export type Commit = 'ok' | 'conflict';
 
+/** How far the audit chain has been verified (see `handlers/auditVerification.ts`). */
+export interface AuditCheckpoint {
+  /** The newest record verified so far: records after it are checked against it. */
+  verified: AuditHead;
+  /** Where the next re-scan of the older records starts (a seq, from 1). */
+  rescanFrom: number;
+  /** When it was saved. */
+  at: string;
+}
+
 export interface Store {
   grant(id: string): Promise<StoredGrant | null>;
   /**
@@ -101,6 +111,18 @@ export interface Store {
   /** Every audit record in chain order (for verification and export). */
   auditAll(): Promise<AuditRecord[]>;
   auditForGrant(grantId: string): Promise<AuditRecord[]>;
+  /** Refusals counted under a coalescing key (the core's `coalesce.key`), or null before the first. */
+  refusalTally(key: string): Promise<{ key: string; count: number } | null>;
+  /** Adds one refusal to the tally under `key` (starting it at 1); returns the new count. */
+  countRefusal(key: string): Promise<number>;
+  /** The tallies of these keys; keys without one are left out. */
+  refusalCounts(keys: string[]): Promise<Record<string, number>>;
+  /** A grant's audit records, newest first, older than `beforeSeq`; `nextBeforeSeq` when older ones remain. */
+  auditForGrantPage(grantId: string, query: { beforeSeq?: number; limit: number }): Promise<{ records: AuditRecord[]; nextBeforeSeq?: number }>;
+  /** Up to `limit` audit records with seq ≥ `fromSeq`, in chain order. */
+  auditFrom(fromSeq: number, limit: number): Promise<AuditRecord[]>;
+  auditCheckpoint(): Promise<AuditCheckpoint | null>;
+  saveAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
 }
 
 /** Everything a handler needs, for one invocation. */

@@ -381,7 +381,8 @@
               return (
                 '<li class="comment" data-testid="comment"><span class="avatar' + (app ? ' avatar-app' : '') + '" aria-hidden="true">' + esc(app ? 'JIT' : name.slice(0, 1)) + '</span>' +
                 '<div><div class="comment-head">' + esc(name) + '<time datetime="' + esc(c.created) + '">' + esc(fmt(c.created, true)) + '</time></div>' +
-                '<div class="comment-body">' + esc(c.text) + '</div></div></li>'
+                // The emulator renders the ADF (escaped text, mentions only from mention nodes).
+                '<div class="comment-body comment-adf">' + (typeof c.html === 'string' ? c.html : esc(c.text)) + '</div></div></li>'
               );
             })
             .join('')

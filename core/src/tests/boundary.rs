@@ -60,3 +60,23 @@ fn every_answer_has_exactly_one_ok_key() {
         assert_eq!(out.matches("\"ok\":").count(), 1, "{out}");
     }
 }
+
+#[test]
+fn an_explicit_null_duration_or_extension_minutes_is_refused_at_its_path_not_defaulted() {
+    let a = answer(&format!(
+        r#"{{{HEAD},"actor":{{"accountId":"alice"}},"event":{{"type":"submit","grantId":"R","issueKey":"R","target":"t","durationMinutes":null}}}}"#
+    ));
+    assert_eq!(a["ok"], false, "{a}");
+    assert_eq!(a["error"]["code"], "INVALID_INPUT");
+    assert_eq!(a["error"]["path"], "event.durationMinutes");
+    assert!(a["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("not null")));
+    let a = answer(&format!(
+        r#"{{{HEAD},"actor":{{"accountId":"alice"}},"event":{{"type":"requestExtension","minutes":null,"justification":"more time"}}}}"#
+    ));
+    assert_eq!(a["error"]["path"], "event.minutes", "{a}");
+    assert!(a["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("not null")));
+}

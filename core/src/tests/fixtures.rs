@@ -200,11 +200,12 @@ pub fn revokes(actions: &[Action]) -> Vec<&Action> {
         .collect()
 }
 
-pub fn comments(actions: &[Action]) -> Vec<&str> {
+/// The comments among `actions`, as plain text (mentions as `@id`, user text as `label: “…”`).
+pub fn comments(actions: &[Action]) -> Vec<String> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::Comment { text, .. } => Some(text.as_str()),
+            Action::Comment { body, .. } => Some(plain_text(body)),
             _ => None,
         })
         .collect()

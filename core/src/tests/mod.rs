@@ -2,9 +2,11 @@
 
 mod approval;
 mod boundary;
+mod comments;
 mod extension;
 mod fixtures;
 mod lifecycle;
+mod policy_change;
 mod request;
 mod revocation;
 mod sweep;

@@ -10,6 +10,7 @@ fn snapshot(entries: &[(&str, &[&str])]) -> HolderSnapshot {
                 target: (*t).into(),
                 complete: true,
                 externally_synced: false,
+                access: None,
                 holders: hs.iter().map(|h| (*h).to_owned()).collect(),
             })
             .collect(),
@@ -33,6 +34,7 @@ fn input(policy: Policy, grants: Vec<Grant>, snapshot: HolderSnapshot) -> SweepI
         audit_head: None,
         previous_fingerprint: None,
         previous_findings: vec![],
+        requesters: vec![],
     }
 }
 
@@ -248,6 +250,7 @@ fn guard_with(holders: &[&str], complete: bool, account: &str) -> GuardOutcome {
             target: "org-admin".into(),
             complete,
             externally_synced: false,
+            access: None,
             holders: holders.iter().map(|h| (*h).to_owned()).collect(),
         }),
         grants: vec![],
@@ -355,4 +358,108 @@ fn without_an_org_role_target_there_is_no_org_admin_count_and_no_missing_admin_a
     ));
     assert!(out.floor.is_none());
     assert!(!codes(&out).contains(&"PERMANENT_ADMIN_MISSING".to_owned()));
+}
+
+#[test]
+fn the_sweep_lists_the_open_grants_the_policy_no_longer_allows() {
+    let submitted = Driver::submitted("org-admin").grant().clone();
+    let active = {
+        let mut d = Driver::active("site-admin");
+        d.grant.as_mut().expect("grant").id = "REQ-2".into();
+        d.grant().clone()
+    };
+    let mut p = policy();
+    p.targets.retain(|t| t.key != "site-admin");
+    for t in &mut p.targets {
+        t.requesters.account_ids.retain(|a| a != "alice");
+    }
+    let mut i = input(
+        p,
+        vec![submitted, active, finished_grant()],
+        all_targets(&["perm-1"]),
+    );
+    // The site-admin grant goes with its target; the org-admin one only once alice's groups
+    // are known (she could be in g-engineers).
+    assert_eq!(sweep(&i).ineligible, ["REQ-2"]);
+    i.requesters = vec![actor("alice")];
+    assert_eq!(sweep(&i).ineligible, ["REQ-1", "REQ-2"]);
+    let mut engineer = actor("alice");
+    engineer.group_ids.push("g-engineers".into());
+    i.requesters = vec![engineer];
+    assert_eq!(sweep(&i).ineligible, ["REQ-2"]);
+}
+
+#[test]
+fn the_holders_of_a_deleted_target_are_still_watched_until_the_apps_leftovers_are_gone() {
+    let mut ended = Driver::active("site-admin");
+    ended.ok("alice", Event::Complete {});
+    ended.confirm_pending();
+    let grant = ended.grant().clone();
+    let mut p = policy();
+    p.targets.retain(|t| t.key != "site-admin");
+    let snap = |holders: &[&str], access: Option<Access>| HolderSnapshot {
+        complete: true,
+        targets: vec![
+            TargetHolders {
+                target: "org-admin".into(),
+                complete: true,
+                externally_synced: false,
+                access: None,
+                holders: vec!["perm-1".into()],
+            },
+            TargetHolders {
+                target: "jira-admins".into(),
+                complete: true,
+                externally_synced: false,
+                access: None,
+                holders: vec![],
+            },
+            TargetHolders {
+                target: "site-admin".into(),
+                complete: true,
+                externally_synced: false,
+                access,
+                holders: holders.iter().map(|h| (*h).to_owned()).collect(),
+            },
+        ],
+    };
+    // alice still holds it after her grant ended: revoked with the grant's own access; someone
+    // the app never gave it to is no longer the app's business.
+    let out = sweep(&input(
+        p.clone(),
+        vec![grant.clone()],
+        snap(&["alice", "someone-else"], Some(grant.access.clone())),
+    ));
+    assert_eq!(revoked_accounts(&out), ["alice"]);
+    assert!(out.actions.iter().any(|a| matches!(a, Action::Revoke { access, reason: RevokeReason::EndedStillHeld, .. } if *access == grant.access)));
+    assert_eq!(out.findings.len(), 1);
+
+    // Not read at all: alerted, not forgotten.
+    let mut unread = snap(&[], None);
+    unread.targets.pop();
+    let out = sweep(&input(p, vec![grant], unread));
+    assert!(codes(&out).contains(&"SNAPSHOT_INCOMPLETE".to_owned()));
+    assert!(revoked_accounts(&out).is_empty());
+}
+
+#[test]
+fn enforce_mode_revokes_no_org_admin_when_no_permanent_admin_holds_it_and_alerts() {
+    let mut p = policy();
+    p.drift_mode = DriftMode::Enforce;
+    let out = sweep(&input(
+        p,
+        vec![],
+        all_targets(&["x-drift", "y-drift", "z-drift"]),
+    ));
+    assert!(
+        revoked_accounts(&out).is_empty(),
+        "{:?}",
+        revoked_accounts(&out)
+    );
+    assert!(out
+        .findings
+        .iter()
+        .all(|f| f.disposition == Disposition::KeptNoPermanentAdmin));
+    assert!(out.actions.iter().any(|a| matches!(a, Action::Alert { code, severity: Severity::Critical, .. } if code == "NO_PERMANENT_ORG_ADMIN")));
+    assert_eq!(out.floor.as_ref().map(|f| f.after), Some(3));
 }

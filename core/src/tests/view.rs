@@ -23,6 +23,7 @@ fn look(d: &Driver, who: &str) -> View {
         grant: d.grant.clone(),
         viewer: actor(who),
         now: d.now,
+        requester: None,
     })
 }
 

@@ -47,7 +47,7 @@ export interface Policy {
 export interface Actor { accountId: AccountId; groupIds?: string[] }
 
 export type GrantStatus = "requested" | "approved" | "active" | "ended";
-export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed";
+export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed" | "ineligible";
 export type AccessState = "notGranted" | "granting" | "granted" | "revoking" | "revoked" | "retained";
 export type ExtensionStatus = "pending" | "approved" | "rejected" | "lapsed";
 
@@ -108,13 +108,24 @@ export interface Grant {
   wakeAt?: Timestamp;
 }
 
-export type RevokeReason = "completed" | "expired" | "revoked" | "cleanup" | "endedStillHeld" | "drift";
+export type RevokeReason = "completed" | "expired" | "revoked" | "cleanup" | "endedStillHeld" | "drift" | "ineligible";
 export type Severity = "info" | "warning" | "critical";
+
+/**
+ * A comment's content. Render `text` items and `userText` only as plain text (never parse them for
+ * markup), `mention` items as mentions, and `userText` visibly apart from the app's own words
+ * (its own labelled, quoted block): then nothing a person types can mention anyone or read as
+ * the app speaking.
+ */
+export type CommentInline = { type: "text"; text: string } | { type: "mention"; accountId: AccountId };
+export type CommentBlock =
+  | { type: "paragraph"; content: CommentInline[] }
+  | { type: "userText"; label: string; text: string };
 
 export type Action =
   | { type: "grant"; key: string; grantId: string; issueKey: string; access: Access; accountId: AccountId; attempt: number }
   | { type: "revoke"; key: string; grantId?: string; issueKey?: string; target: string; access: Access; accountId: AccountId; reason: RevokeReason; attempt: number }
-  | { type: "comment"; key: string; issueKey: string; text: string }
+  | { type: "comment"; key: string; issueKey: string; body: CommentBlock[] }
   | { type: "wake"; key: string; grantId: string; at: Timestamp }
   | { type: "alert"; key: string; severity: Severity; code: string; message: string; grantId?: string; issueKey?: string };
 
@@ -130,6 +141,7 @@ export type Event =
   | { type: "approveExtension" }
   | { type: "rejectExtension"; reason?: string }
   | { type: "tick" }
+  | { type: "policyCheck" }
   | { type: "actionSucceeded"; action: Action }
   | { type: "actionFailed"; action: Action; error: ActionError };
 
@@ -151,6 +163,12 @@ export interface AuditRecord {
 
 export interface OpenGrant { id: string; subject: AccountId; target: string }
 
+/** Refusals with one coalescing key that the wrapper has counted in their period. */
+export interface RefusalTally { key: string; count: number }
+
+/** How a refusal worth keeping counts: the first of its period is recorded, the rest counted. */
+export interface Coalesce { key: string; recorded: boolean; count: number }
+
 export interface DecideInput {
   policy: Policy;
   grant?: Grant | null;
@@ -159,14 +177,27 @@ export interface DecideInput {
   now: Timestamp;
   auditHead?: AuditHead | null;
   source?: "panel" | "workflow" | "system";
-  context?: { openGrants?: OpenGrant[] };
+  context?: {
+    openGrants?: OpenGrant[];
+    /** The grant's requester now, with their groups (approvals, automatic activation, policyCheck). */
+    requester?: Actor | null;
+    /** Tallies of refusals already recorded this period (from earlier answers' `coalesce.key`). */
+    refusals?: RefusalTally[];
+  };
 }
 
 export type DecideAnswer =
   | { ok: true; changed: boolean; grant?: Grant | null; actions: Action[]; audit: AuditRecord[]; auditHead: AuditHead }
-  | { ok: false; error: ErrorBody; actions?: Action[]; audit?: AuditRecord[]; auditHead?: AuditHead };
+  | { ok: false; error: ErrorBody; actions?: Action[]; audit?: AuditRecord[]; auditHead?: AuditHead; coalesce?: Coalesce };
 
-export interface TargetHolders { target: string; complete: boolean; externallySynced?: boolean; holders: AccountId[] }
+export interface TargetHolders {
+  target: string;
+  complete: boolean;
+  externallySynced?: boolean;
+  /** For an access the policy no longer lists under `target`: the access that was read. */
+  access?: Access;
+  holders: AccountId[];
+}
 export interface HolderSnapshot { complete: boolean; targets: TargetHolders[] }
 
 export interface SweepInput {
@@ -178,13 +209,15 @@ export interface SweepInput {
   previousFingerprint?: string | null;
   /** The previous sweep's findings, so a lasting incident keeps its `since`. */
   previousFindings?: Finding[];
+  /** The open grants' requesters now, with their groups (a missing one is judged on account ids). */
+  requesters?: Actor[];
 }
 
 export interface Finding {
   target: string;
   accountId: AccountId;
   kind: "endedStillHeld" | "drift";
-  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged";
+  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged" | "keptNoPermanentAdmin";
   grantId?: string;
   /** When the sweeps first saw this holding without a break. */
   since: Timestamp;
@@ -195,6 +228,8 @@ export type SweepAnswer =
       ok: true;
       actions: Action[];
       due: string[];
+      /** Open grants the current policy no longer allows: send each a `policyCheck`. */
+      ineligible: string[];
       findings: Finding[];
       floor?: { orgAdmins: number; after: number; min: number };
       fingerprint: string;
@@ -203,7 +238,14 @@ export type SweepAnswer =
     }
   | { ok: false; error: ErrorBody };
 
-export interface ViewInput { policy: Policy; grant?: Grant | null; viewer: Actor; now: Timestamp }
+export interface ViewInput {
+  policy: Policy;
+  grant?: Grant | null;
+  viewer: Actor;
+  now: Timestamp;
+  /** The grant's requester now, with their groups, when the viewer is someone else. */
+  requester?: Actor | null;
+}
 
 export type ActionName =
   | "submitRequest" | "approve" | "reject" | "activate" | "complete"

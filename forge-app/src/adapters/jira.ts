@@ -8,6 +8,7 @@
  * same function through the local Forge runtime, or any function taking a `Route`.
  */
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
+import type { CommentBlock } from '../decision/core';
 
 export interface JiraIssueSummary {
   key: string;
@@ -18,8 +19,11 @@ export interface JiraIssueSummary {
 }
 
 export interface JiraPort {
-  /** Adds a comment: plain text in, ADF out (one paragraph per line; `[~accountid:ID]` becomes a mention). */
-  comment(issueKey: string, text: string): Promise<void>;
+  /**
+   * Adds a comment from the core's structured body (see `commentToAdf`): text is only ever plain
+   * text, mentions only the core's own, user text in its own labelled quote block.
+   */
+  comment(issueKey: string, body: CommentBlock[]): Promise<void>;
   /** Sets the issue property `jit-admin-grant` (JSON ≤ 32,768 characters, refused locally if larger). */
   setGrantProperty(issueKey: string, value: unknown): Promise<void>;
   /** Group ids of a user (`GET /rest/api/3/user/groups`). */
@@ -35,7 +39,7 @@ export const GRANT_PROPERTY_KEY = 'jit-admin-grant';
 export const PROPERTY_VALUE_MAX_CHARS = 32_768;
 /** Jira's text field limit, applied to a comment's text. */
 export const COMMENT_MAX_CHARS = 32_767;
-const TRUNCATION_NOTE = '\n[… comment truncated to fit Jira’s 32,767-character limit]';
+const TRUNCATION_NOTE = '[… comment truncated to fit Jira’s 32,767-character limit]';
 
 /** A Jira call that failed: HTTP status and Jira's `errorMessages` / `errors`. */
 export class JiraError extends Error {
@@ -77,22 +81,66 @@ export interface JiraAdapterOptions {
 }
 
 type AdfNode = Record<string, unknown>;
+export type AdfDoc = { type: 'doc'; version: 1; content: AdfNode[] };
 
-/** Plain text → ADF document: one paragraph per line; `[~accountid:ID]` → mention. */
-export function textToAdf(text: string): { type: 'doc'; version: 1; content: AdfNode[] } {
-  const mention = /\[~accountid:([A-Za-z0-9:_-]+)\]/g;
-  const paragraph = (line: string): AdfNode => {
-    const content: AdfNode[] = [];
-    let last = 0;
-    for (const m of line.matchAll(mention)) {
-      if (m.index! > last) content.push({ type: 'text', text: line.slice(last, m.index) });
-      content.push({ type: 'mention', attrs: { id: m[1] } });
-      last = m.index! + m[0].length;
+/**
+ * The core's comment body → an ADF document. Nothing here parses text: the app's words and what
+ * people typed become plain `text` nodes whatever they contain (mention markup, quotes, JSON that
+ * looks like ADF), and a `mention` node is made only from a `mention` item of the core. What a
+ * person typed goes in its own block: a bold label of the app's, then a `blockquote` holding only
+ * plain text, so it cannot end the quotation and go on as the app. Text longer than `maxChars` in
+ * all is cut, with a note (`truncated` says whether).
+ */
+export function commentToAdf(body: CommentBlock[], maxChars = COMMENT_MAX_CHARS): { doc: AdfDoc; chars: number; truncated: boolean } {
+  // Jira counts a comment's text with one character between blocks: the note's block included.
+  let budget = maxChars - TRUNCATION_NOTE.length - 1;
+  let chars = 0;
+  let truncated = false;
+  /** Plain text nodes for `text`, one per line (ADF text has no line breaks), within the budget. */
+  const texts = (text: string, marks?: AdfNode[]): AdfNode[] => {
+    const out: AdfNode[] = [];
+    for (const line of text.split(/\r\n|\r|\n/)) {
+      if (truncated || !line) continue;
+      const piece = line.length > budget ? line.slice(0, Math.max(budget, 0)) : line;
+      if (piece.length < line.length) truncated = true;
+      budget -= piece.length;
+      chars += piece.length;
+      if (piece) out.push({ type: 'text', text: piece, ...(marks ? { marks } : {}) });
     }
-    if (last < line.length) content.push({ type: 'text', text: line.slice(last) });
-    return { type: 'paragraph', content };
+    return out;
   };
-  return { type: 'doc', version: 1, content: text.split(/\r?\n/).map(paragraph) };
+  const content: AdfNode[] = [];
+  for (const block of body) {
+    if (truncated) break;
+    if (block.type === 'paragraph') {
+      budget -= 1;
+      const inline: AdfNode[] = [];
+      for (const piece of block.content) {
+        if (piece.type === 'mention') {
+          // Jira shows a mention as the person's name: leave room for it in the size limit.
+          inline.push({ type: 'mention', attrs: { id: piece.accountId } });
+          budget -= 64;
+          chars += 1;
+        } else inline.push(...texts(piece.text));
+      }
+      if (inline.length) content.push({ type: 'paragraph', content: inline });
+    } else {
+      budget -= 1;
+      const quoted = block.text
+        .split(/\r\n|\r|\n/)
+        .map((line) => {
+          budget -= 1;
+          return texts(line);
+        })
+        .filter((nodes) => nodes.length)
+        .map((nodes) => ({ type: 'paragraph', content: nodes }));
+      if (!quoted.length) continue;
+      content.push({ type: 'paragraph', content: texts(`${block.label}:`, [{ type: 'strong' }]) });
+      content.push({ type: 'blockquote', content: quoted });
+    }
+  }
+  if (truncated) content.push({ type: 'paragraph', content: [{ type: 'text', text: TRUNCATION_NOTE, marks: [{ type: 'em' }] }] });
+  return { doc: { type: 'doc', version: 1, content }, chars, truncated };
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -166,14 +214,11 @@ export function createJira(requestJira: JiraRequest, log?: (line: string) => voi
   };
 
   return {
-    async comment(issueKey, text) {
-      if (!text.trim()) throw new Error('jira: refusing to add an empty comment');
-      let body = text;
-      if (body.length > COMMENT_MAX_CHARS) {
-        log?.(`jira: comment on ${issueKey} is ${body.length} characters; truncated to ${COMMENT_MAX_CHARS}`);
-        body = body.slice(0, COMMENT_MAX_CHARS - TRUNCATION_NOTE.length) + TRUNCATION_NOTE;
-      }
-      const payload = JSON.stringify({ body: textToAdf(body) });
+    async comment(issueKey, body) {
+      const { doc, chars, truncated } = commentToAdf(body);
+      if (chars === 0) throw new Error('jira: refusing to add an empty comment');
+      if (truncated) log?.(`jira: comment on ${issueKey} is longer than ${COMMENT_MAX_CHARS} characters; truncated`);
+      const payload = JSON.stringify({ body: doc });
       const path = route`/rest/api/3/issue/${issueKey}/comment`;
       await send('POST', path, () => requestJira(route`/rest/api/3/issue/${issueKey}/comment`, { method: 'POST', headers: JSON_HEADERS, body: payload }));
     },

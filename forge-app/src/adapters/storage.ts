@@ -16,7 +16,7 @@
  */
 import { Filter, FilterConditions, kvs, Sort, WhereConditions, type ForgeKvsAPIError } from '@forge/kvs';
 import type { Action, AuditHead, AuditRecord, Grant, OpenGrant } from '../decision/core';
-import type { Commit, PolicyDoc, Store, StoredGrant, SweepState } from '../ports';
+import type { AuditCheckpoint, Commit, PolicyDoc, Store, StoredGrant, SweepState } from '../ports';
 import type { AlertRecord, AuditQuery } from '../shared/types';
 
 const GENESIS: AuditHead = { seq: 0, hash: '0'.repeat(64) };
@@ -61,6 +61,11 @@ interface AlertEntity {
   severity: string;
   code: string;
   record: AlertRecord;
+}
+
+interface RefusalTally {
+  key: string;
+  count: number;
 }
 
 const auditKey = (seq: number) => `a:${String(seq).padStart(12, '0')}`;
@@ -323,6 +328,68 @@ export function createKvsStore(clockNow: () => number): Store {
     async auditForGrant(grantId) {
       const rows = await all(() => audits().query().index('by-grant', { partition: [grantId] }).sort(Sort.ASC).limit(PAGE));
       return rows.map((r) => r.record);
+    },
+
+    async refusalTally(key) {
+      const e = await meta<RefusalTally>().get(safeKey('tally:', key));
+      return e ? { key, count: e.value.count } : null;
+    },
+
+    async countRefusal(key) {
+      // Compare-and-set on the count itself (`version`), so concurrent refusals each add one.
+      const id = safeKey('tally:', key);
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const e = await meta<RefusalTally>().get(id);
+        const count = (e?.value.count ?? 0) + 1;
+        const tx = kvs.transact();
+        const conditions = e
+          ? new Filter<MetaEntity<RefusalTally>>().and('version', FilterConditions.equalTo(e.version))
+          : new Filter<MetaEntity<RefusalTally>>().and('version', FilterConditions.notExists());
+        tx.set(id, { version: Math.min(count, 2_147_483_647), value: { key, count } }, { entityName: 'meta', conditions });
+        if ((await execute(tx)) === 'ok') return count;
+      }
+      throw new Error(`could not count a refusal under ${key}: too much contention`);
+    },
+
+    async refusalCounts(keys) {
+      const out: Record<string, number> = {};
+      for (const key of new Set(keys)) {
+        const e = await meta<RefusalTally>().get(safeKey('tally:', key));
+        if (e) out[key] = e.value.count;
+      }
+      return out;
+    },
+
+    async auditForGrantPage(grantId, { beforeSeq, limit }) {
+      const n = Math.min(Math.max(limit, 1), PAGE);
+      let q = audits().query().index('by-grant', { partition: [grantId] });
+      if (beforeSeq !== undefined) q = q.where(WhereConditions.lessThan(beforeSeq));
+      // One more than asked: whether older records remain, without another read.
+      const { results } = await q.sort(Sort.DESC).limit(n + 1).getMany();
+      const records = results.slice(0, n).map((r) => r.value.record);
+      return results.length > n ? { records, nextBeforeSeq: records[records.length - 1]!.seq } : { records };
+    },
+
+    async auditFrom(fromSeq, limit) {
+      const n = Math.min(Math.max(limit, 1), 10_000);
+      const out: AuditRecord[] = [];
+      let from = fromSeq;
+      while (out.length < n) {
+        const want = Math.min(PAGE, n - out.length);
+        const { results } = await audits().query().index('by-seq').where(WhereConditions.greaterThanEqualTo(from)).sort(Sort.ASC).limit(want).getMany();
+        out.push(...results.map((r) => r.value.record));
+        if (results.length < want) break;
+        from = out[out.length - 1]!.seq + 1;
+      }
+      return out;
+    },
+
+    async auditCheckpoint() {
+      return (await meta<AuditCheckpoint>().get('audit-checkpoint'))?.value ?? null;
+    },
+
+    async saveAuditCheckpoint(checkpoint) {
+      await meta<AuditCheckpoint>().set('audit-checkpoint', { version: Math.min(checkpoint.verified.seq, 2_147_483_647), value: checkpoint });
     },
   };
   return store;

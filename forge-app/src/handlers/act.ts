@@ -2,7 +2,7 @@
  * Act: executes one action the core decided, and turns its outcome into the event the core
  * expects back. It decides nothing: the revocation guard and every retry policy live in the core.
  */
-import { core, type Action, type ActionError, type Event, type Policy } from '../decision/core';
+import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports } from '../ports';
 
@@ -55,8 +55,21 @@ export async function act(ports: Ports, policy: Policy | null, action: Action): 
         if (serial !== 'none') await ports.store.releaseLease(ORG_ADMIN_REVOKE_LEASE, serial).catch(() => undefined);
       }
     }
-    case 'comment':
-      return once(ports, action.key, () => jira.comment(action.issueKey, action.text));
+    case 'comment': {
+      // An outbox saved before contract 2 may still hold `{text}` comments: posted as plain text,
+      // never parsed for mentions, rather than kept (and retried) forever.
+      const legacy = (action as { text?: unknown }).text;
+      const body: CommentBlock[] = Array.isArray(action.body)
+        ? action.body
+        : typeof legacy === 'string' && legacy.trim()
+          ? [{ type: 'paragraph', content: [{ type: 'text', text: legacy }] }]
+          : [];
+      if (!body.length) {
+        log.warn('comment without a body dropped', { key: action.key });
+        return {};
+      }
+      return once(ports, action.key, () => jira.comment(action.issueKey, body));
+    }
     case 'wake':
       return once(ports, action.key, () =>
         queue.push({ kind: 'wake', grantId: action.grantId, at: action.at }, (Date.parse(action.at) - clock.now()) / 1000),

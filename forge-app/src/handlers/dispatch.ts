@@ -7,9 +7,10 @@
  * reloads and asks the core again (which then sees the duplicate and changes nothing), action
  * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
  */
-import { core, type Actor, type AuditHead, type AuditRecord, type ErrorBody, type Event, type Grant, type Policy } from '../decision/core';
+import { core, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Grant, type Policy } from '../decision/core';
 import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
+import { requesterFor } from './identity';
 
 export type Source = 'panel' | 'workflow' | 'system';
 
@@ -22,6 +23,17 @@ export interface DispatchRequest {
 }
 
 export type DispatchResult = { ok: true; grant: Grant | null; changed: boolean } | { ok: false; error: ErrorBody };
+
+/**
+ * Whether the core needs the grant's requester as the platform knows them now (their groups) for
+ * this event: the rules that re-check the requester's eligibility when someone else acts. Only
+ * open grants, and only when the actor is not the requester (then the actor is that person).
+ */
+function needsRequester(grant: Grant, request: DispatchRequest): boolean {
+  if (grant.status === 'ended' || request.actor?.accountId === grant.requester) return false;
+  const type = request.event.type;
+  return type === 'approve' || type === 'approveExtension' || type === 'policyCheck' || (type === 'tick' && grant.status === 'approved');
+}
 
 /** Conditional-write attempts before giving up (each one reloads and re-decides). */
 const MAX_ATTEMPTS = 16;
@@ -45,9 +57,10 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
     if (!policyDoc) return { ok: false, error: NO_POLICY };
     const subject = request.event.type === 'submit' ? (request.event.subject ?? request.actor?.accountId) : undefined;
     const openGrants = typeof subject === 'string' ? (await store.openGrantsFor(subject)).filter((g) => g.id !== request.grantId) : [];
+    const requester = stored && needsRequester(stored.grant, request) ? await requesterFor(ports, stored.grant.requester) : null;
 
     // Decide.
-    const answer = core.decide({
+    const input: DecideInput = {
       policy: policyDoc.policy,
       grant: stored?.grant ?? null,
       event: request.event,
@@ -55,17 +68,26 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
       now: iso(clock.now()),
       auditHead: head,
       source: request.source,
-      context: { openGrants },
-    });
+      context: { openGrants, requester },
+    };
+    let answer: DecideAnswer = core.decide(input);
 
     if (!answer.ok) {
       // A refusal changes no grant, but an authorization refusal is audited and a refused
-      // workflow transition is explained on the issue.
+      // workflow transition is explained on the issue — once per period: a refusal the core
+      // has seen counted already is asked again with the tally, and then only counted.
+      const coalesce = answer.coalesce;
+      if (coalesce?.recorded) {
+        const tally = await store.refusalTally(coalesce.key);
+        if (tally) answer = core.decide({ ...input, context: { ...input.context, refusals: [tally] } });
+      }
+      if (answer.ok) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core accepted an event it had refused' } };
       if (answer.audit?.length && (await appendAudit(ports, answer.audit, head)) === 'conflict') {
         if (attempt >= MAX_ATTEMPTS) throw new Error(`could not record a refusal on ${request.grantId}: ${attempt} conflicting writes`);
         await backoff(attempt);
         continue;
       }
+      if (answer.coalesce) await store.countRefusal(answer.coalesce.key);
       for (const action of answer.actions ?? []) await act(ports, policyDoc.policy, action);
       return { ok: false, error: answer.error };
     }

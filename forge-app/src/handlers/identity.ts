@@ -14,3 +14,17 @@ export async function actorFor(ports: Ports, accountId: string): Promise<Actor> 
     return { accountId, groupIds: [] };
   }
 }
+
+/**
+ * The grant's requester as the platform knows them now, for the core's re-checks of their
+ * eligibility. Unlike `actorFor`, a failed lookup yields null rather than "no groups": the core
+ * then treats eligibility through groups as unknown, and ends nothing on a guess.
+ */
+export async function requesterFor(ports: Ports, accountId: string): Promise<Actor | null> {
+  try {
+    return { accountId, groupIds: await ports.jira.userGroups(accountId) };
+  } catch (e) {
+    ports.log.warn('could not read the groups of the requester; their eligibility by group is unknown', { accountId, error: String(e) });
+    return null;
+  }
+}

@@ -6,7 +6,10 @@ import { core, type Event } from '../decision/core';
 import type { Ports } from '../ports';
 import type { PanelCall, PanelData, Result } from '../shared/types';
 import { dispatch, iso, NO_POLICY } from './dispatch';
-import { actorFor } from './identity';
+import { actorFor, requesterFor } from './identity';
+
+/** Timeline records per answer: the newest page; older pages on request (`timelineBefore`). */
+export const TIMELINE_PAGE = 50;
 
 export interface PanelContext {
   /** `context.accountId` from the platform. */
@@ -39,36 +42,61 @@ export async function panelCall(ports: Ports, context: PanelContext, call: Panel
     return { ok: false, error: { code: 'INVALID_INPUT', message: 'the payload must be an object', path: 'payload' } };
   }
   const actor = await actorFor(ports, accountId);
-  if (call !== 'getView') {
+  let before: number | undefined;
+  if (call === 'getView') {
+    const t = (payload as { timelineBefore?: unknown } | undefined)?.timelineBefore;
+    if (t !== undefined && (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 1)) {
+      return { ok: false, error: { code: 'INVALID_INPUT', message: 'must be a positive whole number (a seq)', path: 'payload.timelineBefore' } };
+    }
+    before = t as number | undefined;
+  } else {
     const result = await dispatch(ports, { grantId: issueKey, event: toEvent(call, issueKey, payload), actor, source: 'panel' });
     if (!result.ok) return { ok: false, error: result.error };
   }
-  return panelData(ports, issueKey, actor);
+  return panelData(ports, issueKey, actor, before);
 }
 
-/** The panel's data: the core's view for this viewer, and the grant's history. */
-async function panelData(ports: Ports, issueKey: string, viewer: { accountId: string; groupIds?: string[] }): Promise<Result<PanelData>> {
-  const [stored, policyDoc, timeline] = await Promise.all([
+/**
+ * The panel's data: the core's view for this viewer, and one page of the grant's history (the
+ * newest, or the one before `before`), with the counts of refusals recorded once per period.
+ */
+async function panelData(ports: Ports, issueKey: string, viewer: { accountId: string; groupIds?: string[] }, before?: number): Promise<Result<PanelData>> {
+  const [stored, policyDoc, page] = await Promise.all([
     ports.store.grant(issueKey),
     ports.store.policy(),
-    ports.store.auditForGrant(issueKey),
+    ports.store.auditForGrantPage(issueKey, { beforeSeq: before, limit: TIMELINE_PAGE }),
   ]);
   if (!policyDoc) return { ok: false, error: NO_POLICY };
+  const grant = stored?.grant ?? null;
+  // Someone else looking at an open grant: the core judges approvals against the requester's
+  // eligibility now, so it gets the requester's groups, as `decide` will.
+  const requester = grant && grant.status !== 'ended' && grant.requester !== viewer.accountId ? await requesterFor(ports, grant.requester) : null;
   const now = iso(ports.clock.now());
-  const answer = core.view({ policy: policyDoc.policy, grant: stored?.grant ?? null, viewer, now });
+  const answer = core.view({ policy: policyDoc.policy, grant, viewer, now, requester });
   if (!answer.ok) return { ok: false, error: answer.error };
   const { ok: _ok, ...view } = answer;
-  return { ok: true, data: { issueKey, view, timeline, now } };
+  const timeline = page.records.slice().reverse();
+  const refusalCounts = await ports.store.refusalCounts(coalesceKeys(timeline));
+  return {
+    ok: true,
+    data: { issueKey, view, timeline, ...(page.nextBeforeSeq !== undefined ? { timelineBefore: page.nextBeforeSeq } : {}), refusalCounts, now },
+  };
+}
+
+/** The coalescing keys of the refusals among `records` (their counts live beside the chain). */
+export function coalesceKeys(records: Array<{ details: Record<string, unknown> }>): string[] {
+  return records.map((r) => r.details.coalesceKey).filter((k): k is string => typeof k === 'string');
 }
 
 /**
  * Builds the core event from the call and the payload's own fields only. Values are passed as
- * they came (a wrong type reaches the core, which names the field); anything else in the
- * payload, such as an `accountId`, is ignored.
+ * they came, `null` included (a wrong type or a `null` reaches the core, which names the field:
+ * a `NaN` duration arrives here as `null` and must not turn into the default); only fields left
+ * out are left out. Anything else in the payload, such as an `accountId`, is ignored.
  */
 export function toEvent(call: Exclude<PanelCall, 'getView'>, issueKey: string, payload: unknown): Event {
   const p = (payload && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
-  const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]]));
+  const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
   switch (call) {
     case 'submitRequest':
       return {

@@ -3,11 +3,13 @@
  * reality back to policy, and does it — ticking due grants, finishing stuck outboxes, revoking
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
-import { core, type Grant, type TargetHolders } from '../decision/core';
+import { core, type Access, type Actor, type Grant, type TargetHolders } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
 import { appendAudit, backoff, dispatch, drain, iso, recordUngranted } from './dispatch';
+import { requesterFor } from './identity';
+import { applyPolicyToOpenGrants } from './policyApply';
 
 /** Ended grants are remembered this long, so access still held after them is recognised as such. */
 const MEMORY_MS = 7 * 24 * 3600_000;
@@ -18,28 +20,61 @@ export interface SweepSummary {
   findings: number;
   revocations: number;
   drained: number;
+  /** Open grants the current policy no longer allowed, sent a `policyCheck`. */
+  ineligible: number;
 }
+
+/** JSON with sorted keys: two copies of one access compare equal however their keys are ordered. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 
 export async function runSweep(ports: Ports): Promise<SweepSummary> {
   const { store, clock, org, log } = ports;
   const policyDoc = await store.policy();
-  if (!policyDoc) return { ran: false, due: 0, findings: 0, revocations: 0, drained: 0 };
+  if (!policyDoc) return { ran: false, due: 0, findings: 0, revocations: 0, drained: 0, ineligible: 0 };
   const policy = policyDoc.policy;
 
   // Load: a fresh read of every target's holders, THEN the grants. In this order a grant that
   // gives access during the read is already saved (as granting) when the grants are read, so its
   // holder is covered; read the other way round, it would look like drift or a leftover.
   const targets: TargetHolders[] = [];
-  for (const target of policy.targets ?? []) {
-    const snapshot = await org.holders(target.access as AccessTarget);
-    targets.push({ target: target.key, complete: snapshot.complete, externallySynced: snapshot.externallySynced, holders: snapshot.holders });
-    if (!snapshot.complete) log.warn('holder read incomplete', { target: target.key, error: snapshot.error?.code });
-  }
-  const snapshot = { complete: targets.every((t) => t.complete), targets };
+  const read = async (key: string, access: Access, tagged: boolean) => {
+    const snapshot = await org.holders(access as AccessTarget);
+    targets.push({
+      target: key,
+      complete: snapshot.complete,
+      externallySynced: snapshot.externallySynced,
+      ...(tagged ? { access } : {}),
+      holders: snapshot.holders,
+    });
+    if (!snapshot.complete) log.warn('holder read incomplete', { target: key, error: snapshot.error?.code });
+  };
+  for (const target of policy.targets ?? []) await read(target.key, target.access, false);
   const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
   const byId = new Map<string, StoredGrant>();
   for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
   const grants: Grant[] = [...byId.values()].map((s) => s.grant);
+  // Accesses the grants copied that the policy no longer lists (a removed target, or one that
+  // grants something else now): their holders are read too, so whoever the app gave them to is
+  // still watched until the access is gone. Read after the grants, which name them; a grant
+  // saved since is covered by the next sweep.
+  const listed = new Set((policy.targets ?? []).map((t) => `${t.key}\u0000${canonical(t.access)}`));
+  for (const g of grants) {
+    const id = `${g.target}\u0000${canonical(g.access)}`;
+    if (listed.has(id)) continue;
+    listed.add(id);
+    await read(g.target, g.access, true);
+  }
+  const snapshot = { complete: targets.every((t) => t.complete), targets };
+  // The open grants' requesters as the platform knows them now, so the core can tell which grants
+  // the policy no longer allows (a failed lookup leaves one out: judged on account ids alone).
+  const requesters: Actor[] = [];
+  for (const id of new Set(grants.filter((g) => g.status !== 'ended').map((g) => g.requester))) {
+    const r = await requesterFor(ports, id);
+    if (r) requesters.push(r);
+  }
 
   // Decide, and record the findings (retrying if another writer moved the audit head).
   let answer;
@@ -53,6 +88,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       auditHead: head,
       previousFingerprint: previous?.fingerprint ?? null,
       previousFindings: previous?.findings ?? [],
+      requesters,
     });
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
     if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;
@@ -67,8 +103,12 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     holders: targets.map((t) => ({ ...t, externallySynced: t.externallySynced ?? false })),
   });
 
-  // Act: due grants first (their own revokes), then unfinished outboxes, then the sweep's actions.
+  // Act: grants the policy no longer allows first (the kill switch), then due grants (their own
+  // revokes), then unfinished outboxes, then the sweep's actions.
+  const ineligible = answer.ineligible ?? [];
+  if (ineligible.length) await applyPolicyToOpenGrants(ports, ineligible);
   for (const grantId of answer.due) {
+    if (ineligible.includes(grantId)) continue;
     if (clock.now() >= ports.deadline) break;
     await dispatch(ports, { grantId, event: { type: 'tick' }, actor: null, source: 'system' });
   }
@@ -87,7 +127,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       if (outcome.event) await recordUngranted(ports, outcome.event);
     }
   }
-  log.info('sweep done', { due: answer.due.length, findings: answer.findings.length, revocations, drained });
-  return { ran: true, due: answer.due.length, findings: answer.findings.length, revocations, drained };
+  log.info('sweep done', { due: answer.due.length, ineligible: ineligible.length, findings: answer.findings.length, revocations, drained });
+  return { ran: true, due: answer.due.length, findings: answer.findings.length, revocations, drained, ineligible: ineligible.length };
 }
 

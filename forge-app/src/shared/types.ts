@@ -35,7 +35,8 @@ export type Result<T> =
 
 /** The issue panel's resolver functions and their payloads (identity never comes from here). */
 export interface PanelCalls {
-  getView: Record<string, never>;
+  /** `timelineBefore`: the `timelineBefore` of an earlier answer, for the page of older records. */
+  getView: { timelineBefore?: number };
   submitRequest: { target: string; start?: string; durationMinutes?: number; justification: string; subject?: string };
   approve: Record<string, never>;
   reject: { reason?: string };
@@ -54,8 +55,15 @@ export type PanelCall = keyof PanelCalls;
 export interface PanelData {
   issueKey: string;
   view: View;
-  /** Audit records of this issue's grant, oldest first. */
+  /** One page of the audit records of this issue's grant (the newest, unless asked), oldest first. */
   timeline: AuditRecord[];
+  /** Pass as `getView {timelineBefore}` for the page of older records; absent on the oldest page. */
+  timelineBefore?: number;
+  /**
+   * Refusals recorded once per period are counted beside the chain: `details.coalesceKey` of a
+   * record → how many refusals that record stands for (itself included).
+   */
+  refusalCounts: Record<string, number>;
   /** Server time when the view was computed (the panel counts down from it). */
   now: string;
 }
@@ -116,8 +124,24 @@ export interface AuditPage {
   records: AuditRecord[];
   /** Pass as `beforeSeq` for the next (older) page; absent on the last page. */
   nextBeforeSeq?: number;
-  /** The whole chain's verification, from the genesis. */
-  verification: { valid: boolean; checked: number; firstBroken?: { index: number; seq: number; reason: string } };
+  /** `details.coalesceKey` → how many refusals that record stands for (see PanelData). */
+  refusalCounts: Record<string, number>;
+  /**
+   * The chain's verification, in bounded steps (`handlers/auditVerification.ts`): new records since
+   * the last verified one, and a re-scan of a chunk of the older ones.
+   */
+  verification: {
+    valid: boolean;
+    /** Records checked by this call. */
+    checked: number;
+    firstBroken?: { index: number; seq: number; reason: string };
+    /** Every record up to this seq has been verified. */
+    verifiedThrough?: number;
+    /** False while newer records remain for the next calls. */
+    upToDate?: boolean;
+    /** The older records re-checked by this call. */
+    rescanned?: { from: number; to: number };
+  };
 }
 
 export interface AuditExport {

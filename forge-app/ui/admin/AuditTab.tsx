@@ -7,7 +7,7 @@ import type { AuditPage, AuditQuery, AuditRecord, ErrorBody } from '../../src/sh
 import { adminCall } from '../shared/api';
 import { formatDateTime, formatFull, fromLocalInput } from '../shared/time';
 import { ErrorAlert, FieldError, Lozenge } from '../shared/ui';
-import { describeRecord, makeNamer, type Tone } from '../shared/words';
+import { describeRecord, makeNamer, repeatNote, type Tone } from '../shared/words';
 
 const EVENTS = [
   'submitRequest',
@@ -30,6 +30,7 @@ const EVENTS = [
   'revocationSkipped',
   'lateGrant',
   'cleanup',
+  'endedByPolicy',
   'sweep',
 ];
 const OUTCOME: Record<string, Tone> = { accepted: 'success', refused: 'danger', noted: 'neutral' };
@@ -63,6 +64,7 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
   const [form, setForm] = useState<Filters>(EMPTY);
   const [query, setQuery] = useState<AuditQuery>({});
   const [records, setRecords] = useState<AuditRecord[] | null>(null);
+  const [counts, setCounts] = useState<Record<string, number>>({});
   const [page, setPage] = useState<AuditPage | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<'from' | 'to', string>>>({});
@@ -81,6 +83,7 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
     setError(null);
     setPage(answer.data);
     setRecords((old) => (append && old ? [...old, ...answer.data.records] : answer.data.records));
+    setCounts((old) => ({ ...(append ? old : {}), ...(answer.data.refusalCounts ?? {}) }));
     setStatus(`${append ? 'Loaded' : 'Showing'} ${answer.data.records.length} record${answer.data.records.length === 1 ? '' : 's'}.`);
   }
   useEffect(() => {
@@ -135,7 +138,18 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
             <>
               <strong>✓ Audit chain verified</strong>
               <span>
-                All {v.checked} record{v.checked === 1 ? '' : 's'} link up unbroken from the first; none was removed or edited.
+                {v.verifiedThrough !== undefined ? (
+                  <>
+                    Every record up to #{v.verifiedThrough} links up unbroken from the first
+                    {v.upToDate === false ? ' (newer records are checked on the next loads)' : ''}; this check re-read {v.checked} record
+                    {v.checked === 1 ? '' : 's'}
+                    {v.rescanned ? `, including #${v.rescanned.from}–#${v.rescanned.to} of the older ones` : ''}.
+                  </>
+                ) : (
+                  <>
+                    All {v.checked} record{v.checked === 1 ? '' : 's'} link up unbroken from the first; none was removed or edited.
+                  </>
+                )}
               </span>
             </>
           ) : (
@@ -144,8 +158,8 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
               <span>
                 {v.firstBroken ? (
                   <>
-                    First broken link at record <strong>#{v.firstBroken.seq}</strong> (position {v.firstBroken.index + 1} of {v.checked}):{' '}
-                    {v.firstBroken.reason}. Records from there on cannot be trusted.
+                    First broken link at record <strong>#{v.firstBroken.seq}</strong>: {v.firstBroken.reason}. Records from there on cannot be
+                    trusted.
                   </>
                 ) : (
                   `Checked ${v.checked} records; the chain does not verify.`
@@ -286,6 +300,11 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
                     <td>
                       <span class="mono">{r.event}</span>
                       <div class="subtle event-words">{describeRecord(r, name, (iso) => formatDateTime(iso, zone, locale, false))}</div>
+                      {repeatNote(r, counts) ? (
+                        <div class="subtle" data-testid="audit-repeats">
+                          {repeatNote(r, counts)}
+                        </div>
+                      ) : null}
                       {Object.keys(r.details ?? {}).length ? (
                         <details class="record-details">
                           <summary>Details</summary>

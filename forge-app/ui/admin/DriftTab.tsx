@@ -13,6 +13,7 @@ const DISPOSITION: Record<string, Tone> = {
   keptForFloor: 'info',
   keptIncomplete: 'neutral',
   externallyManaged: 'neutral',
+  keptNoPermanentAdmin: 'danger',
 };
 
 export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {

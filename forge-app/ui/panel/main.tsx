@@ -5,7 +5,7 @@
 import './panel.css';
 import { render } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ErrorBody, PanelCalls } from '../../src/shared/types';
+import type { AuditRecord, ErrorBody, PanelCalls } from '../../src/shared/types';
 import { panelCall, startUi, type UiContext } from '../shared/api';
 import { ErrorAlert } from '../shared/ui';
 import { makeNamer } from '../shared/words';
@@ -55,6 +55,9 @@ function App() {
   const [requestErrors, setRequestErrors] = useState<FieldErrors>({});
   const [extensionErrors, setExtensionErrors] = useState<FieldErrors>({});
   const [extensionOpen, setExtensionOpen] = useState(false);
+  // Older history pages the viewer asked for, oldest first, with where the next older one starts.
+  const [older, setOlder] = useState<{ records: AuditRecord[]; before?: number; counts: Record<string, number> } | null>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   const load = useCallback(async (quiet = false) => {
@@ -123,6 +126,26 @@ function App() {
     return false;
   }
 
+  /** Fetches the page of history before the oldest one shown. */
+  async function showOlder() {
+    const first = snap?.data.timeline[0]?.seq;
+    const fits = older && first !== undefined && (older.records.at(-1)?.seq ?? 0) >= first - 1;
+    const before = fits ? older.before : snap?.data.timelineBefore;
+    if (before === undefined) return;
+    setLoadingOlder(true);
+    const answer = await panelCall('getView', { timelineBefore: before });
+    setLoadingOlder(false);
+    if (!answer.ok) {
+      setError(answer.error);
+      return;
+    }
+    setOlder((o) => ({
+      records: [...answer.data.timeline, ...(fits && o ? o.records : [])],
+      before: answer.data.timelineBefore,
+      counts: { ...(fits && o ? o.counts : {}), ...(answer.data.refusalCounts ?? {}) },
+    }));
+  }
+
   if (!snap) {
     return (
       <main class="panel">
@@ -147,6 +170,9 @@ function App() {
   const name = makeNamer(data.view.viewer.accountId);
   const plainName = makeNamer();
   const grant = data.view.grant;
+  // Older pages still join the newest one (new records may have pushed it past them since).
+  const firstShown = data.timeline[0]?.seq;
+  const joined = older && firstShown !== undefined && (older.records.at(-1)?.seq ?? 0) >= firstShown - 1 ? older : null;
 
   return (
     <main class="panel" aria-busy={busy ? 'true' : 'false'}>
@@ -212,12 +238,16 @@ function App() {
 
       {data.timeline.length ? (
         <Timeline
-          records={data.timeline}
+          records={joined ? [...joined.records.filter((r) => r.seq < (firstShown ?? Infinity)), ...data.timeline] : data.timeline}
           zone={zone}
           locale={locale}
           nowMs={serverNow(snap)}
           name={plainName}
           requiredApprovals={grant?.grant.requiredApprovals}
+          counts={{ ...(joined?.counts ?? {}), ...(data.refusalCounts ?? {}) }}
+          hasOlder={joined ? joined.before !== undefined : data.timelineBefore !== undefined}
+          loadingOlder={loadingOlder}
+          onOlder={() => void showOlder()}
         />
       ) : null}
     </main>

@@ -153,6 +153,8 @@ export function describeRecord(r: AuditRecord, name: Namer, time: (iso: string) 
       return 'cleaning up a grant that may have landed';
     case 'sweep':
       return `sweep: ${num(d.findings) ?? 0} finding(s), ${num(d.revocations) ?? 0} revocation(s)`;
+    case 'endedByPolicy':
+      return `ended by the current policy${because}${d.hadAccess === true ? ' — removing access' : ''}`;
     default:
       return `${who}: ${r.event}${r.outcome === 'noted' ? ' (noted)' : ''}`;
   }
@@ -171,10 +173,22 @@ export function describeDisposition(f: Finding): string {
       return 'kept: the holder list was incomplete';
     case 'externallyManaged':
       return 'kept: the group is synced from an identity provider';
+    case 'keptNoPermanentAdmin':
+      return 'kept: no permanent admin holds org admin, so no org admin is revoked';
   }
   return f.disposition;
 }
 
 export function describeFindingKind(f: Finding): string {
   return f.kind === 'endedStillHeld' ? 'still held after its grant ended' : 'held without a grant (drift)';
+}
+
+/**
+ * How many refusals a coalesced refusal record stands for, in words ("" for one): repeated
+ * refusals are recorded once an hour and counted beside the chain (`refusalCounts`).
+ */
+export function repeatNote(r: AuditRecord, counts: Record<string, number> | undefined): string {
+  const key = str(r.details?.coalesceKey);
+  const n = key ? counts?.[key] : undefined;
+  return n && n > 1 ? `${n.toLocaleString('en-US')} times that hour (recorded once)` : '';
 }

@@ -34,6 +34,9 @@ const BLOCK_NODES = new Set([
   'blockCard',
 ]);
 
+/** What a blockquote may hold (ADF "Node - blockquote"). */
+const BLOCKQUOTE_CONTENT = new Set(['paragraph', 'orderedList', 'bulletList', 'codeBlock', 'mediaGroup', 'mediaSingle']);
+
 const INLINE_NODES = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'status', 'date', 'mediaInline']);
 
 const MARKS = new Set(['strong', 'em', 'code', 'strike', 'underline', 'link', 'subsup', 'textColor', 'backgroundColor']);
@@ -65,6 +68,13 @@ export function checkAdf(body: unknown): AdfCheck {
     }
     if (type === 'mention') {
       if (!isObject(node.attrs) || typeof node.attrs.id !== 'string') return { ok: false, reason: `${path}: mention needs attrs.id` };
+    }
+    if (type === 'blockquote') {
+      // "content must contain array of one or more of": paragraph, lists, code blocks, media.
+      const content = Array.isArray(node.content) ? node.content : [];
+      if (content.length === 0) return { ok: false, reason: `${path}: blockquote needs one or more nodes` };
+      const bad = content.find((c) => !isObject(c) || typeof c.type !== 'string' || !BLOCKQUOTE_CONTENT.has(c.type));
+      if (bad !== undefined) return { ok: false, reason: `${path}: blockquote cannot contain "${isObject(bad) ? String(bad.type) : typeof bad}"` };
     }
     if (node.marks !== undefined) {
       if (!Array.isArray(node.marks)) return { ok: false, reason: `${path}: marks must be an array` };
@@ -116,4 +126,56 @@ export function adfToPlainText(body: unknown): string {
   };
   block((body as { content: unknown[] }).content);
   return lines.join('\n');
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const MARK_TAGS: Record<string, string> = { strong: 'strong', em: 'em', code: 'code', strike: 's', underline: 'u' };
+
+/**
+ * A document as HTML, the way Jira shows a comment (for the playground page): paragraphs, quotes,
+ * lists and code blocks; text with its marks; a mention as `@name`. Every piece of text is escaped
+ * and nothing is parsed from it, so what the page shows is what the ADF says — mentions exactly
+ * where there are mention nodes, quotes exactly where there are quote nodes.
+ */
+export function adfToHtml(body: unknown, nameOf: (accountId: string) => string = (id) => id): string {
+  if (!isAdfDoc(body)) return '';
+  const render = (node: unknown, depth: number): string => {
+    if (!isObject(node) || depth > 64) return '';
+    const children = () => (Array.isArray(node.content) ? node.content.map((c) => render(c, depth + 1)).join('') : '');
+    switch (node.type) {
+      case 'text': {
+        let html = escapeHtml(typeof node.text === 'string' ? node.text : '');
+        for (const m of Array.isArray(node.marks) ? node.marks : []) {
+          const tag = isObject(m) && typeof m.type === 'string' ? MARK_TAGS[m.type] : undefined;
+          if (tag) html = `<${tag}>${html}</${tag}>`;
+        }
+        return html;
+      }
+      case 'mention': {
+        const id = isObject(node.attrs) ? String(node.attrs.id ?? '') : '';
+        return `<span class="mention" data-account-id="${escapeHtml(id)}">@${escapeHtml(nameOf(id))}</span>`;
+      }
+      case 'hardBreak':
+        return '<br>';
+      case 'paragraph':
+        return `<p>${children()}</p>`;
+      case 'blockquote':
+        return `<blockquote>${children()}</blockquote>`;
+      case 'bulletList':
+        return `<ul>${children()}</ul>`;
+      case 'orderedList':
+        return `<ol>${children()}</ol>`;
+      case 'listItem':
+        return `<li>${children()}</li>`;
+      case 'codeBlock':
+        return `<pre><code>${children()}</code></pre>`;
+      case 'heading':
+        return `<p><strong>${children()}</strong></p>`;
+      default:
+        return `<div>${children()}</div>`;
+    }
+  };
+  return (body as { content: unknown[] }).content.map((n) => render(n, 0)).join('');
 }

@@ -13,12 +13,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { adfTextLength, adfToPlainText, checkAdf, isAdfDoc } from './adf';
+import { adfTextLength, adfToHtml, adfToPlainText, checkAdf, isAdfDoc } from './adf';
 import { DEFAULT_REQUEST_WORKFLOW, STATUS_CATEGORIES, type JiraStatus, type JiraWorkflow } from './workflow';
 import { jiraGate } from '../openapi/index';
 
 export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef } from './workflow';
-export { adfToPlainText, checkAdf } from './adf';
+export { adfToHtml, adfToPlainText, checkAdf } from './adf';
 
 /** Header carrying the app identity. The local Forge runtime sends `Authorization: Bearer <appToken>`. */
 export const APP_AUTH_HEADER = 'authorization';
@@ -254,8 +254,8 @@ export interface JiraEmulator {
   seedUser(user: JiraUserSeed): void;
   createIssue(input: { summary: string; reporter?: string; projectKey?: string; issueType?: string; description?: string }): { id: string; key: string };
   issue(issueIdOrKey: string): { id: string; key: string; summary: string; status: string; reporter: string | null } | undefined;
-  /** Comments of an issue, oldest first, with their ADF body and its plain text. */
-  comments(issueIdOrKey: string): Array<{ id: string; author: string; body: unknown; text: string; created: number }>;
+  /** Comments of an issue, oldest first, with their ADF body, its plain text and its HTML (mentions by display name). */
+  comments(issueIdOrKey: string): Array<{ id: string; author: string; body: unknown; text: string; html: string; created: number }>;
   property(issueIdOrKey: string, propertyKey: string): unknown;
   properties(issueIdOrKey: string): Record<string, unknown>;
   /** Transitions an issue as a user (as the Jira UI would); fires transition listeners. */
@@ -941,7 +941,15 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     comments(idOrKey) {
       const i = findIssue(idOrKey);
       if (!i) return [];
-      return i.comments.map((c) => ({ id: c.id, author: c.author, body: structuredClone(c.body), text: adfToPlainText(c.body), created: c.created }));
+      const nameOf = (id: string) => users.get(id)?.displayName ?? id;
+      return i.comments.map((c) => ({
+        id: c.id,
+        author: c.author,
+        body: structuredClone(c.body),
+        text: adfToPlainText(c.body),
+        html: adfToHtml(c.body, nameOf),
+        created: c.created,
+      }));
     },
     property(idOrKey, key) {
       const i = findIssue(idOrKey);
