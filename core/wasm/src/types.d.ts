@@ -166,7 +166,14 @@ export type DecideAnswer =
   | { ok: true; changed: boolean; grant?: Grant | null; actions: Action[]; audit: AuditRecord[]; auditHead: AuditHead }
   | { ok: false; error: ErrorBody; actions?: Action[]; audit?: AuditRecord[]; auditHead?: AuditHead };
 
-export interface TargetHolders { target: string; complete: boolean; externallySynced?: boolean; holders: AccountId[] }
+/**
+ * Who holds one target. `holders`: direct holders (role targets) or members (group targets).
+ * `viaGroups` (role targets, optional): groups whose role gives their members this target; they are
+ * reported as `viaGroup` findings, never revoked, and never counted toward the admin floor.
+ */
+export interface TargetHolders { target: string; complete: boolean; externallySynced?: boolean; holders: AccountId[]; viaGroups?: GroupHolders[] }
+/** Members of a group that holds a target's role. */
+export interface GroupHolders { groupId: string; groupName?: string; accountIds: AccountId[] }
 export interface HolderSnapshot { complete: boolean; targets: TargetHolders[] }
 
 export interface SweepInput {
@@ -183,9 +190,14 @@ export interface SweepInput {
 export interface Finding {
   target: string;
   accountId: AccountId;
-  kind: "endedStillHeld" | "drift";
-  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged";
+  /** `viaGroup`: held through a group's role (see `groupId`), which the app never changes. */
+  kind: "endedStillHeld" | "drift" | "viaGroup";
+  /** `reportGroup`: reported naming the group; an admin must remove the group's role or its members. */
+  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged" | "reportGroup";
   grantId?: string;
+  /** For `viaGroup`: the group whose role gives the access. */
+  groupId?: string;
+  groupName?: string;
   /** When the sweeps first saw this holding without a break. */
   since: Timestamp;
 }
