@@ -6,11 +6,25 @@
 import { core, type Grant, type TargetHolders } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
-import { act } from './act';
+import { act, alertOrgApiProblem } from './act';
 import { appendAudit, backoff, dispatch, drain, iso, recordUngranted } from './dispatch';
 
 /** Ended grants are remembered this long, so access still held after them is recognised as such. */
 const MEMORY_MS = 7 * 24 * 3600_000;
+
+/**
+ * Forge allows 100 egress requests per invocation. The holder reads classify most accounts from a few
+ * listing pages; the accounts a listing cannot classify (members of a group holding the role, org
+ * admins for a resource role) cost one read each, so each sweep reads at most this many per target
+ * and the next sweep continues where it stopped.
+ */
+const ACCOUNT_READS_PER_TARGET = 20;
+/** Requests kept for the sweep's own revocations (guard reads, the revoke, its read-back). */
+const RESERVE_FOR_ACTIONS = 16;
+/** What one target's listing usually costs, kept for the targets still to read. */
+const LISTING_ESTIMATE = 6;
+/** Below this many requests left, a revoke (guard reads + revoke + read-back) is left for the next sweep. */
+const REVOKE_COST = 8;
 
 export interface SweepSummary {
   ran: boolean;
@@ -29,11 +43,32 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   // Load: a fresh read of every target's holders, THEN the grants. In this order a grant that
   // gives access during the read is already saved (as granting) when the grants are read, so its
   // holder is covered; read the other way round, it would look like drift or a leftover.
+  // Each target's read gets a share of the invocation's requests; the accounts it cannot afford are
+  // read by later sweeps (from the cursor), the last sweep's holders re-read first so they stay seen.
+  const before = await store.sweepState();
   const targets: TargetHolders[] = [];
-  for (const target of policy.targets ?? []) {
-    const snapshot = await org.holders(target.access as AccessTarget);
-    targets.push({ target: target.key, complete: snapshot.complete, externallySynced: snapshot.externallySynced, holders: snapshot.holders });
+  const unread: Record<string, number> = {};
+  const accountCursors: Record<string, string> = {};
+  const policyTargets = policy.targets ?? [];
+  for (const [i, target] of policyTargets.entries()) {
+    const previous = before?.holders.find((h) => h.target === target.key);
+    const snapshot = await org.holders(target.access as AccessTarget, {
+      confirmFirst: previous?.holders ?? [],
+      maxAccountReads: ACCOUNT_READS_PER_TARGET,
+      reserveRequests: RESERVE_FOR_ACTIONS + (policyTargets.length - i - 1) * LISTING_ESTIMATE,
+      ...(before?.accountCursors?.[target.key] ? { accountCursor: before.accountCursors[target.key] } : {}),
+    });
+    targets.push({
+      target: target.key,
+      complete: snapshot.complete,
+      externallySynced: snapshot.externallySynced,
+      holders: snapshot.holders,
+      viaGroups: snapshot.viaGroups ?? [],
+    });
+    if (snapshot.unread?.length) unread[target.key] = snapshot.unread.length;
+    if (snapshot.accountCursor) accountCursors[target.key] = snapshot.accountCursor;
     if (!snapshot.complete) log.warn('holder read incomplete', { target: target.key, error: snapshot.error?.code });
+    if (snapshot.error) await alertOrgApiProblem(ports, snapshot.error);
   }
   const snapshot = { complete: targets.every((t) => t.complete), targets };
   const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
@@ -64,7 +99,8 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     fingerprint: answer.fingerprint,
     findings: answer.findings,
     floor: answer.floor,
-    holders: targets.map((t) => ({ ...t, externallySynced: t.externallySynced ?? false })),
+    holders: targets.map((t) => ({ ...t, externallySynced: t.externallySynced ?? false, ...(unread[t.target] ? { unread: unread[t.target] } : {}) })),
+    accountCursors,
   });
 
   // Act: due grants first (their own revokes), then unfinished outboxes, then the sweep's actions.
@@ -79,15 +115,36 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     drained++;
   }
   let revocations = 0;
+  let deferred = 0;
+  const alerts: Record<string, number> = {};
+  const requestsLeft = () => {
+    const u = org.requestUsage?.();
+    return u ? u.limit - u.used : Number.POSITIVE_INFINITY;
+  };
   for (const action of answer.actions) {
     if (clock.now() >= ports.deadline) break;
-    const outcome = await act(ports, policy, action);
+    // The next sweep decides the same revoke again: leaving it is safe, running out mid-way is not.
+    if (action.type === 'revoke' && requestsLeft() < REVOKE_COST) {
+      deferred++;
+      continue;
+    }
+    const outcome = await act(ports, policy, action, { quietAlerts: true });
+    if (action.type === 'alert') alerts[action.code] = (alerts[action.code] ?? 0) + 1;
     if (action.type === 'revoke') {
       revocations++;
       if (outcome.event) await recordUngranted(ports, outcome.event);
     }
   }
-  log.info('sweep done', { due: answer.due.length, findings: answer.findings.length, revocations, drained });
+  log.info('sweep done', {
+    due: answer.due.length,
+    findings: answer.findings.length,
+    revocations,
+    drained,
+    alerts,
+    ...(deferred ? { revocationsLeftForNextSweep: deferred } : {}),
+    ...(Object.keys(unread).length ? { accountsLeftForNextSweeps: unread } : {}),
+    orgRequests: org.requestUsage?.().used,
+  });
   return { ran: true, due: answer.due.length, findings: answer.findings.length, revocations, drained };
 }
 
