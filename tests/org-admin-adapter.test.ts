@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createOrgDirectory, parseAri, resourceForms, sameResource, type AccessTarget, type OrgAdminOptions } from '../forge-app/src/adapters/orgAdmin';
+import * as orgAdmin from '../forge-app/src/adapters/orgAdmin';
+import { createOrgDirectory, type AccessTarget, type OrgAdminOptions } from '../forge-app/src/adapters/orgAdmin';
+// From the namespace, so that on a build without them only the tests that use them fail.
+const { parseAri, resourceForms, sameResource } = orgAdmin;
 import { startOrgAdminEmulator, type FaultKind, type OrgAdminEmulator, type OrgAdminEmulatorOptions, type OrgSeed } from '../playground/emulators/org-admin/index';
 import { recordingFetch, type RecordedCall } from './support/openapi';
 

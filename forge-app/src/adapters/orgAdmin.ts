@@ -228,7 +228,10 @@ export function parseAri(ari: string): ParsedAri | null {
 
 /** Resource types the adapter understands; any other type makes a comparison `unknown`. */
 const KNOWN_TYPES = new Set(['site', 'org']);
-/** Owners that may name the same product under another key (Jira's products were merged and renamed). */
+/**
+ * Owners that may name the same product under another key (Jira's products were merged and renamed,
+ * and `platform` names the site itself): two different ones of these compare as `unknown`.
+ */
 const UNCERTAIN_OWNERS = new Set(['platform', 'jira', 'jira-core', 'jira-software']);
 
 /** The equivalent forms the adapter sends as a `resourceIds` filter, the wanted one first. */
@@ -253,7 +256,7 @@ export function sameResource(role: string, wanted: string, seen: string): 'same'
   if (!a || !b || !KNOWN_TYPES.has(a.type) || !KNOWN_TYPES.has(b.type)) return 'unknown';
   if (a.type !== b.type || a.id !== b.id) return 'different';
   if (a.type === 'org' || role === SITE_ADMIN || a.owner === b.owner) return 'same';
-  return UNCERTAIN_OWNERS.has(a.owner) || UNCERTAIN_OWNERS.has(b.owner) ? 'unknown' : 'different';
+  return UNCERTAIN_OWNERS.has(a.owner) && UNCERTAIN_OWNERS.has(b.owner) ? 'unknown' : 'different';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1199,7 +1202,9 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     let stopped = false;
     let budgetOut = false;
     for (const accountId of order) {
-      if (stopped || budgetOut || reads >= maxReads || requestBudget - requestsSent <= reserve) {
+      // A caller's own limits (`maxAccountReads`, `reserveRequests`) leave accounts for a later read;
+      // running out of the budget without them is a truncated read.
+      if (stopped || budgetOut || reads >= maxReads || (reserve > 0 && requestBudget - requestsSent <= reserve)) {
         unread.push(accountId);
         continue;
       }

@@ -134,7 +134,8 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
               return early.ok && early.allowed;
             },
           })
-          .then((s) => ({ ...snapshot(s.holders, s.complete), externallySynced: s.externallySynced }))
+          // Accounts left unread (to keep room for the revoke) may be admins too: not a complete read.
+          .then((s) => ({ ...snapshot(s.holders, s.complete && !s.unread?.length), externallySynced: s.externallySynced }))
       : null;
   const answer = core.guardRevocation({ policy, action, orgAdmins, grants });
   if (!answer.ok) return { code: answer.error.code, message: answer.error.message, obsolete: false };
