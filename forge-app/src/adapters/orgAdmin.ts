@@ -186,7 +186,7 @@ const RESOURCE_ROLES = ['atlassian/site-admin', 'atlassian/admin', 'atlassian/us
 const PAGE_LIMIT = 100;
 /** A runaway pagination guard: 100 pages of 100 is far beyond any org's admin count. */
 const MAX_PAGES = 100;
-/** `groupIds` and `accountIds` filters take at most 10 ids; `resourceIds` at most 20 (spec). */
+/** A `resourceIds` filter takes at most 20 ids (spec). */
 const MAX_RESOURCE_IDS = 20;
 
 /** 404 codes that mean the organization itself is unknown (never "not assigned"). */
@@ -340,12 +340,6 @@ function rotate(all: readonly string[], cursor: string | undefined): string[] {
   if (!cursor) return sorted;
   const i = sorted.findIndex((id) => id > cursor);
   return i < 0 ? sorted : [...sorted.slice(i), ...sorted.slice(0, i)];
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
