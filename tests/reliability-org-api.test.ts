@@ -143,6 +143,7 @@ test('300 org admins behind a group: the revocation guard confirms the floor fro
     for (const p of ['perm-1', 'perm-2', 'perm-3']) app.org.revoke(p, { type: 'orgRole', role: ORG_ADMIN_ROLE });
     const key = await activeOrgAdmin(app, 'alice', 60);
     const cost = await measured(app, () => app.panel('alice', key, 'complete'));
+    console.log(`large org: the revoke's invocation (guard + revoke + read-back): ${cost.requests} org API requests, ${cost.logLines} log lines`);
     assert.ok(!app.org.holders().direct.some((d) => d.accountId === 'alice' && d.role === ORG_ADMIN_ROLE), 'revoked');
     assert.ok(cost.requests <= 100, `org API requests in the invocation: ${cost.requests}`);
     assert.ok(cost.requests <= 12, `the guard needed no per-account reads: ${cost.log.map((e) => e.route).join(', ')}`);
@@ -155,6 +156,7 @@ test('300 org admins behind a group: the revocation guard confirms the floor fro
     await savePolicy(app, p);
     const erinKey = await activeOrgAdmin(app, 'erin', 60);
     const held = await measured(app, () => app.panel('erin', erinKey, 'complete'));
+    console.log(`large org: a revoke the floor holds back: ${held.requests} org API requests, ${held.logLines} log lines`);
     assert.ok(held.requests <= 100, `requests: ${held.requests}`);
     assert.ok(app.org.holders().direct.some((d) => d.accountId === 'erin' && d.role === ORG_ADMIN_ROLE), 'erin is kept');
     assert.ok(!held.log.some((e) => e.route === 'revokeOrgRole'), 'no revoke call');
