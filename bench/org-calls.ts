@@ -48,7 +48,10 @@ export const WHY: Array<[RegExp, string]> = [
   [/^POST .*\/roles\/revoke$/, 'revoke of a resource role: one write'],
   [/^POST .*\/memberships$/, 'grant of a group membership: one write'],
   [/^DELETE .*\/memberships\//, 'revoke of a group membership: one write'],
-  [/^GET .*\/role-assignments$/, 'read one user’s role assignments: the revoke read-back (one), and, in a holder listing, one per candidate to keep only direct holders'],
+  [/^GET .*\/users\/[^/]+\/role-assignments$/, 'read one user’s role assignments: the revoke read-back (one), and, in a holder listing, one per account the listing cannot classify (a member of a group holding the role, or an org admin for a resource role)'],
+  [/^GET .*\/groups\/[^/]+\/role-assignments$/, 'read a group’s roles: which resource a group holding a resource role holds it on (holder listing)'],
+  [/^POST .*\/groups\/search$/, 'groups/search: groups that hold the role (holder listing), whose members hold it through the group'],
+  [/^GET .*\/directories$/, 'Get directories: the real directory of a group write (once per invocation)'],
   [/^POST .*\/users\/search$/, 'users/search: a holder listing page (admin-floor guard before an org-admin revoke; the sweep), or the group revoke read-back'],
   [/^GET .*\/groups\/[^/]+$/, 'read a group (externalSynced), first call of a group holder listing (the sweep)'],
 ];

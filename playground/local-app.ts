@@ -139,6 +139,8 @@ export interface LocalAppOptions {
   orgFaults?: FaultOptions;
   /** Requests the org emulator remembers (default 20 000: the reliability tests read them all). */
   orgRequestLogLimit?: number;
+  /** The org emulator's largest page (default 3, so clients must paginate; the spec allows up to 100). */
+  orgPageSize?: number;
   queueFaults?: QueueFaults;
   /** Org API eventual consistency (ms of clock time). */
   consistencyDelayMs?: number;
@@ -193,6 +195,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     consistencyDelayMs: options.consistencyDelayMs ?? 0,
     faults: options.orgFaults,
     requestLogLimit: options.orgRequestLogLimit,
+    pageSize: options.orgPageSize,
     snapshot: options.orgSnapshot,
     seed: options.orgSnapshot ? undefined : demoOrgSeed(),
   });

@@ -13,6 +13,8 @@ const SITE_ARI = `ari:cloud:platform::site/${SITE}`;
 const JIRA_ARI = `ari:cloud:jira-software::site/${SITE}`;
 const GROUP = 'a1a1a1a1-0000-4000-8000-000000000001';
 const SCIM_GROUP = 'a1a1a1a1-0000-4000-8000-000000000002';
+const SITE_GROUP = 'a1a1a1a1-0000-4000-8000-000000000003';
+const ORG_GROUP = 'a1a1a1a1-0000-4000-8000-000000000004';
 const acct = (n: number) => `712020:acc-${String(n).padStart(2, '0')}`;
 
 function seed(): OrgSeed {
@@ -22,6 +24,9 @@ function seed(): OrgSeed {
     groups: [
       { id: GROUP, name: 'jira-admins-test', members: [1, 2, 3, 4].map(acct) },
       { id: SCIM_GROUP, name: 'idp-admins', externalSynced: true, members: [acct(3)] },
+      // Access through a group's role, so the holder reads use groups/search and group role-assignments.
+      { id: SITE_GROUP, name: 'site-admins-test', members: [acct(7)], roles: [{ role: 'atlassian/site-admin', resource: SITE_ARI }] },
+      { id: ORG_GROUP, name: 'org-admins', members: [acct(8)], roles: [{ role: ORG_ADMIN }] },
     ],
     assignments: [1, 2, 3, 4].map((n) => ({ accountId: acct(n), role: ORG_ADMIN })),
   };
@@ -85,15 +90,20 @@ test('every call the adapter makes is a spec operation with valid query paramete
     '/v1/orgs/{orgId}/users/{userId}/role-assignments/revoke POST',
     '/v1/orgs/{orgId}/users/{userId}/roles/assign POST',
     '/v1/orgs/{orgId}/users/{userId}/roles/revoke POST',
+    '/v2/orgs/{orgId}/directories GET',
+    '/v2/orgs/{orgId}/directories/{directoryId}/groups/search POST',
     '/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId} GET',
     '/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships POST',
     '/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId} DELETE',
+    '/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments GET',
     '/v2/orgs/{orgId}/directories/{directoryId}/users/search POST',
     '/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/role-assignments GET',
   ]);
   assert.ok(calls.some((c) => c.method === 'POST' && c.url.endsWith('/users/search') && (c.body as { cursor?: string }).cursor), 'followed a cursor');
   assert.ok(calls.some((c) => c.status === 409), 'saw an already-a-member 409');
   assert.ok(calls.some((c) => c.status === 403), 'saw a SCIM 403');
+  const writes = calls.filter((c) => c.method !== 'GET' && /\/memberships/.test(c.url));
+  assert.ok(writes.length > 0 && writes.every((c) => !c.url.includes('/directories/-/')), 'no write names directory `-`');
 });
 
 test('the emulator answers the discovery reads and its error cases in the shapes the spec documents', async (t) => {
@@ -122,6 +132,22 @@ test('the emulator answers the discovery reads and its error cases in the shapes
   await send('POST', `${o}/users/${encodeURIComponent(acct(1))}/role-assignments/assign`, { role: ORG_ADMIN }, 'wrong');
   await send('POST', `${o}/users/${encodeURIComponent(acct(1))}/roles/assign`, { role: 'atlassian/site-admin', resource: JIRA_ARI });
   await send('POST', `${o}/users/${encodeURIComponent('712020:ghost')}/roles/revoke`, { role: 'atlassian/admin', resource: JIRA_ARI });
+  // Key kinds, `-` on a write, a group's role assignments, and the contract faults.
+  emu.addApiKey('scoped-key', { scopes: ['read:orgs:admin'] });
+  emu.addApiKey('expired-key', { status: 'expired' });
+  await send('GET', o, undefined, 'scoped-key');
+  await send('POST', `${o}/users/${encodeURIComponent(acct(2))}/role-assignments/assign`, { role: ORG_ADMIN }, 'scoped-key');
+  await send('POST', `${d}/users/search`, { limit: 1 }, 'scoped-key');
+  await send('GET', o, undefined, 'expired-key');
+  await send('POST', `${d}/groups/${GROUP}/memberships`, { accountId: acct(2) });
+  await send('GET', `${d}/groups/${GROUP}/role-assignments?roleIds=atlassian%2Fadmin`);
+  emu.setContractFaults({ orgRoleAssignments: 'removed' });
+  await send('POST', `${o}/users/${encodeURIComponent(acct(2))}/role-assignments/assign`, { role: ORG_ADMIN });
+  emu.setContractFaults({ orgRoleAssignments: 'changed' });
+  await send('POST', `${o}/users/${encodeURIComponent(acct(2))}/role-assignments/revoke`, { role: ORG_ADMIN });
+  emu.setContractFaults({ roleApi: 'forbidden' });
+  await send('POST', `${o}/users/${encodeURIComponent(acct(2))}/roles/assign`, { role: 'atlassian/admin', resource: JIRA_ARI });
+  emu.setContractFaults(null);
   emu.injectFaults('429', '500');
   await send('GET', o);
   await send('POST', `${o}/users/${encodeURIComponent(acct(1))}/roles/assign`, { role: 'atlassian/admin', resource: JIRA_ARI });
@@ -134,7 +160,7 @@ test('the emulator answers the discovery reads and its error cases in the shapes
   assert.deepEqual(problems, []);
   assert.deepEqual(
     rec.calls.map((c) => c.status),
-    [200, 200, 404, 200, 200, 200, 200, 404, 200, 400, 200, 401, 400, 404, 429, 500],
+    [200, 200, 404, 200, 200, 200, 200, 404, 200, 400, 200, 401, 400, 404, 200, 403, 403, 401, 404, 200, 404, 400, 403, 429, 500],
   );
 });
 

@@ -90,8 +90,8 @@ test('errors: unknown org, user, group, bad bodies, wrong roles and wrong method
   assertAppError(await call(emu, 'POST', `${v1(emu)}/users/${u(acct(2))}/roles/assign`, { role: 'atlassian/site-admin', resource: JIRA_ARI }), 400, 'ADMIN-UAM-400-3');
   assertAppError(await call(emu, 'POST', `${v1(emu)}/users/${u(acct(2))}/roles/assign`, { role: 'atlassian/admin', resource: SITE_ARI }), 400, 'ADMIN-UAM-400-3');
   assertAppError(await call(emu, 'POST', `${v1(emu)}/users/${u(acct(2))}/roles/assign`, { role: 'atlassian/admin', resource: 'ari:cloud:jira::site/x' }), 404, 'ADMIN-UAM-404-3');
-  assertAppError(await call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { account_id: acct(4) }), 400, 'ADMIN-400-24');
-  assertAppError(await call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { accountId: '712020:ghost' }), 404, 'ADMIN-404-8');
+  assertAppError(await call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships`, { account_id: acct(4) }), 400, 'ADMIN-400-24');
+  assertAppError(await call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships`, { accountId: '712020:ghost' }), 404, 'ADMIN-404-8');
   assertAppError(await call(emu, 'POST', `${v2(emu)}/users/search`, { limit: 500 }), 400, 'ADMIN-400-24');
   assertAppError(await call(emu, 'POST', `${v2(emu)}/users/search`, { roleIds: ['atlassian/nope'] }), 400, 'ADMIN-400-24');
   assertAppError(await call(emu, 'POST', `${v2(emu)}/users/search`, { searchTerm: 'a', emails: ['a@b.c'] }), 400, 'ADMIN-400-24');
@@ -145,7 +145,8 @@ test('pagination: searches and role-assignment reads return small pages whose li
   }
   assert.equal(resources.length, 4);
   assert.equal(raPages, 2);
-  assert.ok(resources.includes('ari:cloud:platform::site/second-site'));
+  // Role reads name a site in the spec's `ResourceId` form, not the workspaces' `platform` form.
+  assert.ok(resources.includes('ari:cloud:jira-core::site/second-site'));
 });
 
 test('already assigned and not assigned: role assign/revoke are idempotent 204s, group add answers 409 and group remove of a non-member 404', async (t) => {
@@ -160,10 +161,10 @@ test('already assigned and not assigned: role assign/revoke are idempotent 204s,
   assert.equal(emu.holders().direct.filter((d) => d.accountId === acct(2)).length, 0);
   assert.equal((await call(emu, 'POST', `${v1(emu)}/users/${u(acct(5))}/role-assignments/revoke`, { role: ORG_ADMIN })).status, 204);
 
-  assert.equal((await call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { accountId: acct(4) })).status, 204);
-  assertAppError(await call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { accountId: acct(4) }), 409, 'ADMIN-409-28');
-  assert.equal((await call(emu, 'DELETE', `${v2(emu)}/groups/${GROUP}/memberships/${u(acct(4))}`)).status, 204);
-  assertAppError(await call(emu, 'DELETE', `${v2(emu)}/groups/${GROUP}/memberships/${u(acct(4))}`), 404, 'ADMIN-404-1');
+  assert.equal((await call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships`, { accountId: acct(4) })).status, 204);
+  assertAppError(await call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships`, { accountId: acct(4) }), 409, 'ADMIN-409-28');
+  assert.equal((await call(emu, 'DELETE', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships/${u(acct(4))}`)).status, 204);
+  assertAppError(await call(emu, 'DELETE', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships/${u(acct(4))}`), 404, 'ADMIN-404-1');
 });
 
 test('SCIM: a group synced from an identity provider refuses adding and removing members with 403 and stays unchanged', async (t) => {
@@ -172,10 +173,10 @@ test('SCIM: a group synced from an identity provider refuses adding and removing
   assert.equal(g.status, 200);
   assert.equal(g.body.data.externalSynced, true);
   assert.equal(g.body.data.managementAccess.modifiable, false);
-  const add = await call(emu, 'POST', `${v2(emu)}/groups/${SCIM_GROUP}/memberships`, { accountId: acct(4) });
+  const add = await call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${SCIM_GROUP}/memberships`, { accountId: acct(4) });
   assertAppError(add, 403, 'ADMIN-403-5');
   assert.match(add.body.errors[0].detail, /identity provider/);
-  assertAppError(await call(emu, 'DELETE', `${v2(emu)}/groups/${SCIM_GROUP}/memberships/${u(acct(3))}`), 403, 'ADMIN-403-5');
+  assertAppError(await call(emu, 'DELETE', `${v2(emu, emu.directoryId)}/groups/${SCIM_GROUP}/memberships/${u(acct(3))}`), 403, 'ADMIN-403-5');
   assert.deepEqual(emu.holders().groups.find((x) => x.groupId === SCIM_GROUP)?.members, [acct(3)]);
 });
 
@@ -201,11 +202,11 @@ test('lockout: removing the only org admin from a group that grants org admin is
     seed: { ...seed(), assignments: [], groups: [{ id: legacy, name: 'org-admins', members: [acct(1)], roles: [{ role: ORG_ADMIN }] }] },
   });
   assert.deepEqual(emu.holders().orgAdmins, [acct(1)]);
-  const r = await call(emu, 'DELETE', `${v2(emu)}/groups/${legacy}/memberships/${u(acct(1))}`);
+  const r = await call(emu, 'DELETE', `${v2(emu, emu.directoryId)}/groups/${legacy}/memberships/${u(acct(1))}`);
   assertAppError(r, 403, 'ADMIN-403-3');
   assert.match(r.body.errors[0].detail, /without an organization admin/);
   emu.grant(acct(2), { type: 'orgRole', role: ORG_ADMIN });
-  assert.equal((await call(emu, 'DELETE', `${v2(emu)}/groups/${legacy}/memberships/${u(acct(1))}`)).status, 204);
+  assert.equal((await call(emu, 'DELETE', `${v2(emu, emu.directoryId)}/groups/${legacy}/memberships/${u(acct(1))}`)).status, 204);
 });
 
 test('eventual consistency: reads reflect a write only after consistencyDelayMs of emulator clock, while writes see it at once', async (t) => {
@@ -234,7 +235,7 @@ test('eventual consistency: reads reflect a write only after consistencyDelayMs 
 
 test('faults: 429 carries Retry-After, 500 and 503 fail fast, and none of them applies the change', async (t) => {
   const emu = await start(t, { faults: { retryAfterSeconds: 7 } });
-  const assign = () => call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { accountId: acct(4) });
+  const assign = () => call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships`, { accountId: acct(4) });
   emu.injectFaults('429', '500', '503');
   const r429 = await assign();
   assert.equal(r429.status, 429);
@@ -276,7 +277,7 @@ test('faults: a timeout holds the request for timeoutMs and then applies it, eve
 test('faults: drop applies the change and then destroys the connection without a response', async (t) => {
   const emu = await start(t);
   emu.injectFaults('drop');
-  await assert.rejects(call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { accountId: acct(6) }));
+  await assert.rejects(call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/${GROUP}/memberships`, { accountId: acct(6) }));
   assert.ok(emu.holders().groups.find((g) => g.groupId === GROUP)?.members.includes(acct(6)));
   assert.equal(emu.stats().faults.drop, 1);
   assert.equal(emu.stats().statuses.dropped, 1);
@@ -343,4 +344,116 @@ test('workspaces: sites and products are listed with their resource ARIs, paged 
   assertAppError(await call(emu, 'POST', `/admin/v2/orgs/${emu.orgId}/workspaces`, { cursor: first.body.links.next, limit: 5 }), 400, 'ADMIN-400-4');
   const jira = await call(emu, 'POST', `/admin/v2/orgs/${emu.orgId}/workspaces`, { query: { field: { name: 'attributes.typeKey', values: ['jira-software'] } } });
   assert.deepEqual(jira.body.data.map((w: { id: string }) => w.id), [JIRA_ARI]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Rules added for the organizations API's documented contract (docs/platform-rules.md, org-api).
+
+test('directories: `-` is accepted by reads but refused by both membership writes; a group is written only through its own directory', async (t) => {
+  const B = 'd0d0d0d0-0000-4000-8000-00000000000b';
+  const emu = await start(t, {
+    directories: [
+      { id: 'd0d0d0d0-0000-4000-8000-00000000000a', name: 'Primary' },
+      { id: B, name: 'Contractors' },
+    ],
+    seed: { ...seed(), users: [...(seed().users ?? []), { accountId: acct(9), directoryId: B }], groups: [...(seed().groups ?? []), { id: 'g-b', name: 'in-b', directoryId: B }] },
+  });
+  assertAppError(await call(emu, 'POST', `${v2(emu)}/groups/${GROUP}/memberships`, { accountId: acct(4) }), 404, 'ADMIN-404-1');
+  assertAppError(await call(emu, 'DELETE', `${v2(emu)}/groups/${GROUP}/memberships/${u(acct(2))}`), 404, 'ADMIN-404-1');
+  assert.deepEqual(emu.holders().groups.find((g) => g.groupId === GROUP)?.members, [acct(2)], 'nothing changed');
+  // Reads with `-` see every directory.
+  assert.equal((await call(emu, 'GET', `${v2(emu)}/groups/g-b`)).body.data.directoryId, B);
+  const dirs = await call(emu, 'GET', `/admin/v2/orgs/${emu.orgId}/directories`);
+  assert.deepEqual(dirs.body.data.map((d: { directoryId: string }) => d.directoryId), ['d0d0d0d0-0000-4000-8000-00000000000a', B]);
+  // The group's directory works; another directory does not know the group; a user of another directory can't join.
+  assertAppError(await call(emu, 'POST', `${v2(emu, emu.directoryId)}/groups/g-b/memberships`, { accountId: acct(9) }), 404, 'ADMIN-404-10');
+  assertAppError(await call(emu, 'POST', `${v2(emu, B)}/groups/g-b/memberships`, { accountId: acct(1) }), 404, 'ADMIN-404-8');
+  assert.equal((await call(emu, 'POST', `${v2(emu, B)}/groups/g-b/memberships`, { accountId: acct(9) })).status, 204);
+});
+
+test('api keys: a key without scopes reaches everything; a key with scopes only operations naming one of its scopes (403 elsewhere); expired and revoked keys get 401', async (t) => {
+  const emu = await start(t, { apiKeys: [{ key: 'scoped', scopes: ['read:orgs:admin', 'read:directories:admin'] }] });
+  emu.addApiKey('old', { status: 'expired' });
+  emu.addApiKey('gone', { status: 'revoked' });
+  const as = (key: string, method: string, path: string, body?: unknown) => call(emu, method, path, body, `Bearer ${key}`);
+  assert.equal((await as('scoped', 'GET', v1(emu))).status, 200, 'read:orgs:admin');
+  assert.equal((await as('scoped', 'GET', `${v2(emu)}/users/${u(acct(1))}/role-assignments`)).status, 200, 'read:directories:admin');
+  for (const [method, path, body] of [
+    ['POST', `${v1(emu)}/users/${u(acct(2))}/role-assignments/assign`, { role: ORG_ADMIN }],
+    ['POST', `${v1(emu)}/users/${u(acct(2))}/roles/assign`, { role: 'atlassian/admin', resource: JIRA_ARI }],
+    ['POST', `${v2(emu)}/users/search`, {}],
+    ['GET', `${v2(emu)}/groups/${GROUP}/role-assignments`, undefined],
+  ] as const) {
+    const r = await as('scoped', method, path, body);
+    assert.equal(r.status, 403, path);
+    assert.equal(r.body.code, 403);
+    assert.match(r.body.message, /scope/);
+  }
+  assert.deepEqual(emu.holders().orgAdmins, [acct(1)], 'nothing changed');
+  for (const key of ['old', 'gone']) {
+    const r = await as(key, 'GET', v1(emu));
+    assert.deepEqual([r.status, r.body], [401, { code: 401, message: 'Unauthorized' }]);
+  }
+  emu.setApiKeyStatus(emu.apiKey, 'revoked');
+  assert.equal((await call(emu, 'GET', v1(emu))).status, 401);
+});
+
+test('resource ARIs: role writes accept a site in the platform, jira and jira-core forms; role reads answer in one form and `resourceIds` match only that form', async (t) => {
+  const emu = await start(t, { pageSize: 10 });
+  for (const [n, form] of [[4, 'platform'], [5, 'jira'], [6, 'jira-core']] as const) {
+    const r = await call(emu, 'POST', `${v1(emu)}/users/${u(acct(n))}/roles/assign`, { role: 'atlassian/site-admin', resource: `ari:cloud:${form}::site/${SITE}` });
+    assert.equal(r.status, 204, form);
+  }
+  const read = await call(emu, 'GET', `${v2(emu)}/users/${u(acct(5))}/role-assignments?roleIds=atlassian%2Fsite-admin`);
+  assert.deepEqual(read.body.data.map((e: { resourceId: string }) => e.resourceId), [`ari:cloud:jira-core::site/${SITE}`]);
+  const search = (resourceIds: string[]) =>
+    call(emu, 'POST', `${v2(emu)}/users/search`, { roleIds: ['atlassian/site-admin'], resourceIds }).then((r) => r.body.data.map((x: { accountId: string }) => x.accountId));
+  // Every direct site admin, plus acct(1), an org admin and so a site admin by inference.
+  assert.deepEqual(await search([`ari:cloud:jira-core::site/${SITE}`]), [1, 4, 5, 6].map(acct));
+  assert.deepEqual(await search([SITE_ARI]), [], 'the platform form of the same site matches nothing (GUESS)');
+  // A product's ARI is that product for product roles, never the site.
+  assertAppError(await call(emu, 'POST', `${v1(emu)}/users/${u(acct(2))}/roles/assign`, { role: 'atlassian/site-admin', resource: JIRA_ARI }), 400, 'ADMIN-UAM-400-3');
+});
+
+test('groups holding roles: a group\'s role assignments are readable, and its members hold the role as `group_direct`', async (t) => {
+  const emu = await start(t, {
+    seed: { ...seed(), groups: [...(seed().groups ?? []), { id: 'g-site', name: 'site-admins', members: [acct(5)], roles: [{ role: 'atlassian/site-admin', resource: SITE_ARI }, { role: ORG_ADMIN }] }] },
+  });
+  const ra = await call(emu, 'GET', `${v2(emu)}/groups/g-site/role-assignments`);
+  assert.equal(ra.status, 200);
+  assert.deepEqual(
+    ra.body.data.map((e: { resourceId: string; roles: string[] }) => [e.resourceId, e.roles]),
+    [
+      [`ari:cloud:jira-core::site/${SITE}`, ['atlassian/site-admin']],
+      [emu.orgAri, [ORG_ADMIN]],
+    ],
+  );
+  const filtered = await call(emu, 'GET', `${v2(emu)}/groups/g-site/role-assignments?roleIds=${encodeURIComponent(ORG_ADMIN)}`);
+  assert.equal(filtered.body.data.length, 1);
+  assertAppError(await call(emu, 'GET', `${v2(emu)}/groups/nope/role-assignments`), 404, 'ADMIN-404-10');
+  const mine = await call(emu, 'GET', `${v2(emu)}/users/${u(acct(5))}/role-assignments?roleIds=atlassian%2Fsite-admin`);
+  assert.deepEqual(mine.body.data[0].roleAssignments, [{ role: 'atlassian/site-admin', roleAssignmentMethods: ['group_direct', 'inferred'] }]);
+  const groups = await call(emu, 'POST', `${v2(emu)}/groups/search`, { roleIds: [ORG_ADMIN] });
+  assert.deepEqual(groups.body.data.map((g: { id: string }) => g.id), ['g-site']);
+});
+
+test('contract faults: the experimental org-admin role-assignments operations can answer as removed (404) or changed (400), and the role API as not enabled (403/404), changing nothing', async (t) => {
+  const emu = await start(t);
+  const assignOrg = () => call(emu, 'POST', `${v1(emu)}/users/${u(acct(2))}/role-assignments/assign`, { role: ORG_ADMIN });
+  const assignSite = () => call(emu, 'POST', `${v1(emu)}/users/${u(acct(2))}/roles/assign`, { role: 'atlassian/site-admin', resource: SITE_ARI });
+  emu.setContractFaults({ orgRoleAssignments: 'removed' });
+  assertAppError(await assignOrg(), 404, 'ADMIN-404-1');
+  assert.equal((await assignSite()).status, 204, 'the roles API is not experimental');
+  emu.setContractFaults({ orgRoleAssignments: 'changed' });
+  assertAppError(await assignOrg(), 400, 'ADMIN-UAM-400-1');
+  emu.setContractFaults({ roleApi: 'forbidden' });
+  assertAppError(await assignOrg(), 403, 'ADMIN-UAM-403-1');
+  assertAppError(await assignSite(), 403, 'ADMIN-UAM-403-1');
+  emu.setContractFaults({ roleApi: 'missing' });
+  assertAppError(await assignSite(), 404, 'ADMIN-404-1');
+  assert.deepEqual(emu.holders().orgAdmins, [acct(1)]);
+  assert.throws(() => emu.setContractFaults({ roleApi: 'bogus' as 'missing' }), /roleApi/);
+  const put = await fetch(`${emu.url}/__emulator/contract`, { method: 'PUT', body: JSON.stringify(null) });
+  assert.deepEqual(await put.json(), { orgRoleAssignments: null, roleApi: null });
+  assert.equal((await assignOrg()).status, 204);
 });

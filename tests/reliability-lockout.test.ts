@@ -207,7 +207,8 @@ test('an expiring org admin whose guard cannot read the org admins is held back,
   const app = await demoApp({ scheduleSweep: false });
   try {
     const key = await activeOrgAdmin(app, 'alice', 30);
-    app.org.setFaults({ rate: 1, kinds: ['503'], routes: ['getUserRoleAssignments'] });
+    // The org admins are read from the user search (and, for accounts it cannot classify, their role reads).
+    app.org.setFaults({ rate: 1, kinds: ['503'], routes: ['searchUsers', 'getUserRoleAssignments'] });
     await advance(app, 31 * 60_000);
     const during = await grantOf(app, 'alice', key);
     const codes = during.timeline.filter((r) => r.event === 'revokeFailed').map((r) => String(r.details.code));

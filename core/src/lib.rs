@@ -91,8 +91,8 @@ pub use policy::{
 pub use revocation::backoff_seconds;
 pub use schedule::{is_due, next_attention};
 pub use sweep::{
-    guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GuardInput,
-    GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
+    guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GroupHolders,
+    GuardInput, GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
 };
 pub use time::Timestamp;
 pub use validation::{

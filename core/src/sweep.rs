@@ -61,7 +61,7 @@ pub struct HolderSnapshot {
 }
 
 /// The holders of one target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TargetHolders {
     /// The policy target key.
@@ -80,6 +80,27 @@ pub struct TargetHolders {
     /// Accounts that hold it directly.
     #[serde(default)]
     pub holders: Vec<AccountId>,
+    /// Role targets: groups whose role gives their members this target (`group_direct` in the
+    /// organizations API). Their members are reported, never revoked: the app never changes a
+    /// group's roles or members for this. They do not count as holders, and so (for the org-admin
+    /// target) not toward the admin floor either: a group can lose its members or its role at any
+    /// time without the app knowing, so the floor counts only direct org admins, a lower bound.
+    #[serde(default)]
+    pub via_groups: Vec<GroupHolders>,
+}
+
+/// Members of a group that holds a target's role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupHolders {
+    /// The group's id.
+    pub group_id: String,
+    /// The group's name, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// Its members.
+    #[serde(default)]
+    pub account_ids: Vec<AccountId>,
 }
 
 /// What the sweep found and decided.
@@ -121,6 +142,12 @@ pub struct Finding {
     /// The ended grant that should have removed it, for `endedStillHeld`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
+    /// The group whose role gives the access, for `viaGroup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// That group's name, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
     /// When the sweeps first saw this holding without a break: one incident, one alert (repeated
     /// daily), however many sweeps see it; a holding that goes and comes back is a new incident.
     pub since: Timestamp,
@@ -134,6 +161,9 @@ pub enum FindingKind {
     EndedStillHeld,
     /// The access was given outside the app.
     Drift,
+    /// The access comes from a group's role (`group_direct`): given outside the app, and not the
+    /// app's to remove.
+    ViaGroup,
 }
 
 /// What the sweep does about a finding.
@@ -153,6 +183,9 @@ pub enum Disposition {
     /// Kept: no permanent admin holds org admin, so the sweep cannot tell which org admins the
     /// organisation still needs, and revokes none.
     KeptNoPermanentAdmin,
+    /// Reported, naming the group: the access comes from the group's role, and the app never
+    /// changes a group's roles or members to take it away. An admin must.
+    ReportGroup,
 }
 
 /// An access the sweep watches: a policy target, or an access the policy no longer lists that
@@ -383,6 +416,8 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 kind,
                 disposition,
                 grant_id: ended.map(|g| g.id.clone()),
+                group_id: None,
+                group_name: None,
                 since: first_seen
                     .get(&(target.key, holder, kind))
                     .copied()
@@ -391,12 +426,24 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
             org_role.push(target.access.is_org_admin());
             accesses.push(target);
         }
+        if !target.orphan {
+            let added = via_group_findings(policy, target, th, now, &first_seen, &mut findings);
+            for _ in 0..added {
+                // Never revoked (the app does not change groups), so never part of the floor.
+                org_role.push(false);
+                accesses.push(target);
+            }
+        }
     }
 
     let floor = apply_floor(policy, &mut findings, &org_role, org_admins.as_ref());
     for (f, target) in findings.iter().zip(&accesses) {
+        if f.kind == FindingKind::ViaGroup {
+            continue;
+        }
         emit(policy, target, f, now, &day, &mut actions);
     }
+    emit_via_groups(policy, &findings, now, &day, &mut actions);
     if let Some(set) = &org_admins {
         if !policy
             .permanent_admins
@@ -450,6 +497,114 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
         fingerprint,
         audit,
         audit_head,
+    }
+}
+
+/// Members of groups that hold the target's role, except permanent admins and the target's
+/// standing holders (who may hold it anyway): one `viaGroup` finding per member and group, read
+/// even when the rest of the target's read is incomplete (reporting needs no complete picture).
+fn via_group_findings(
+    policy: &Policy,
+    target: &Watched<'_>,
+    th: &TargetHolders,
+    now: Timestamp,
+    first_seen: &HashMap<(&str, &str, FindingKind), Timestamp>,
+    findings: &mut Vec<Finding>,
+) -> usize {
+    let before = findings.len();
+    for group in &th.via_groups {
+        let members: BTreeSet<&str> = group.account_ids.iter().map(String::as_str).collect();
+        for member in members {
+            if policy.is_permanent(member) || target.standing_holders.iter().any(|s| s == member) {
+                continue;
+            }
+            findings.push(Finding {
+                target: target.key.to_owned(),
+                account_id: member.to_owned(),
+                kind: FindingKind::ViaGroup,
+                disposition: Disposition::ReportGroup,
+                grant_id: None,
+                group_id: Some(group.group_id.clone()),
+                group_name: group.group_name.clone(),
+                since: first_seen
+                    .get(&(target.key, member, FindingKind::ViaGroup))
+                    .copied()
+                    .unwrap_or(now),
+            });
+        }
+    }
+    findings.len().saturating_sub(before)
+}
+
+/// Accounts named in one group alert; the rest are counted.
+const VIA_GROUP_NAMED: usize = 5;
+
+/// One alert (and one comment on the alert issue) per target and group, not per member: a group
+/// can have hundreds of members, and what an admin must change is the group.
+fn emit_via_groups(
+    policy: &Policy,
+    findings: &[Finding],
+    now: Timestamp,
+    day: &str,
+    actions: &mut Vec<Action>,
+) {
+    let mut by_group: std::collections::BTreeMap<(&str, &str), Vec<&Finding>> =
+        std::collections::BTreeMap::new();
+    for f in findings.iter().filter(|f| f.kind == FindingKind::ViaGroup) {
+        let group = f.group_id.as_deref().unwrap_or_default();
+        by_group
+            .entry((f.target.as_str(), group))
+            .or_default()
+            .push(f);
+    }
+    for ((target_key, group_id), members) in by_group {
+        let Some(target) = policy.target(target_key) else {
+            continue;
+        };
+        let name = members
+            .iter()
+            .find_map(|f| f.group_name.as_deref())
+            .unwrap_or(group_id);
+        let since = members.iter().map(|f| f.since).min().unwrap_or(now);
+        let named: Vec<String> = members
+            .iter()
+            .take(VIA_GROUP_NAMED)
+            .map(|f| format!("`{}`", f.account_id))
+            .collect();
+        let more = members.len().saturating_sub(VIA_GROUP_NAMED);
+        let who = if more > 0 {
+            format!("{} and {more} more", named.join(", "))
+        } else {
+            named.join(", ")
+        };
+        let message = format!(
+            "{} account(s) hold {} ({}) through group `{name}`, outside JIT Admin: {who}. JIT Admin never changes a group's roles or members, so it cannot revoke this; remove the role from group `{name}` in admin.atlassian.com (Directory > Groups), or remove these people from the group, and let them request access just in time",
+            members.len(),
+            target.label,
+            target.access.describe(),
+        );
+        let key = format!(
+            "sweep:DRIFT_VIA_GROUP:{target_key}:{group_id}:{}:{day}",
+            since.millis()
+        );
+        actions.push(alert(
+            key.clone(),
+            Severity::Critical,
+            "DRIFT_VIA_GROUP",
+            message.clone(),
+        ));
+        if let Some(issue_key) = &policy.alert_issue_key {
+            actions.push(Action::Comment {
+                key: format!(
+                    "sweep:comment:via-group:{target_key}:{group_id}:{}:{day}",
+                    since.millis()
+                ),
+                issue_key: issue_key.clone(),
+                body: Comment::new()
+                    .text(format!("Drift found by the sweep at {now}: {message}."))
+                    .finish(),
+            });
+        }
     }
 }
 
@@ -572,6 +727,17 @@ fn emit(
             "DRIFT",
             format!("`{who}` holds {what} outside JIT Admin (drift mode report)"),
         ),
+        (FindingKind::ViaGroup, _) => (
+            Severity::Critical,
+            "DRIFT_VIA_GROUP",
+            format!(
+                "`{who}` holds {what} through group `{}`, outside JIT Admin",
+                f.group_name
+                    .as_deref()
+                    .or(f.group_id.as_deref())
+                    .unwrap_or("?")
+            ),
+        ),
     };
     actions.push(alert(
         incident_key(&format!("sweep:{code}"), target, f, day),
@@ -588,7 +754,12 @@ fn emit(
                 .finish(),
         });
     }
-    if f.disposition == Disposition::Revoke {
+    let reason = match f.kind {
+        FindingKind::EndedStillHeld => Some(RevokeReason::EndedStillHeld),
+        FindingKind::Drift => Some(RevokeReason::Drift),
+        FindingKind::ViaGroup => None,
+    };
+    if let (Disposition::Revoke, Some(reason)) = (f.disposition, reason) {
         actions.push(Action::Revoke {
             key: if target.tagged {
                 // Another access is listed under the same key now: keep the two keys apart.
@@ -601,10 +772,7 @@ fn emit(
             target: target.key.to_owned(),
             access: target.access.clone(),
             account_id: who.clone(),
-            reason: match f.kind {
-                FindingKind::EndedStillHeld => RevokeReason::EndedStillHeld,
-                FindingKind::Drift => RevokeReason::Drift,
-            },
+            reason,
             attempt: 1,
         });
     }
@@ -621,6 +789,7 @@ fn incident_key(kind: &str, target: &Watched<'_>, f: &Finding, day: &str) -> Str
         Disposition::KeptIncomplete => "incomplete",
         Disposition::ExternallyManaged => "external",
         Disposition::KeptNoPermanentAdmin => "nopermanent",
+        Disposition::ReportGroup => "group",
     };
     format!(
         "{kind}:{}:{}:{disposition}:{}:{day}",
@@ -645,8 +814,13 @@ fn fingerprint(findings: &[Finding]) -> String {
     let mut lines: Vec<String> = findings
         .iter()
         .map(|f| {
+            let group = f
+                .group_id
+                .as_deref()
+                .map(|g| format!("\u{1f}{g}"))
+                .unwrap_or_default();
             format!(
-                "{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+                "{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}{group}",
                 f.target, f.account_id, f.kind, f.disposition
             )
         })

@@ -360,7 +360,8 @@ fn story() -> Vec<Step> {
                     "policy": policy(),
                     "grants": [grant_of(o, "11-action-succeeded-revoke")],
                     "snapshot": {"complete": true, "targets": [
-                        {"target": "org-admin", "complete": true, "holders": ["alice", "dana", "mallory"]},
+                        {"target": "org-admin", "complete": true, "holders": ["alice", "dana", "mallory"],
+                         "viaGroups": [{"groupId": "g-legacy-admins", "groupName": "org-admins", "accountIds": ["oscar"]}]},
                         {"target": "site-admin", "complete": false, "holders": ["frank"]},
                         {"target": "jira-admins", "complete": true, "externallySynced": true, "holders": ["gina"]}
                     ]},

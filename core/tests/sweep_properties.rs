@@ -60,8 +60,8 @@ proptest! {
         let snapshot = HolderSnapshot {
             complete,
             targets: vec![
-                TargetHolders { target: "org-admin".into(), complete: org_complete, externally_synced: false, access: None, holders: org_holders.clone() },
-                TargetHolders { target: "jira-admins".into(), complete: true, externally_synced: synced, access: None, holders: group_holders.clone() },
+                TargetHolders { target: "org-admin".into(), complete: org_complete, externally_synced: false, access: None, holders: org_holders.clone(), via_groups: vec![] },
+                TargetHolders { target: "jira-admins".into(), complete: true, externally_synced: synced, access: None, holders: group_holders.clone(), via_groups: vec![] },
             ],
         };
         let out = sweep(&SweepInput {
@@ -116,7 +116,7 @@ proptest! {
                 access: Access::OrgRole { role: ORG_ADMIN_ROLE.into() }, account_id: account.clone(),
                 reason: RevokeReason::Expired, attempt: 1,
             },
-            org_admins: Some(TargetHolders { target: "org-admin".into(), complete, externally_synced: false, access: None, holders: holders.clone() }),
+            org_admins: Some(TargetHolders { target: "org-admin".into(), complete, externally_synced: false, access: None, holders: holders.clone(), via_groups: vec![] }),
             grants: vec![],
         });
         if out.allowed {

@@ -50,6 +50,8 @@ export interface PolicyDoc {
 
 export interface SweepState extends DriftReport {
   fingerprint?: string;
+  /** Per target: where the next sweep's per-account role reads continue (`HolderSnapshot.accountCursor`). */
+  accountCursors?: Record<string, string>;
 }
 
 /** Result of a conditional write: `conflict` means someone else wrote first; reload and retry. */

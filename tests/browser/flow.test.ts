@@ -248,6 +248,17 @@ test('request → self-approval refused → approve → elevate → extension (s
     await admin().locator('[data-testid="timeline-bar"][data-kind="permanent"]').first().waitFor();
     await shot('admin-timeline', page.getByTestId('admin-frame'));
   });
+
+  await step('the drift tab names the group through which someone holds org admin', async () => {
+    pg.app.org.seed({ groups: [{ id: 'legacy-org-admins', name: 'org-admins-legacy', members: ['mallory'], roles: [{ role: 'atlassian/org-admin' }] }] });
+    await api('/__playground/sweep', {});
+    await page.goto(`${pg.url}/?as=perm-1&view=admin`);
+    await click(admin().getByTestId('tab-drift'));
+    const row = admin().getByTestId('drift-row').filter({ hasText: 'mallory' });
+    await row.getByTestId('drift-group').filter({ hasText: 'org-admins-legacy' }).waitFor();
+    assert.match(await row.innerText(), /reportGroup/);
+    await admin().getByTestId('holders-via-group').filter({ hasText: 'org-admins-legacy' }).waitFor();
+  });
 });
 
 test('moving the clock past the window revokes the role with no click', async () => {

@@ -12,6 +12,7 @@ fn snapshot(entries: &[(&str, &[&str])]) -> HolderSnapshot {
                 externally_synced: false,
                 access: None,
                 holders: hs.iter().map(|h| (*h).to_owned()).collect(),
+                via_groups: vec![],
             })
             .collect(),
     }
@@ -252,6 +253,7 @@ fn guard_with(holders: &[&str], complete: bool, account: &str) -> GuardOutcome {
             externally_synced: false,
             access: None,
             holders: holders.iter().map(|h| (*h).to_owned()).collect(),
+            via_groups: vec![],
         }),
         grants: vec![],
     })
@@ -406,6 +408,7 @@ fn the_holders_of_a_deleted_target_are_still_watched_until_the_apps_leftovers_ar
                 externally_synced: false,
                 access: None,
                 holders: vec!["perm-1".into()],
+                via_groups: vec![],
             },
             TargetHolders {
                 target: "jira-admins".into(),
@@ -413,6 +416,7 @@ fn the_holders_of_a_deleted_target_are_still_watched_until_the_apps_leftovers_ar
                 externally_synced: false,
                 access: None,
                 holders: vec![],
+                via_groups: vec![],
             },
             TargetHolders {
                 target: "site-admin".into(),
@@ -420,6 +424,7 @@ fn the_holders_of_a_deleted_target_are_still_watched_until_the_apps_leftovers_ar
                 externally_synced: false,
                 access,
                 holders: holders.iter().map(|h| (*h).to_owned()).collect(),
+                via_groups: vec![],
             },
         ],
     };
@@ -462,4 +467,204 @@ fn enforce_mode_revokes_no_org_admin_when_no_permanent_admin_holds_it_and_alerts
         .all(|f| f.disposition == Disposition::KeptNoPermanentAdmin));
     assert!(out.actions.iter().any(|a| matches!(a, Action::Alert { code, severity: Severity::Critical, .. } if code == "NO_PERMANENT_ORG_ADMIN")));
     assert_eq!(out.floor.as_ref().map(|f| f.after), Some(3));
+}
+
+fn via_group(target: &str, direct: &[&str], group: &str, members: &[&str]) -> HolderSnapshot {
+    let mut snap = all_targets(&["perm-1"]);
+    if let Some(th) = snap.targets.iter_mut().find(|t| t.target == target) {
+        th.holders = direct.iter().map(|h| (*h).to_owned()).collect();
+        th.via_groups = vec![GroupHolders {
+            group_id: group.into(),
+            group_name: Some(format!("{group}-name")),
+            account_ids: members.iter().map(|m| (*m).to_owned()).collect(),
+        }];
+    }
+    snap
+}
+
+#[test]
+fn members_of_a_group_that_holds_org_admin_are_reported_naming_the_group_and_never_revoked() {
+    let mut p = policy();
+    p.drift_mode = DriftMode::Enforce;
+    p.alert_issue_key = Some("OPS-1".into());
+    let snap = via_group(
+        "org-admin",
+        &["perm-1"],
+        "g-legacy",
+        &["mallory", "perm-2", "trent"],
+    );
+    let out = sweep(&input(p, vec![], snap));
+    let via: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::ViaGroup)
+        .collect();
+    // The permanent admin in the group is not a finding; the other two are, naming the group.
+    assert_eq!(
+        via.iter()
+            .map(|f| f.account_id.as_str())
+            .collect::<Vec<_>>(),
+        ["mallory", "trent"]
+    );
+    assert!(via.iter().all(|f| f.disposition == Disposition::ReportGroup
+        && f.group_id.as_deref() == Some("g-legacy")
+        && f.group_name.as_deref() == Some("g-legacy-name")));
+    assert!(
+        revoked_accounts(&out).is_empty(),
+        "never revoked, even in enforce mode"
+    );
+    // One alert and one comment for the group, not one per member.
+    let alerts: Vec<_> = out
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Alert {
+                code,
+                severity,
+                message,
+                ..
+            } if code == "DRIFT_VIA_GROUP" => Some((severity, message)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(*alerts[0].0, Severity::Critical);
+    assert!(alerts[0].1.contains("g-legacy-name") && alerts[0].1.contains("`mallory`"));
+    assert!(alerts[0].1.contains("remove the role from group"));
+    let comments = out
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::Comment { body, .. } if crate::comment::plain_text(body).contains("g-legacy-name")))
+        .count();
+    assert_eq!(comments, 1);
+}
+
+#[test]
+fn group_held_org_admins_do_not_count_toward_the_admin_floor() {
+    let mut p = policy();
+    p.drift_mode = DriftMode::Enforce;
+    p.min_org_admins = 2;
+    // Direct: perm-1 and mallory (drift). Through a group: five more org admins. Counting them would
+    // allow revoking mallory; the floor counts direct org admins only, so mallory is kept.
+    let snap = via_group(
+        "org-admin",
+        &["perm-1", "mallory"],
+        "g-legacy",
+        &["u1", "u2", "u3", "u4", "u5"],
+    );
+    let out = sweep(&input(p, vec![], snap));
+    assert!(revoked_accounts(&out).is_empty());
+    let mallory = out
+        .findings
+        .iter()
+        .find(|f| f.account_id == "mallory")
+        .map(|f| f.disposition);
+    assert_eq!(mallory, Some(Disposition::KeptForFloor));
+    assert_eq!(out.floor.map(|f| f.org_admins), Some(2));
+}
+
+#[test]
+fn the_guard_counts_only_direct_org_admins_never_members_of_a_group_holding_the_role() {
+    let out = guard_revocation(&GuardInput {
+        policy: policy(),
+        action: org_revoke("alice"),
+        org_admins: Some(TargetHolders {
+            target: "org-admin".into(),
+            complete: true,
+            externally_synced: false,
+            access: None,
+            holders: vec!["alice".into()],
+            via_groups: vec![GroupHolders {
+                group_id: "g-legacy".into(),
+                group_name: None,
+                account_ids: vec!["u1".into(), "u2".into()],
+            }],
+        }),
+        grants: vec![],
+    });
+    assert!(!out.allowed);
+    assert_eq!(out.reason.map(|r| r.code), Some("ADMIN_FLOOR".to_owned()));
+}
+
+#[test]
+fn a_site_admin_group_is_reported_even_when_the_rest_of_the_read_is_incomplete() {
+    let mut snap = via_group("site-admin", &[], "g-site", &["mallory"]);
+    if let Some(th) = snap.targets.iter_mut().find(|t| t.target == "site-admin") {
+        th.complete = false;
+    }
+    let out = sweep(&input(policy(), vec![], snap));
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::ViaGroup);
+    assert_eq!(
+        f.map(|f| (f.target.as_str(), f.account_id.as_str(), f.disposition)),
+        Some(("site-admin", "mallory", Disposition::ReportGroup))
+    );
+    assert!(codes(&out).contains(&"DRIFT_VIA_GROUP".to_owned()));
+}
+
+#[test]
+fn via_groups_is_camel_case_optional_json_and_a_lasting_group_finding_keeps_its_start() {
+    let th: TargetHolders = serde_json::from_value(serde_json::json!({
+        "target": "org-admin", "complete": true, "holders": ["perm-1"],
+        "viaGroups": [{"groupId": "g1", "groupName": "org-admins", "accountIds": ["mallory"]}]
+    }))
+    .expect("viaGroups parses");
+    assert_eq!(th.via_groups[0].account_ids, ["mallory"]);
+    let plain: TargetHolders = serde_json::from_value(
+        serde_json::json!({"target": "org-admin", "complete": true, "holders": []}),
+    )
+    .expect("viaGroups is optional");
+    assert!(plain.via_groups.is_empty());
+
+    let first = sweep(&input(
+        policy(),
+        vec![],
+        via_group("org-admin", &["perm-1"], "g1", &["mallory"]),
+    ));
+    let mut later = input(
+        policy(),
+        vec![],
+        via_group("org-admin", &["perm-1"], "g1", &["mallory"]),
+    );
+    later.now = at("2026-06-01T12:05:00Z");
+    later.previous_findings = first.findings.clone();
+    later.previous_fingerprint = Some(first.fingerprint.clone());
+    let second = sweep(&later);
+    assert_eq!(second.findings[0].since, first.findings[0].since);
+    assert!(
+        second.audit.is_empty(),
+        "an unchanged picture is not audited again"
+    );
+    let json = serde_json::to_value(&second.findings[0]).expect("serializes");
+    assert_eq!(json["kind"], "viaGroup");
+    assert_eq!(json["disposition"], "reportGroup");
+    assert_eq!(json["groupId"], "g1");
+}
+
+#[test]
+fn policy_validation_accepts_every_resource_ari_form_the_spec_documents_and_refuses_non_aris() {
+    for resource in [
+        "ari:cloud:platform::site/70ef3a32-d0da-4e09-b35e-0109f91969c3",
+        "ari:cloud:jira::site/70ef3a32-d0da-4e09-b35e-0109f91969c3",
+        "ari:cloud:jira-core::site/1",
+        "ari:cloud:jira-software::site/70ef3a32-d0da-4e09-b35e-0109f91969c3",
+        "ari:cloud:confluence::site/12345678-1234-1234-1234-123456789012",
+    ] {
+        let mut p = policy();
+        p.targets[1].access = Access::ResourceRole {
+            role: "atlassian/site-admin".into(),
+            resource: resource.into(),
+        };
+        assert!(validate_policy(&p).is_empty(), "{resource} is refused");
+    }
+    let mut p = policy();
+    p.targets[1].access = Access::ResourceRole {
+        role: "atlassian/site-admin".into(),
+        resource: "70ef3a32-d0da-4e09-b35e-0109f91969c3".into(),
+    };
+    assert!(validate_policy(&p)
+        .iter()
+        .any(|problem| problem.code == "BAD_RESOURCE"));
 }

@@ -190,6 +190,11 @@ export type DecideAnswer =
   | { ok: true; changed: boolean; grant?: Grant | null; actions: Action[]; audit: AuditRecord[]; auditHead: AuditHead }
   | { ok: false; error: ErrorBody; actions?: Action[]; audit?: AuditRecord[]; auditHead?: AuditHead; coalesce?: Coalesce };
 
+/**
+ * Who holds one target. `holders`: direct holders (role targets) or members (group targets).
+ * `viaGroups` (role targets, optional): groups whose role gives their members this target; they are
+ * reported as `viaGroup` findings, never revoked, and never counted toward the admin floor.
+ */
 export interface TargetHolders {
   target: string;
   complete: boolean;
@@ -197,7 +202,10 @@ export interface TargetHolders {
   /** For an access the policy no longer lists under `target`: the access that was read. */
   access?: Access;
   holders: AccountId[];
+  viaGroups?: GroupHolders[];
 }
+/** Members of a group that holds a target's role. */
+export interface GroupHolders { groupId: string; groupName?: string; accountIds: AccountId[] }
 export interface HolderSnapshot { complete: boolean; targets: TargetHolders[] }
 
 export interface SweepInput {
@@ -216,9 +224,14 @@ export interface SweepInput {
 export interface Finding {
   target: string;
   accountId: AccountId;
-  kind: "endedStillHeld" | "drift";
-  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged" | "keptNoPermanentAdmin";
+  /** `viaGroup`: held through a group's role (see `groupId`), which the app never changes. */
+  kind: "endedStillHeld" | "drift" | "viaGroup";
+  /** `reportGroup`: reported naming the group; an admin must remove the group's role or its members. */
+  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged" | "keptNoPermanentAdmin" | "reportGroup";
   grantId?: string;
+  /** For `viaGroup`: the group whose role gives the access. */
+  groupId?: string;
+  groupName?: string;
   /** When the sweeps first saw this holding without a break. */
   since: Timestamp;
 }

@@ -13,6 +13,14 @@ export interface ActOutcome {
   keep?: boolean;
 }
 
+export interface ActOptions {
+  /**
+   * Store alerts without a log line each (Forge keeps 100 log lines per invocation; a sweep of a
+   * large org raises hundreds): the caller logs one summary instead.
+   */
+  quietAlerts?: boolean;
+}
+
 /** The core's ActionError has exactly these fields; adapters may carry more. */
 const actionError = (e: { code: string; message: string; retryable: boolean }): ActionError => ({
   code: e.code,
@@ -23,12 +31,13 @@ const actionError = (e: { code: string; message: string; retryable: boolean }): 
 const succeeded = (action: Action): Event => ({ type: 'actionSucceeded', action });
 const failed = (action: Action, error: ActionError): Event => ({ type: 'actionFailed', action, error });
 
-export async function act(ports: Ports, policy: Policy | null, action: Action): Promise<ActOutcome> {
+export async function act(ports: Ports, policy: Policy | null, action: Action, options: ActOptions = {}): Promise<ActOutcome> {
   const { org, jira, store, queue, clock, log } = ports;
   switch (action.type) {
     case 'grant': {
       const outcome = await org.assign(action.access as AccessTarget, action.accountId);
       log.info('grant executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
+      if (!outcome.ok) await alertOrgApiProblem(ports, outcome.error, action);
       return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
     }
     case 'revoke': {
@@ -50,6 +59,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action): 
         }
         const outcome = await org.revoke(action.access as AccessTarget, action.accountId);
         log.info('revoke executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
+        if (!outcome.ok) await alertOrgApiProblem(ports, outcome.error, action);
         return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
       } finally {
         if (serial !== 'none') await ports.store.releaseLease(ORG_ADMIN_REVOKE_LEASE, serial).catch(() => undefined);
@@ -76,7 +86,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action): 
       );
     case 'alert':
       return once(ports, action.key, () =>
-        raise(ports, action.key, action.severity, action.code, action.message, action, false),
+        raise(ports, action.key, action.severity, action.code, action.message, action, false, options.quietAlerts),
       );
   }
 }
@@ -130,12 +140,15 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
       ? await ports.org
           .holders(action.access as AccessTarget, {
             confirmFirst: policy.permanentAdmins ?? [],
+            // Room for the revoke and its read-back after the guard's reads.
+            reserveRequests: GUARD_RESERVE,
             enough: (confirmed) => {
               const early = core.guardRevocation({ policy, action, orgAdmins: snapshot(confirmed, false), grants });
               return early.ok && early.allowed;
             },
           })
-          .then((s) => ({ ...snapshot(s.holders, s.complete), externallySynced: s.externallySynced }))
+          // Accounts left unread (to keep room for the revoke) may be admins too: not a complete read.
+          .then((s) => ({ ...snapshot(s.holders, s.complete && !s.unread?.length), externallySynced: s.externallySynced }))
       : null;
   const answer = core.guardRevocation({ policy, action, orgAdmins, grants });
   if (!answer.ok) return { code: answer.error.code, message: answer.error.message, obsolete: false };
@@ -143,20 +156,48 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
   return { code: answer.reason?.code ?? 'REFUSED', message: answer.reason?.message ?? 'refused', obsolete: answer.obsolete };
 }
 
-/** Stores an alert for the admin page and logs it. */
+/** Stores an alert for the admin page and logs it (unless `quiet`: the caller logs a summary). */
 async function raise(
   ports: Ports,
   key: string,
   severity: 'info' | 'warning' | 'critical',
   code: string,
   message: string,
-  action: Action,
+  action: { grantId?: string | null; issueKey?: string | null },
   dedupe = true,
+  quiet = false,
 ): Promise<void> {
   if (dedupe && !(await ports.store.claim(key))) return;
   const at = new Date(ports.clock.now()).toISOString();
-  const grantId = 'grantId' in action ? action.grantId ?? undefined : undefined;
-  const issueKey = 'issueKey' in action ? action.issueKey ?? undefined : undefined;
+  const grantId = action.grantId ?? undefined;
+  const issueKey = action.issueKey ?? undefined;
   await ports.store.saveAlert({ key, at, severity, code, message, grantId, issueKey });
-  ports.log.warn(`alert ${code}`, { key, severity, message });
+  if (!quiet) ports.log.warn(`alert ${code}`, { key, severity, message });
+}
+
+/** Requests the revocation guard leaves unused for the revoke and its read-back. */
+const GUARD_RESERVE = 4;
+
+/**
+ * Org API failures that no retry fixes and that break every grant and revoke until an admin acts:
+ * a key with scopes (or an expired or revoked one), or a role endpoint answering outside its
+ * documented contract (the org-admin `role-assignments` operations are `x-experimental`).
+ */
+const ORG_API_PROBLEMS = new Set(['API_KEY_SCOPED', 'UNAUTHORIZED', 'ORG_API_CONTRACT_CHANGED']);
+
+/**
+ * Raises a critical alert for an org API failure in `ORG_API_PROBLEMS`, once a day per code and
+ * endpoint (the message names it), whichever grant, revoke or read met it first.
+ */
+export async function alertOrgApiProblem(
+  ports: Ports,
+  error: { code: string; message: string },
+  context: { grantId?: string | null; issueKey?: string | null } = {},
+): Promise<void> {
+  if (!ORG_API_PROBLEMS.has(error.code)) return;
+  const day = new Date(ports.clock.now()).toISOString().slice(0, 10);
+  const endpoint = /`((?:GET|POST|DELETE) [^`]+)`/.exec(error.message)?.[1] ?? 'any';
+  await raise(ports, `org-api:${error.code}:${endpoint}:${day}`, 'critical', error.code, error.message, context).catch((e) =>
+    ports.log.warn('could not store an org API alert', { code: error.code, error: String(e) }),
+  );
 }

@@ -6,13 +6,27 @@
 import { core, type Access, type Actor, type Grant, type TargetHolders } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
-import { act } from './act';
+import { act, alertOrgApiProblem } from './act';
 import { appendAudit, backoff, dispatch, drain, iso, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
 import { applyPolicyToOpenGrants } from './policyApply';
 
 /** Ended grants are remembered this long, so access still held after them is recognised as such. */
 const MEMORY_MS = 7 * 24 * 3600_000;
+
+/**
+ * Forge allows 100 egress requests per invocation. The holder reads classify most accounts from a few
+ * listing pages; the accounts a listing cannot classify (members of a group holding the role, org
+ * admins for a resource role) cost one read each, so each sweep reads at most this many per target
+ * and the next sweep continues where it stopped.
+ */
+const ACCOUNT_READS_PER_TARGET = 20;
+/** Requests kept for the sweep's own revocations (guard reads, the revoke, its read-back). */
+const RESERVE_FOR_ACTIONS = 16;
+/** What one target's listing usually costs, kept for the targets still to read. */
+const LISTING_ESTIMATE = 6;
+/** Below this many requests left, a revoke (guard reads + revoke + read-back) is left for the next sweep. */
+const REVOKE_COST = 8;
 
 export interface SweepSummary {
   ran: boolean;
@@ -39,19 +53,37 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   // Load: a fresh read of every target's holders, THEN the grants. In this order a grant that
   // gives access during the read is already saved (as granting) when the grants are read, so its
   // holder is covered; read the other way round, it would look like drift or a leftover.
+  // Each target's read gets a share of the invocation's requests; the accounts it cannot afford are
+  // read by later sweeps (from the cursor), the last sweep's holders re-read first so they stay seen.
+  const before = await store.sweepState();
   const targets: TargetHolders[] = [];
-  const read = async (key: string, access: Access, tagged: boolean) => {
-    const snapshot = await org.holders(access as AccessTarget);
+  const unread: Record<string, number> = {};
+  const accountCursors: Record<string, string> = {};
+  const policyTargets = policy.targets ?? [];
+  const read = async (key: string, access: Access, tagged: boolean, reserveRequests: number) => {
+    const previous = before?.holders.find((h) => h.target === key);
+    const snapshot = await org.holders(access as AccessTarget, {
+      confirmFirst: previous?.holders ?? [],
+      maxAccountReads: ACCOUNT_READS_PER_TARGET,
+      reserveRequests,
+      ...(!tagged && before?.accountCursors?.[key] ? { accountCursor: before.accountCursors[key] } : {}),
+    });
     targets.push({
       target: key,
       complete: snapshot.complete,
       externallySynced: snapshot.externallySynced,
       ...(tagged ? { access } : {}),
       holders: snapshot.holders,
+      viaGroups: snapshot.viaGroups ?? [],
     });
+    if (!tagged && snapshot.unread?.length) unread[key] = snapshot.unread.length;
+    if (!tagged && snapshot.accountCursor) accountCursors[key] = snapshot.accountCursor;
     if (!snapshot.complete) log.warn('holder read incomplete', { target: key, error: snapshot.error?.code });
+    if (snapshot.error) await alertOrgApiProblem(ports, snapshot.error);
   };
-  for (const target of policy.targets ?? []) await read(target.key, target.access, false);
+  for (const [i, target] of policyTargets.entries()) {
+    await read(target.key, target.access, false, RESERVE_FOR_ACTIONS + (policyTargets.length - i - 1) * LISTING_ESTIMATE);
+  }
   const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
   const byId = new Map<string, StoredGrant>();
   for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
@@ -65,7 +97,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     const id = `${g.target}\u0000${canonical(g.access)}`;
     if (listed.has(id)) continue;
     listed.add(id);
-    await read(g.target, g.access, true);
+    await read(g.target, g.access, true, RESERVE_FOR_ACTIONS);
   }
   const snapshot = { complete: targets.every((t) => t.complete), targets };
   // The open grants' requesters as the platform knows them now, so the core can tell which grants
@@ -100,7 +132,8 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     fingerprint: answer.fingerprint,
     findings: answer.findings,
     floor: answer.floor,
-    holders: targets.map((t) => ({ ...t, externallySynced: t.externallySynced ?? false })),
+    holders: targets.map((t) => ({ ...t, externallySynced: t.externallySynced ?? false, ...(unread[t.target] ? { unread: unread[t.target] } : {}) })),
+    accountCursors,
   });
 
   // Act: grants the policy no longer allows first (the kill switch), then due grants (their own
@@ -119,15 +152,37 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     drained++;
   }
   let revocations = 0;
+  let deferred = 0;
+  const alerts: Record<string, number> = {};
+  const requestsLeft = () => {
+    const u = org.requestUsage?.();
+    return u ? u.limit - u.used : Number.POSITIVE_INFINITY;
+  };
   for (const action of answer.actions) {
     if (clock.now() >= ports.deadline) break;
-    const outcome = await act(ports, policy, action);
+    // The next sweep decides the same revoke again: leaving it is safe, running out mid-way is not.
+    if (action.type === 'revoke' && requestsLeft() < REVOKE_COST) {
+      deferred++;
+      continue;
+    }
+    const outcome = await act(ports, policy, action, { quietAlerts: true });
+    if (action.type === 'alert') alerts[action.code] = (alerts[action.code] ?? 0) + 1;
     if (action.type === 'revoke') {
       revocations++;
       if (outcome.event) await recordUngranted(ports, outcome.event);
     }
   }
-  log.info('sweep done', { due: answer.due.length, ineligible: ineligible.length, findings: answer.findings.length, revocations, drained });
+  log.info('sweep done', {
+    due: answer.due.length,
+    ineligible: ineligible.length,
+    findings: answer.findings.length,
+    revocations,
+    drained,
+    alerts,
+    ...(deferred ? { revocationsLeftForNextSweep: deferred } : {}),
+    ...(Object.keys(unread).length ? { accountsLeftForNextSweeps: unread } : {}),
+    orgRequests: org.requestUsage?.().used,
+  });
   return { ran: true, due: answer.due.length, findings: answer.findings.length, revocations, drained, ineligible: ineligible.length };
 }
 

@@ -155,7 +155,16 @@ export interface DriftReport {
   at?: string;
   findings: Finding[];
   floor?: { orgAdmins: number; after: number; min: number };
-  holders: Array<{ target: string; complete: boolean; externallySynced: boolean; holders: string[] }>;
+  holders: Array<{
+    target: string;
+    complete: boolean;
+    externallySynced: boolean;
+    holders: string[];
+    /** Role targets: groups whose role gives their members the target (reported, never revoked). */
+    viaGroups?: Array<{ groupId: string; groupName?: string; accountIds: string[] }>;
+    /** Accounts whose direct assignment is read in turn by later sweeps (large organisations). */
+    unread?: number;
+  }>;
 }
 
 export interface AlertRecord {

@@ -1,6 +1,6 @@
 /** The last sweep: findings with their disposition in words, the org-admin floor, holders per target, alerts. */
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertRecord, DriftReport, ErrorBody } from '../../src/shared/types';
+import type { AlertRecord, DriftReport, ErrorBody, Finding } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
 import { formatDateTime, formatMinutes } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
@@ -14,7 +14,11 @@ const DISPOSITION: Record<string, Tone> = {
   keptIncomplete: 'neutral',
   externallyManaged: 'neutral',
   keptNoPermanentAdmin: 'danger',
+  reportGroup: 'danger',
 };
+
+/** Access through a group's role: the app reports it and names the group, an admin must change the group. */
+const viaGroup = (f: Finding) => f.kind === 'viaGroup';
 
 export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
   const [drift, setDrift] = useState<DriftReport | null>(null);
@@ -97,9 +101,20 @@ export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
                   <tr key={i} data-testid="drift-row">
                     <td>{f.target}</td>
                     <td class="mono-cell">{f.accountId}</td>
-                    <td>{describeFindingKind(f)}</td>
                     <td>
-                      <Lozenge tone={DISPOSITION[f.disposition] ?? 'neutral'}>{f.disposition}</Lozenge> {describeDisposition(f)}
+                      {viaGroup(f) ? (
+                        <>
+                          held through group <strong data-testid="drift-group">{f.groupName ?? f.groupId}</strong>
+                        </>
+                      ) : (
+                        describeFindingKind(f)
+                      )}
+                    </td>
+                    <td>
+                      <Lozenge tone={DISPOSITION[f.disposition] ?? 'neutral'}>{f.disposition}</Lozenge>{' '}
+                      {viaGroup(f)
+                        ? `reported only: JIT Admin never changes a group's roles or members; remove the role from group ${f.groupName ?? f.groupId} (or the person from the group) in admin.atlassian.com`
+                        : describeDisposition(f)}
                     </td>
                     <td class="mono-cell">{f.grantId ?? '—'}</td>
                   </tr>
@@ -122,6 +137,13 @@ export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
                 <span class="holder-ids">
                   {h.holders.length ? h.holders.map((id) => <span key={id} class="chip chip-static">{id}</span>) : <span class="subtle">nobody</span>}
                 </span>
+                {(h.viaGroups ?? []).map((g) => (
+                  <span key={g.groupId} class="holder-ids" data-testid="holders-via-group">
+                    <span class="subtle">through group {g.groupName ?? g.groupId}:</span>{' '}
+                    {g.accountIds.length ? g.accountIds.map((id) => <span key={id} class="chip chip-static">{id}</span>) : <span class="subtle">no members</span>}
+                  </span>
+                ))}
+                {h.unread ? <span class="subtle"> ({h.unread} account(s) still to be read by later sweeps)</span> : null}
               </li>
             ))}
           </ul>

@@ -14,17 +14,35 @@ import {
   ROLE_IDS,
   SITE_ADMIN_ROLE,
   assignmentsOf,
+  canonicalResource,
   hasDirect,
   orgAdmins,
   orgAri,
   resourceOwnerOf,
+  siteAriIn,
+  siteIdOf,
   type Directory,
   type GroupRecord,
   type OrgState,
+  type SiteAriForm,
   type UserRecord,
   type World,
 } from './model';
-import type { RouteId } from './routes';
+import { ORG_ADMIN_ROUTES, type RouteId } from './routes';
+import type { ContractFaults } from './faults';
+
+/** An organization API key the emulator knows. */
+export interface ApiKeyRecord {
+  key: string;
+  /**
+   * `null`: a key created WITHOUT scopes (admin.atlassian.com offers both kinds). A key WITH scopes
+   * reaches only operations whose spec names one of its scopes; the user-management and role
+   * endpoints name none, so a scoped key gets 403 there.
+   */
+  scopes: string[] | null;
+  /** Expired (keys last at most a year) and revoked keys get 401, like an unknown key. */
+  status: 'active' | 'expired' | 'revoked';
+}
 
 export interface ApiContext {
   orgId: string;
@@ -37,6 +55,18 @@ export interface ApiContext {
   keyOwnerAccountId?: string;
   /** Base URL for the `links` that the spec says are URLs. */
   publicUrl: string;
+  /**
+   * The form in which role reads name a site (`ari:cloud:<form>::site/<cloudId>`): another form than
+   * the workspaces' `platform` one the app's policy uses, as a real org may answer.
+   */
+  siteAriForm: SiteAriForm;
+  /**
+   * The key of the request being served. INVARIANT: the server's auth check sets it immediately
+   * (synchronously) before it calls a handler, so it is always the current request's key.
+   */
+  caller?: ApiKeyRecord;
+  /** Contract faults: operations that answer as if removed, changed or not enabled. */
+  contract: ContractFaults;
 }
 
 export interface ApiRequest {
@@ -180,6 +210,24 @@ function directoryMissing(ctx: ApiContext, directoryId: string): ApiResponse | n
   return appError(404, 'ADMIN-404-1', `Directory \`${directoryId}\` was not found`, 'Unknown resource');
 }
 
+/**
+ * The spec's `directoryIdParam` allows `-` ("all directories the requestor can manage") and every read
+ * uses it; every WRITE documents its `directoryId` as "Use the Get directories endpoint to find the
+ * directory ID" instead. GUESS: a write to `-` is answered like any unknown directory (the 404 these
+ * operations document: "We couldn't find the organization, directory, group, or user").
+ */
+function directoryForWrite(ctx: ApiContext, directoryId: string): ApiResponse | null {
+  if (directoryId === '-') {
+    return appError(
+      404,
+      'ADMIN-404-1',
+      'Directory `-` was not found: this operation needs a directory id from Get directories (`-` is accepted by reads only)',
+      'Unknown resource',
+    );
+  }
+  return directoryMissing(ctx, directoryId);
+}
+
 function inDirectory(directoryId: string, recordDirectory: string): boolean {
   return directoryId === '-' || directoryId === recordDirectory;
 }
@@ -194,11 +242,25 @@ function groupMissing(groupId: string): ApiResponse {
 
 type ResourceKind = { kind: 'org' } | { kind: 'site' } | { kind: 'product' } | { kind: 'unknown' };
 
-function resourceKind(ctx: ApiContext, world: World, resource: string): ResourceKind {
+/**
+ * What a write's `resource` names, for `role`. A site may be named in any of `SITE_ARI_FORMS`; the
+ * same string can be a product too (`ari:cloud:jira-core::site/<id>`), so the role decides first.
+ */
+function resourceKind(ctx: ApiContext, world: World, role: string, resource: string): ResourceKind {
   if (resource === orgAri(ctx.orgId)) return { kind: 'org' };
-  if (world.sites.some((s) => s.ari === resource)) return { kind: 'site' };
-  if (world.sites.some((s) => s.products.some((p) => p.ari === resource))) return { kind: 'product' };
+  const cloudId = siteIdOf(resource);
+  const isSite = cloudId !== null && world.sites.some((s) => s.cloudId === cloudId);
+  const isProduct = world.sites.some((s) => s.products.some((p) => p.ari === resource));
+  if (role === SITE_ADMIN_ROLE && isSite) return { kind: 'site' };
+  if (isProduct) return { kind: 'product' };
+  if (isSite) return { kind: 'site' };
   return { kind: 'unknown' };
+}
+
+/** How role reads name a resource: a site in `ctx.siteAriForm`, everything else as stored. */
+function readAri(ctx: ApiContext, world: World, resource: string): string {
+  const site = world.sites.find((s) => s.ari === resource);
+  return site ? siteAriIn(ctx.siteAriForm, site.cloudId) : resource;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,7 +320,7 @@ function parseRoleBody(ctx: ApiContext, world: World, raw: string): { ok: true; 
     return { ok: false, res: appError(400, 'ADMIN-UAM-400-1', `\`resource\` is required for role \`${role}\``) };
   }
   if (typeof resource !== 'string') return { ok: false, res: appError(400, 'ADMIN-UAM-400-1', '`resource` must be a string') };
-  const kind = resourceKind(ctx, world, resource);
+  const kind = resourceKind(ctx, world, role, resource);
   if (kind.kind === 'unknown' || kind.kind === 'org') {
     return { ok: false, res: appError(404, 'ADMIN-UAM-404-3', `Resource \`${resource}\` was not found in this organization`, 'Resource not found') };
   }
@@ -269,7 +331,7 @@ function parseRoleBody(ctx: ApiContext, world: World, raw: string): { ok: true; 
       res: appError(400, 'ADMIN-UAM-400-3', `Role \`${role}\` can't be assigned on resource \`${resource}\``, 'Invalid Role for Resource'),
     };
   }
-  return { ok: true, change: { role, resource, orgLevel: false } };
+  return { ok: true, change: { role, resource: canonicalResource(world, role, resource), orgLevel: false } };
 }
 
 function findUser(world: World, accountId: string): UserRecord | undefined {
@@ -403,7 +465,7 @@ function searchGroups(ctx: ApiContext, req: ApiRequest): ApiResponse {
     .filter((g) => !f.directoryIds || (f.directoryIds as string[]).includes(g.directoryId))
     .filter((g) => !f.accountIds || g.members.some((m) => (f.accountIds as string[]).includes(m)))
     .filter((g) => !f.roleIds || g.roles.some((r) => (f.roleIds as string[]).includes(r.role)))
-    .filter((g) => !f.resourceIds || g.roles.some((r) => (f.resourceIds as string[]).includes(r.resource)))
+    .filter((g) => !f.resourceIds || g.roles.some((r) => (f.resourceIds as string[]).includes(readAri(ctx, world, r.resource))))
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   const limit = Math.min((f.limit as number | undefined) ?? 20, ctx.pageSize);
   const p = page(groups, offset, limit);
@@ -437,13 +499,17 @@ function addGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
   if (typeof accountId !== 'string' || accountId === '') {
     return appError(400, 'ADMIN-400-24', '`accountId` must be a non-empty string', 'Invalid request body');
   }
-  const dirMissing = directoryMissing(ctx, directoryId);
+  const dirMissing = directoryForWrite(ctx, directoryId);
   if (dirMissing) return dirMissing;
   const truth = ctx.state.truth;
   const g = findGroup(truth, directoryId, groupId);
   if (!g) return groupMissing(groupId);
   const user = findUser(truth, accountId);
   if (!user) return appError(404, 'ADMIN-404-8', `User \`${accountId}\` was not found`, 'User not found');
+  // Spec: "The user must be in the same directory as the group." GUESS: otherwise the user is not found.
+  if (user.directoryId !== g.directoryId) {
+    return appError(404, 'ADMIN-404-8', `User \`${accountId}\` was not found in the directory of group \`${g.name}\``, 'User not found');
+  }
   if (g.externalSynced) return scimRefusal(g);
   // Spec: 409 "The user is already in the group". GUESS: the code (ADMIN-409-28, "Conflict").
   if (g.members.includes(accountId)) return appError(409, 'ADMIN-409-28', `User \`${accountId}\` is already a member of group \`${g.name}\``);
@@ -453,7 +519,7 @@ function addGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
 
 function removeGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const { orgId, directoryId, groupId, accountId } = req.params;
-  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
+  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryForWrite(ctx, directoryId);
   if (notFound) return notFound;
   const truth = ctx.state.truth;
   const g = findGroup(truth, directoryId, groupId);
@@ -573,8 +639,9 @@ function searchUsers(ctx: ApiContext, req: ApiRequest): ApiResponse {
       if (!has('roleIds') && !has('resourceIds')) return true;
       // A user matches when they hold one of the roles on one of the resources, by ANY method
       // (direct, through a group, or inferred: an org admin matches site-admin on every site).
+      // GUESS: `resourceIds` match the form role reads answer in (`readAri`), not every form of a site.
       return assignmentsOf(world, ctx.orgId, u.accountId).some(
-        (a) => (!has('roleIds') || list('roleIds').includes(a.role)) && (!has('resourceIds') || list('resourceIds').includes(a.resource)),
+        (a) => (!has('roleIds') || list('roleIds').includes(a.role)) && (!has('resourceIds') || list('resourceIds').includes(readAri(ctx, world, a.resource))),
       );
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.accountId.localeCompare(b.accountId));
@@ -633,12 +700,13 @@ function getUserRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const owners = f.resourceOwners as string[] | undefined;
   const byResource = new Map<string, Array<{ role: string; roleAssignmentMethods: string[] }>>();
   for (const a of assignmentsOf(world, ctx.orgId, accountId)) {
+    const resource = readAri(ctx, world, a.resource);
     if (roleIds && !roleIds.includes(a.role)) continue;
-    if (resourceIds && !resourceIds.includes(a.resource)) continue;
-    if (owners && !owners.includes(resourceOwnerOf(a.resource))) continue;
-    const list = byResource.get(a.resource) ?? [];
+    if (resourceIds && !resourceIds.includes(resource)) continue;
+    if (owners && !owners.includes(resourceOwnerOf(resource))) continue;
+    const list = byResource.get(resource) ?? [];
     list.push({ role: a.role, roleAssignmentMethods: [...a.methods] });
-    byResource.set(a.resource, list);
+    byResource.set(resource, list);
   }
   const entries = [...byResource.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -654,6 +722,65 @@ function getUserRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const limit = Math.min((f.limit as number | undefined) ?? 20, ctx.pageSize);
   const p = page(entries, offset, limit);
   return { status: 200, body: { data: p.items, links: cursorLinks('getUserRoleAssignments', scope, f, offset, p) } };
+}
+
+/**
+ * A group's roles per resource (spec `getGroupRoleAssignments`): what the group gives each member
+ * (`group_direct` in the members' own role-assignment reads).
+ */
+function getGroupRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse {
+  const { orgId, directoryId, groupId } = req.params;
+  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
+  if (notFound) return notFound;
+  const scope = `${orgId}/${directoryId}/${groupId}`;
+  let f: Json;
+  let offset = 0;
+  const rawCursor = req.query.get('cursor');
+  if (rawCursor !== null) {
+    const c = decodeCursor(rawCursor, 'getGroupRoleAssignments', scope);
+    if (!c) return invalidCursor();
+    f = c.f;
+    offset = c.o;
+  } else {
+    const rawLimit = req.query.get('limit');
+    f = {
+      roleIds: queryList(req.query, 'roleIds'),
+      resourceIds: queryList(req.query, 'resourceIds'),
+      resourceOwners: queryList(req.query, 'resourceOwners'),
+      directoryIds: queryList(req.query, 'directoryIds'),
+      limit: rawLimit === null ? undefined : /^\d+$/.test(rawLimit) ? Number(rawLimit) : rawLimit,
+    };
+  }
+  const problem = firstProblem(
+    checkStringArray(f.roleIds, 'roleIds', { min: 1, max: 10, enumOf: ROLE_IDS }),
+    checkStringArray(f.resourceIds, 'resourceIds', { min: 1, max: 20 }),
+    checkStringArray(f.resourceOwners, 'resourceOwners', { min: 1, max: 10 }),
+    checkStringArray(f.directoryIds, 'directoryIds', { min: 1, max: 10 }),
+    checkInt(f.limit, 'limit', 1, 100),
+  );
+  if (problem) return appError(400, 'ADMIN-400-19', problem, 'Request syntax is not valid');
+  const world = ctx.state.read();
+  const g = findGroup(world, directoryId, groupId);
+  if (!g) return groupMissing(groupId);
+  const roleIds = f.roleIds as string[] | undefined;
+  const resourceIds = f.resourceIds as string[] | undefined;
+  const owners = f.resourceOwners as string[] | undefined;
+  const byResource = new Map<string, string[]>();
+  for (const r of g.roles) {
+    const resource = readAri(ctx, world, r.resource);
+    if (roleIds && !roleIds.includes(r.role)) continue;
+    if (resourceIds && !resourceIds.includes(resource)) continue;
+    if (owners && !owners.includes(resourceOwnerOf(resource))) continue;
+    const roles = byResource.get(resource) ?? [];
+    if (!roles.includes(r.role)) roles.push(r.role);
+    byResource.set(resource, roles);
+  }
+  const entries = [...byResource.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([resourceId, roles]) => ({ resourceId, resourceOwner: resourceOwnerOf(resourceId), roles, defaultRole: null }));
+  const limit = Math.min((f.limit as number | undefined) ?? 20, ctx.pageSize);
+  const p = page(entries, offset, limit);
+  return { status: 200, body: { data: p.items, links: cursorLinks('getGroupRoleAssignments', scope, f, offset, p) } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -740,7 +867,52 @@ function queryWorkspaces(ctx: ApiContext, req: ApiRequest): ApiResponse {
   };
 }
 
-export const HANDLERS: Record<RouteId, (ctx: ApiContext, req: ApiRequest) => ApiResponse> = {
+// ---------------------------------------------------------------------------------------------
+// Key kinds and contract faults, checked before the operation itself (as the gateway would).
+
+/**
+ * A key WITH scopes reaches an operation only if the spec names one of the key's scopes for it
+ * ("Authorization scopes required: ..."); the user-management and role endpoints name none.
+ * GUESS (shape and wording): the gateway's 403, `{"code":403,"message":...}`; a third-party client
+ * reports "every operation answers 403 naming a manage:org scope" for such keys.
+ */
+function scopeRefusal(ctx: ApiContext, route: RouteId): ApiResponse | null {
+  const scopes = ctx.caller?.scopes;
+  if (!scopes) return null;
+  const needed = ORG_ADMIN_ROUTES.find((r) => r.id === route)?.scopes ?? [];
+  if (needed.some((s) => scopes.includes(s))) return null;
+  const wanted = needed.length ? needed.join(' or ') : 'manage:org';
+  return proxyError(403, `Forbidden; scope does not match (this operation requires ${wanted})`);
+}
+
+const ROLE_ROUTES: readonly RouteId[] = ['assignOrgRole', 'revokeOrgRole', 'assignRole', 'revokeRole'];
+const ORG_ROLE_ROUTES: readonly RouteId[] = ['assignOrgRole', 'revokeOrgRole'];
+
+function missingOperation(ctx: ApiContext, route: RouteId, req: ApiRequest): ApiResponse {
+  const path = (ORG_ADMIN_ROUTES.find((r) => r.id === route)?.path ?? '').replace(/\{(\w+)\}/g, (_, k: string) => req.params[k] ?? k);
+  return appError(404, 'ADMIN-404-1', `No resource at \`${path}\``, 'Unknown resource');
+}
+
+/**
+ * The org-admin `role-assignments/assign|revoke` operations are `x-experimental` in the spec: they
+ * may be removed (GUESS: answered like an unknown path) or change their body (GUESS: the documented
+ * 400 code, naming the field). Separately, an unverified report says some tenants need Atlassian
+ * Support to enable the provisioning endpoints (GUESS: 403 `ADMIN-UAM-403-1`, or 404 as if absent).
+ */
+function contractFault(ctx: ApiContext, route: RouteId, req: ApiRequest): ApiResponse | null {
+  const c = ctx.contract;
+  if (ORG_ROLE_ROUTES.includes(route) && c.orgRoleAssignments === 'removed') return missingOperation(ctx, route, req);
+  if (ORG_ROLE_ROUTES.includes(route) && c.orgRoleAssignments === 'changed') {
+    return appError(400, 'ADMIN-UAM-400-1', '`role` is not a recognised property; send `roleId`', 'Bad Request');
+  }
+  if (ROLE_ROUTES.includes(route) && c.roleApi === 'missing') return missingOperation(ctx, route, req);
+  if (ROLE_ROUTES.includes(route) && c.roleApi === 'forbidden') {
+    return appError(403, 'ADMIN-UAM-403-1', 'This operation is not enabled for your organization', 'Forbidden');
+  }
+  return null;
+}
+
+const OPERATIONS: Record<RouteId, (ctx: ApiContext, req: ApiRequest) => ApiResponse> = {
   getOrgs,
   getOrgById,
   assignOrgRole: (ctx, req) => assignRoleCommon(ctx, req, true),
@@ -754,5 +926,14 @@ export const HANDLERS: Record<RouteId, (ctx: ApiContext, req: ApiRequest) => Api
   removeGroupMember,
   searchUsers,
   getUserRoleAssignments,
+  getGroupRoleAssignments,
   queryWorkspaces,
 };
+
+/** Every operation, behind the key-scope check and the contract faults. */
+export const HANDLERS = Object.fromEntries(
+  (Object.keys(OPERATIONS) as RouteId[]).map((id) => [
+    id,
+    (ctx: ApiContext, req: ApiRequest): ApiResponse => scopeRefusal(ctx, id) ?? contractFault(ctx, id, req) ?? OPERATIONS[id](ctx, req),
+  ]),
+) as Record<RouteId, (ctx: ApiContext, req: ApiRequest) => ApiResponse>;

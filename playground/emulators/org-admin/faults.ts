@@ -154,3 +154,35 @@ export class StatsRecorder {
     this.s = StatsRecorder.empty();
   }
 }
+
+/**
+ * Contract faults: operations that answer as if the API had changed under the app, rather than
+ * failing for a moment. Each one is `null` (healthy) unless switched on.
+ */
+export interface ContractFaults {
+  /**
+   * The org-admin `role-assignments/assign|revoke` operations (marked `x-experimental` in the spec):
+   * `removed` answers 404 as for an unknown path; `changed` answers 400 naming a field the app doesn't send.
+   */
+  orgRoleAssignments: 'removed' | 'changed' | null;
+  /**
+   * Every role endpoint (`role-assignments/*` and `roles/*`), as if not enabled for this org (the
+   * unverified report in platform notes §7): `forbidden` answers 403, `missing` answers 404.
+   */
+  roleApi: 'forbidden' | 'missing' | null;
+}
+
+export const NO_CONTRACT_FAULTS: ContractFaults = { orgRoleAssignments: null, roleApi: null };
+
+export function normalizeContractFaults(options: Partial<ContractFaults> | null | undefined): ContractFaults {
+  const o = options ?? {};
+  const orgRoleAssignments = o.orgRoleAssignments ?? null;
+  const roleApi = o.roleApi ?? null;
+  if (orgRoleAssignments !== null && orgRoleAssignments !== 'removed' && orgRoleAssignments !== 'changed') {
+    throw new RangeError(`orgRoleAssignments must be \`removed\`, \`changed\` or null, got \`${String(orgRoleAssignments)}\``);
+  }
+  if (roleApi !== null && roleApi !== 'forbidden' && roleApi !== 'missing') {
+    throw new RangeError(`roleApi must be \`forbidden\`, \`missing\` or null, got \`${String(roleApi)}\``);
+  }
+  return { orgRoleAssignments, roleApi };
+}

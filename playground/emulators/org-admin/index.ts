@@ -18,5 +18,6 @@ export {
   type FaultHook,
 } from './server';
 export { ORG_ADMIN_ROUTES, routeKey, type RouteDef, type RouteId } from './routes';
-export { FAULT_KINDS, type FaultKind, type FaultOptions, type FaultConfig, type EmulatorStats } from './faults';
-export { orgAri, siteAri, productAri, type OrgSeed } from './model';
+export { FAULT_KINDS, type FaultKind, type FaultOptions, type FaultConfig, type EmulatorStats, type ContractFaults } from './faults';
+export { orgAri, siteAri, productAri, siteAriIn, SITE_ARI_FORMS, type SiteAriForm, type OrgSeed, type Directory } from './model';
+export type { ApiKeyRecord } from './api';

@@ -144,6 +144,21 @@ export const orgAri = (orgId: string): string => `ari:cloud:platform::org/${orgI
 export const siteAri = (cloudId: string): string => `ari:cloud:platform::site/${cloudId}`;
 export const productAri = (key: string, cloudId: string): string => `ari:cloud:${key}::site/${cloudId}`;
 
+/**
+ * The resource owners whose `ari:cloud:<owner>::site/<cloudId>` the spec uses for a SITE: the role-assign
+ * example (`platform`), the role-assignment result example (`jira`) and the `ResourceId` example
+ * (`jira-core`). GUESS: writes accept any of them for `atlassian/site-admin`.
+ */
+export const SITE_ARI_FORMS = ['platform', 'jira', 'jira-core'] as const;
+export type SiteAriForm = (typeof SITE_ARI_FORMS)[number];
+export const siteAriIn = (form: SiteAriForm, cloudId: string): string => `ari:cloud:${form}::site/${cloudId}`;
+
+/** The cloud id of a site ARI in one of `SITE_ARI_FORMS`, or null. */
+export function siteIdOf(ari: string): string | null {
+  const m = /^ari:cloud:([a-z-]+)::site\/([^/\s]+)$/.exec(ari);
+  return m && (SITE_ARI_FORMS as readonly string[]).includes(m[1]) ? m[2] : null;
+}
+
 /** The `resourceOwner` of a resource ARI (`ari:cloud:<owner>::...`). */
 export function resourceOwnerOf(ari: string): string {
   const m = /^ari:cloud:([^:]+)::/.exec(ari);
@@ -201,13 +216,24 @@ export function seedWorld(world: World, seed: OrgSeed, ctx: { orgId: string; def
       directoryId: g.directoryId ?? ctx.defaultDirectoryId,
       externalSynced: g.externalSynced ?? false,
       members: [...new Set(g.members ?? [])],
-      roles: (g.roles ?? []).map((r) => ({ role: r.role, resource: r.resource ?? orgResource })),
+      roles: (g.roles ?? []).map((r) => ({ role: r.role, resource: canonicalResource(world, r.role, r.resource ?? orgResource) })),
     };
     world.groups = world.groups.filter((x) => x.id !== g.id).concat(record);
   }
   for (const a of seed.assignments ?? []) {
-    applyOp(world, { kind: 'assignRole', accountId: a.accountId, role: a.role, resource: a.resource ?? orgResource });
+    applyOp(world, { kind: 'assignRole', accountId: a.accountId, role: a.role, resource: canonicalResource(world, a.role, a.resource ?? orgResource) });
   }
+}
+
+/**
+ * The emulator keeps one id per resource: a site's `atlassian/site-admin` resource in any of the
+ * `SITE_ARI_FORMS` is stored as the site's platform ARI (`SiteRecord.ari`); everything else as given.
+ */
+export function canonicalResource(world: World, role: string, resource: string): string {
+  if (role !== SITE_ADMIN_ROLE) return resource;
+  const cloudId = siteIdOf(resource);
+  const site = cloudId === null ? undefined : world.sites.find((s) => s.cloudId === cloudId);
+  return site ? site.ari : resource;
 }
 
 /** Applies a write. Returns whether anything changed. */

@@ -19,6 +19,7 @@ export type RouteId =
   | 'removeGroupMember'
   | 'searchUsers'
   | 'getUserRoleAssignments'
+  | 'getGroupRoleAssignments'
   | 'queryWorkspaces';
 
 export interface RouteDef {
@@ -27,63 +28,83 @@ export interface RouteDef {
   path: string;
   /** What the app (or a person setting it up) uses it for. */
   purpose: string;
+  /**
+   * The API-key scopes the spec names for the operation ("Authorization scopes required"). Empty: the
+   * operation has no scopes, so only an API key WITHOUT scopes can call it.
+   */
+  scopes: readonly string[];
 }
 
 export const ORG_ADMIN_ROUTES: readonly RouteDef[] = [
-  { id: 'getOrgs', method: 'GET', path: '/admin/v1/orgs', purpose: 'discover the org id of the API key' },
-  { id: 'getOrgById', method: 'GET', path: '/admin/v1/orgs/{orgId}', purpose: 'check the org id and key' },
+  { id: 'getOrgs', method: 'GET', path: '/admin/v1/orgs', purpose: 'discover the org id of the API key', scopes: [] },
+  { id: 'getOrgById', method: 'GET', path: '/admin/v1/orgs/{orgId}', purpose: 'check the org id and key', scopes: ['read:orgs:admin'] },
   {
     id: 'assignOrgRole',
     method: 'POST',
     path: '/admin/v1/orgs/{orgId}/users/{userId}/role-assignments/assign',
     purpose: 'grant atlassian/org-admin',
+    scopes: [],
   },
   {
     id: 'revokeOrgRole',
     method: 'POST',
     path: '/admin/v1/orgs/{orgId}/users/{userId}/role-assignments/revoke',
     purpose: 'revoke atlassian/org-admin',
+    scopes: [],
   },
-  { id: 'assignRole', method: 'POST', path: '/admin/v1/orgs/{orgId}/users/{userId}/roles/assign', purpose: 'grant a role on a resource' },
-  { id: 'revokeRole', method: 'POST', path: '/admin/v1/orgs/{orgId}/users/{userId}/roles/revoke', purpose: 'revoke a role on a resource' },
-  { id: 'getDirectories', method: 'GET', path: '/admin/v2/orgs/{orgId}/directories', purpose: 'discover directory ids' },
+  { id: 'assignRole', method: 'POST', path: '/admin/v1/orgs/{orgId}/users/{userId}/roles/assign', purpose: 'grant a role on a resource', scopes: [] },
+  { id: 'revokeRole', method: 'POST', path: '/admin/v1/orgs/{orgId}/users/{userId}/roles/revoke', purpose: 'revoke a role on a resource', scopes: [] },
+  { id: 'getDirectories', method: 'GET', path: '/admin/v2/orgs/{orgId}/directories', purpose: 'discover directory ids', scopes: ['read:directories:admin'] },
   {
     id: 'searchGroups',
     method: 'POST',
     path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search',
     purpose: 'discover group ids',
+    scopes: [],
   },
   {
     id: 'getGroup',
     method: 'GET',
     path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}',
     purpose: 'read a group (externalSynced)',
+    scopes: [],
   },
   {
     id: 'addGroupMember',
     method: 'POST',
     path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships',
     purpose: 'add a user to a group',
+    scopes: [],
   },
   {
     id: 'removeGroupMember',
     method: 'DELETE',
     path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}',
     purpose: 'remove a user from a group',
+    scopes: [],
   },
   {
     id: 'searchUsers',
     method: 'POST',
     path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search',
     purpose: 'list holders of a role or members of a group',
+    scopes: [],
   },
   {
     id: 'getUserRoleAssignments',
     method: 'GET',
     path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/role-assignments',
     purpose: "read one user's role assignments and how they were assigned",
+    scopes: ['read:directories:admin'],
   },
-  { id: 'queryWorkspaces', method: 'POST', path: '/admin/v2/orgs/{orgId}/workspaces', purpose: 'discover site and product resource ids' },
+  {
+    id: 'getGroupRoleAssignments',
+    method: 'GET',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments',
+    purpose: 'read the roles a group gives its members (access through a group)',
+    scopes: ['read:groups:admin'],
+  },
+  { id: 'queryWorkspaces', method: 'POST', path: '/admin/v2/orgs/{orgId}/workspaces', purpose: 'discover site and product resource ids', scopes: ['read:workspaces:admin'] },
 ];
 
 /** `METHOD /path/template`, the key of the per-route counters. */

@@ -6,19 +6,30 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { HANDLERS, appError, proxyError, type ApiContext, type ApiResponse } from './api';
+import { HANDLERS, appError, proxyError, type ApiContext, type ApiKeyRecord, type ApiResponse } from './api';
+import {
+  FaultInjector,
+  StatsRecorder,
+  normalizeContractFaults,
+  type ContractFaults,
+  type EmulatorStats,
+  type FaultConfig,
+  type FaultKind,
+  type FaultOptions,
+} from './faults';
 import { orgApiGate } from '../openapi/index';
-import { FaultInjector, StatsRecorder, type EmulatorStats, type FaultConfig, type FaultKind, type FaultOptions } from './faults';
 import {
   ORG_ADMIN_ROLE,
   OrgState,
   applyOp,
+  canonicalResource,
   orgAdmins,
   orgAri,
   productAri,
   seedWorld,
   siteAri,
   type Directory,
+  type SiteAriForm,
   type OrgSeed,
   type StateSnapshot,
   type World,
@@ -41,8 +52,25 @@ export interface OrgAdminEmulatorOptions {
   orgName?: string;
   /** The organization API key clients must send as `Authorization: Bearer <key>`. Default: random. */
   apiKey?: string;
-  /** Id of the org's one directory. */
+  /** Id of the org's first directory (the default one of seeded users and groups). */
   directoryId?: string;
+  /**
+   * Every directory of the org (the first is the default). A group belongs to one directory, and
+   * writes to a group need that directory's id (`-` is for reads only).
+   */
+  directories?: Directory[];
+  /**
+   * Further organization API keys (`apiKey` is always a key without scopes). A key with `scopes`
+   * reaches only operations whose spec names one of them; expired and revoked keys get 401.
+   */
+  apiKeys?: Array<{ key: string; scopes?: string[] | null; status?: ApiKeyRecord['status'] }>;
+  /**
+   * How role reads (and their `resourceIds` filters) name a site: `ari:cloud:<form>::site/<cloudId>`.
+   * Default `jira-core` (the spec's `ResourceId` example), unlike the workspaces' `platform` form.
+   */
+  siteAriForm?: SiteAriForm;
+  /** Contract faults to start with (experimental operations removed or changed, role API not enabled). */
+  contract?: Partial<ContractFaults>;
   /** Initial data. Default: `defaultOrgSeed()`. */
   seed?: OrgSeed;
   /** Start from a saved state instead of `seed`. */
@@ -67,7 +95,7 @@ export interface HoldersView {
   orgAdmins: string[];
   /** Direct role assignments (org-level ones have the org ARI as resource). */
   direct: Array<{ accountId: string; role: string; resource: string }>;
-  groups: Array<{ groupId: string; name: string; externalSynced: boolean; members: string[] }>;
+  groups: Array<{ groupId: string; name: string; externalSynced: boolean; members: string[]; directoryId: string; roles: Array<{ role: string; resource: string }> }>;
   /** Writes not yet visible to reads. */
   pendingWrites: number;
 }
@@ -144,6 +172,13 @@ export interface OrgAdminEmulator {
   importSnapshot(snapshot: EmulatorSnapshot): void;
   siteAri(cloudId: string): string;
   productAri(productKey: string, cloudId: string): string;
+  /** Adds (or replaces) an organization API key: `scopes: null` is a key without scopes. */
+  addApiKey(key: string, options?: { scopes?: string[] | null; status?: ApiKeyRecord['status'] }): void;
+  /** Expires or revokes a key (or makes it active again). */
+  setApiKeyStatus(key: string, status: ApiKeyRecord['status']): void;
+  /** Switches contract faults on or off (`null` fields: healthy). */
+  setContractFaults(faults: Partial<ContractFaults> | null): void;
+  contractFaults(): ContractFaults;
 }
 
 export const DEFAULT_ORG_ID = '5a3c1e2d-7b4f-4c8a-9e1d-2f6b8a0c4d13';
@@ -205,9 +240,15 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
   const orgId = options.snapshot?.orgId ?? options.orgId ?? DEFAULT_ORG_ID;
   const apiKey = options.apiKey ?? `ATCTT3xFfGN0${randomBytes(24).toString('base64url')}`;
   const initialSeed = options.seed ?? defaultOrgSeed();
-  const directories: Directory[] = options.snapshot?.directories ?? [
-    { id: options.directoryId ?? DEFAULT_DIRECTORY_ID, name: 'Primary Directory' },
-  ];
+  const directories: Directory[] = options.snapshot?.directories ??
+    (options.directories?.length ? structuredClone(options.directories) : [{ id: options.directoryId ?? DEFAULT_DIRECTORY_ID, name: 'Primary Directory' }]);
+  const keys = new Map<string, ApiKeyRecord>();
+  const addKey = (key: string, o: { scopes?: string[] | null; status?: ApiKeyRecord['status'] } = {}) => {
+    if (!key) throw new Error('an API key must not be empty');
+    keys.set(key, { key, scopes: o.scopes ? [...o.scopes] : null, status: o.status ?? 'active' });
+  };
+  addKey(apiKey);
+  for (const k of options.apiKeys ?? []) addKey(k.key, k);
   const state = new OrgState(now, options.snapshot?.consistencyDelayMs ?? options.consistencyDelayMs ?? 0);
   const faults = new FaultInjector(options.faults);
   const stats = new StatsRecorder();
@@ -228,6 +269,8 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     pageSize: options.pageSize ?? 3,
     keyOwnerAccountId: options.snapshot?.keyOwnerAccountId ?? options.keyOwnerAccountId,
     publicUrl: '',
+    siteAriForm: options.siteAriForm ?? 'jira-core',
+    contract: normalizeContractFaults(options.contract),
   };
 
   const seedBoth = (seed: OrgSeed) => {
@@ -259,11 +302,16 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     return { ...r, body };
   };
 
+  /** A known, active key (expired, revoked and unknown keys get 401); records it as the caller. */
   const authorized = (req: IncomingMessage): boolean => {
+    ctx.caller = undefined;
     const h = req.headers.authorization;
     if (!h) return false;
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    return !!m && m[1] === apiKey;
+    const key = m ? keys.get(m[1]) : undefined;
+    if (!key || key.status !== 'active') return false;
+    ctx.caller = key;
+    return true;
   };
 
   const hold = (ms: number) =>
@@ -282,7 +330,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
       if (!w.groups.some((g) => g.id === t.groupId)) throw new Error(`unknown group \`${t.groupId}\``);
       return { kind: grant ? 'addMember' : 'removeMember', groupId: t.groupId, accountId } as const;
     }
-    const resource = t.type === 'orgRole' ? orgAri(orgId) : t.resource;
+    const resource = t.type === 'orgRole' ? orgAri(orgId) : canonicalResource(w, t.role, t.resource);
     return { kind: grant ? 'assignRole' : 'revokeRole', accountId, role: t.role, resource } as const;
   };
 
@@ -292,7 +340,14 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     return {
       orgAdmins: orgAdmins(w, orgId),
       direct: w.direct.map((a) => ({ ...a })),
-      groups: w.groups.map((g) => ({ groupId: g.id, name: g.name, externalSynced: g.externalSynced, members: [...g.members] })),
+      groups: w.groups.map((g) => ({
+        groupId: g.id,
+        name: g.name,
+        externalSynced: g.externalSynced,
+        members: [...g.members],
+        directoryId: g.directoryId,
+        roles: g.roles.map((r) => ({ ...r })),
+      })),
       pendingWrites: state.pending.length,
     };
   };
@@ -336,10 +391,21 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     setFaultHook: (hook: FaultHook | null) => {
       faultHook = hook;
     },
+    addApiKey: (key: string, o?: { scopes?: string[] | null; status?: ApiKeyRecord['status'] }) => addKey(key, o),
+    setApiKeyStatus: (key: string, status: ApiKeyRecord['status']) => {
+      const k = keys.get(key);
+      if (!k) throw new Error('unknown API key');
+      k.status = status;
+    },
+    setContractFaults: (f: Partial<ContractFaults> | null) => {
+      ctx.contract = normalizeContractFaults(f);
+    },
+    contractFaults: () => ({ ...ctx.contract }),
     reset: () => {
       loadInitial();
       stats.reset();
       faults.configure(null);
+      ctx.contract = normalizeContractFaults(options.contract);
       faultHook = null;
       requestLog = [];
       requestSeq = 0;
@@ -391,6 +457,17 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
           if (path.endsWith('grant')) api.grant(b.accountId, b.target);
           else api.revoke(b.accountId, b.target);
           return ok(holdersOf('truth'));
+        }
+        case 'GET /__emulator/contract':
+          return ok(api.contractFaults());
+        case 'PUT /__emulator/contract':
+          api.setContractFaults(json() as Partial<ContractFaults> | null);
+          return ok(api.contractFaults());
+        case 'POST /__emulator/keys': {
+          const b = json() as { key?: string; scopes?: string[] | null; status?: ApiKeyRecord['status'] } | null;
+          if (!b?.key) throw new Error('body must be {"key","scopes"?,"status"?}');
+          api.addApiKey(b.key, b);
+          return ok();
         }
         case 'POST /__emulator/reset':
           api.reset();
