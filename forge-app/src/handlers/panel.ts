@@ -11,7 +11,12 @@ import { actorFor } from './identity';
 export interface PanelContext {
   /** `context.accountId` from the platform. */
   accountId?: string;
-  /** `context.extension.issue.key` from the platform. */
+  /**
+   * `context.extension.issue.id` from the platform: the grant's id. An issue keeps its id when it
+   * moves to another project; its key changes (and the old key may later name another issue).
+   */
+  issueId?: string;
+  /** `context.extension.issue.key` from the platform, for display. */
   issueKey?: string;
 }
 
@@ -30,9 +35,9 @@ export const PANEL_CALLS: PanelCall[] = [
 ];
 
 export async function panelCall(ports: Ports, context: PanelContext, call: PanelCall, payload: unknown): Promise<Result<PanelData>> {
-  const { accountId, issueKey } = context;
+  const { accountId, issueId, issueKey } = context;
   if (!accountId) return { ok: false, error: { code: 'NOT_SIGNED_IN', message: 'sign in to Jira to use JIT Admin' } };
-  if (!issueKey) return { ok: false, error: { code: 'NO_ISSUE', message: 'JIT Admin runs on a Jira issue' } };
+  if (!issueId || !issueKey) return { ok: false, error: { code: 'NO_ISSUE', message: 'JIT Admin runs on a Jira issue' } };
   // @forge/resolver already turns a falsy payload into `{}`; anything else that is not a plain
   // object is refused rather than read as "no fields". getView reads nothing from it.
   if (call !== 'getView' && payload !== undefined && (payload === null || typeof payload !== 'object' || Array.isArray(payload))) {
@@ -40,19 +45,15 @@ export async function panelCall(ports: Ports, context: PanelContext, call: Panel
   }
   const actor = await actorFor(ports, accountId);
   if (call !== 'getView') {
-    const result = await dispatch(ports, { grantId: issueKey, event: toEvent(call, issueKey, payload), actor, source: 'panel' });
+    const result = await dispatch(ports, { grantId: issueId, event: toEvent(call, { issueId, issueKey }, payload), actor, source: 'panel' });
     if (!result.ok) return { ok: false, error: result.error };
   }
-  return panelData(ports, issueKey, actor);
+  return panelData(ports, issueId, issueKey, actor);
 }
 
 /** The panel's data: the core's view for this viewer, and the grant's history. */
-async function panelData(ports: Ports, issueKey: string, viewer: { accountId: string; groupIds?: string[] }): Promise<Result<PanelData>> {
-  const [stored, policyDoc, timeline] = await Promise.all([
-    ports.store.grant(issueKey),
-    ports.store.policy(),
-    ports.store.auditForGrant(issueKey),
-  ]);
+async function panelData(ports: Ports, grantId: string, issueKey: string, viewer: { accountId: string; groupIds?: string[] }): Promise<Result<PanelData>> {
+  const [stored, policyDoc, timeline] = await Promise.all([ports.store.grant(grantId), ports.store.policy(), ports.store.auditForGrant(grantId)]);
   if (!policyDoc) return { ok: false, error: NO_POLICY };
   const now = iso(ports.clock.now());
   const answer = core.view({ policy: policyDoc.policy, grant: stored?.grant ?? null, viewer, now });
@@ -64,17 +65,17 @@ async function panelData(ports: Ports, issueKey: string, viewer: { accountId: st
 /**
  * Builds the core event from the call and the payload's own fields only. Values are passed as
  * they came (a wrong type reaches the core, which names the field); anything else in the
- * payload, such as an `accountId`, is ignored.
+ * payload, such as an `accountId`, is ignored. The issue comes from the platform context.
  */
-export function toEvent(call: Exclude<PanelCall, 'getView'>, issueKey: string, payload: unknown): Event {
+export function toEvent(call: Exclude<PanelCall, 'getView'>, issue: { issueId: string; issueKey: string }, payload: unknown): Event {
   const p = (payload && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
   const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]]));
   switch (call) {
     case 'submitRequest':
       return {
         type: 'submit',
-        grantId: issueKey,
-        issueKey,
+        grantId: issue.issueId,
+        issueKey: issue.issueKey,
         justification: '',
         ...pick('target', 'subject', 'start', 'durationMinutes', 'justification'),
       } as Event;

@@ -7,7 +7,7 @@ import { core, type Grant, type TargetHolders } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
-import { appendAudit, backoff, dispatch, drain, iso, recordUngranted } from './dispatch';
+import { appendAudit, backoff, dispatch, drain, fitsInline, iso, recordUngranted } from './dispatch';
 
 /** Ended grants are remembered this long, so access still held after them is recognised as such. */
 const MEMORY_MS = 7 * 24 * 3600_000;
@@ -80,7 +80,8 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   }
   let revocations = 0;
   for (const action of answer.actions) {
-    if (clock.now() >= ports.deadline) break;
+    // What does not fit in this run is found again by the next one, five minutes later.
+    if (clock.now() >= ports.deadline || !fitsInline(ports, action)) break;
     const outcome = await act(ports, policy, action);
     if (action.type === 'revoke') {
       revocations++;
