@@ -111,6 +111,15 @@ test('custom-entity string attributes refuse empty strings and null; only `any` 
   assert.equal(tx.code, 'INVALID_ENTITY_VALUE');
 });
 
+test('index values are bounded: a partition value over 1,700 bytes or range values over 900 bytes are refused', async () => {
+  const grants = kvs.entity<Record<string, unknown>>('grant');
+  const base = { rev: 1, version: 1, open: 1, updatedAt: '2026-06-01T09:00:00.000Z', record: {} };
+  await grants.set('idx-ok', { ...base, subject: 'a'.repeat(1700) });
+  assert.equal((await refusal(grants.set('idx-partition', { ...base, subject: 'a'.repeat(1701) }))).code, 'INVALID_ENTITY_VALUE');
+  assert.equal((await refusal(grants.set('idx-range', { ...base, updatedAt: 'x'.repeat(901) }))).code, 'INVALID_ENTITY_VALUE');
+  await grants.delete('idx-ok');
+});
+
 test('a range query must compare like with like: a number against the ISO-string `updatedAt` index is refused', async () => {
   const e = await refusal(kvs.entity('grant').query().index('by-updated').where({ condition: 'GREATER_THAN', values: [T0] } as never).getMany());
   assert.equal(e.code, 'INVALID_FILTER_VALUES');
