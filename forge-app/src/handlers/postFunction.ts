@@ -31,11 +31,11 @@ export async function onTransition(ports: Ports, raw: unknown, event: Transition
   try {
     const actor = await actorFor(ports, accountId);
     const result = await dispatch(ports, { grantId: issueId, event: { type: event }, actor, source: 'workflow' });
-    ports.log.info('transition handled', { issueKey, event, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
+    ports.log.info('transition handled', { issueId, issueKey, event, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     return result.ok ? { done: true, ok: true } : { done: true, ok: false, code: result.error.code };
   } catch (error) {
     // Storage or Jira was unavailable: nothing was decided, so ask Forge to deliver it again.
-    ports.log.error('transition could not be handled; asking for a retry', { issueKey, event, error: String(error) });
+    ports.log.error('transition could not be handled; asking for a retry', { issueId, issueKey, event, error: String(error) });
     return { done: false, retryAfterSeconds: 30, reason: String(error) };
   }
 }
