@@ -242,7 +242,7 @@ test('retryData over 4 KB is refused: a post function is not retried, a consumer
   assert.equal(result.attempts, 1);
   assert.match(String(result.error), /RETRY_DATA_TOO_LARGE/);
 
-  rt.registerConsumer('q-big-retry', () => new InvocationError({ retryAfter: 5, retryData: { big } }));
+  rt.registerConsumer('q-big-retry', () => new InvocationError({ retryAfter: 5, retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST, retryData: { big } }));
   await new Queue({ key: 'q-big-retry' }).push({ body: { n: 1 } });
   await clock.advance(0);
   const delivery = rt.queue.deliveries.filter((d) => d.queueName === 'q-big-retry')[0]!;
