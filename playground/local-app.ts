@@ -14,7 +14,7 @@ import type { Policy } from '../forge-app/src/decision/core';
 import { startOrgAdminEmulator, siteAri, type OrgAdminEmulator, type EmulatorSnapshot, type FaultOptions } from './emulators/org-admin/index';
 import { startJiraEmulator, type JiraEmulator, type JiraSnapshot, type PostFunctionEvent } from './emulators/jira/index';
 import type { JiraWorkflow } from './emulators/jira/workflow';
-import { startForgeRuntime, type EntityDefinition, type ForgeRuntime, type TimerClock } from './forge-runtime/index';
+import { modulesFromManifest, startForgeRuntime, type EntityDefinition, type ForgeRuntime, type ModuleConfig, type TimerClock } from './forge-runtime/index';
 import type { QueueFaults } from './forge-runtime/queue';
 
 export const DEMO_ORG_ID = '5a3c1e2d-7b4f-4c8a-9e1d-2f6b8a0c4d13';
@@ -116,14 +116,21 @@ export type TransitionName = keyof typeof TRANSITIONS;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+const readManifest = () => parseYaml(readFileSync(`${root}/manifest.yml`, 'utf8')) as unknown;
+
 /** The custom entities declared in manifest.yml, so the KVS emulator enforces the same schema. */
 export function manifestEntities(): Record<string, EntityDefinition> {
-  const manifest = parseYaml(readFileSync(`${root}/manifest.yml`, 'utf8')) as {
+  const manifest = readManifest() as {
     app?: { storage?: { entities?: Array<{ name: string } & EntityDefinition> } };
   };
   const out: Record<string, EntityDefinition> = {};
   for (const e of manifest.app?.storage?.entities ?? []) out[e.name] = { attributes: e.attributes, indexes: e.indexes };
   return out;
+}
+
+/** The modules declared in manifest.yml: what kind of invocation each is, and its time limit. */
+export function manifestModules(): Record<string, ModuleConfig> {
+  return modulesFromManifest(readManifest());
 }
 
 export interface LocalAppOptions {
@@ -170,7 +177,7 @@ export interface LocalApp {
   transition(accountId: string, issueKey: string, event: TransitionName): Promise<void>;
   /** Delivers a post-function event for `event` without a Jira transition (duplicates, retries). */
   deliverPostFunction(accountId: string, issueKey: string, event: TransitionName): Promise<unknown>;
-  /** Runs the scheduled sweep once. */
+  /** Runs the scheduled sweep once, as its scheduled trigger; rejects if the platform would record a failure. */
   sweep(): Promise<void>;
   createIssue(summary: string, reporter: string, description?: string): { key: string; id: string };
   /** Saves the demo policy as a permanent admin (bootstrapping an empty installation). */
@@ -185,7 +192,6 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     logLines.push(line);
     options.log?.(line);
   };
-  const log: Log = redactingLog(write);
 
   const org = await startOrgAdminEmulator({
     port: options.orgPort ?? 0,
@@ -218,7 +224,11 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     env: { ORG_API_KEY: DEMO_API_KEY, ORG_ID: DEMO_ORG_ID },
     queueFaults: options.queueFaults,
     seed: options.seed,
+    modules: manifestModules(),
+    // Every line an invocation writes (to the console, as in Forge) is counted against its limit.
+    onLog: ({ line }) => write(line),
   });
+  const log: Log = redactingLog((line) => runtime.log(line));
 
   // The same handlers as in Forge, with the shared clock.
   const previous = installPlatform((kind) => forgePorts(kind, { clock, log, orgOptions: options.orgOptions }));
@@ -236,7 +246,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     const next = Math.floor(clock.now() / period) * period + period;
     sweepTimer = clock.setTimer(next, async () => {
       scheduleSweep();
-      await runtime.invokeFunction(handlers.sweep as never, {}, { moduleKey: 'jit-sweep' }).catch((e) => write(`sweep failed: ${String(e)}`));
+      const run = await runtime.invokeScheduledTrigger(handlers.sweep as never, { moduleKey: 'jit-sweep' });
+      if (!run.ok) write(`sweep failed: ${run.status} ${run.error ?? ''}`);
     });
   };
   if (options.scheduleSweep) scheduleSweep();
@@ -281,7 +292,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       return (await deliver(postEvent, event)).result;
     },
     async sweep() {
-      await runtime.invokeFunction(handlers.sweep as never, {}, { moduleKey: 'jit-sweep' });
+      const run = await runtime.invokeScheduledTrigger(handlers.sweep as never, { moduleKey: 'jit-sweep' });
+      if (!run.ok) throw new Error(`the sweep failed (${run.status}): ${run.error ?? JSON.stringify(run.result)}`);
     },
     createIssue(summary, reporter, description) {
       const issue = jira.createIssue({ summary, reporter, ...(description ? { description } : {}) });

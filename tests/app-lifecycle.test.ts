@@ -69,7 +69,8 @@ test('an extension is refused for the original approver and accepted from a seco
     const carol = answer(await app.panel('carol', key, 'approveExtension'));
     assert.ok(carol.ok);
     assert.equal(Date.parse(carol.data.view.grant.grant.window.end) - Date.parse(before), 30 * 60_000);
-    assert.equal(carol.data.view.grant.grant.id, key, 'the same grant, no overlapping one');
+    assert.equal(carol.data.view.grant.grant.id, app.jira.issue(key)!.id, 'the same grant (the issue id), no overlapping one');
+    assert.equal(carol.data.view.grant.grant.issueKey, key);
   } finally {
     await app.close();
   }

@@ -105,11 +105,11 @@ test('@forge/kvs query pages keys by prefix with a cursor', async () => {
   assert.equal(tooBig.code, 'LIST_QUERY_LIMIT_EXCEEDED');
 });
 
-test('plain keys: keyPolicy FAIL_IF_EXISTS creates once, then fails with CONDITIONAL_CHECK_FAILED; returnValue PREVIOUS swaps', async () => {
+test('plain keys: keyPolicy FAIL_IF_EXISTS creates once, then fails (by default 409 KEY_CONFLICT); returnValue PREVIOUS swaps', async () => {
   await kvs.set('lock:JIT-1', { owner: 'a' }, { keyPolicy: 'FAIL_IF_EXISTS' });
   const err = await kvsError(kvs.set('lock:JIT-1', { owner: 'b' }, { keyPolicy: 'FAIL_IF_EXISTS' }));
-  assert.equal(err.code, 'CONDITIONAL_CHECK_FAILED');
-  assert.equal(err.responseDetails.status, 400);
+  assert.equal(err.code, 'KEY_CONFLICT');
+  assert.equal(err.responseDetails.status, 409);
   assert.deepEqual(await kvs.get('lock:JIT-1'), { owner: 'a' });
 
   const previous = await kvs.set<{ owner: string }>('lock:JIT-1', { owner: 'c' }, { keyPolicy: 'OVERRIDE', returnValue: 'PREVIOUS' });
@@ -133,7 +133,7 @@ test('kvs.transact() applies sets and deletes atomically, and rolls everything b
       .check('g-tx', { entityName: 'grant', conditions: new Filter<Grant>().and('version', FilterConditions.equalTo(99)) })
       .execute(),
   );
-  assert.equal(err.code, 'CONDITIONAL_CHECK_FAILED');
+  assert.equal(err.responseDetails.status, 409);
   assert.equal(await kvs.get('tx:b'), 2, 'nothing of the failed transaction was written');
   assert.equal(await kvs.get('tx:c'), undefined);
 });
@@ -159,7 +159,7 @@ test('custom entities: compare-and-set on a version attribute and create-if-abse
       .set<Grant>('g-1', { issueKey: 'JIT-1', state: 'requested', version }, { entityName: 'grant', conditions: new Filter<Grant>().and('version', FilterConditions.notExists()) })
       .execute();
   await create(1);
-  assert.equal((await kvsError(create(1))).code, 'CONDITIONAL_CHECK_FAILED');
+  assert.equal((await kvsError(create(1))).responseDetails.status, 409);
 
   // compare-and-set: write version 2 only if the stored version is still 1
   const cas = (expected: number, next: { state: string; version: number }) =>
@@ -169,8 +169,8 @@ test('custom entities: compare-and-set on a version attribute and create-if-abse
       .execute();
   await cas(1, { state: 'active', version: 2 });
   const stale = await kvsError(cas(1, { state: 'revoked', version: 2 }));
-  assert.equal(stale.code, 'CONDITIONAL_CHECK_FAILED');
-  assert.equal(stale.responseDetails.status, 400);
+  assert.equal(stale.code, 'CONFLICT');
+  assert.equal(stale.responseDetails.status, 409);
   assert.deepEqual(await grants.get('g-1'), { issueKey: 'JIT-1', state: 'active', version: 2 });
 
   // conditional delete

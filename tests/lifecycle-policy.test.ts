@@ -52,7 +52,7 @@ test('an approved grant does not activate once its requester was removed from th
     assert.ok(!orgAdmins(app).includes('alice'), 'alice never became org admin');
 
     const applied = await applyPolicy(app);
-    assert.deepEqual(applied.ended, [key]);
+    assert.deepEqual(applied.ended, [app.jira.issue(key)!.id], 'grants are keyed by the issue id');
     const g = await grantOf(app, key);
     assert.equal(g.status, 'ended');
     assert.equal(g.outcome, 'ineligible');

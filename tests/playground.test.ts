@@ -153,7 +153,7 @@ test('POST /__playground/invoke answers exactly what the panel gets, refusals in
   assert.equal(audit.data.verification.valid, true);
   const grants = (await ok('/__playground/bridge/invoke', { functionKey: 'listGrants', payload: { scope: 'all' }, context: { accountId: 'perm-1', module: 'admin' } })) as Answer;
   assertOk(grants, 'listGrants');
-  assert.deepEqual(grants.data.grants.map((g: any) => g.id), ['JIT-1']);
+  assert.deepEqual(grants.data.grants.map((g: any) => g.issueKey), ['JIT-1'], 'one grant, on JIT-1 (its id is the issue id)');
 
   // Without an account, the resolver itself refuses (the platform would never call it so).
   const anonymous = (await ok('/__playground/bridge/invoke', { functionKey: 'getView', context: { module: 'panel', issueKey: 'JIT-1' } })) as Answer;
@@ -237,7 +237,7 @@ test('POST /__playground/clock advances in time order and sets the speed; GET /_
   // The sweep runs every five minutes of emulated time: ten minutes later it has run at least once.
   const state = await ok('/__playground/state');
   assert.ok(Date.parse(state.now) >= moved.nowMs);
-  assert.deepEqual(state.grants.map((g: any) => g.id).sort(), ['JIT-1', 'JIT-3']);
+  assert.deepEqual(state.grants.map((g: any) => g.issueKey).sort(), ['JIT-1', 'JIT-3']);
   assert.ok(state.audit.records.length > 0);
   assert.equal(state.audit.verification.valid, true);
   const drift = (await ok('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getDrift' })) as Answer;

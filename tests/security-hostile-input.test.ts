@@ -14,7 +14,11 @@ import { act } from '../forge-app/src/handlers/act';
 import { platform } from '../forge-app/src/platform';
 
 const JUSTIFICATION = 'Rotate the SAML signing certificate (INC-4711)';
-const MB = 'x'.repeat(1 << 20);
+/**
+ * Huge, but deliverable: Forge refuses front-end invoke payloads over 500 KB before any resolver
+ * runs ("Invocation limits"; the local runtime does too), so 400 KB is the most a resolver can get.
+ */
+const MB = 'x'.repeat(400 * 1024);
 const minutesFrom = (iso: string) => Math.floor((Date.parse(iso) - T0) / 60_000);
 
 interface Case {
@@ -127,7 +131,7 @@ test('submitRequest: huge strings and odd Unicode get a clear, short error', asy
   const app = await demoApp();
   try {
     const cases: Case[] = [
-      { name: '1 MB justification', payload: sub({ justification: MB }), code: 'INVALID_INPUT', path: 'event.justification', says: '2000' },
+      { name: '400 KB justification', payload: sub({ justification: MB }), code: 'INVALID_INPUT', path: 'event.justification', says: '2000' },
       { name: '2001-character justification', payload: sub({ justification: 'j'.repeat(2001) }), code: 'INVALID_INPUT', path: 'event.justification' },
       { name: '100k-character target', payload: sub({ target: 't'.repeat(100_000) }), code: 'INVALID_INPUT', path: 'event.target', says: '128' },
       { name: '100k-character subject', payload: sub({ subject: 's'.repeat(100_000) }), code: 'INVALID_INPUT', path: 'event.subject' },
@@ -256,7 +260,7 @@ test('requestExtension: wrong types, missing fields, huge and absurd values chan
       { name: 'justification missing', payload: { minutes: 30 }, code: 'JUSTIFICATION_REQUIRED', path: 'event.justification' },
       { name: 'justification number', payload: ext({ justification: 42 }), code: 'INVALID_INPUT', path: 'event.justification' },
       { name: 'justification array', payload: ext({ justification: ['long'] }), code: 'INVALID_INPUT', path: 'event.justification' },
-      { name: '1 MB justification', payload: ext({ justification: MB }), code: 'INVALID_INPUT', path: 'event.justification' },
+      { name: '400 KB justification', payload: ext({ justification: MB }), code: 'INVALID_INPUT', path: 'event.justification' },
       { name: 'justification of 20 NULs', payload: ext({ justification: '\u0000'.repeat(20) }), code: 'JUSTIFICATION_REQUIRED', path: 'event.justification' },
     ];
     const problems: string[] = [];
@@ -274,7 +278,7 @@ test('requestExtension: wrong types, missing fields, huge and absurd values chan
   }
 });
 
-test('reason fields of reject, revoke and rejectExtension: wrong types and 1 MB are refused at event.reason', async () => {
+test('reason fields of reject, revoke and rejectExtension: wrong types and 400 KB are refused at event.reason', async () => {
   const app = await demoApp();
   try {
     const reasons: Array<[string, unknown]> = [
@@ -282,7 +286,7 @@ test('reason fields of reject, revoke and rejectExtension: wrong types and 1 MB 
       ['array', ['because']],
       ['object', { why: 'because' }],
       ['boolean', true],
-      ['1 MB', MB],
+      ['400 KB', MB],
       ['2001 characters', 'r'.repeat(2001)],
     ];
     const calls: Array<{ fn: string; as: string; state: State }> = [
@@ -388,11 +392,12 @@ test('a flooded queue (its 500 events a minute used up): a panel call still answ
     assert.ok(orgAdmins(app).includes('alice'), 'the activation granted org admin');
 
     // The timers that could not be pushed are not lost: the next sweep finishes the outbox.
-    const kept = (await app.runtime.kvs.peek(key, { entityName: 'grant' })) as { record: { outbox: Array<{ type: string }> } } | undefined;
+    const grantId = app.jira.issue(key)!.id;
+    const kept = (await app.runtime.kvs.peek(grantId, { entityName: 'grant' })) as { record: { outbox: Array<{ type: string }> } } | undefined;
     assert.ok(kept?.record.outbox.some((a) => a.type === 'wake'), `the wake waits in the outbox: ${JSON.stringify(kept?.record.outbox)}`);
     await app.clock.advance(61_000);
     await app.sweep();
-    const stored = (await app.runtime.kvs.peek(key, { entityName: 'grant' })) as { record: { outbox: unknown[] } } | undefined;
+    const stored = (await app.runtime.kvs.peek(grantId, { entityName: 'grant' })) as { record: { outbox: unknown[] } } | undefined;
     assert.ok(stored?.record, 'the grant is stored');
     assert.deepEqual(stored.record.outbox, [], 'the sweep drained the outbox');
     if (problems.length) assert.fail(problems.join('\n'));

@@ -226,7 +226,7 @@ test('the issue comes from the context: issueKey or grantId in a payload are ign
       await app.panel('alice', a.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'Rotate the SAML signing certificate', issueKey: b.key, grantId: b.key, type: 'approve' }),
     );
     assert.ok(r.ok);
-    assert.equal(r.data.view.grant.grant.id, a.key);
+    assert.equal(r.data.view.grant.grant.id, a.id, 'the grant is the context issue, by its id');
     assert.equal(r.data.view.grant.grant.issueKey, a.key);
     assert.equal(r.data.view.grant.grant.status, 'requested', 'a `type` in the payload does not change the event');
     assert.equal(await grantOf(app, b.key), null);

@@ -40,7 +40,14 @@ export const panelResolver = defineResolver(
     PANEL_CALLS.map((call) => [
       call,
       (req: ResolverRequest) =>
-        answered(() => panelCall(platform('resolver'), { accountId: req.context.accountId, issueKey: req.context.extension?.issue?.key }, call, req.payload)),
+        answered(() =>
+          panelCall(
+            platform('resolver'),
+            { accountId: req.context.accountId, issueId: req.context.extension?.issue?.id, issueKey: req.context.extension?.issue?.key },
+            call,
+            req.payload,
+          ),
+        ),
     ]),
   ),
 );
@@ -69,9 +76,14 @@ export const postApproveExtension = postFunction('approveExtension');
 
 // ---- Scheduled trigger
 
-/** Every five minutes: expiries, retries, drift and the admin floor. */
-export async function sweep(): Promise<void> {
+/**
+ * Every five minutes: expiries, retries, drift and the admin floor. A scheduled trigger must answer
+ * `{statusCode}` ("Scheduled trigger events"); anything else is recorded as a failed run. A sweep
+ * that throws is a failed run too (and is not retried: the next one comes in five minutes).
+ */
+export async function sweep(): Promise<{ statusCode: number }> {
   await runSweep(platform('sweep'));
+  return { statusCode: 200 };
 }
 
 // ---- Async events consumer

@@ -127,6 +127,26 @@ export interface Store {
   saveAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
 }
 
+/**
+ * How long the work of one invocation may take, on `Ports.clock` (forge.ts derives it from Forge's
+ * limit for the invocation kind; see `INVOCATION_BUDGETS` there).
+ */
+export interface InvocationBudget {
+  /** The invocation must have finished by then: Forge's limit, less a safety margin. */
+  endsAt: number;
+  /** The longest one org-API operation may take, retries and read-backs included. */
+  orgOperationMs: number;
+  /** How long an org-admin revoke waits for the one before it (they run one at a time). */
+  leaseWaitMs: number;
+  /** Time kept after a grant or revoke to record its result (a Jira call and the storage writes). */
+  tailMs: number;
+  /**
+   * A grant or revoke that fails retryably here, or would not fit, is left in the outbox for the
+   * queue consumer (which has minutes) instead of being reported to the core as failed.
+   */
+  handOff: boolean;
+}
+
 /** Everything a handler needs, for one invocation. */
 export interface Ports {
   org: OrgDirectory;
@@ -139,6 +159,8 @@ export interface Ports {
   bootstrapAdmins: string[];
   /** On `clock`: after this, inline work stops and the rest is left to the queue. */
   deadline: number;
+  /** The invocation's time budget (absent: no limit but `deadline`). */
+  budget?: InvocationBudget;
 }
 
 export type { Finding };

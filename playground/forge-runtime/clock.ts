@@ -8,6 +8,7 @@
  *
  * Every clock tracks its timers so `close()` leaves nothing running.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface Clock {
   /** Milliseconds since the epoch, in this clock's time. */
@@ -24,7 +25,16 @@ export interface TimerClock extends Clock {
   idle(): Promise<void>;
   /** Cancels every pending timer. */
   close(): void;
+  /**
+   * Work started outside this clock's timers (a test's click, a playground request) that time
+   * must wait for, like a timer callback's: on a `VirtualClock`, `advance` does not move time
+   * while it runs unless it is parked in `sleep()`. Other clocks ignore it.
+   */
+  track?(work: Promise<unknown>): void;
 }
+
+/** Set while a timer callback (and everything it starts) runs: its work is tracked already. */
+const inTimerTask = new AsyncLocalStorage<true>();
 
 interface Timer {
   seq: number;
@@ -41,22 +51,31 @@ class InFlight {
   run(fn: () => unknown, onError: (e: unknown) => void): void {
     let result: unknown;
     try {
-      result = fn();
+      result = inTimerTask.run(true, fn);
     } catch (e) {
       onError(e);
       return;
     }
     if (result && typeof (result as Promise<unknown>).then === 'function') {
-      const p = Promise.resolve(result as Promise<unknown>).then(
-        () => undefined,
-        (e) => onError(e),
+      this.track(
+        Promise.resolve(result as Promise<unknown>).then(
+          () => undefined,
+          (e) => onError(e),
+        ),
       );
-      this.tasks.add(p);
-      void p.finally(() => {
-        this.tasks.delete(p);
-        this.wake();
-      });
     }
+  }
+
+  track(work: Promise<unknown>): void {
+    const p = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tasks.add(p);
+    void p.finally(() => {
+      this.tasks.delete(p);
+      this.wake();
+    });
   }
 
   get size(): number {
@@ -184,6 +203,14 @@ export class VirtualClock implements TimerClock {
    */
   setSettle(settle: (() => Promise<void>) | null): void {
     this.settle = settle;
+  }
+
+  track(work: Promise<unknown>): void {
+    // Inside a timer callback the callback's own promise covers it; counting it twice would make
+    // `advance` wait for a task that is parked in `sleep()`.
+    if (inTimerTask.getStore()) return;
+    this.inflight.track(work);
+    if (this.advancing) this.inflight.wake();
   }
 
   /** Timers not yet run (for assertions and debugging). */

@@ -13,7 +13,11 @@
  * - every other URL is refused: the `fetch` rejects (`TypeError: fetch failed`) with `cause` set
  *   to `@forge/api`'s own `ExternalEndpointNotAllowedError` (name `REQUEST_EGRESS_ALLOWLIST_ERR`,
  *   status 403), and no connection is made;
- * - with no runtime running, it passes everything through.
+ * - with no runtime running, it passes everything through;
+ * - a policy's `decide` hook sees every allowed request first, synchronously and in the async
+ *   context of the code that made it (so the runtime can tell which invocation it belongs to): it
+ *   can refuse it, or send it elsewhere (the runtime's gate answers the 101st request of an
+ *   invocation, or holds a request for an injected latency).
  *
  * Harness code that must reach the emulators directly uses `rawFetch` (the original dispatcher).
  */
@@ -29,7 +33,15 @@ export interface EgressPolicy {
    */
   allow: Record<string, string | null>;
   onRequest?: (entry: EgressLogEntry) => void;
+  /** Called for every allowed request before it is sent; see `EgressDecision`. */
+  decide?: (request: { url: string; method: string; target: string }) => EgressDecision | undefined;
 }
+
+/**
+ * What to do with an allowed request: `refuse` makes the `fetch` reject with that error as its
+ * cause; `redirect` sends the request to another local URL (origin and path) instead of `target`.
+ */
+export type EgressDecision = { refuse: Error } | { redirect: { origin: string; path: string } };
 
 export interface EgressLogEntry {
   url: string;
@@ -102,6 +114,15 @@ function install(): EgressState {
       }
       const base = new URL(target);
       const path = `${base.pathname.replace(/\/$/, '')}${opts.path}`;
+      const decision = policy.decide?.({ url: href, method, target: `${base.origin}${path}` });
+      if (decision && 'refuse' in decision) {
+        policy.onRequest?.({ url: href, method, allowed: false });
+        throw decision.refuse;
+      }
+      if (decision && 'redirect' in decision) {
+        policy.onRequest?.({ url: href, method, allowed: true, rewrittenTo: `${decision.redirect.origin}${decision.redirect.path}` });
+        return original.dispatch({ ...opts, origin: decision.redirect.origin, path: decision.redirect.path }, handler);
+      }
       policy.onRequest?.({ url: href, method, allowed: true, rewrittenTo: `${base.origin}${path}` });
       return original.dispatch({ ...opts, origin: base.origin, path }, handler);
     }

@@ -10,8 +10,18 @@
  * Limits enforced (Forge docs, "Storage limits" / KVS and Custom Entity Store error handling):
  * key ≤ 500 characters matching /^(?!\s+$)[a-zA-Z0-9:._\s-#]+$/, value ≤ 240 KiB (JSON, UTF-8),
  * object depth ≤ 31, TTL ≤ 1 year, query pages ≤ 100, transactions ≤ 25 operations on distinct
- * keys and ≤ 4 MB. Transactions are atomic; conditions are checked before anything is written and
- * a failed condition answers 400 `CONDITIONAL_CHECK_FAILED`.
+ * keys and ≤ 4 MB. Transactions are atomic; conditions are checked before anything is written.
+ *
+ * Custom entities ("Defining custom entities", "Storage limits"): values hold only the attributes
+ * the manifest declares, each of its declared type — `integer` a 32-bit signed integer, `float` a
+ * finite number, `boolean`, `string` a non-empty string, `any` any JSON value; `null` only for
+ * `any`. Index values are bounded (range ≤ 900 bytes, partition ≤ 1,700 bytes per item), and the
+ * entity definitions themselves are checked like `forge deploy` does.
+ *
+ * Lost races: neither a failed transaction condition nor a `FAIL_IF_EXISTS` set has a documented
+ * answer. By default they answer 409 (`CONFLICT` and `KEY_CONFLICT`, see `DEFAULT_CONFLICT_ANSWERS`);
+ * `setConflictAnswers` makes the store answer any other way, so tests can prove the app is safe
+ * whatever the real store sends.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +41,40 @@ export const KVS_LIMITS = {
 } as const;
 
 export const KEY_PATTERN = /^(?!\s+$)[a-zA-Z0-9:._\s-#]+$/;
+
+/** Custom entity limits ("Storage limits", Custom Entity Store; `@forge/manifest` StorageValidator). */
+export const ENTITY_LIMITS = {
+  int32Min: -2_147_483_648,
+  int32Max: 2_147_483_647,
+  attributes: 50,
+  attributeNameChars: 30,
+  indexes: 7,
+  indexNameMinChars: 3,
+  indexNameMaxChars: 50,
+  rangeBytes: 900,
+  partitionBytes: 1700,
+} as const;
+
+/**
+ * How the store answers a lost race. `raw` sends that text instead of a JSON body (the client then
+ * reports `UNKNOWN_ERROR` with the status).
+ */
+export interface ConflictAnswer {
+  status: number;
+  code?: string;
+  message?: string;
+  raw?: string;
+}
+
+/**
+ * Guesses (no page documents them): `@forge/storage` (the legacy client) names HTTP 409 "Conflicting
+ * update occurred", and a published field test of `FAIL_IF_EXISTS` (forge/kvs 1.3+) saw 409
+ * `KEY_CONFLICT` for every losing writer.
+ */
+export const DEFAULT_CONFLICT_ANSWERS: { condition: ConflictAnswer; keyExists: ConflictAnswer } = {
+  condition: { status: 409, code: 'CONFLICT', message: 'Conflicting update occurred' },
+  keyExists: { status: 409, code: 'KEY_CONFLICT', message: 'The key already exists.' },
+};
 const ENTITY_NAME_PATTERN = /^(?![.-])(?!.*\.{2})[a-z0-9:\-.]*(?<![.])$/;
 
 export type AttributeType = 'string' | 'integer' | 'float' | 'boolean' | 'any';
@@ -49,6 +93,8 @@ export interface KvsEmulatorOptions {
   now?: () => number;
   entities?: Record<string, EntityDefinition>;
   port?: number;
+  /** How lost races are answered (default `DEFAULT_CONFLICT_ANSWERS`). */
+  conflicts?: Partial<typeof DEFAULT_CONFLICT_ANSWERS>;
 }
 
 export interface KvsRequestLogEntry {
@@ -67,6 +113,8 @@ export interface KvsEmulator {
   /** All live plain keys (not secrets, not entities), sorted. */
   keys(): string[];
   close(): Promise<void>;
+  /** Changes how lost races are answered (`null` restores the defaults). */
+  setConflictAnswers(answers: Partial<typeof DEFAULT_CONFLICT_ANSWERS> | null): void;
 }
 
 type Space = 'kv' | 'secret' | 'entity';
@@ -87,10 +135,15 @@ class KvsError extends Error {
     readonly code: string,
     message: string,
     readonly context?: Record<string, unknown>,
+    /** Sent as the body instead of `{code, message}` (an answer the client cannot parse). */
+    readonly raw?: string,
   ) {
     super(message);
   }
 }
+
+const conflictError = (answer: ConflictAnswer, fallbackMessage: string, context?: Record<string, unknown>) =>
+  new KvsError(answer.status, answer.code ?? 'UNKNOWN_ERROR', answer.message ?? fallbackMessage, context, answer.raw);
 
 const bad = (code: string, message: string, context?: Record<string, unknown>) => new KvsError(400, code, message, context);
 
@@ -224,6 +277,87 @@ function matchesGroup(g: FilterGroup, value: unknown): boolean {
   return (g.or ?? []).some((f) => evaluate(f, attr(f.property)));
 }
 
+/**
+ * Why `v` is not a valid value of an attribute of `type`, or null. The store "strictly enforces"
+ * attribute types ("Defining custom entities"); `string` must not be empty and only `any` takes null.
+ */
+export function attributeProblem(type: AttributeType, v: unknown): string | null {
+  if (v === undefined) return 'is undefined';
+  if (type === 'any') return null;
+  if (v === null) return `is null (only \`any\` attributes may be null)`;
+  switch (type) {
+    case 'string':
+      if (typeof v !== 'string') return 'is not a string';
+      return v.length === 0 ? 'is an empty string' : null;
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isInteger(v)) return 'is not an integer';
+      return v < ENTITY_LIMITS.int32Min || v > ENTITY_LIMITS.int32Max
+        ? `is outside the 32-bit signed integer range (${ENTITY_LIMITS.int32Min}..${ENTITY_LIMITS.int32Max})`
+        : null;
+    case 'float':
+      return typeof v === 'number' && Number.isFinite(v) ? null : 'is not a finite number';
+    case 'boolean':
+      return typeof v === 'boolean' ? null : 'is not a boolean';
+    default:
+      return `has an unknown type \`${String(type)}\``;
+  }
+}
+
+/** Whether a condition or range value can be compared with an attribute of `type` (same JSON type). */
+function comparable(type: AttributeType | undefined, v: unknown): boolean {
+  switch (type) {
+    case undefined:
+    case 'any':
+      return true;
+    case 'string':
+      return typeof v === 'string';
+    case 'integer':
+    case 'float':
+      return typeof v === 'number';
+    case 'boolean':
+      return typeof v === 'boolean';
+  }
+}
+
+const byteSize = (v: unknown) => Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v) ?? '', 'utf8');
+
+const ATTRIBUTE_TYPES: AttributeType[] = ['string', 'integer', 'float', 'boolean', 'any'];
+const ATTRIBUTE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+const INDEX_NAME = /^(?!\.)(?!.*\.\.)[a-zA-Z0-9:_.-]+(?<!\.)$/;
+
+/**
+ * Checks entity definitions as `forge deploy` does (manifest schema and `@forge/manifest`'s
+ * StorageValidator; index names per "Storage limits"). Throws on the first problem.
+ */
+export function validateEntityDefinitions(entities: Record<string, EntityDefinition>): void {
+  for (const [name, def] of Object.entries(entities)) {
+    if (name.length < 3 || name.length > 60 || !ENTITY_NAME_PATTERN.test(name)) throw new Error(`entity \`${name}\`: invalid name`);
+    const attrs = def.attributes ?? {};
+    const attrNames = Object.keys(attrs);
+    if (attrNames.length === 0) throw new Error(`entity \`${name}\`: must declare at least one attribute`);
+    if (attrNames.length > ENTITY_LIMITS.attributes) throw new Error(`entity \`${name}\`: more than ${ENTITY_LIMITS.attributes} attributes`);
+    for (const [attr, { type }] of Object.entries(attrs)) {
+      if (!ATTRIBUTE_NAME.test(attr) || attr.length > ENTITY_LIMITS.attributeNameChars) throw new Error(`entity \`${name}\`: invalid attribute name \`${attr}\``);
+      if (!ATTRIBUTE_TYPES.includes(type)) throw new Error(`entity \`${name}\` attribute \`${attr}\`: type must be one of ${ATTRIBUTE_TYPES.join('|')}, got \`${String(type)}\``);
+    }
+    const indexes = def.indexes ?? [];
+    if (indexes.length > ENTITY_LIMITS.indexes) throw new Error(`entity \`${name}\`: more than ${ENTITY_LIMITS.indexes} indexes`);
+    const seen = new Set<string>();
+    for (const index of indexes) {
+      const { name: indexName, range, partition } = typeof index === 'string' ? { name: index, range: [index], partition: [] } : { partition: [], ...index };
+      if (indexName === 'by-key') throw new Error(`entity \`${name}\`: \`by-key\` is a reserved index name`);
+      if (indexName.length < ENTITY_LIMITS.indexNameMinChars || indexName.length > ENTITY_LIMITS.indexNameMaxChars || !INDEX_NAME.test(indexName)) {
+        throw new Error(`entity \`${name}\`: invalid index name \`${indexName}\``);
+      }
+      if (seen.has(indexName)) throw new Error(`entity \`${name}\`: index \`${indexName}\` declared twice`);
+      seen.add(indexName);
+      for (const attr of [...range, ...partition]) {
+        if (!(attr in attrs)) throw new Error(`entity \`${name}\` index \`${indexName}\`: \`${attr}\` is not an attribute of the entity`);
+      }
+    }
+  }
+}
+
 const encodeCursor = (n: number) => Buffer.from(JSON.stringify({ o: n })).toString('base64url');
 function decodeCursor(c: unknown): number {
   if (c === undefined || c === null || c === '') return 0;
@@ -270,6 +404,8 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
   };
 
   const entities = options.entities;
+  if (entities) validateEntityDefinitions(entities);
+  let conflicts = { ...DEFAULT_CONFLICT_ANSWERS, ...options.conflicts };
   const requests: KvsRequestLogEntry[] = [];
 
   const read = (space: Space, entity: string, key: string): Row | undefined =>
@@ -300,20 +436,40 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
 
   const validateEntityValue = (name: string, value: unknown) => {
     if (!isPlainObject(value)) throw bad('INVALID_ENTITY_VALUE', 'Entity values must be objects of attributes.');
-    const attrs = entities?.[name]?.attributes;
+    const def = entities?.[name];
+    const attrs = def?.attributes;
     if (!attrs) return;
     for (const [attr, v] of Object.entries(value)) {
-      const def = attrs[attr];
-      if (!def) throw bad('INVALID_ENTITY_VALUE', `The attribute ${attr} is not defined for entity ${name}.`);
-      const ok =
-        v === null ||
-        def.type === 'any' ||
-        (def.type === 'string' && typeof v === 'string') ||
-        (def.type === 'boolean' && typeof v === 'boolean') ||
-        (def.type === 'integer' && Number.isInteger(v)) ||
-        (def.type === 'float' && typeof v === 'number');
-      if (!ok) throw bad('INVALID_ENTITY_VALUE', `The attribute ${attr} of entity ${name} must be of type ${def.type}.`);
+      const declared = attrs[attr];
+      if (!declared) throw bad('INVALID_ENTITY_VALUE', `The attribute ${attr} is not defined for entity ${name}.`);
+      const problem = attributeProblem(declared.type, v);
+      if (problem) {
+        throw bad('INVALID_ENTITY_VALUE', `Entity values must match one of the types defined in Custom Entities: ${name}.${attr} (${declared.type}) ${problem}.`);
+      }
     }
+    // Index key sizes ("Storage limits": combined range values ≤ 900 bytes, partition ≤ 1,700).
+    for (const index of def.indexes ?? []) {
+      const { name: indexName, range, partition = [] } = typeof index === 'string' ? { name: index, range: [index], partition: [] } : index;
+      const size = (list: string[]) => list.reduce((n, a) => n + (value[a] === undefined ? 0 : byteSize(value[a])), 0);
+      if (size(range) > ENTITY_LIMITS.rangeBytes) throw bad('INVALID_ENTITY_VALUE', `The range attributes of index ${indexName} exceed ${ENTITY_LIMITS.rangeBytes} bytes.`);
+      if (size(partition) > ENTITY_LIMITS.partitionBytes) {
+        throw bad('INVALID_ENTITY_VALUE', `The partition attributes of index ${indexName} exceed ${ENTITY_LIMITS.partitionBytes} bytes.`);
+      }
+    }
+  };
+
+  /** Condition values must be comparable with the declared attribute they test. */
+  const checkComparable = (entity: string, property: string, values: unknown[]) => {
+    const type = property === 'key' ? 'string' : entities?.[entity]?.attributes?.[property]?.type;
+    for (const v of values) {
+      if (!comparable(type as AttributeType | undefined, v)) {
+        throw bad('INVALID_FILTER_VALUES', `The value ${JSON.stringify(v)} cannot be compared with ${entity}.${property} (${type}).`);
+      }
+    }
+  };
+  const checkGroup = (entity: string, group: FilterGroup | undefined) => {
+    // EXISTS / NOT_EXISTS carry a placeholder `true` (`@forge/kvs` conditions.js), not a value.
+    for (const f of group?.and ?? group?.or ?? []) if (f.condition !== 'EXISTS' && f.condition !== 'NOT_EXISTS') checkComparable(entity, f.property, f.values);
   };
 
   /** Validates a set of an item; returns [space, entity, key, json, ttl]. */
@@ -340,7 +496,7 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
     }
     const previous = read(space, entity, key);
     if (policy === 'FAIL_IF_EXISTS' && previous) {
-      throw bad('CONDITIONAL_CHECK_FAILED', 'The key already exists and keyPolicy is FAIL_IF_EXISTS.', { key, ...(entity ? { entityName: entity } : {}) });
+      throw conflictError(conflicts.keyExists, 'The key already exists and keyPolicy is FAIL_IF_EXISTS.', { key, ...(entity ? { entityName: entity } : {}) });
     }
     write(space, entity, key, json, ttl);
     if (opts.returnValue === 'LATEST') {
@@ -396,6 +552,7 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
       if (raw.conditions !== undefined && raw.conditions !== null) {
         if (!isEntity) throw bad('BAD_REQUEST', 'Conditions are only supported on custom entities (entityName is required).');
         conditions = validateGroup(raw.conditions);
+        checkGroup(entity, conditions);
       }
       if (kind === 'check' && (!isEntity || !conditions)) throw bad('BAD_REQUEST', 'check needs entityName and conditions.');
       const op: Op = { kind, entity, key, conditions };
@@ -420,7 +577,7 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
         if (!matchesGroup(op.conditions, current)) failed.push({ key: op.key, entityName: op.entity, operation: op.kind });
       }
       if (failed.length) {
-        throw bad('CONDITIONAL_CHECK_FAILED', 'The conditional request failed: a condition of the transaction was not met.', { failedConditions: failed });
+        throw conflictError(conflicts.condition, 'A condition of the transaction was not met.', { failedConditions: failed });
       }
       for (const op of ops) {
         const space: Space = op.entity ? 'entity' : 'kv';
@@ -483,6 +640,9 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
     }
     const range = body.range === undefined ? undefined : validateFilter({ property: index.range, ...(body.range as object) });
     const filters = body.filters === undefined ? undefined : validateGroup(body.filters);
+    if (range && range.condition !== 'EXISTS' && range.condition !== 'NOT_EXISTS') checkComparable(entity, index.range, range.values);
+    index.partition.forEach((p, i) => checkComparable(entity, p, [partition[i]]));
+    checkGroup(entity, filters);
     const rangeValue = (key: string, value: unknown) => (index.range === 'key' ? key : isPlainObject(value) ? value[index.range] : undefined);
     // A string partition narrows the read in SQLite already (the filters below still decide).
     const first = index.partition[0];
@@ -602,6 +762,11 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
       if (e instanceof KvsError) {
         entry.status = e.status;
         entry.code = e.code;
+        if (e.raw !== undefined) {
+          res.writeHead(e.status, { 'content-type': 'text/plain', 'x-trace-id': randomUUID() });
+          res.end(e.raw);
+          return;
+        }
         send(res, e.status, { code: e.code, message: e.message, ...(e.context ? { context: e.context } : {}) });
       } else {
         entry.status = 500;
@@ -628,6 +793,9 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
     },
     keys() {
       return (stmt.allKeys.all(now()) as unknown as Array<{ key: string }>).map((r) => r.key);
+    },
+    setConflictAnswers(answers) {
+      conflicts = { ...DEFAULT_CONFLICT_ANSWERS, ...answers };
     },
     async close() {
       await new Promise<void>((resolve) => {

@@ -14,8 +14,12 @@
  * 900 s) with `retryContext {retryCount, retryReason, retryData, retentionWindow}` until the 24 h
  * retention window ends. For reliability tests it can duplicate and reorder deliveries.
  *
- * Limits: ≤ 50 events and ≤ 200 KB per push, `delayInSeconds` 0..900, 500 events per minute per
- * installation (429).
+ * Limits ("Async events limits", `@forge/events` validators): ≤ 50 events and ≤ 200 KB per push,
+ * `delayInSeconds` 0..900, 500 events per minute per installation (429), an event pushed by a
+ * consumer may start a chain at most 1,000 deep (405, `InvocationLimitReachedError`), each event
+ * ≤ 100 KB when the queue's consumer runs longer than 55 s (413), and `retryData` ≤ 4 KB: a retry
+ * asked for with more is refused and handled as a failed invocation (Guess: the page says only
+ * that the size is enforced).
  */
 import { randomUUID } from 'node:crypto';
 import type { TimerClock } from './clock';
@@ -27,11 +31,19 @@ export { seededRandom };
 export const QUEUE_LIMITS = {
   eventsPerPush: 50,
   payloadKB: 200,
+  /** One event's size when the consumer's function has `timeoutSeconds` above 55. */
+  longRunningEventKB: 100,
+  longRunningAboveSeconds: 55,
   maxDelaySeconds: 900,
   maxRetryAfterSeconds: 900,
   eventsPerMinute: 500,
   retentionMs: 24 * 3600 * 1000,
+  retryDataBytes: 4 * 1024,
+  cyclicDepth: 1000,
 } as const;
+
+/** Size of `retryData` as the platform stores it (JSON). */
+export const retryDataBytes = (data: unknown): number => (data === undefined ? 0 : Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8'));
 
 export interface AsyncEvent {
   body: Record<string, unknown>;
@@ -66,6 +78,8 @@ export interface QueuedEvent {
   retryCount: number;
   retryReason?: string;
   retryData?: unknown;
+  /** How many consumer invocations pushed the events this one descends from (0: pushed from elsewhere). */
+  depth: number;
 }
 
 export interface DeliveryRecord {
@@ -90,7 +104,7 @@ export interface QueueFaults {
 export interface LocalQueueOptions {
   clock: TimerClock;
   /** Runs a consumer inside an invocation context (set by the runtime). */
-  invoke: (handler: ConsumerHandler, event: AsyncEvent, moduleKey: string) => Promise<unknown>;
+  invoke: (handler: ConsumerHandler, event: AsyncEvent, moduleKey: string, meta: { depth: number; timeoutSeconds?: number }) => Promise<unknown>;
   /** Deterministic randomness for fault injection. */
   random?: () => number;
   faults?: QueueFaults;
@@ -99,7 +113,12 @@ export interface LocalQueueOptions {
 interface Consumer {
   handler: ConsumerHandler;
   moduleKey: string;
+  /** The consumer function's `timeoutSeconds` (undefined: the default 55 s). */
+  timeoutSeconds?: number;
 }
+
+/** Raised by the runtime when an invocation runs past its time limit (retried as `FUNCTION_TIME_OUT`). */
+export const isTimeout = (e: unknown) => (e as { name?: unknown } | null)?.name === 'FunctionTimeoutError';
 
 type PublishResult = { status: number; body?: unknown };
 
@@ -128,8 +147,8 @@ export class LocalQueue {
   }
 
   /** Registers the consumer function of a queue (manifest `consumer` module). */
-  registerConsumer(queueName: string, handler: ConsumerHandler, options: { moduleKey?: string } = {}): void {
-    this.consumers.set(queueName, { handler, moduleKey: options.moduleKey ?? `${queueName}-consumer` });
+  registerConsumer(queueName: string, handler: ConsumerHandler, options: { moduleKey?: string; timeoutSeconds?: number } = {}): void {
+    this.consumers.set(queueName, { handler, moduleKey: options.moduleKey ?? `${queueName}-consumer`, timeoutSeconds: options.timeoutSeconds });
     // Deliver what arrived before the consumer existed.
     for (const e of this.byId.values()) {
       if (e.queueName === queueName && e.state === 'pending' && e.dueAt <= this.clock.now()) this.schedule(e, e.dueAt);
@@ -151,8 +170,11 @@ export class LocalQueue {
       .map((e) => structuredClone(e));
   }
 
-  /** Handles `POST /webhook/queue/publish/...` (the request `@forge/events` `Queue.push` sends). */
-  publish(request: unknown): PublishResult {
+  /**
+   * Handles `POST /webhook/queue/publish/...` (the request `@forge/events` `Queue.push` sends).
+   * `depth`: the chain depth of the pushed events (the pushing consumer's event depth + 1).
+   */
+  publish(request: unknown, options: { depth?: number } = {}): PublishResult {
     if (!isObject(request) || typeof request.queueName !== 'string' || typeof request.jobId !== 'string' || !Array.isArray(request.payload)) {
       return { status: 400, body: { message: 'Invalid push request.' } };
     }
@@ -164,11 +186,20 @@ export class LocalQueue {
     if (Buffer.byteLength(JSON.stringify(events)) / 1024 > QUEUE_LIMITS.payloadKB) {
       return { status: 413, body: { errorMessage: `The maximum payload size is ${QUEUE_LIMITS.payloadKB}KB.` } };
     }
+    const depth = options.depth ?? 0;
+    if (depth > QUEUE_LIMITS.cyclicDepth) {
+      return { status: 405, body: { message: `An event resolver pushed events more than ${QUEUE_LIMITS.cyclicDepth} times in a cycle.` } };
+    }
+    const consumer = this.consumers.get(request.queueName);
+    const longRunning = (consumer?.timeoutSeconds ?? 0) > QUEUE_LIMITS.longRunningAboveSeconds;
     for (const e of events) {
       if (!isObject(e) || !isObject(e.body)) return { status: 400, body: { message: 'Event body must be an object.' } };
       const d = e.delayInSeconds;
       if (d !== undefined && (typeof d !== 'number' || d < 0 || d > QUEUE_LIMITS.maxDelaySeconds)) {
         return { status: 400, body: { message: 'The delayInSeconds setting must be between 0 and 900.' } };
+      }
+      if (longRunning && Buffer.byteLength(JSON.stringify(e)) / 1024 > QUEUE_LIMITS.longRunningEventKB) {
+        return { status: 413, body: { errorMessage: `The maximum size of one event for a long-running consumer is ${QUEUE_LIMITS.longRunningEventKB}KB.` } };
       }
     }
     const t = this.clock.now();
@@ -191,6 +222,7 @@ export class LocalQueue {
         state: 'pending',
         attempts: 0,
         retryCount: 0,
+        depth,
       };
       this.byId.set(e.eventId, e);
       this.schedule(e, e.dueAt);
@@ -270,7 +302,7 @@ export class LocalQueue {
     e: QueuedEvent,
     consumer: Consumer,
     duplicate: boolean,
-  ): Promise<{ kind: 'ok' } | { kind: 'retry'; afterSeconds: number; reason: string; data: unknown } | { kind: 'error'; error: unknown }> {
+  ): Promise<{ kind: 'ok' } | { kind: 'retry'; afterSeconds: number; reason: string; data: unknown } | { kind: 'error'; error: unknown; reason: string }> {
     const now = this.clock.now();
     const event: AsyncEvent = {
       body: structuredClone(e.body),
@@ -305,9 +337,15 @@ export class LocalQueue {
     };
     this.deliveries.push(record);
     try {
-      const result = await this.invoke(consumer.handler, event, consumer.moduleKey);
+      const result = await this.invoke(consumer.handler, event, consumer.moduleKey, { depth: e.depth, timeoutSeconds: consumer.timeoutSeconds });
       if (isObject(result) && result._retry === true) {
         const opts = isObject(result.retryOptions) ? result.retryOptions : {};
+        const size = retryDataBytes(opts.retryData);
+        if (size > QUEUE_LIMITS.retryDataBytes) {
+          record.outcome = 'failed';
+          record.error = `RETRY_DATA_TOO_LARGE: retryData is ${size} bytes; at most ${QUEUE_LIMITS.retryDataBytes} are allowed`;
+          return { kind: 'error', error: new Error(record.error), reason: 'FUNCTION_PLATFORM_UNKNOWN_ERROR' };
+        }
         const requested = typeof opts.retryAfter === 'number' && opts.retryAfter > 0 ? opts.retryAfter : 1;
         const afterSeconds = Math.min(requested, QUEUE_LIMITS.maxRetryAfterSeconds);
         record.outcome = 'retry-requested';
@@ -323,7 +361,7 @@ export class LocalQueue {
     } catch (error) {
       record.outcome = 'failed';
       record.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return { kind: 'error', error };
+      return { kind: 'error', error, reason: isTimeout(error) ? 'FUNCTION_TIME_OUT' : 'FUNCTION_ERROR' };
     }
   }
 
@@ -339,9 +377,9 @@ export class LocalQueue {
       e.retryReason = outcome.reason;
       e.retryData = outcome.data;
     } else {
-      // App-level error: exponential backoff up to ~15 minutes.
+      // A failed invocation (error, timeout, refused retry): exponential backoff up to ~15 minutes.
       afterSeconds = Math.min(QUEUE_LIMITS.maxRetryAfterSeconds, 15 * 2 ** e.retryCount);
-      e.retryReason = 'FUNCTION_ERROR';
+      e.retryReason = outcome.reason;
       e.retryData = undefined;
     }
     const at = now + afterSeconds * 1000;

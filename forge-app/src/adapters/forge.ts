@@ -3,32 +3,151 @@
  * to Forge's calling conventions (resolver definitions, `InvocationError` for retries).
  * The only place besides the individual adapters that imports `@forge/*`.
  */
-import { asApp, fetch as forgeFetch } from '@forge/api';
+import { asApp, fetch as forgeFetch, getAppContext } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import * as resolverModule from '@forge/resolver';
 import type { InvocationKind } from '../platform';
-import type { Clock, Log, Ports } from '../ports';
+import type { Clock, InvocationBudget, Log, Ports } from '../ports';
 import { systemClock } from './clock';
 import { createJira } from './jira';
 import { createOrgDirectory } from './orgAdmin';
 import { createQueue } from './queue';
 import { createKvsStore } from './storage';
 
-/** Forge's limits per invocation kind, minus a margin for the final save. */
-const BUDGET_MS: Record<InvocationKind, number> = {
-  resolver: 18_000,
-  postFunction: 18_000,
-  consumer: 45_000,
-  sweep: 240_000,
+/** The time budget of one invocation kind. All durations are milliseconds on the ports' clock. */
+export interface KindBudget {
+  /**
+   * Forge's limit ("Invocation limits"): 25 s for resolvers and post functions; for the consumer and
+   * the sweep, their function's `timeoutSeconds` in manifest.yml (a test keeps the two equal).
+   */
+  limitMs: number;
+  /** After this long, no new action starts: what is left goes to the queue. */
+  inlineMs: number;
+  /** Kept free at the end of the limit, for the answer itself. */
+  safetyMs: number;
+  /** One org-API operation (the adapter's `budgetMs`): retries, Retry-After waits and read-backs. */
+  orgOperationMs: number;
+  /** One HTTP request to the org API. */
+  orgRequestMs: number;
+  /** How long an org-admin revoke waits for the one before it. */
+  leaseWaitMs: number;
+  /** One Jira request; the attempts of one Jira call; the longest wait between them. */
+  jiraRequestMs: number;
+  jiraAttempts: number;
+  jiraMaxDelayMs: number;
+  /** Leave grants and revokes that fail retryably (or do not fit) to the queue consumer. */
+  handOff: boolean;
+}
+
+/**
+ * Budgets per invocation kind, in one place. A click (resolver) or a transition (post function)
+ * decides and saves, then runs the outbox only while that leaves time to record the result: an
+ * org-admin revoke (guard read + revoke) must start within ~4.5 s, a grant within ~9.5 s, nothing
+ * starts after 12 s, and a grant or revoke the org API does not finish within its 5 s goes to the
+ * queue consumer, which has two minutes, waits for the revoke lease and retries within 25 s per
+ * operation. Worst cases stay below the limits (`fitsInline` in handlers/dispatch.ts enforces it):
+ * resolver 25 s ≥ 2 s safety + 10 s revoke + 8.5 s to record it (a 6.5 s Jira call and storage).
+ */
+export const INVOCATION_BUDGETS: Record<InvocationKind, KindBudget> = {
+  resolver: {
+    limitMs: 25_000,
+    inlineMs: 12_000,
+    safetyMs: 2_000,
+    orgOperationMs: 5_000,
+    orgRequestMs: 4_000,
+    leaseWaitMs: 0,
+    jiraRequestMs: 3_000,
+    jiraAttempts: 2,
+    jiraMaxDelayMs: 500,
+    handOff: true,
+  },
+  postFunction: {
+    limitMs: 25_000,
+    inlineMs: 12_000,
+    safetyMs: 2_000,
+    orgOperationMs: 5_000,
+    orgRequestMs: 4_000,
+    leaseWaitMs: 0,
+    jiraRequestMs: 3_000,
+    jiraAttempts: 2,
+    jiraMaxDelayMs: 500,
+    handOff: true,
+  },
+  consumer: {
+    limitMs: 120_000,
+    inlineMs: 90_000,
+    safetyMs: 2_000,
+    orgOperationMs: 25_000,
+    orgRequestMs: 10_000,
+    leaseWaitMs: 15_000,
+    jiraRequestMs: 5_000,
+    jiraAttempts: 3,
+    jiraMaxDelayMs: 2_000,
+    handOff: false,
+  },
+  sweep: {
+    limitMs: 300_000,
+    inlineMs: 240_000,
+    safetyMs: 5_000,
+    orgOperationMs: 30_000,
+    orgRequestMs: 10_000,
+    leaseWaitMs: 15_000,
+    jiraRequestMs: 5_000,
+    jiraAttempts: 3,
+    jiraMaxDelayMs: 2_000,
+    handOff: false,
+  },
 };
 
-/** Time one org-API operation may take (retries and read-backs included). */
-const ORG_BUDGET_MS: Record<InvocationKind, number> = {
-  resolver: 12_000,
-  postFunction: 12_000,
-  consumer: 30_000,
-  sweep: 30_000,
-};
+/** The longest one Jira call may take under a budget: every attempt times out, with the waits between. */
+export const jiraCallMs = (b: KindBudget) => b.jiraAttempts * b.jiraRequestMs + (b.jiraAttempts - 1) * b.jiraMaxDelayMs;
+/** Storage writes and reads around recording a result (Forge storage is not slow; a margin). */
+const STORAGE_MS = 2_000;
+
+/** A timer on `clock` that can be cancelled (a `VirtualClock` has one; elsewhere `setTimeout`). */
+function timer(clock: Clock, ms: number): { fired: Promise<void>; cancel(): void } {
+  const timers = clock as Clock & { setTimer?: (at: number, fn: () => void) => () => void };
+  if (typeof timers.setTimer === 'function') {
+    let cancel = () => {};
+    const fired = new Promise<void>((resolve) => (cancel = timers.setTimer!(clock.now() + ms, resolve)));
+    return { fired, cancel: () => cancel() };
+  }
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const fired = new Promise<void>((resolve) => (handle = setTimeout(resolve, ms)));
+  return { fired, cancel: () => clearTimeout(handle) };
+}
+
+/**
+ * Bounds a request to `ms` of clock time: aborts it and rejects then. The adapters' own timeouts
+ * are wall-clock; this one is on the invocation's clock, so time limits hold on any clock.
+ */
+export function boundedRequest<A extends unknown[], R>(
+  clock: Clock,
+  ms: number,
+  request: (signal: AbortSignal, ...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    const controller = new AbortController();
+    const t = timer(clock, ms);
+    try {
+      return await Promise.race([
+        request(controller.signal, ...args),
+        t.fired.then(() => {
+          controller.abort();
+          throw new Error(`no answer within ${ms} ms`);
+        }),
+      ]);
+    } finally {
+      t.cancel();
+    }
+  };
+}
+
+/** Follows an outer abort signal (the caller's own timeout) into ours. */
+function linked(outer: AbortSignal | null | undefined, inner: AbortSignal): AbortSignal {
+  if (!outer) return inner;
+  return AbortSignal.any([outer, inner]);
+}
 
 export interface ForgePortsOptions {
   clock?: Clock;
@@ -56,18 +175,40 @@ export function redactingLog(write: (line: string) => void = (l) => console.log(
 export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}): Ports {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? redactingLog();
+  const b = INVOCATION_BUDGETS[kind];
+  const start = clock.now();
+  // The platform's own count, where it gives one: the invocation may have started a while ago.
+  const remaining = remainingMs(b.limitMs);
+  const endsAt = start + Math.min(b.limitMs, remaining) - b.safetyMs;
   const org = createOrgDirectory({
-    fetch: (url, init) => forgeFetch(url, init as never) as unknown as Promise<Response>,
+    fetch: boundedRequest(clock, b.orgRequestMs, (signal, url: string, init: RequestInit) =>
+      forgeFetch(url, { ...init, signal: linked(init.signal, signal) } as never) as unknown as Promise<Response>,
+    ),
     baseUrl: 'https://api.atlassian.com',
     orgId: process.env.ORG_ID ?? '',
     // Read at call time from the encrypted Forge variable; it goes nowhere else.
     apiKey: process.env.ORG_API_KEY ?? '',
     clock,
-    budgetMs: ORG_BUDGET_MS[kind],
+    budgetMs: b.orgOperationMs,
+    requestTimeoutMs: b.orgRequestMs,
     log: (line) => log.info(line),
     ...options.orgOptions,
   });
-  const jira = createJira(asApp().requestJira, (line) => log.info(line), { sleep: (ms) => clock.sleep(ms) });
+  const requestJira = asApp().requestJira;
+  const jira = createJira(
+    boundedRequest(clock, b.jiraRequestMs, (signal, path: Parameters<typeof requestJira>[0], init?: Parameters<typeof requestJira>[1]) =>
+      requestJira(path, { ...init, signal: linked(init?.signal as AbortSignal | undefined, signal) } as never),
+    ),
+    (line) => log.info(line),
+    { sleep: (ms) => clock.sleep(ms), maxAttempts: b.jiraAttempts, maxDelayMs: b.jiraMaxDelayMs },
+  );
+  const budget: InvocationBudget = {
+    endsAt,
+    orgOperationMs: b.orgOperationMs,
+    leaseWaitMs: b.leaseWaitMs,
+    tailMs: jiraCallMs(b) + STORAGE_MS,
+    handOff: b.handOff,
+  };
   return {
     org,
     jira,
@@ -79,16 +220,31 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    deadline: clock.now() + BUDGET_MS[kind],
+    deadline: Math.min(start + b.inlineMs, endsAt),
+    budget,
   };
 }
 
+/** The invocation's remaining time as Forge reports it (`fallback` where it does not). */
+function remainingMs(fallback: number): number {
+  try {
+    const ms = getAppContext().invocationRemainingTimeInMillis();
+    return Number.isFinite(ms) && ms > 0 ? ms : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Forge refuses `retryData` larger than 4 KB ("Async events limits"); the reason is only for the log. */
+const RETRY_REASON_MAX_CHARS = 500;
+
 /** Asks Forge to deliver the event again later (post-functions and queue consumers). */
 export function retryLater(seconds: number, reason: string): InvocationError {
+  const short = reason.length > RETRY_REASON_MAX_CHARS ? `${reason.slice(0, RETRY_REASON_MAX_CHARS)}…` : reason;
   return new InvocationError({
     retryAfter: Math.min(Math.max(Math.ceil(seconds), 1), 900),
     retryReason: InvocationErrorCode.FUNCTION_RETRY_REQUEST,
-    retryData: { reason },
+    retryData: { reason: short },
   });
 }
 

@@ -2,9 +2,10 @@
  * Storage adapter on `@forge/kvs` custom entities (declared in manifest.yml `app.storage.entities`).
  *
  * Layout:
- * - `grant`  one per grant: the core's grant and its outbox under `record`, plus the attributes
- *            the indexes need (`open`, `subject`, `updatedAt`) and `rev`, the compare-and-set
- *            revision every write checks and bumps;
+ * - `grant`  one per grant, keyed by the Jira issue id (stable when an issue moves and its key
+ *            changes): the core's grant and its outbox under `record`, plus the attributes the
+ *            indexes need (`open`, `subject`, `updatedAt`) and `rev`, the compare-and-set revision
+ *            every write checks and bumps;
  * - `audit`  one per audit record, keyed by its zero-padded `seq`, indexed by seq and by grant;
  * - `meta`   `audit-head` (the chain's end, compare-and-set on `version` = seq), `policy`,
  *            `sweep` (the last sweep's findings);
@@ -13,8 +14,17 @@
  *   runs once.
  * A decision is one transaction (grant + audit records + head): within KVS's 25-operation limit
  * because a decision yields at most a handful of records. Values stay far below 240 KiB.
+ *
+ * Attribute values follow the Custom Entity Store's types strictly: timestamps are fixed-width
+ * ISO-8601 UTC strings (`integer` is 32-bit, epoch milliseconds do not fit), and a `string`
+ * attribute without a value is left out rather than written empty.
+ *
+ * Lost races: what the store answers for a failed transaction condition or `FAIL_IF_EXISTS` is not
+ * documented. Every write here therefore treats any answer that may be a lost race as one only
+ * after re-reading what it was conditioned on: if that moved, the caller reloads and decides again
+ * (a false conflict costs one re-decision on fresh state); if not, the error is real and is thrown.
  */
-import { Filter, FilterConditions, kvs, Sort, WhereConditions, type ForgeKvsAPIError } from '@forge/kvs';
+import { Filter, FilterConditions, kvs, Sort, WhereConditions } from '@forge/kvs';
 import type { Action, AuditHead, AuditRecord, Grant, OpenGrant } from '../decision/core';
 import type { AuditCheckpoint, Commit, PolicyDoc, Store, StoredGrant, SweepState } from '../ports';
 import type { AlertRecord, AuditQuery } from '../shared/types';
@@ -28,21 +38,24 @@ interface GrantEntity {
   rev: number;
   version: number;
   open: number;
-  subject: string;
-  target: string;
-  issueKey: string;
-  status: string;
-  updatedAt: number;
+  subject?: string;
+  target?: string;
+  issueKey?: string;
+  status?: string;
+  /** ISO-8601 UTC, fixed width. */
+  updatedAt: string;
   record: { grant: Grant; outbox: Action[] };
 }
 
 interface AuditEntity {
   seq: number;
-  at: number;
-  grantId: string;
-  actor: string;
-  event: string;
-  outcome: string;
+  /** ISO-8601 UTC, fixed width. */
+  at: string;
+  /** Absent for records that belong to no grant (sweeps, policy changes). */
+  grantId?: string;
+  actor?: string;
+  event?: string;
+  outcome?: string;
   record: AuditRecord;
 }
 
@@ -52,16 +65,31 @@ interface MetaEntity<T> {
 }
 
 interface LeaseEntity {
-  until: number;
+  /** ISO-8601 UTC, fixed width. */
+  until: string;
   owner: string;
 }
 
 interface AlertEntity {
-  at: number;
-  severity: string;
-  code: string;
+  /** ISO-8601 UTC, fixed width. */
+  at: string;
+  severity?: string;
+  code?: string;
   record: AlertRecord;
 }
+
+/** Epoch milliseconds → the fixed-width ISO-8601 UTC string stored in timestamp attributes. */
+export const isoAttr = (ms: number): string => new Date(ms).toISOString();
+
+/** A `string` attribute's value: the store refuses empty strings and null, so those are left out. */
+const text = (v: string | null | undefined): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** A timestamp the core produced (ISO-8601), normalised to the fixed width that sorts correctly. */
+const isoText = (v: string): string => {
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new Error(`storage: \`${v}\` is not a timestamp`);
+  return isoAttr(ms);
+};
 
 interface RefusalTally {
   key: string;
@@ -86,9 +114,38 @@ function hashString(s: string): string {
   return h.toString(16);
 }
 
-function isConflict(e: unknown): boolean {
-  const code = (e as ForgeKvsAPIError | undefined)?.code;
-  return code === 'CONDITIONAL_CHECK_FAILED';
+/**
+ * Codes a store could plausibly send for a lost race. None is documented: the legacy
+ * `@forge/storage` client names 409 "Conflicting update occurred", a field test of
+ * `FAIL_IF_EXISTS` saw 409 `KEY_CONFLICT`, and stores built on conditional writes commonly say one
+ * of the others.
+ */
+const CONFLICT_CODES = new Set([
+  'CONFLICT',
+  'KEY_CONFLICT',
+  'KEY_ALREADY_EXISTS',
+  'KEY_EXISTS',
+  'CONDITIONAL_CHECK_FAILED',
+  'CONDITION_CHECK_FAILED',
+  'CONDITION_NOT_MET',
+  'PRECONDITION_FAILED',
+  'TRANSACTION_CONFLICT',
+  'TRANSACTION_CANCELLED',
+  'TRANSACTION_CANCELED',
+]);
+
+/**
+ * What a failed conditional write may mean: `conflict` (a lost race, said plainly), `maybe` (a
+ * client error that might be one: check what the write was conditioned on), `error` (storage
+ * unavailable, throttled or unauthorised: nothing to decide on).
+ */
+export function classifyWriteError(e: unknown): 'conflict' | 'maybe' | 'error' {
+  const err = e as { code?: unknown; responseDetails?: { status?: unknown } } | null | undefined;
+  const status = typeof err?.responseDetails?.status === 'number' ? err.responseDetails.status : undefined;
+  if (status === undefined) return 'error';
+  if (status === 409 || status === 412 || (typeof err?.code === 'string' && CONFLICT_CODES.has(err.code))) return 'conflict';
+  if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) return 'maybe';
+  return 'error';
 }
 
 function grantEntity(rev: number, grant: Grant, outbox: Action[], now: number): GrantEntity {
@@ -97,11 +154,11 @@ function grantEntity(rev: number, grant: Grant, outbox: Action[], now: number): 
     rev,
     version: grant.version,
     open: finished && outbox.length === 0 ? 0 : 1,
-    subject: grant.subject,
-    target: grant.target,
-    issueKey: grant.issueKey,
-    status: grant.status,
-    updatedAt: now,
+    subject: text(grant.subject),
+    target: text(grant.target),
+    issueKey: text(grant.issueKey),
+    status: text(grant.status),
+    updatedAt: isoAttr(now),
     record: { grant, outbox },
   };
 }
@@ -124,9 +181,9 @@ async function all<T>(query: () => { cursor(c: string): unknown; getMany(): Prom
 
 /** The KVS store. `now` stamps `updatedAt` (the sweep's and admin page's index). */
 export function createKvsStore(clockNow: () => number): Store {
-  // Whole milliseconds: KVS integer attributes (`updatedAt`, `until`) refuse fractions, which a
-  // scaled clock can produce.
+  // Whole milliseconds, so equal instants give equal timestamps (a scaled clock has fractions).
   const now = () => Math.floor(clockNow());
+  const leases = () => kvs.entity<LeaseEntity>('lease');
   const grants = () => kvs.entity<GrantEntity>('grant');
   /** Every grant that elevates `subject`, open or not. */
   const bySubject = (subject: string) => all(() => grants().query().index('by-subject', { partition: [subject] }).limit(PAGE));
@@ -141,11 +198,11 @@ export function createKvsStore(clockNow: () => number): Store {
     for (const r of records) {
       const value: AuditEntity = {
         seq: r.seq,
-        at: Date.parse(r.at),
-        grantId: r.grantId ?? '-',
-        actor: r.actor,
-        event: r.event,
-        outcome: r.outcome,
+        at: isoText(r.at),
+        grantId: text(r.grantId),
+        actor: text(r.actor),
+        event: text(r.event),
+        outcome: text(r.outcome),
         record: r,
       };
       tx.set(auditKey(r.seq), value, { entityName: 'audit', conditions: new Filter<AuditEntity>().and('seq', FilterConditions.notExists()) });
@@ -159,12 +216,23 @@ export function createKvsStore(clockNow: () => number): Store {
     tx.set('audit-head', next, { entityName: 'meta', conditions });
   };
 
-  const execute = async (tx: ReturnType<typeof kvs.transact>): Promise<Commit> => {
+  const headMoved = async (expected: AuditHead) => {
+    const current = await head();
+    return current.seq !== expected.seq || current.hash !== expected.hash;
+  };
+
+  /**
+   * Runs a conditional write. `moved` re-reads what the write was conditioned on: a failure that
+   * may be a lost race is one only if that changed; otherwise the failure is real and is thrown.
+   */
+  const execute = async (tx: ReturnType<typeof kvs.transact>, moved: () => Promise<boolean>): Promise<Commit> => {
     try {
       await tx.execute();
       return 'ok';
     } catch (e) {
-      if (isConflict(e)) return 'conflict';
+      const kind = classifyWriteError(e);
+      if (kind === 'conflict') return 'conflict';
+      if (kind === 'maybe' && (await moved())) return 'conflict';
       throw e;
     }
   };
@@ -187,7 +255,10 @@ export function createKvsStore(clockNow: () => number): Store {
         tx.set(grantId, grantEntity(rev, next.grant, next.outbox, now()), { entityName: 'grant', conditions });
       }
       appendAudit(tx, audit, expectedHead);
-      return execute(tx);
+      return execute(tx, async () => {
+        if (next && grantId && ((await grants().get(grantId))?.rev ?? null) !== expectedRev) return true;
+        return audit.length > 0 && headMoved(expectedHead);
+      });
     },
 
     async removeFromOutbox(grantId, keys) {
@@ -201,7 +272,7 @@ export function createKvsStore(clockNow: () => number): Store {
           entityName: 'grant',
           conditions: new Filter<GrantEntity>().and('rev', FilterConditions.equalTo(e.rev)),
         });
-        if ((await execute(tx)) === 'ok') return;
+        if ((await execute(tx, async () => (await grants().get(grantId))?.rev !== e.rev)) === 'ok') return;
       }
       throw new Error(`could not update the outbox of ${grantId}: too much contention`);
     },
@@ -214,13 +285,14 @@ export function createKvsStore(clockNow: () => number): Store {
     },
 
     async grantsUpdatedSince(sinceMs) {
-      const rows = await all(() => grants().query().index('by-updated').where(WhereConditions.greaterThan(sinceMs)).limit(PAGE));
+      const since = isoAttr(Number.isFinite(sinceMs) ? Math.max(0, sinceMs) : 0);
+      const rows = await all(() => grants().query().index('by-updated').where(WhereConditions.greaterThan(since)).limit(PAGE));
       return rows.map(stored);
     },
 
     async openGrantsFor(subject): Promise<OpenGrant[]> {
       const rows = await bySubject(subject);
-      return rows.filter((r) => r.open === 1).map((r) => ({ id: r.record.grant.id, subject: r.subject, target: r.target }));
+      return rows.filter((r) => r.open === 1).map((r) => ({ id: r.record.grant.id, subject: r.record.grant.subject, target: r.record.grant.target }));
     },
 
     async allGrants(limit) {
@@ -240,15 +312,21 @@ export function createKvsStore(clockNow: () => number): Store {
           : new Filter<MetaEntity<PolicyDoc>>().and('version', FilterConditions.equalTo(expectedVersion));
       tx.set('policy', { version: doc.version, value: doc }, { entityName: 'meta', conditions });
       appendAudit(tx, audit, expectedHead);
-      return execute(tx);
+      return execute(tx, async () => ((await meta<PolicyDoc>().get('policy'))?.version ?? 0) !== expectedVersion || (audit.length > 0 && headMoved(expectedHead)));
     },
 
     async claim(key) {
+      const name = safeKey('claim:', key);
+      // A token of our own, so a lost answer to a write that landed is still recognised as ours.
+      const token = `${now()}-${Math.random().toString(36).slice(2, 12)}`;
       try {
-        await kvs.set(safeKey('claim:', key), 1, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 30, unit: 'DAYS' } });
+        await kvs.set(name, token, { keyPolicy: 'FAIL_IF_EXISTS', ttl: { value: 30, unit: 'DAYS' } });
         return true;
       } catch (e) {
-        if (isConflict(e) || (e as ForgeKvsAPIError | undefined)?.code === 'KEY_ALREADY_EXISTS') return false;
+        if (classifyWriteError(e) === 'error') throw e;
+        const holder = await kvs.get<string>(name);
+        if (holder === token) return true;
+        if (holder !== undefined) return false;
         throw e;
       }
     },
@@ -259,19 +337,26 @@ export function createKvsStore(clockNow: () => number): Store {
 
     async tryLease(name, ttlMs) {
       const at = now();
+      const key = safeKey('', name);
       const token = `${at}-${Math.random().toString(36).slice(2, 10)}`;
       const tx = kvs.transact();
-      tx.set(safeKey('', name), { until: at + ttlMs, owner: token } satisfies LeaseEntity, {
+      tx.set(key, { until: isoAttr(at + ttlMs), owner: token } satisfies LeaseEntity, {
         entityName: 'lease',
-        conditions: new Filter<LeaseEntity>().or('until', FilterConditions.notExists()).or('until', FilterConditions.lessThan(at)),
+        conditions: new Filter<LeaseEntity>().or('until', FilterConditions.notExists()).or('until', FilterConditions.lessThan(isoAttr(at))),
       });
-      return (await execute(tx)) === 'ok' ? token : null;
+      const held = async () => {
+        const lease = await leases().get(key);
+        return !!lease && lease.owner !== token && lease.until >= isoAttr(at);
+      };
+      return (await execute(tx, held)) === 'ok' ? token : null;
     },
 
     async releaseLease(name, token) {
+      const key = safeKey('', name);
       const tx = kvs.transact();
-      tx.delete(safeKey('', name), { entityName: 'lease', conditions: new Filter<LeaseEntity>().and('owner', FilterConditions.equalTo(token)) });
-      await execute(tx);
+      tx.delete(key, { entityName: 'lease', conditions: new Filter<LeaseEntity>().and('owner', FilterConditions.equalTo(token)) });
+      // Someone else's (or nobody's) lease by now: there is nothing of ours to give back.
+      await execute(tx, async () => (await leases().get(key))?.owner !== token);
     },
 
     async grantsFor(subject) {
@@ -279,7 +364,9 @@ export function createKvsStore(clockNow: () => number): Store {
     },
 
     async saveAlert(alert) {
-      await kvs.entity<AlertEntity>('alert').set(safeKey('', alert.key), { at: Date.parse(alert.at), severity: alert.severity, code: alert.code, record: alert });
+      await kvs
+        .entity<AlertEntity>('alert')
+        .set(safeKey('', alert.key), { at: isoText(alert.at), severity: text(alert.severity), code: text(alert.code), record: alert });
     },
 
     async alerts(limit) {
@@ -302,8 +389,8 @@ export function createKvsStore(clockNow: () => number): Store {
         (!query.actor || r.actor === query.actor) &&
         (!query.event || r.event === query.event) &&
         (!query.outcome || r.outcome === query.outcome) &&
-        (!query.from || r.at >= Date.parse(query.from)) &&
-        (!query.to || r.at <= Date.parse(query.to));
+        (!query.from || Date.parse(r.at) >= Date.parse(query.from)) &&
+        (!query.to || Date.parse(r.at) <= Date.parse(query.to));
       const records: AuditRecord[] = [];
       let before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
       // Walk back through the chain a page at a time until enough records match.
@@ -346,7 +433,8 @@ export function createKvsStore(clockNow: () => number): Store {
           ? new Filter<MetaEntity<RefusalTally>>().and('version', FilterConditions.equalTo(e.version))
           : new Filter<MetaEntity<RefusalTally>>().and('version', FilterConditions.notExists());
         tx.set(id, { version: Math.min(count, 2_147_483_647), value: { key, count } }, { entityName: 'meta', conditions });
-        if ((await execute(tx)) === 'ok') return count;
+        const moved = async () => ((await meta<RefusalTally>().get(id))?.version ?? null) !== (e?.version ?? null);
+        if ((await execute(tx, moved)) === 'ok') return count;
       }
       throw new Error(`could not count a refusal under ${key}: too much contention`);
     },

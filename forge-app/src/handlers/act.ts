@@ -43,7 +43,8 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
     case 'revoke': {
       // Org-admin revokes run one at a time across invocations: two of them passing the guard on
       // the same read could together break the floor.
-      const serial = action.access.type === 'orgRole' ? await takeLease(ports, ORG_ADMIN_REVOKE_LEASE, LEASE_MS, LEASE_WAIT_MS) : 'none';
+      const serial =
+        action.access.type === 'orgRole' ? await takeLease(ports, ORG_ADMIN_REVOKE_LEASE, LEASE_MS, ports.budget?.leaseWaitMs ?? LEASE_WAIT_MS) : 'none';
       if (!serial) {
         return { event: failed(action, { code: 'BUSY', message: 'another org-admin revoke is in progress', retryable: true }) };
       }
@@ -111,16 +112,19 @@ async function once(ports: Ports, key: string, effect: () => Promise<unknown>): 
 const ORG_ADMIN_REVOKE_LEASE = 'lease:org-admin-revoke';
 /** Longer than one revoke with its read-back may take (the org adapter's budget). */
 const LEASE_MS = 60_000;
-/** How long a revoke waits for the one before it, before failing retryably. */
+/** How long a revoke waits for the one before it, before failing retryably (without a budget). */
 const LEASE_WAIT_MS = 15_000;
 
-/** Takes a lease, waiting (in real time: this only spaces out racing invocations) up to `waitMs`. */
+/**
+ * Takes a lease, waiting up to `waitMs` (0: one try). The wait is on the ports' clock: it is part
+ * of the invocation's time, which its budget accounts for.
+ */
 export async function takeLease(ports: Ports, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
-  const giveUp = Date.now() + waitMs;
+  const giveUp = ports.clock.now() + waitMs;
   for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
     const token = await ports.store.tryLease(name, ttlMs);
-    if (token || Date.now() + delay > giveUp) return token;
-    await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+    if (token || ports.clock.now() + delay > giveUp) return token;
+    await ports.clock.sleep(Math.round(delay * (0.5 + Math.random())));
   }
 }
 

@@ -7,7 +7,7 @@
  * reloads and asks the core again (which then sees the duplicate and changes nothing), action
  * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
  */
-import { core, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Grant, type Policy } from '../decision/core';
+import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Grant, type Policy } from '../decision/core';
 import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
 import { requesterFor } from './identity';
@@ -121,8 +121,25 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
 }
 
 /**
+ * Whether a grant or revoke can run in this invocation and still leave time to record its result:
+ * one org-API operation, or for an org-admin revoke the wait for the revoke lease, the guard's
+ * read and the revoke. Anything else always fits (Jira and storage calls are bounded by the tail).
+ */
+export function fitsInline(ports: Ports, action: Action): boolean {
+  const b = ports.budget;
+  if (!b || (action.type !== 'grant' && action.type !== 'revoke')) return true;
+  const cost = action.type === 'revoke' && action.access.type === 'orgRole' ? b.leaseWaitMs + 2 * b.orgOperationMs : b.orgOperationMs;
+  return ports.clock.now() + cost + b.tailMs <= b.endsAt;
+}
+
+/**
  * Executes a grant's outbox in order, then feeds the results back to the core. `policy`: the one
  * the caller just loaded (its decision's), so the outbox runs under it without another read.
+ *
+ * Within the invocation's budget: nothing starts after `ports.deadline`, a grant or revoke starts
+ * only if it fits (`fitsInline`), and in a click or a transition (`budget.handOff`) a grant or
+ * revoke that fails retryably is not reported to the core but left in the outbox for the queue
+ * consumer, which runs it at once with minutes to spare (a slow or rate-limited org API).
  */
 export async function drain(ports: Ports, grantId: string, depth = 0, policy?: Policy | null): Promise<void> {
   const { store, clock } = ports;
@@ -137,16 +154,30 @@ export async function drain(ports: Ports, grantId: string, depth = 0, policy?: P
   const results: Event[] = [];
   let kept = false;
   let leased = 0;
+  let handedOff = false;
   for (const action of stored.outbox) {
     if (clock.now() >= ports.deadline) break;
+    const orgAction = action.type === 'grant' || action.type === 'revoke';
+    if (orgAction && !fitsInline(ports, action)) {
+      handedOff = true;
+      continue;
+    }
     // A grant or revoke reaches the org API once, however many duplicate deliveries drain this
     // outbox at the same time: the others leave it alone. The lease is not given back (it
-    // expires): by then the action has left the outbox, unless its runner crashed.
-    if ((action.type === 'grant' || action.type === 'revoke') && !(await store.tryLease(`lease:action:${action.key}`, ACTION_LEASE_MS))) {
+    // expires): by then the action has left the outbox, unless its runner crashed or handed it off.
+    const lease = orgAction ? await store.tryLease(actionLease(action.key), ACTION_LEASE_MS) : 'none';
+    if (!lease) {
       leased++;
       continue;
     }
-    const outcome = await act(ports, outboxPolicy, action);
+    const outcome = await act(ports, outboxPolicy, onGrantIssue(action, stored.grant, grantId));
+    if (orgAction && lease !== 'none' && ports.budget?.handOff && outcome.event?.type === 'actionFailed' && outcome.event.error.retryable) {
+      // Not finished in time (slow, rate-limited, busy): the consumer takes it over now.
+      ports.log.info('action handed to the queue', { key: action.key, code: outcome.event.error.code });
+      await store.releaseLease(actionLease(action.key), lease).catch(() => undefined);
+      handedOff = true;
+      continue;
+    }
     if (outcome.keep) {
       kept = true;
       continue;
@@ -156,10 +187,21 @@ export async function drain(ports: Ports, grantId: string, depth = 0, policy?: P
   }
   if (done.length) await store.removeFromOutbox(grantId, done);
   for (const event of results) await dispatch(ports, { grantId, event, actor: null, source: 'system' }, depth + 1);
-  if (kept || done.length + leased < stored.outbox.length) {
-    // Whatever is left (a Jira hiccup, or out of time) is retried from the queue.
-    await deferDrain(ports, grantId, kept ? 30 : 0);
+  if (kept || handedOff || done.length + leased < stored.outbox.length) {
+    // Whatever is left (a Jira hiccup, a handed-off grant or revoke, or out of time) is retried
+    // from the queue: at once, unless only a hiccup is left.
+    await deferDrain(ports, grantId, kept && !handedOff ? 30 : 0);
   }
+}
+
+const actionLease = (key: string) => `lease:action:${key}`;
+
+/**
+ * A comment on the grant's own issue goes to the issue by its id (the grant's id), which still
+ * names it after a move to another project; the key the core knows is the one it had on request.
+ */
+function onGrantIssue(action: Action, grant: Grant, grantId: string): Action {
+  return action.type === 'comment' && action.issueKey === grant.issueKey ? { ...action, issueKey: grantId } : action;
 }
 
 /**
@@ -199,7 +241,8 @@ async function mirror(ports: Ports, grant: Grant): Promise<void> {
     extensions: grant.extensions.length,
   };
   try {
-    await ports.jira.setGrantProperty(grant.issueKey, summary);
+    // By id: the issue keeps it when it moves to another project (its key changes).
+    await ports.jira.setGrantProperty(grant.id, summary);
   } catch (e) {
     ports.log.warn('could not mirror the grant into its issue property', { grantId: grant.id, error: String(e) });
   }

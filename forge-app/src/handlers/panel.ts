@@ -14,7 +14,12 @@ export const TIMELINE_PAGE = 50;
 export interface PanelContext {
   /** `context.accountId` from the platform. */
   accountId?: string;
-  /** `context.extension.issue.key` from the platform. */
+  /**
+   * `context.extension.issue.id` from the platform: the grant's id. An issue keeps its id when it
+   * moves to another project; its key changes (and the old key may later name another issue).
+   */
+  issueId?: string;
+  /** `context.extension.issue.key` from the platform, for display. */
   issueKey?: string;
 }
 
@@ -33,9 +38,9 @@ export const PANEL_CALLS: PanelCall[] = [
 ];
 
 export async function panelCall(ports: Ports, context: PanelContext, call: PanelCall, payload: unknown): Promise<Result<PanelData>> {
-  const { accountId, issueKey } = context;
+  const { accountId, issueId, issueKey } = context;
   if (!accountId) return { ok: false, error: { code: 'NOT_SIGNED_IN', message: 'sign in to Jira to use JIT Admin' } };
-  if (!issueKey) return { ok: false, error: { code: 'NO_ISSUE', message: 'JIT Admin runs on a Jira issue' } };
+  if (!issueId || !issueKey) return { ok: false, error: { code: 'NO_ISSUE', message: 'JIT Admin runs on a Jira issue' } };
   // @forge/resolver already turns a falsy payload into `{}`; anything else that is not a plain
   // object is refused rather than read as "no fields". getView reads nothing from it.
   if (call !== 'getView' && payload !== undefined && (payload === null || typeof payload !== 'object' || Array.isArray(payload))) {
@@ -50,21 +55,27 @@ export async function panelCall(ports: Ports, context: PanelContext, call: Panel
     }
     before = t as number | undefined;
   } else {
-    const result = await dispatch(ports, { grantId: issueKey, event: toEvent(call, issueKey, payload), actor, source: 'panel' });
+    const result = await dispatch(ports, { grantId: issueId, event: toEvent(call, { issueId, issueKey }, payload), actor, source: 'panel' });
     if (!result.ok) return { ok: false, error: result.error };
   }
-  return panelData(ports, issueKey, actor, before);
+  return panelData(ports, issueId, issueKey, actor, before);
 }
 
 /**
  * The panel's data: the core's view for this viewer, and one page of the grant's history (the
  * newest, or the one before `before`), with the counts of refusals recorded once per period.
  */
-async function panelData(ports: Ports, issueKey: string, viewer: { accountId: string; groupIds?: string[] }, before?: number): Promise<Result<PanelData>> {
+async function panelData(
+  ports: Ports,
+  grantId: string,
+  issueKey: string,
+  viewer: { accountId: string; groupIds?: string[] },
+  before?: number,
+): Promise<Result<PanelData>> {
   const [stored, policyDoc, page] = await Promise.all([
-    ports.store.grant(issueKey),
+    ports.store.grant(grantId),
     ports.store.policy(),
-    ports.store.auditForGrantPage(issueKey, { beforeSeq: before, limit: TIMELINE_PAGE }),
+    ports.store.auditForGrantPage(grantId, { beforeSeq: before, limit: TIMELINE_PAGE }),
   ]);
   if (!policyDoc) return { ok: false, error: NO_POLICY };
   const grant = stored?.grant ?? null;
@@ -92,17 +103,18 @@ export function coalesceKeys(records: Array<{ details: Record<string, unknown> }
  * Builds the core event from the call and the payload's own fields only. Values are passed as
  * they came, `null` included (a wrong type or a `null` reaches the core, which names the field:
  * a `NaN` duration arrives here as `null` and must not turn into the default); only fields left
- * out are left out. Anything else in the payload, such as an `accountId`, is ignored.
+ * out are left out. Anything else in the payload, such as an `accountId`, is ignored. The issue
+ * comes from the platform context.
  */
-export function toEvent(call: Exclude<PanelCall, 'getView'>, issueKey: string, payload: unknown): Event {
+export function toEvent(call: Exclude<PanelCall, 'getView'>, issue: { issueId: string; issueKey: string }, payload: unknown): Event {
   const p = (payload && typeof payload === 'object' ? payload : {}) as Record<string, unknown>;
   const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
   switch (call) {
     case 'submitRequest':
       return {
         type: 'submit',
-        grantId: issueKey,
-        issueKey,
+        grantId: issue.issueId,
+        issueKey: issue.issueKey,
         justification: '',
         ...pick('target', 'subject', 'start', 'durationMinutes', 'justification'),
       } as Event;

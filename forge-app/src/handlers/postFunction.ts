@@ -1,7 +1,8 @@
 /**
  * Workflow post-functions: a transition on the request issue becomes a lifecycle event. The
  * actor is the transition's `atlassianId`; a refusal is commented on the issue by the core's
- * own comment action (the transition itself has already happened in Jira).
+ * own comment action (the transition itself has already happened in Jira). The grant is the
+ * issue's id (`issue.id`), which survives a move to another project; the key is only logged.
  */
 import type { Ports } from '../ports';
 import { dispatch } from './dispatch';
@@ -11,7 +12,7 @@ export type TransitionEvent = 'approve' | 'reject' | 'complete' | 'revoke' | 'ap
 
 /** The fields of Forge's post-function event this handler reads. */
 interface PostFunctionEvent {
-  issue?: { key?: string; id?: string };
+  issue?: { key?: string; id?: string | number };
   atlassianId?: string;
   transition?: { transitionName?: string; executionId?: string };
 }
@@ -20,20 +21,21 @@ export type TransitionOutcome = { done: true; ok: boolean; code?: string } | { d
 
 export async function onTransition(ports: Ports, raw: unknown, event: TransitionEvent): Promise<TransitionOutcome> {
   const e = (raw && typeof raw === 'object' ? raw : {}) as PostFunctionEvent;
+  const issueId = typeof e.issue?.id === 'string' || typeof e.issue?.id === 'number' ? String(e.issue.id) : '';
   const issueKey = e.issue?.key;
   const accountId = e.atlassianId;
-  if (!issueKey || !accountId) {
-    ports.log.warn('post-function event without an issue key or atlassianId; ignored', { event });
+  if (!issueId || !accountId) {
+    ports.log.warn('post-function event without an issue id or atlassianId; ignored', { event });
     return { done: true, ok: false, code: 'INVALID_EVENT' };
   }
   try {
     const actor = await actorFor(ports, accountId);
-    const result = await dispatch(ports, { grantId: issueKey, event: { type: event }, actor, source: 'workflow' });
-    ports.log.info('transition handled', { issueKey, event, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
+    const result = await dispatch(ports, { grantId: issueId, event: { type: event }, actor, source: 'workflow' });
+    ports.log.info('transition handled', { issueId, issueKey, event, ok: result.ok, ...(result.ok ? {} : { code: result.error.code }) });
     return result.ok ? { done: true, ok: true } : { done: true, ok: false, code: result.error.code };
   } catch (error) {
     // Storage or Jira was unavailable: nothing was decided, so ask Forge to deliver it again.
-    ports.log.error('transition could not be handled; asking for a retry', { issueKey, event, error: String(error) });
+    ports.log.error('transition could not be handled; asking for a retry', { issueId, issueKey, event, error: String(error) });
     return { done: false, retryAfterSeconds: 30, reason: String(error) };
   }
 }

@@ -7,7 +7,7 @@ import { core, type Access, type Actor, type Grant, type TargetHolders } from '.
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
 import { act, alertOrgApiProblem } from './act';
-import { appendAudit, backoff, dispatch, drain, iso, recordUngranted } from './dispatch';
+import { appendAudit, backoff, dispatch, drain, fitsInline, iso, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -160,8 +160,9 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   };
   for (const action of answer.actions) {
     if (clock.now() >= ports.deadline) break;
-    // The next sweep decides the same revoke again: leaving it is safe, running out mid-way is not.
-    if (action.type === 'revoke' && requestsLeft() < REVOKE_COST) {
+    // What does not fit in this run (time or requests) is decided again by the next one, five
+    // minutes later: leaving a revoke is safe, running out mid-way is not.
+    if ((action.type === 'revoke' || action.type === 'grant') && (!fitsInline(ports, action) || requestsLeft() < REVOKE_COST)) {
       deferred++;
       continue;
     }

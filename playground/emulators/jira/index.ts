@@ -156,6 +156,8 @@ interface IssueRec {
   updated: number;
   comments: CommentRec[];
   properties: Record<string, unknown>;
+  /** Keys the issue had before it moved to another project (Jira keeps them as aliases). */
+  historicalKeys?: string[];
 }
 
 export interface JiraSnapshot {
@@ -268,6 +270,13 @@ export interface JiraEmulator {
   clearFaults(): void;
   exportSnapshot(): JiraSnapshot;
   importSnapshot(snapshot: JiraSnapshot): void;
+  /**
+   * Moves an issue to another project (created when unknown): it keeps its id and gets the next
+   * key there. Its old keys still find it, as Jira keeps them as historical keys (Atlassian KB,
+   * "Migration of Jira's historical keys": old links redirect; Guess: the REST API resolves them
+   * the same way) until an issue that currently has that key exists.
+   */
+  moveIssue(issueIdOrKey: string, projectKey: string): { id: string; key: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,6 +397,8 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     if (byId) return byId;
     const upper = idOrKey.toUpperCase();
     for (const i of issues.values()) if (i.key === upper) return i;
+    // A current key wins over a historical one.
+    for (const i of issues.values()) if (i.historicalKeys?.includes(upper)) return i;
     return undefined;
   };
   const requireIssue = (idOrKey: string): IssueRec => {
@@ -990,6 +1001,24 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     },
     exportSnapshot,
     importSnapshot,
+    moveIssue(idOrKey, projectKey) {
+      const issue = findIssue(idOrKey);
+      if (!issue) throw new Error(`unknown issue ${idOrKey}`);
+      const key = projectKey.toUpperCase();
+      let project = projects.find((p) => p.key === key);
+      if (!project) {
+        project = { id: String(Math.max(10_000, ...projects.map((p) => Number(p.id) || 0)) + 1), key, name: key };
+        projects.push(project);
+      }
+      if (project.id === issue.projectId) return { id: issue.id, key: issue.key };
+      const seq = (counters.projectSeq[project.key] ?? 0) + 1;
+      counters.projectSeq[project.key] = seq;
+      issue.historicalKeys = [...(issue.historicalKeys ?? []), issue.key];
+      issue.key = `${project.key}-${seq}`;
+      issue.projectId = project.id;
+      issue.updated = now();
+      return { id: issue.id, key: issue.key };
+    },
   };
 }
 
