@@ -13,6 +13,7 @@ use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
 use crate::decision::SYSTEM;
 use crate::grant::{Grant, Status};
 use crate::policy::{AccountId, DriftMode, Policy, Target};
+use crate::policy_guard::FormerPermanentAdmin;
 use crate::schedule::is_due;
 use crate::time::Timestamp;
 use crate::validation::validate;
@@ -39,6 +40,10 @@ pub struct SweepInput {
     /// The previous sweep's findings, so a lasting incident keeps its start (`since`).
     #[serde(default)]
     pub previous_findings: Vec<Finding>,
+    /// Accounts an approved policy change dropped from the permanent admins (stored with the
+    /// policy): while their grace period runs they are reported, never revoked.
+    #[serde(default)]
+    pub former_permanent_admins: Vec<FormerPermanentAdmin>,
 }
 
 /// Who holds each target, as read from the organization.
@@ -107,6 +112,9 @@ pub struct Finding {
     /// When the sweeps first saw this holding without a break: one incident, one alert (repeated
     /// daily), however many sweeps see it; a holding that goes and comes back is a new incident.
     pub since: Timestamp,
+    /// For `keptGrace`: when the grace period of a dropped permanent admin ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_until: Option<Timestamp>,
 }
 
 /// Why a holder is unexpected.
@@ -133,6 +141,9 @@ pub enum Disposition {
     KeptIncomplete,
     /// Kept: the group is managed by the identity provider.
     ExternallyManaged,
+    /// Kept: a policy change dropped this account from the permanent admins less than
+    /// [`crate::policy_guard::GRACE_DAYS`] ago.
+    KeptGrace,
 }
 
 /// The org admin count against the floor.
@@ -249,8 +260,16 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
             } else {
                 FindingKind::Drift
             };
+            // A permanent admin dropped by a recent change keeps the role through the grace
+            // period: a mistyped list must not revoke the real admins on the next sweep.
+            let grace = input
+                .former_permanent_admins
+                .iter()
+                .find(|f| kind == FindingKind::Drift && f.account_id == holder && f.in_grace(now));
             let disposition = if th.externally_synced {
                 Disposition::ExternallyManaged
+            } else if grace.is_some() {
+                Disposition::KeptGrace
             } else if !complete || !policy_ok {
                 Disposition::KeptIncomplete
             } else if kind == FindingKind::Drift && policy.drift_mode == DriftMode::Report {
@@ -268,6 +287,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                     .get(&(target.key.as_str(), holder, kind))
                     .copied()
                     .unwrap_or(now),
+                grace_until: grace.and_then(FormerPermanentAdmin::grace_until),
             });
         }
     }
@@ -394,6 +414,14 @@ fn emit(
             "DRIFT_EXTERNALLY_MANAGED",
             format!("`{who}` holds {what} through a group synced from the identity provider; change it there"),
         ),
+        (_, Disposition::KeptGrace) => (
+            Severity::Warning,
+            "PERMANENT_ADMIN_GRACE",
+            format!(
+                "`{who}` holds {what}; a policy change removed them from the permanent admins, and they are kept until {} (grace period), then treated as drift",
+                f.grace_until.map_or_else(|| "further notice".to_owned(), |t| t.to_string())
+            ),
+        ),
         (_, Disposition::KeptForFloor) => (
             Severity::Critical,
             "ADMIN_FLOOR",
@@ -460,6 +488,7 @@ fn incident_key(kind: &str, target: &Target, f: &Finding, day: &str) -> String {
         Disposition::KeptForFloor => "floor",
         Disposition::KeptIncomplete => "incomplete",
         Disposition::ExternallyManaged => "external",
+        Disposition::KeptGrace => "grace",
     };
     format!(
         "{kind}:{}:{}:{disposition}:{}:{day}",

@@ -5,6 +5,7 @@ mod boundary;
 mod extension;
 mod fixtures;
 mod lifecycle;
+mod policy_guard;
 mod request;
 mod revocation;
 mod sweep;

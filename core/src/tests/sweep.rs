@@ -33,6 +33,7 @@ fn input(policy: Policy, grants: Vec<Grant>, snapshot: HolderSnapshot) -> SweepI
         audit_head: None,
         previous_fingerprint: None,
         previous_findings: vec![],
+        former_permanent_admins: vec![],
     }
 }
 

@@ -42,7 +42,7 @@ fn submit_input(duration: &str) -> String {
 fn version_reports_the_core_and_contract_versions() {
     let v = jit_admin_wasm::version();
     assert!(!text(&v, "core").is_empty());
-    assert_eq!(get(&v, "contract").as_f64(), Some(1.0));
+    assert_eq!(get(&v, "contract").as_f64(), Some(2.0));
 }
 
 #[wasm_bindgen_test]
