@@ -131,6 +131,7 @@ const ROLES: Record<string, string> = {
   bob: 'approver',
   carol: 'approver',
   dan: 'approver',
+  jade: 'Jira admin',
   mallory: 'neither',
 };
 

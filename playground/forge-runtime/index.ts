@@ -7,7 +7,10 @@
  * - `global.__forge_fetch__(target, path, init) => Promise<Response>`
  *   - `@forge/api` `out/api/fetch.js` `__fetchProduct`: target `{type: 'fpp', provider, accountId,
  *     remote?, contextAri?}`; `asApp().requestJira` sends `{type:'fpp', provider:'app', remote:'jira'}`,
- *     `asUser(id).requestJira` `{type:'fpp', provider:'user', remote:'jira', accountId: id}`,
+ *     `asUser(id).requestJira` `{type:'fpp', provider:'user', remote:'jira', accountId: id}`, and
+ *     `asUser().requestJira` the same without `accountId`: the platform then acts as the user the
+ *     invocation runs for (served here from the invocation's own context, so two users' calls
+ *     running at once never act as each other; no user: `NEEDS_AUTHENTICATION_ERR`),
  *     `__requestAtlassianAsApp` (used by `@forge/events`) `{type:'fpp', provider:'app', remote:'stargate'}`.
  *     A `forge-proxy-error` response header makes the SDK throw (`handleProxyResponseErrors`).
  *   - `@forge/kvs` `out/index.js` `getFetchClient`: `{type:'kvs'}` with `Authorization: Bearer
@@ -30,6 +33,7 @@
  * `{type: 'kvs', provider: 'app', remote: 'kvs'}` path. Both are served.
  */
 import './egress';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ACT_AS_USER_HEADER, APP_AUTH_HEADER } from '../emulators/jira/index';
 import { rawFetch, setEgressPolicy, type EgressLogEntry } from './egress';
@@ -281,8 +285,13 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
   runtimeGlobal.contextAri = contextAri;
   runtimeGlobal.aaid = undefined;
 
-  // ---- invocation context (process-wide, like the globals; concurrent invocations share it)
-  const withInvocation = async <T>(ctx: { moduleKey: string; accountId?: string; timeoutMs: number }, fn: () => T | Promise<T>): Promise<T> => {
+  // ---- invocation context (process-wide, like the globals; concurrent invocations share it).
+  // Who an invocation runs for is also kept per async context: `asUser()` must act as THIS
+  // invocation's user even while another user's invocation runs, as it does on Forge.
+  const invocationUser = new AsyncLocalStorage<{ accountId?: string }>();
+  const withInvocation = async <T>(ctx: { moduleKey: string; accountId?: string; timeoutMs: number }, fn: () => T | Promise<T>): Promise<T> =>
+    invocationUser.run({ accountId: ctx.accountId }, () => invoke(ctx, fn));
+  const invoke = async <T>(ctx: { moduleKey: string; accountId?: string; timeoutMs: number }, fn: () => T | Promise<T>): Promise<T> => {
     const saved = { moduleKey: runtimeGlobal.appContext.moduleKey, invocationId: runtimeGlobal.appContext.invocationId, aaid: runtimeGlobal.aaid, lambda: runtimeGlobal.lambdaContext };
     const startedAt = Date.now();
     runtimeGlobal.appContext.moduleKey = ctx.moduleKey;
@@ -333,7 +342,9 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
       const headers = new Headers(init?.headers as HeadersInit | undefined);
       headers.set(APP_AUTH_HEADER, `Bearer ${jiraToken}`);
       headers.delete(ACT_AS_USER_HEADER);
-      const asUser = target.provider === 'user' ? target.accountId : target.provider === 'none' ? runtimeGlobal.aaid : undefined;
+      const current = invocationUser.getStore();
+      const invoker = current ? current.accountId : runtimeGlobal.aaid;
+      const asUser = target.provider === 'user' ? (target.accountId ?? invoker) : target.provider === 'none' ? invoker : undefined;
       if (target.provider === 'user' && !asUser) return respond(proxyError(401, 'NEEDS_AUTHENTICATION_ERR'));
       if (asUser) headers.set(ACT_AS_USER_HEADER, asUser);
       return respond(await rawFetch(`${jiraUrl}${path}`, { ...init, headers }));

@@ -178,6 +178,8 @@ export interface SweepInput {
   previousFingerprint?: string | null;
   /** The previous sweep's findings, so a lasting incident keeps its `since`. */
   previousFindings?: Finding[];
+  /** Accounts an approved policy change dropped from the permanent admins: reported, not revoked, for 7 days. */
+  formerPermanentAdmins?: FormerPermanentAdmin[];
 }
 
 export interface Finding {

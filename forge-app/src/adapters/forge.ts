@@ -3,7 +3,7 @@
  * to Forge's calling conventions (resolver definitions, `InvocationError` for retries).
  * The only place besides the individual adapters that imports `@forge/*`.
  */
-import { asApp, fetch as forgeFetch } from '@forge/api';
+import { asApp, asUser, fetch as forgeFetch } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import * as resolverModule from '@forge/resolver';
 import type { InvocationKind } from '../platform';
@@ -67,7 +67,8 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
     log: (line) => log.info(line),
     ...options.orgOptions,
   });
-  const jira = createJira(asApp().requestJira, (line) => log.info(line), { sleep: (ms) => clock.sleep(ms) });
+  // `asUser()` without an account id: the user the platform authenticated for this invocation.
+  const jira = createJira(asApp().requestJira, (line) => log.info(line), { sleep: (ms) => clock.sleep(ms) }, asUser());
   return {
     org,
     jira,
