@@ -342,8 +342,8 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
       const headers = new Headers(init?.headers as HeadersInit | undefined);
       headers.set(APP_AUTH_HEADER, `Bearer ${jiraToken}`);
       headers.delete(ACT_AS_USER_HEADER);
-      const current = invocationUser.getStore();
-      const invoker = current ? current.accountId : runtimeGlobal.aaid;
+      // The invocation's own user (never the process-wide `aaid`, which overlapping invocations share).
+      const invoker = invocationUser.getStore()?.accountId;
       const asUser = target.provider === 'user' ? (target.accountId ?? invoker) : target.provider === 'none' ? invoker : undefined;
       if (target.provider === 'user' && !asUser) return respond(proxyError(401, 'NEEDS_AUTHENTICATION_ERR'));
       if (asUser) headers.set(ACT_AS_USER_HEADER, asUser);
