@@ -13,6 +13,7 @@ const DISPOSITION: Record<string, Tone> = {
   keptForFloor: 'info',
   keptIncomplete: 'neutral',
   externallyManaged: 'neutral',
+  keptGrace: 'info',
 };
 
 export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {

@@ -171,6 +171,8 @@ export function describeDisposition(f: Finding): string {
       return 'kept: the holder list was incomplete';
     case 'externallyManaged':
       return 'kept: the group is synced from an identity provider';
+    case 'keptGrace':
+      return `kept: removed from the permanent admins by a policy change; grace period until ${f.graceUntil ?? '?'}`;
   }
   return f.disposition;
 }
