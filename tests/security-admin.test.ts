@@ -402,12 +402,12 @@ test('a permanent admin dropped by an approved change is reported, not revoked, 
   const app = (await demoApp()) as App;
   try {
     await app.changePolicy({ ...demoPolicy(), permanentAdmins: ['perm-1', 'perm-2'], driftMode: 'enforce' } as Policy);
-    const doc = (await stored(app)).doc!;
-    assert.equal(doc.policy.driftMode, 'enforce');
-    assert.deepEqual(doc.formerPermanentAdmins?.map((f) => f.accountId), ['perm-3']);
     await app.clock.advance(5 * 60_000);
     await sweep(app);
     assert.ok(orgAdmins(app).includes('perm-3'), 'perm-3 was revoked inside the grace period');
+    const doc = (await stored(app)).doc!;
+    assert.equal(doc.policy.driftMode, 'enforce');
+    assert.deepEqual(doc.formerPermanentAdmins?.map((f) => f.accountId), ['perm-3']);
     const drift = await must(app, 'perm-1', 'getDrift');
     const finding = drift.findings.find((f: { accountId: string }) => f.accountId === 'perm-3');
     assert.equal(finding?.disposition, 'keptGrace');
