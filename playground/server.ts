@@ -50,7 +50,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest single clock jump: two days (576 sweeps, each a few org-API reads). */
 const MAX_ADVANCE_SECONDS = 2 * 24 * 3600;
 const MAX_SPEED = 3600;
-const STATE_VERSION = 1;
+/** 2: the demo's Jira users carry their Jira-admin groups (the admin page checks ADMINISTER); older states are set aside. */
+const STATE_VERSION = 2;
 
 export interface PlaygroundOptions {
   /** TCP port; 0 picks a free one. Default: `PORT` or 8080. */
