@@ -303,6 +303,15 @@ fn an_approval_names_the_change_so_a_click_never_approves_another_one() {
         change_id: "pc-0-0".into(),
     };
     assert_eq!(refused(&input).error.code(), "NO_PENDING_CHANGE");
+    input.command = PolicyCommand::Approve {
+        change_id: "x".repeat(100_000),
+    };
+    let huge = refused(&input);
+    assert_eq!(huge.error.code(), "NO_PENDING_CHANGE");
+    assert!(
+        huge.error.to_string().len() < 200,
+        "the id is not echoed whole"
+    );
     let mut none = approve_as("perm-2", &p);
     none.pending = None;
     assert_eq!(refused(&none).error.code(), "NO_PENDING_CHANGE");
