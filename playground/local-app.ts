@@ -35,8 +35,17 @@ export const DEMO_PEOPLE: Record<string, string> = {
   bob: 'Bob Approver',
   carol: 'Carol Approver',
   dan: 'Dan Approver',
+  jade: 'Jade Jira-Admin',
   mallory: 'Mallory Outsider',
 };
+
+/** The Jira group that holds Jira's global permission ADMINISTER in the demo site (the emulator's default). */
+export const DEMO_JIRA_ADMIN_GROUP = 'jira-admins';
+/**
+ * The demo's Jira admins: the permanent admins, and `jade`, a Jira admin who is neither a
+ * permanent admin nor an org admin (the admin page's authorization matrix needs every role).
+ */
+export const DEMO_JIRA_ADMINS = ['perm-1', 'perm-2', 'perm-3', 'jade'];
 
 /** The demo policy the playground starts with. */
 export function demoPolicy(alertIssueKey?: string): Policy {
@@ -183,6 +192,12 @@ export interface LocalApp {
   /** Saves the demo policy as a permanent admin (bootstrapping an empty installation). */
   seedPolicy(policy?: Policy): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Changes the policy as the two-person rule asks: `proposer` saves it and, when that only
+   * proposed a guard-rail change, `approver` (another permanent admin) approves it. Throws on a
+   * refusal. Returns the policy version in force afterwards.
+   */
+  changePolicy(policy: Policy, people?: { proposer?: string; approver?: string }): Promise<number>;
 }
 
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
@@ -211,7 +226,13 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     cloudId: DEMO_CLOUD_ID,
     workflow: JIT_WORKFLOW,
     snapshot: options.jiraSnapshot,
-    users: options.jiraSnapshot ? undefined : Object.entries(DEMO_PEOPLE).map(([accountId, displayName]) => ({ accountId, displayName })),
+    users: options.jiraSnapshot
+      ? undefined
+      : Object.entries(DEMO_PEOPLE).map(([accountId, displayName]) => ({
+          accountId,
+          displayName,
+          ...(DEMO_JIRA_ADMINS.includes(accountId) ? { groups: [DEMO_JIRA_ADMIN_GROUP] } : {}),
+        })),
   });
   const runtime = await startForgeRuntime({
     jiraUrl: jira.url,
@@ -311,6 +332,15 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       await runtime.close();
       await jira.close();
       await org.close();
+    },
+    async changePolicy(policy, { proposer = 'perm-1', approver = 'perm-2' } = {}) {
+      type Saved = { ok: boolean; data?: { version: number; outcome?: string; pendingChange?: { id: string } }; error?: { code: string; message: string } };
+      const saved = (await app.admin(proposer, 'savePolicy', { policy })) as Saved;
+      if (!saved.ok || !saved.data) throw new Error(`savePolicy by ${proposer} refused: ${saved.error?.code} ${saved.error?.message}`);
+      if (saved.data.outcome !== 'proposed') return saved.data.version;
+      const approved = (await app.admin(approver, 'approvePolicyChange', { changeId: saved.data.pendingChange?.id })) as Saved;
+      if (!approved.ok || !approved.data) throw new Error(`approvePolicyChange by ${approver} refused: ${approved.error?.code} ${approved.error?.message}`);
+      return approved.data.version;
     },
   };
   return app;

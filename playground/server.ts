@@ -50,7 +50,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest single clock jump: two days (576 sweeps, each a few org-API reads). */
 const MAX_ADVANCE_SECONDS = 2 * 24 * 3600;
 const MAX_SPEED = 3600;
-/** 2: grants keyed by issue id, ISO-string timestamps in storage (a version-1 state is set aside). */
+/**
+ * 2: grants keyed by issue id, ISO-string timestamps in storage, and the demo's Jira users carry
+ * their Jira-admin groups (the admin page checks ADMINISTER); a version-1 state is set aside.
+ */
 const STATE_VERSION = 2;
 
 export interface PlaygroundOptions {
@@ -132,6 +135,7 @@ const ROLES: Record<string, string> = {
   bob: 'approver',
   carol: 'approver',
   dan: 'approver',
+  jade: 'Jira admin',
   mallory: 'neither',
 };
 

@@ -59,6 +59,7 @@ test('every emulator route answers with a documented status and a body that fits
   await send('GET', `/rest/api/3/user?accountId=${USER}`);
   await send('GET', `/rest/api/3/user/groups?accountId=${USER}`);
   await send('GET', '/rest/api/3/myself');
+  await send('GET', '/rest/api/3/mypermissions?permissions=ADMINISTER,BROWSE_PROJECTS');
   // documented error answers
   await send('GET', '/rest/api/3/issue/JIT-99999');
   await send('POST', '/rest/api/3/issue', { fields: { project: { key: 'NOPE' } } });
@@ -66,6 +67,9 @@ test('every emulator route answers with a documented status and a body that fits
   await send('POST', `/rest/api/3/issue/${key}/transitions`, { transition: { id: '999' } });
   await send('GET', `/rest/api/3/issue/${key}/properties/missing`);
   await send('GET', '/rest/api/3/user/groups?accountId=nobody');
+  await send('GET', '/rest/api/3/mypermissions?permissions=ROOT');
+  await send('GET', '/rest/api/3/mypermissions');
+  await send('GET', '/rest/api/3/mypermissions?permissions=ADMINISTER&projectKey=NOPE');
 
   const problems = calls.flatMap((c) => spec.checkCall(c, { responses: true }));
   assert.deepEqual(problems, []);
@@ -74,7 +78,8 @@ test('every emulator route answers with a documented status and a body that fits
 });
 
 test('every call the Jira adapter makes is a spec operation with a valid query and request body', async () => {
-  const jiraAdapter = createJira(api.asApp().requestJira);
+  // The permission check goes as the user (`asUser()` in a resolver; here the user is named).
+  const jiraAdapter = createJira(api.asApp().requestJira, undefined, {}, api.asUser(USER));
   const { key } = jira.createIssue({ summary: 'adapter conformance', reporter: USER });
   const start = rt.fetchLog.length;
   await jiraAdapter.comment(key, [
@@ -85,12 +90,13 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
   await jiraAdapter.userGroups(USER);
   await jiraAdapter.issue(key);
   await jiraAdapter.issue('JIT-99999');
+  assert.equal(await jiraAdapter.callerHasGlobalPermission('ADMINISTER'), false, 'a user outside every admin group');
 
   const calls: RecordedCall[] = rt.fetchLog
     .slice(start)
     .filter((e) => e.target.remote === 'jira')
     .map((e) => ({ method: e.method, url: e.path, body: e.body, status: e.status }));
-  assert.equal(calls.length, 5);
+  assert.equal(calls.length, 6);
   const problems = calls.flatMap((c) => spec.checkCall(c));
   assert.deepEqual(problems, []);
   assert.deepEqual(
@@ -101,6 +107,7 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
       'GET /rest/api/3/user/groups',
       'GET /rest/api/3/issue/{issueIdOrKey}',
       'GET /rest/api/3/issue/{issueIdOrKey}',
+      'GET /rest/api/3/mypermissions',
     ],
   );
   // every status the adapter saw is documented for its operation

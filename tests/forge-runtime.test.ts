@@ -507,3 +507,18 @@ test('a Jira transition listener delivers the post-function event; InvocationErr
   ]);
   assert.deepEqual(jira.comments(key).map((c) => c.text), ['post function ran']);
 });
+
+test('asUser() without an account id acts as the user the invocation runs for, even with another user’s invocation in flight; with no user it needs authentication', async () => {
+  const OTHER = '5b10ac8d82e05b22cc7d4e99';
+  jira.seedUser({ accountId: OTHER, displayName: 'Other User' });
+  const resolver = new Resolver();
+  resolver.define('whoAmI', async () => {
+    // Yield first, so the other invocation starts and changes the process-wide context meanwhile.
+    await new Promise((r) => setTimeout(r, 5));
+    return (await (await api.asUser().requestJira(route`/rest/api/3/myself`)).json()).accountId;
+  });
+  const handler = resolver.getDefinitions();
+  const call = (accountId: string) => rt.invokeResolver(handler as never, { functionKey: 'whoAmI', context: { accountId } });
+  assert.deepEqual(await Promise.all([call(USER), call(OTHER), call(USER), call(OTHER)]), [USER, OTHER, USER, OTHER]);
+  await assert.rejects(api.asUser().requestJira(route`/rest/api/3/myself`), /Authentication Required/, 'outside any invocation there is no user');
+});

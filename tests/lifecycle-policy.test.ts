@@ -17,9 +17,31 @@ import { grantOf } from './support/security';
 const ORG_ADMIN = { type: 'orgRole', role: 'atlassian/org-admin' } as const;
 const SITE_ADMIN = { type: 'resourceRole', role: 'atlassian/site-admin', resource: DEMO_SITE_ARI } as const;
 
+/** Puts `p` in force as the admin page does (a guard-rail change: proposed by perm-1, approved by perm-2). */
 async function savePolicy(app: LocalApp, p: Policy) {
-  const r = answer(await app.admin('perm-1', 'savePolicy', { policy: p }));
-  assert.ok(r.ok, `savePolicy: ${JSON.stringify(r)}`);
+  await app.changePolicy(p);
+}
+
+/**
+ * Puts `p` in force the way a save that crashed right after its commit would leave it: stored, but
+ * the save's kill switch never ran. Activation must still check the policy in force.
+ */
+async function storeWithoutKillSwitch(app: LocalApp, p: Policy) {
+  await app.runtime.invokeFunction(
+    (async () => {
+      const ports = platform('resolver');
+      const [current, head] = await Promise.all([ports.store.policy(), ports.store.auditHead()]);
+      assert.ok(current);
+      const committed = await ports.store.commitPolicyChange({
+        policy: { doc: { ...current, policy: p, version: current.version + 1 }, expectedVersion: current.version },
+        audit: [],
+        expectedHead: head,
+      });
+      assert.equal(committed, 'ok');
+    }) as never,
+    {},
+    { moduleKey: 'jit-admin-admin' },
+  );
 }
 
 /** What the admin page's save does right after a policy change (as one resolver invocation). */
@@ -44,7 +66,7 @@ test('an approved grant does not activate once its requester was removed from th
   try {
     const key = await requestOrgAdmin(app);
     assert.ok(answer(await app.panel('bob', key, 'approve')).ok);
-    await savePolicy(app, withoutAlice(demoPolicy()));
+    await storeWithoutKillSwitch(app, withoutAlice(demoPolicy()));
 
     const activated = answer(await app.panel('alice', key, 'activate'));
     assert.equal(activated.ok, false, 'activation under the new policy must be refused');
@@ -59,6 +81,23 @@ test('an approved grant does not activate once its requester was removed from th
     assert.match(g.ending.reason, /not eligible/);
     assert.ok((await auditEvents(app, key)).includes('endedByPolicy'));
     assert.ok(app.jira.comments(key).some((c) => c.text.includes('no longer allows')), 'the issue says why');
+  } finally {
+    await app.close();
+  }
+});
+
+test('saving a policy that drops a requester is the kill switch: their approved grant ends with the save', async () => {
+  const app = await demoApp();
+  try {
+    const key = await requestOrgAdmin(app);
+    assert.ok(answer(await app.panel('bob', key, 'approve')).ok);
+    await savePolicy(app, withoutAlice(demoPolicy()));
+    const g = await grantOf(app, key);
+    assert.equal(g.status, 'ended', 'ended by the save itself, not at the next sweep');
+    assert.equal(g.outcome, 'ineligible');
+    const activated = answer(await app.panel('alice', key, 'activate'));
+    assert.equal(activated.ok, false);
+    assert.ok(!orgAdmins(app).includes('alice'));
   } finally {
     await app.close();
   }

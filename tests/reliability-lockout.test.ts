@@ -32,9 +32,9 @@ async function writePolicyToStorage(app: App, policy: unknown) {
   assert.equal(await store.savePolicy(doc, current?.version ?? 0, [], await store.auditHead()), 'ok');
 }
 
+/** Puts a policy in force: perm-1 saves it and perm-2 approves it when it changes a guard rail. */
 async function savePolicy(app: LocalApp, policy: Policy) {
-  const r = answer(await app.admin('perm-1', 'savePolicy', { policy }));
-  assert.ok(r.ok, `savePolicy: ${JSON.stringify(r)}`);
+  await app.changePolicy(policy);
 }
 
 /**

@@ -81,6 +81,15 @@ const VALID: Record<keyof typeof core, unknown> = {
     action: { type: 'revoke', key: 'k', target: 'org-admin', access: { type: 'orgRole', role: 'atlassian/org-admin' }, accountId: 'alice', reason: 'expired', attempt: 1 },
     orgAdmins: { target: 'org-admin', complete: true, holders: ['perm-1', 'alice'] },
   },
+  authorizeAdmin: { call: 'getPolicy', actor: 'perm-1', jiraAdmin: true, current: { policy, version: 1, updatedAt: '2026-06-01T09:00:00Z', updatedBy: 'perm-1' }, now: '2026-06-01T09:00:00Z' },
+  policyChange: {
+    command: { type: 'save', policy: { ...policy, driftMode: 'enforce' } },
+    actor: 'perm-1',
+    jiraAdmin: true,
+    orgAdmins: { complete: true, holders: ['perm-1'] },
+    current: { policy, version: 1, updatedAt: '2026-06-01T09:00:00Z', updatedBy: 'perm-1' },
+    now: '2026-06-01T09:00:00Z',
+  },
   version: undefined,
 };
 

@@ -9,8 +9,12 @@ use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, DecideInput, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::policy::Policy;
+use crate::policy_guard::{
+    authorize_admin, policy_change, AdminAccess, AdminAccessInput, PendingWrite,
+    PolicyChangeDecision, PolicyChangeInput,
+};
 use crate::sweep::{guard_revocation, sweep, GuardInput, GuardOutcome, SweepInput, SweepOutcome};
-use crate::validation::{review_change, validate, ChangeReview, PolicyChange, PolicyProblem};
+use crate::validation::{validate, PolicyProblem};
 use crate::view::{view, View, ViewInput};
 
 /// Input of `verifyAudit`.
@@ -33,9 +37,6 @@ pub struct VerifyInput {
 pub struct ValidateInput {
     /// The policy to check.
     pub policy: Policy,
-    /// When the policy is about to be saved: who saves it and what it replaces.
-    #[serde(default)]
-    pub change: Option<PolicyChange>,
 }
 
 /// A successful answer: `{ok: true, ...value}`.
@@ -59,6 +60,17 @@ pub struct Refused<T: Serialize> {
 /// Nothing more to say.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Nothing {}
+
+/// What a refused `policyChange` still carries: the draft's problems, what happens to the pending
+/// change, and the refusal's audit record.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRefusalExtras {
+    problems: Vec<PolicyProblem>,
+    pending: PendingWrite,
+    audit: Vec<AuditRecord>,
+    audit_head: AuditHead,
+}
 
 /// What a refused `decide` still carries: the audit record of the refusal and its comment.
 #[derive(Debug, Clone, Serialize)]
@@ -109,9 +121,6 @@ pub struct Validity {
     pub valid: bool,
     /// Every problem, each at its path.
     pub problems: Vec<PolicyProblem>,
-    /// For a save: whether it is authorized, and its audit record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<ChangeReview>,
 }
 
 /// Reads a typed input from a JSON value, naming the path of the first bad field.
@@ -188,15 +197,34 @@ pub fn view_answer(input: &ViewInput) -> Answer<View> {
 /// Answers a `validatePolicy` input.
 pub fn validate_answer(input: &ValidateInput) -> Answer<Validity> {
     let problems = validate(&input.policy);
-    let change = input
-        .change
-        .as_ref()
-        .map(|c| review_change(&input.policy, c, &problems));
     Answer::ok(Validity {
         valid: problems.is_empty(),
         problems,
-        change,
     })
+}
+
+/// Answers an `authorizeAdmin` input.
+pub fn authorize_admin_answer(input: &AdminAccessInput) -> Answer<AdminAccess> {
+    Answer::ok(authorize_admin(input))
+}
+
+/// Answers a `policyChange` input.
+pub fn policy_change_answer(
+    input: &PolicyChangeInput,
+) -> Answer<PolicyChangeDecision, ChangeRefusalExtras> {
+    match policy_change(input) {
+        Ok(d) => Answer::ok(d),
+        Err(r) => Answer::Err(Refused {
+            ok: false,
+            error: r.error.to_body(),
+            extra: ChangeRefusalExtras {
+                problems: r.problems,
+                pending: r.pending,
+                audit: r.audit,
+                audit_head: r.audit_head,
+            },
+        }),
+    }
 }
 
 /// A policy that could not even be read, as a validation answer: the problem at its path.
@@ -214,7 +242,6 @@ pub fn unreadable_policy(error: &DecisionError) -> Answer<Validity> {
             code: body.code,
             message: body.message,
         }],
-        change: None,
     })
 }
 
@@ -288,6 +315,16 @@ pub fn guard_revocation_text(value: Value) -> Result<String, DecisionError> {
     answer_text(value, |i: GuardInput| guard_answer(&i))
 }
 
+/// `authorizeAdmin` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn authorize_admin_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: AdminAccessInput| authorize_admin_answer(&i))
+}
+
+/// `policyChange` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn policy_change_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: PolicyChangeInput| policy_change_answer(&i))
+}
+
 /// The answer to input that could not be read, as JSON text.
 pub fn invalid_text(error: &DecisionError) -> String {
     to_text(&Answer::<Nothing>::invalid(error))
@@ -342,4 +379,14 @@ pub fn verify_audit_json(input: &str) -> String {
 /// `guardRevocation`, JSON text in and out.
 pub fn guard_revocation_json(input: &str) -> String {
     on_text(input, guard_revocation_text, invalid_text)
+}
+
+/// `authorizeAdmin`, JSON text in and out.
+pub fn authorize_admin_json(input: &str) -> String {
+    on_text(input, authorize_admin_text, invalid_text)
+}
+
+/// `policyChange`, JSON text in and out.
+pub fn policy_change_json(input: &str) -> String {
+    on_text(input, policy_change_text, invalid_text)
 }

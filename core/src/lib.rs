@@ -12,7 +12,9 @@
 //!   admin floor;
 //! - [`view`]: what a viewer sees and which buttons they get;
 //! - [`validate_policy`]: every problem in a policy, at its path;
-//! - [`verify_audit`]: the first broken link in an audit chain.
+//! - [`verify_audit`]: the first broken link in an audit chain;
+//! - [`authorize_admin`]: whether an admin-page call may go ahead, and the caller's policy buttons;
+//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule.
 //!
 //! [`boundary`] wraps them as tagged `{ok,…}` answers, with JSON-in/JSON-out variants.
 
@@ -54,6 +56,7 @@ mod extension;
 mod grant;
 mod limits;
 mod policy;
+mod policy_guard;
 mod read;
 mod request;
 mod revocation;
@@ -88,6 +91,13 @@ pub use policy::{
     Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
     ORG_ADMIN_ROLE, RESOURCE_ROLES,
 };
+pub use policy_guard::{
+    authorize_admin, diff as policy_diff, policy_change, AdminAccess, AdminAccessInput, AdminCall,
+    AdminError, AdminViewer, Approvers, ChangeOutcome, FormerPermanentAdmin, OrgAdminsRead,
+    PendingPolicyChange, PendingState, PendingStatus, PendingWrite, Permission,
+    PolicyChangeDecision, PolicyChangeInput, PolicyChangeRefusal, PolicyCommand, PolicyDiff,
+    PolicyState, CHANGE_TTL_HOURS, GRACE_DAYS, GUARD_RAILS,
+};
 pub use revocation::backoff_seconds;
 pub use schedule::{is_due, next_attention};
 pub use sweep::{
@@ -95,9 +105,7 @@ pub use sweep::{
     GuardInput, GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
 };
 pub use time::Timestamp;
-pub use validation::{
-    review_change, validate as validate_policy, ChangeReview, PolicyChange, PolicyProblem,
-};
+pub use validation::{validate as validate_policy, PolicyProblem};
 pub use view::{
     view, ActionOption, GrantView, TargetOption, View, ViewInput, ViewerRoles, ACTIONS,
 };

@@ -15,6 +15,7 @@ use crate::decision::SYSTEM;
 use crate::eligibility::{standing, Actor, Standing};
 use crate::grant::{Grant, Status};
 use crate::policy::{Access, AccountId, DriftMode, Policy};
+use crate::policy_guard::FormerPermanentAdmin;
 use crate::schedule::is_due;
 use crate::time::Timestamp;
 use crate::validation::validate;
@@ -47,6 +48,10 @@ pub struct SweepInput {
     /// then counts as unknown, and their grants are left alone.
     #[serde(default)]
     pub requesters: Vec<Actor>,
+    /// Accounts an approved policy change dropped from the permanent admins (stored with the
+    /// policy): while their grace period runs they are reported, never revoked.
+    #[serde(default)]
+    pub former_permanent_admins: Vec<FormerPermanentAdmin>,
 }
 
 /// Who holds each target, as read from the organization.
@@ -151,6 +156,9 @@ pub struct Finding {
     /// When the sweeps first saw this holding without a break: one incident, one alert (repeated
     /// daily), however many sweeps see it; a holding that goes and comes back is a new incident.
     pub since: Timestamp,
+    /// For `keptGrace`: when the grace period of a dropped permanent admin ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_until: Option<Timestamp>,
 }
 
 /// Why a holder is unexpected.
@@ -186,6 +194,9 @@ pub enum Disposition {
     /// Reported, naming the group: the access comes from the group's role, and the app never
     /// changes a group's roles or members to take it away. An admin must.
     ReportGroup,
+    /// Kept: a policy change dropped this account from the permanent admins less than
+    /// [`crate::policy_guard::GRACE_DAYS`] ago.
+    KeptGrace,
 }
 
 /// An access the sweep watches: a policy target, or an access the policy no longer lists that
@@ -401,8 +412,16 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
             } else {
                 FindingKind::Drift
             };
+            // A permanent admin dropped by a recent change keeps the role through the grace
+            // period: a mistyped list must not revoke the real admins on the next sweep.
+            let grace = input
+                .former_permanent_admins
+                .iter()
+                .find(|f| kind == FindingKind::Drift && f.account_id == holder && f.in_grace(now));
             let disposition = if th.externally_synced {
                 Disposition::ExternallyManaged
+            } else if grace.is_some() {
+                Disposition::KeptGrace
             } else if !complete || !policy_ok {
                 Disposition::KeptIncomplete
             } else if kind == FindingKind::Drift && policy.drift_mode == DriftMode::Report {
@@ -422,6 +441,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                     .get(&(target.key, holder, kind))
                     .copied()
                     .unwrap_or(now),
+                grace_until: grace.and_then(FormerPermanentAdmin::grace_until),
             });
             org_role.push(target.access.is_org_admin());
             accesses.push(target);
@@ -526,6 +546,7 @@ fn via_group_findings(
                 grant_id: None,
                 group_id: Some(group.group_id.clone()),
                 group_name: group.group_name.clone(),
+                grace_until: None,
                 since: first_seen
                     .get(&(target.key, member, FindingKind::ViaGroup))
                     .copied()
@@ -702,6 +723,14 @@ fn emit(
             "NO_PERMANENT_ORG_ADMIN",
             format!("`{who}` holds {what} without a grant but is kept: no permanent admin holds org admin, so the sweep cannot tell which org admins are safe to remove and revokes none"),
         ),
+        (_, Disposition::KeptGrace) => (
+            Severity::Warning,
+            "PERMANENT_ADMIN_GRACE",
+            format!(
+                "`{who}` holds {what}; a policy change removed them from the permanent admins, and they are kept until {} (grace period), then treated as drift",
+                f.grace_until.map_or_else(|| "further notice".to_owned(), |t| t.to_string())
+            ),
+        ),
         (_, Disposition::KeptForFloor) => (
             Severity::Critical,
             "ADMIN_FLOOR",
@@ -790,6 +819,7 @@ fn incident_key(kind: &str, target: &Watched<'_>, f: &Finding, day: &str) -> Str
         Disposition::ExternallyManaged => "external",
         Disposition::KeptNoPermanentAdmin => "nopermanent",
         Disposition::ReportGroup => "group",
+        Disposition::KeptGrace => "grace",
     };
     format!(
         "{kind}:{}:{}:{disposition}:{}:{day}",

@@ -26,6 +26,8 @@ enum Export {
     ValidatePolicy,
     VerifyAudit,
     GuardRevocation,
+    PolicyChange,
+    AuthorizeAdmin,
     /// No input: `version()` takes none.
     Version,
 }
@@ -438,18 +440,24 @@ fn story() -> Vec<Step> {
             },
         },
         Step {
-            name: "23-validate-policy-save",
-            export: Export::ValidatePolicy,
+            name: "23-policy-change",
+            export: Export::PolicyChange,
             input: |o| {
                 let mut proposed = policy();
                 proposed["driftMode"] = json!("enforce");
                 proposed["targets"][0]["maxDurationMinutes"] = json!(90);
-                json!({"policy": proposed, "change": {
-                    "actor": person("dana"),
-                    "current": policy(),
+                json!({
+                    "command": {"type": "save", "policy": proposed, "expectedVersion": 1},
+                    "actor": "dana",
+                    "jiraAdmin": true,
+                    "orgAdmins": {"complete": false, "holders": ["dana"]},
+                    "current": {
+                        "policy": policy(), "version": 1,
+                        "updatedAt": "2026-06-01T08:00:00Z", "updatedBy": "dana"
+                    },
                     "now": "2026-06-01T10:45:00Z",
                     "auditHead": head_of(o, "19-action-succeeded-sweep-revoke")
-                }})
+                })
             },
         },
         Step {
@@ -485,6 +493,23 @@ fn story() -> Vec<Step> {
                 i["policy"]["targets"][0]["requesters"] = json!({"accountIds": ["erin"]});
                 i["context"] = json!({"requester": alice()});
                 i
+            },
+        },
+        Step {
+            name: "27-authorize-admin",
+            export: Export::AuthorizeAdmin,
+            input: |o| {
+                json!({
+                    "call": "getPolicy",
+                    "actor": "carol",
+                    "jiraAdmin": true,
+                    "current": {
+                        "policy": policy(), "version": 1,
+                        "updatedAt": "2026-06-01T08:00:00Z", "updatedBy": "dana"
+                    },
+                    "pending": out(o, "23-policy-change")["change"].clone(),
+                    "now": "2026-06-01T11:00:00Z"
+                })
             },
         },
     ]
@@ -526,6 +551,8 @@ fn answer(export: Export, input: &str) -> String {
         Export::ValidatePolicy => boundary::validate_policy_json(input),
         Export::VerifyAudit => boundary::verify_audit_json(input),
         Export::GuardRevocation => boundary::guard_revocation_json(input),
+        Export::PolicyChange => boundary::policy_change_json(input),
+        Export::AuthorizeAdmin => boundary::authorize_admin_json(input),
         Export::Version => boundary::version_value().to_string(),
     }
 }
@@ -685,7 +712,13 @@ fn shape(v: &Value) -> Option<Node> {
         .or_else(|| as_::<core::View>(v))
         .or_else(|| as_::<core::Verification>(v))
         .or_else(|| as_::<core::GuardOutcome>(v))
-        .or_else(|| as_::<core::ChangeReview>(v))
+        .or_else(|| as_::<core::PolicyChangeInput>(v))
+        .or_else(|| as_::<core::AdminAccessInput>(v))
+        .or_else(|| as_::<core::PolicyChangeDecision>(v))
+        .or_else(|| as_::<core::AdminAccess>(v))
+        .or_else(|| as_::<core::PendingPolicyChange>(v))
+        .or_else(|| as_::<core::PolicyState>(v))
+        .or_else(|| as_::<core::PolicyDiff>(v))
         .or_else(|| as_::<core::Policy>(v))
         .or_else(|| as_::<core::Grant>(v))
         .or_else(|| as_::<core::Event>(v))
@@ -762,9 +795,12 @@ fn output_node(answer: &Value) -> Node {
     Node::Map(entries)
 }
 
-const TOP_ORDER: [&str; 17] = [
+const TOP_ORDER: [&str; 22] = [
+    "command",
+    "call",
     "event",
     "actor",
+    "jiraAdmin",
     "viewer",
     "now",
     "source",
@@ -776,10 +812,12 @@ const TOP_ORDER: [&str; 17] = [
     "records",
     "anchor",
     "auditHead",
-    "change",
+    "bootstrapAdmins",
     "grant",
     "grants",
     "policy",
+    "current",
+    "pending",
 ];
 
 /// An input: the small, telling fields first (event, actor, now, …), policy and grant last.

@@ -114,6 +114,26 @@ proptest! {
         assert_answer(&validate_policy_json(&text));
         assert_answer(&verify_audit_json(&text));
         assert_answer(&guard_revocation_json(&text));
+        assert_answer(&authorize_admin_json(&text));
+        assert_answer(&policy_change_json(&text));
+    }
+
+    #[test]
+    fn a_valid_policy_change_with_one_part_replaced_never_panics(choice in any::<usize>(), replacement in arbitrary_json()) {
+        let policy = valid_decide()["policy"].clone();
+        let mut input = json!({
+            "command": {"type": "save", "policy": policy, "expectedVersion": 1},
+            "actor": "perm-1",
+            "jiraAdmin": true,
+            "orgAdmins": {"complete": true, "holders": ["perm-1"]},
+            "current": {"policy": policy, "version": 1, "updatedAt": "2026-06-01T08:00:00Z", "updatedBy": "perm-1"},
+            "now": "2026-06-01T09:00:00Z"
+        });
+        graft(&mut input, choice, replacement);
+        assert_answer(&policy_change_json(&input.to_string()));
+        let access = json!({"call": "getPolicy", "actor": input.get("actor"), "jiraAdmin": input.get("jiraAdmin"),
+                            "current": input.get("current"), "now": input.get("now")});
+        assert_answer(&authorize_admin_json(&access.to_string()));
     }
 
     #[test]

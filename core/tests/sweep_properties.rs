@@ -73,6 +73,7 @@ proptest! {
             previous_fingerprint: None,
             previous_findings: vec![],
             requesters: vec![],
+            former_permanent_admins: vec![],
         });
         let revoked: Vec<(String, String)> = out.actions.iter().filter_map(|a| match a {
             Action::Revoke { target, account_id, .. } => Some((target.clone(), account_id.clone())),

@@ -2,7 +2,7 @@
  * The small interfaces the handlers use to reach the world. Forge adapters implement them with
  * `@forge/*`; the playground and tests run the same adapters against local emulators.
  */
-import type { Action, AuditHead, AuditRecord, Finding, Grant, OpenGrant, Policy } from './decision/core';
+import type { Action, AuditHead, AuditRecord, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
 import type { OrgDirectory } from './adapters/orgAdmin';
 import type { JiraPort } from './adapters/jira';
 import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
@@ -41,11 +41,22 @@ export interface StoredGrant {
   rev: number;
 }
 
+/** The policy as stored (`meta/policy`): the core's `PolicyState`. */
 export interface PolicyDoc {
   policy: Policy;
   version: number;
   updatedAt: string;
   updatedBy: string;
+  /** Who approved it, for a guard-rail change (the two-person rule). */
+  approvedBy?: string;
+  /** Accounts a change dropped from the permanent admins, still in their grace period. */
+  formerPermanentAdmins?: FormerPermanentAdmin[];
+}
+
+/** The pending guard-rail change (`meta/policy-change`); `seq` is its compare-and-set revision. */
+export interface PolicyChangeSlot {
+  seq: number;
+  change: PendingPolicyChange | null;
 }
 
 export interface SweepState extends DriftReport {
@@ -125,6 +136,19 @@ export interface Store {
   auditFrom(fromSeq: number, limit: number): Promise<AuditRecord[]>;
   auditCheckpoint(): Promise<AuditCheckpoint | null>;
   saveAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
+  /** The pending guard-rail change, if any, with the slot's revision. */
+  policyChangeSlot(): Promise<PolicyChangeSlot>;
+  /**
+   * Atomically: writes the policy if its stored version is still `policy.expectedVersion`,
+   * replaces the pending change (`null` removes it) if the slot is still at `slot.expectedSeq`,
+   * and appends the audit records if the chain's head is still `expectedHead`.
+   */
+  commitPolicyChange(change: {
+    policy?: { doc: PolicyDoc; expectedVersion: number };
+    slot?: { expectedSeq: number; change: PendingPolicyChange | null };
+    audit: AuditRecord[];
+    expectedHead: AuditHead;
+  }): Promise<Commit>;
 }
 
 /**

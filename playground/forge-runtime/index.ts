@@ -7,7 +7,10 @@
  * - `global.__forge_fetch__(target, path, init) => Promise<Response>`
  *   - `@forge/api` `out/api/fetch.js` `__fetchProduct`: target `{type: 'fpp', provider, accountId,
  *     remote?, contextAri?}`; `asApp().requestJira` sends `{type:'fpp', provider:'app', remote:'jira'}`,
- *     `asUser(id).requestJira` `{type:'fpp', provider:'user', remote:'jira', accountId: id}`,
+ *     `asUser(id).requestJira` `{type:'fpp', provider:'user', remote:'jira', accountId: id}`, and
+ *     `asUser().requestJira` the same without `accountId`: the platform then acts as the user the
+ *     invocation runs for (served here from the invocation's own context, so two users' calls
+ *     running at once never act as each other; no user: `NEEDS_AUTHENTICATION_ERR`),
  *     `__requestAtlassianAsApp` (used by `@forge/events`) `{type:'fpp', provider:'app', remote:'stargate'}`.
  *     A `forge-proxy-error` response header makes the SDK throw (`handleProxyResponseErrors`).
  *   - `@forge/kvs` `out/index.js` `getFetchClient`: `{type:'kvs'}` with `Authorization: Bearer
@@ -627,7 +630,9 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
       const headers = new Headers(init?.headers as HeadersInit | undefined);
       headers.set(APP_AUTH_HEADER, `Bearer ${jiraToken}`);
       headers.delete(ACT_AS_USER_HEADER);
-      const asUser = target.provider === 'user' ? target.accountId : target.provider === 'none' ? runtimeGlobal.aaid : undefined;
+      // The invocation's own user (never the process-wide `aaid`, which overlapping invocations share).
+      const invoker = invocations.getStore()?.accountId;
+      const asUser = target.provider === 'user' ? (target.accountId ?? invoker) : target.provider === 'none' ? invoker : undefined;
       if (target.provider === 'user' && !asUser) return respond(proxyError(401, 'NEEDS_AUTHENTICATION_ERR'));
       if (asUser) headers.set(ACT_AS_USER_HEADER, asUser);
       return respond(await rawFetch(`${jiraUrl}${path}`, { ...init, headers }));

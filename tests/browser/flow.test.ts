@@ -1,7 +1,8 @@
 // The playground through the REAL Custom UI in Debian's chromium (playwright-core): the whole request → approve →
 // elevate → extend → done story by clicking in the issue panel iframe, the core's refusals (self-approval, the
 // same approver for an extension) both in the panel and through the scripting API, the org view following
-// along, and an expiry by moving the clock with no click at all.
+// along, a guard-rail policy change proposed by one permanent admin and approved by another on the admin page,
+// and an expiry by moving the clock with no click at all.
 //
 // Screenshots go to tests/artifacts/screenshots/ (git-ignored); with UPDATE_SCREENSHOTS=1 they go to
 // docs/screenshots/, the committed ones the README shows.
@@ -258,6 +259,39 @@ test('request → self-approval refused → approve → elevate → extension (s
     await row.getByTestId('drift-group').filter({ hasText: 'org-admins-legacy' }).waitFor();
     assert.match(await row.innerText(), /reportGroup/);
     await admin().getByTestId('holders-via-group').filter({ hasText: 'org-admins-legacy' }).waitFor();
+  });
+
+  await step('the admin page: perm-1 proposes a guard-rail change, and it is not in force', async () => {
+    await page.goto(`${pg.url}/?as=perm-1&view=admin`);
+    await admin().getByTestId('policy-target').first().waitFor();
+    await admin().locator('[data-path="driftMode"]').selectOption('enforce');
+    await admin().getByTestId('policy-check-state').filter({ hasText: /^No problems$/ }).waitFor();
+    await click(admin().getByTestId('policy-save'));
+    await admin().getByTestId('policy-status').filter({ hasText: /Proposed/ }).waitFor();
+    const card = admin().getByTestId('pending-change');
+    await card.waitFor();
+    await admin().locator('[data-testid="pending-diff-row"][data-path="driftMode"][data-guard-rail="true"]').waitFor();
+    assert.match((await admin().getByTestId('pending-approvers').textContent()) ?? '', /perm-2, perm-3/);
+    // The proposer gets Withdraw, not Approve.
+    await admin().getByTestId('pending-withdraw').waitFor();
+    assert.equal(await admin().getByTestId('pending-approve').count(), 0, 'perm-1 sees no Approve button on their own change');
+    const policy = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy', payload: {} });
+    assert.equal(policy.data.policy.driftMode, 'report', 'the change is not in force yet');
+    await shot('admin-policy-change-proposed', page.getByTestId('admin-frame'), 1300);
+  });
+
+  await step('the admin page: perm-2 sees the change with its diff and approves it', async () => {
+    await page.goto(`${pg.url}/?as=perm-2&view=admin`);
+    await admin().getByTestId('pending-change').waitFor();
+    assert.equal(await admin().getByTestId('pending-withdraw').count(), 0, 'perm-2 may not withdraw perm-1’s change');
+    await click(admin().getByTestId('pending-approve'));
+    await admin().getByTestId('pending-change').waitFor({ state: 'detached' });
+    await admin().getByTestId('policy-approved-by').filter({ hasText: /perm-1.*perm-2/ }).waitFor();
+    assert.equal(await admin().locator('[data-path="driftMode"]').inputValue(), 'enforce');
+    const policy = await api('/__playground/invoke', { as: 'perm-2', module: 'admin', fn: 'getPolicy', payload: {} });
+    assert.equal(policy.data.policy.driftMode, 'enforce');
+    assert.equal(policy.data.approvedBy, 'perm-2');
+    await shot('admin-policy-change-approved', page.getByTestId('admin-frame'), 1300);
   });
 });
 

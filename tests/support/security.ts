@@ -157,3 +157,58 @@ export async function closeGrant(app: LocalApp, issueKey: string): Promise<void>
   const finished = g.status === 'ended' && ['notGranted', 'revoked', 'retained'].includes(g.provisioning.state);
   if (!finished) throw new Error(`could not close ${issueKey}: ${g.status}/${g.provisioning.state}`);
 }
+
+// ---- The admin page's matrix (SECURITY.md, `<!-- admin-matrix -->`)
+
+export const ADMIN_CALLS = [
+  'getPolicy',
+  'validatePolicy',
+  'listGrants',
+  'getAudit',
+  'exportAudit',
+  'getDrift',
+  'getAlerts',
+  'getHoldings',
+  'savePolicy',
+  'approvePolicyChange',
+  'withdrawPolicyChange',
+] as const;
+export type AdminCallName = (typeof ADMIN_CALLS)[number];
+
+/** A Jira admin who is nothing else, someone who is no Jira admin, the proposer, the second approver. */
+export const ADMIN_ROLES = ['jade', 'mallory', 'perm-1', 'perm-2'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+export type AdminMatrix = Record<AdminRole, Record<AdminCallName, Cell>>;
+
+/**
+ * Reads the admin page's matrix: the first table after `<!-- admin-matrix -->`, its header naming
+ * the calls (in backticks), each row a role (the account id in backticks). Throws on anything
+ * missing, repeated or malformed.
+ */
+export function parseAdminMatrix(markdown: string): AdminMatrix {
+  const markers = [...markdown.matchAll(/<!--\s*admin-matrix\s*-->/g)];
+  if (markers.length !== 1) throw new Error(`SECURITY.md: ${markers.length} admin-matrix markers, expected 1`);
+  const lines = markdown.slice(markers[0]!.index! + markers[0]![0].length).split('\n');
+  const first = lines.findIndex((l) => l.trim().startsWith('|'));
+  if (first < 0) throw new Error('SECURITY.md: no table after the admin-matrix marker');
+  const table: string[] = [];
+  for (let j = first; j < lines.length && lines[j]!.trim().startsWith('|'); j++) table.push(lines[j]!.trim());
+  const cells = (row: string) => row.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  const header = cells(table[0]!).slice(1).map((h) => h.replace(/`/g, ''));
+  if (header.join(',') !== ADMIN_CALLS.join(',')) throw new Error(`SECURITY.md admin matrix: columns must be ${ADMIN_CALLS.join(', ')}; found ${header.join(', ')}`);
+  if (!/^[-| :]+$/.test(table[1] ?? '')) throw new Error('SECURITY.md admin matrix: the table has no separator row');
+  const rows: Partial<AdminMatrix> = {};
+  for (const row of table.slice(2)) {
+    const [label, ...values] = cells(row);
+    const role = /`([^`]+)`/.exec(label ?? '')?.[1] as AdminRole | undefined;
+    if (!role || !ADMIN_ROLES.includes(role)) throw new Error(`SECURITY.md admin matrix: row \`${label}\` names no known role`);
+    if (rows[role]) throw new Error(`SECURITY.md admin matrix: role ${role} appears twice`);
+    if (values.length !== ADMIN_CALLS.length) throw new Error(`SECURITY.md admin matrix ${role}: ${values.length} cells, expected ${ADMIN_CALLS.length}`);
+    for (const v of values) if (!/^(✓|[A-Z][A-Z_]+)$/.test(v)) throw new Error(`SECURITY.md admin matrix ${role}: cell \`${v}\` is not ✓ or an error code`);
+    rows[role] = Object.fromEntries(ADMIN_CALLS.map((c, k) => [c, values[k]!])) as Record<AdminCallName, Cell>;
+  }
+  for (const role of ADMIN_ROLES) if (!rows[role]) throw new Error(`SECURITY.md admin matrix: no row for ${role}`);
+  return rows as AdminMatrix;
+}
+
+export const readAdminMatrix = () => parseAdminMatrix(readFileSync(SECURITY_MD, 'utf8'));

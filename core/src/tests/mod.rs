@@ -7,6 +7,7 @@ mod extension;
 mod fixtures;
 mod lifecycle;
 mod policy_change;
+mod policy_guard;
 mod request;
 mod revocation;
 mod sweep;

@@ -284,48 +284,6 @@ fn a_grant_id_unsafe_for_storage_keys_is_invalid_input() {
     assert_eq!(refusal.error.path(), Some("event.grantId"));
 }
 
-mod policy_change {
-    use super::*;
-    use crate::boundary::{validate_answer, ValidateInput};
-
-    fn save(actor: &str, current: Option<Policy>, bootstrap: &[&str]) -> crate::ChangeReview {
-        let input = ValidateInput {
-            policy: policy(),
-            change: Some(PolicyChange {
-                actor: Actor::new(actor),
-                current,
-                bootstrap_admins: bootstrap.iter().map(|s| (*s).to_owned()).collect(),
-                now: at(T0),
-                audit_head: None,
-            }),
-        };
-        let text = serde_json::to_string(&validate_answer(&input)).expect("json");
-        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
-        serde_json::from_value(v["change"].clone()).expect("a change review")
-    }
-
-    #[test]
-    fn only_a_permanent_admin_of_the_policy_in_force_may_change_it_and_the_attempt_is_audited() {
-        let refused = save("alice", Some(policy()), &[]);
-        assert!(!refused.authorized);
-        assert_eq!(
-            refused.reason.map(|r| r.code),
-            Some("NOT_AUTHORIZED".to_owned())
-        );
-        assert_eq!(refused.audit[0].entry.outcome, AuditOutcome::Refused);
-        let accepted = save("perm-2", Some(policy()), &[]);
-        assert!(accepted.authorized);
-        assert_eq!(accepted.audit[0].entry.event, "policyChange");
-    }
-
-    #[test]
-    fn the_first_policy_may_be_saved_by_a_bootstrap_admin_only_when_some_are_named() {
-        assert!(save("anyone", None, &[]).authorized);
-        assert!(!save("anyone", None, &["deployer"]).authorized);
-        assert!(save("deployer", None, &["deployer"]).authorized);
-    }
-}
-
 #[test]
 fn invisible_characters_do_not_count_towards_a_justification_and_are_not_stored() {
     for text in [

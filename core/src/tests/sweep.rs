@@ -36,6 +36,7 @@ fn input(policy: Policy, grants: Vec<Grant>, snapshot: HolderSnapshot) -> SweepI
         previous_fingerprint: None,
         previous_findings: vec![],
         requesters: vec![],
+        former_permanent_admins: vec![],
     }
 }
 

@@ -78,6 +78,26 @@ pub fn guard_revocation(
     )
 }
 
+/// Whether an admin-page call may go ahead, and the caller's policy buttons.
+#[wasm_bindgen(js_name = authorizeAdmin, unchecked_return_type = "AuthorizeAdminAnswer")]
+pub fn authorize_admin(
+    #[wasm_bindgen(unchecked_param_type = "AdminAccessInput")] input: JsValue,
+) -> JsValue {
+    call(
+        input,
+        boundary::authorize_admin_text,
+        boundary::invalid_text,
+    )
+}
+
+/// A policy save, approval or withdrawal under the two-person rule.
+#[wasm_bindgen(js_name = policyChange, unchecked_return_type = "PolicyChangeAnswer")]
+pub fn policy_change(
+    #[wasm_bindgen(unchecked_param_type = "PolicyChangeInput")] input: JsValue,
+) -> JsValue {
+    call(input, boundary::policy_change_text, boundary::invalid_text)
+}
+
 /// The core's version and the contract's version.
 #[wasm_bindgen(js_name = version, unchecked_return_type = "VersionInfo")]
 pub fn version() -> JsValue {

@@ -219,6 +219,8 @@ export interface SweepInput {
   previousFindings?: Finding[];
   /** The open grants' requesters now, with their groups (a missing one is judged on account ids). */
   requesters?: Actor[];
+  /** Accounts an approved policy change dropped from the permanent admins: reported, not revoked, for 7 days. */
+  formerPermanentAdmins?: FormerPermanentAdmin[];
 }
 
 export interface Finding {
@@ -227,13 +229,15 @@ export interface Finding {
   /** `viaGroup`: held through a group's role (see `groupId`), which the app never changes. */
   kind: "endedStillHeld" | "drift" | "viaGroup";
   /** `reportGroup`: reported naming the group; an admin must remove the group's role or its members. */
-  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged" | "keptNoPermanentAdmin" | "reportGroup";
+  disposition: "revoke" | "report" | "keptForFloor" | "keptIncomplete" | "externallyManaged" | "keptNoPermanentAdmin" | "reportGroup" | "keptGrace";
   grantId?: string;
   /** For `viaGroup`: the group whose role gives the access. */
   groupId?: string;
   groupName?: string;
   /** When the sweeps first saw this holding without a break. */
   since: Timestamp;
+  /** For `keptGrace`: when the grace period of a dropped permanent admin ends. */
+  graceUntil?: Timestamp;
 }
 
 export type SweepAnswer =
@@ -288,18 +292,10 @@ export interface View {
 
 export type ViewAnswer = ({ ok: true } & View) | { ok: false; error: ErrorBody };
 
-export interface PolicyChange {
-  actor: Actor;
-  current?: Policy | null;
-  bootstrapAdmins?: AccountId[];
-  now: Timestamp;
-  auditHead?: AuditHead | null;
-}
-export interface ValidateInput { policy: unknown; change?: PolicyChange | null }
+export interface ValidateInput { policy: unknown }
 export interface PolicyProblem { path: string; code: string; message: string }
-export interface ChangeReview { authorized: boolean; reason?: ErrorBody; audit: AuditRecord[]; auditHead: AuditHead }
 export type ValidateAnswer =
-  | { ok: true; valid: boolean; problems: PolicyProblem[]; change?: ChangeReview }
+  | { ok: true; valid: boolean; problems: PolicyProblem[] }
   | { ok: false; error: ErrorBody };
 
 export interface VerifyInput { records: AuditRecord[]; anchor?: AuditHead | null; expectedHead?: AuditHead | null }
@@ -311,3 +307,99 @@ export interface GuardInput { policy: Policy; action: Action; orgAdmins?: Target
 export type GuardAnswer = { ok: true; allowed: boolean; reason?: ErrorBody; obsolete: boolean } | { ok: false; error: ErrorBody };
 
 export interface VersionInfo { core: string; contract: number }
+
+/* ---- The admin page: authorization and the two-person rule for the policy. ---- */
+
+export type AdminCall =
+  | "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings"
+  | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange";
+
+export interface FormerPermanentAdmin { accountId: AccountId; removedAt: Timestamp }
+
+/** The policy as stored (KVS `meta/policy`). */
+export interface PolicyState {
+  policy: Policy;
+  version: number;
+  updatedAt: Timestamp;
+  updatedBy: AccountId;
+  approvedBy?: AccountId;
+  formerPermanentAdmins?: FormerPermanentAdmin[];
+}
+
+export interface PolicyDiff { path: string; guardRail: boolean; before: unknown; after: unknown }
+
+export interface PendingPolicyChange {
+  id: string;
+  proposer: AccountId;
+  proposedAt: Timestamp;
+  expiresAt: Timestamp;
+  baseVersion: number;
+  policy: Policy;
+  diff: PolicyDiff[];
+}
+
+export interface OrgAdminsRead { complete: boolean; holders: AccountId[] }
+
+export interface AdminAccessInput {
+  call: AdminCall;
+  actor: AccountId;
+  /** Jira's ADMINISTER, asked of Jira as the caller; null when the lookup failed. */
+  jiraAdmin: boolean | null;
+  current?: PolicyState | null;
+  pending?: PendingPolicyChange | null;
+  bootstrapAdmins?: AccountId[];
+  now: Timestamp;
+}
+
+export interface Permission { allowed: boolean; reason?: ErrorBody }
+export interface AdminViewer {
+  accountId: AccountId;
+  jiraAdmin: boolean;
+  permanentAdmin: boolean;
+  save: Permission;
+  approve: Permission;
+  withdraw: Permission;
+}
+export interface PendingStatus {
+  state: "open" | "stale" | "expired";
+  approvers: { accountIds: AccountId[]; orgAdminsMayApprove: boolean };
+}
+export interface AdminAccess { allowed: boolean; reason?: ErrorBody; viewer: AdminViewer; pending?: PendingStatus }
+export type AuthorizeAdminAnswer = ({ ok: true } & AdminAccess) | { ok: false; error: ErrorBody };
+
+export type PolicyCommand =
+  | { type: "save"; policy: unknown; expectedVersion?: number }
+  | { type: "approve"; changeId: string }
+  | { type: "withdraw"; changeId: string };
+
+export interface PolicyChangeInput {
+  command: PolicyCommand;
+  actor: AccountId;
+  jiraAdmin: boolean | null;
+  /** Absent until an answer asks for it (`needsOrgAdmins`). */
+  orgAdmins?: OrgAdminsRead | null;
+  current?: PolicyState | null;
+  pending?: PendingPolicyChange | null;
+  bootstrapAdmins?: AccountId[];
+  now: Timestamp;
+  auditHead?: AuditHead | null;
+}
+
+export type PendingWrite = "keep" | "clear" | "set";
+export type ChangeOutcome = "needsOrgAdmins" | "applied" | "proposed" | "approved" | "withdrawn";
+
+export type PolicyChangeAnswer =
+  | {
+      ok: true;
+      outcome: ChangeOutcome;
+      /** For `needsOrgAdmins`: confirm these first; stop once the answer is no longer ORG_ADMINS_UNKNOWN. */
+      confirmFirst?: AccountId[];
+      /** Write it, on the condition that the stored version is unchanged. */
+      policy?: PolicyState;
+      pending: PendingWrite;
+      change?: PendingPolicyChange;
+      diff: PolicyDiff[];
+      audit: AuditRecord[];
+      auditHead: AuditHead;
+    }
+  | { ok: false; error: ErrorBody; problems?: PolicyProblem[]; pending?: PendingWrite; audit?: AuditRecord[]; auditHead?: AuditHead };

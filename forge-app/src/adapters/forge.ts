@@ -3,7 +3,7 @@
  * to Forge's calling conventions (resolver definitions, `InvocationError` for retries).
  * The only place besides the individual adapters that imports `@forge/*`.
  */
-import { asApp, fetch as forgeFetch, getAppContext } from '@forge/api';
+import { asApp, asUser, fetch as forgeFetch, getAppContext } from '@forge/api';
 import { InvocationError, InvocationErrorCode } from '@forge/events';
 import * as resolverModule from '@forge/resolver';
 import type { InvocationKind } from '../platform';
@@ -201,6 +201,8 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
     ),
     (line) => log.info(line),
     { sleep: (ms) => clock.sleep(ms), maxAttempts: b.jiraAttempts, maxDelayMs: b.jiraMaxDelayMs },
+    // `asUser()` without an account id: the user the platform authenticated for this invocation.
+    asUser(),
   );
   const budget: InvocationBudget = {
     endsAt,

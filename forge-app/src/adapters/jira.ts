@@ -1,6 +1,6 @@
 /**
  * Jira adapter: comments, the grant issue property, user groups and issue reads over the Jira
- * Cloud platform REST API v3.
+ * Cloud platform REST API v3, and the caller's own global permissions (asked as the caller).
  *
  * `request` is `api.asApp().requestJira` in Forge. It only accepts a `Route` made by `@forge/api`'s
  * `route` tag (`requireSafeUrl` throws on a plain string), so this adapter builds every path with
@@ -30,6 +30,14 @@ export interface JiraPort {
   userGroups(accountId: string): Promise<string[]>;
   /** The issue's key, id, summary, reporter account id and status name, or null if it does not exist. */
   issue(issueKey: string): Promise<JiraIssueSummary | null>;
+  /**
+   * Whether the user this invocation runs for holds a Jira global permission (`ADMINISTER`),
+   * asked of Jira AS THAT USER (`GET /rest/api/3/mypermissions`, `asUser()`), so the answer is
+   * Jira's about the authenticated caller, never about an account id someone passed in. Throws
+   * when Jira cannot answer (no user context, an error, an answer without the permission):
+   * the caller must treat that as "not confirmed".
+   */
+  callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
 }
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
@@ -154,7 +162,13 @@ const READ_HEADERS = { Accept: 'application/json' };
  * Every call below is written out as a literal `requestJira(route\`...\`, { method: ... })`: that is
  * the shape `@forge/lint`'s scope check recognises, so a missing scope fails `npm run lint:forge`.
  */
-export function createJira(requestJira: JiraRequest, log?: (line: string) => void, options: JiraAdapterOptions = {}): JiraPort {
+export function createJira(
+  requestJira: JiraRequest,
+  log?: (line: string) => void,
+  options: JiraAdapterOptions = {},
+  /** `api.asUser()` in Forge: Jira calls as the user the invocation runs for (absent: none). */
+  asUser?: { requestJira: JiraRequest },
+): JiraPort {
   const sleep = options.sleep ?? defaultSleep;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 3);
   const baseDelay = options.baseDelayMs ?? 500;
@@ -268,6 +282,16 @@ export function createJira(requestJira: JiraRequest, log?: (line: string) => voi
         ...(bean.fields?.reporter?.accountId ? { reporter: bean.fields.reporter.accountId } : {}),
         status: bean.fields?.status?.name ?? '',
       };
+    },
+
+    async callerHasGlobalPermission(permission) {
+      if (!asUser) throw new Error('jira: no user context to ask about permissions');
+      const path = route`/rest/api/3/mypermissions?permissions=${permission}`;
+      const res = await send('GET', path, () => asUser.requestJira(route`/rest/api/3/mypermissions?permissions=${permission}`, { method: 'GET', headers: READ_HEADERS }));
+      const body = (await res.json()) as { permissions?: Record<string, { havePermission?: unknown }> };
+      const have = body.permissions?.[permission]?.havePermission;
+      if (typeof have !== 'boolean') throw new Error(`jira: mypermissions did not answer for ${permission}`);
+      return have;
     },
   };
 }

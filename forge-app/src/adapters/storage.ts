@@ -8,7 +8,8 @@
  *            every write checks and bumps;
  * - `audit`  one per audit record, keyed by its zero-padded `seq`, indexed by seq and by grant;
  * - `meta`   `audit-head` (the chain's end, compare-and-set on `version` = seq), `policy`,
- *            `sweep` (the last sweep's findings);
+ *            `sweep` (the last sweep's findings), `policy-change` (the pending guard-rail change
+ *            waiting for its second permanent admin; compare-and-set on `version` = its `seq`);
  * - `alert`  one per alert key;
  * - plain keys `claim:<action key>` (created with FAIL_IF_EXISTS) so an action delivered twice
  *   runs once.
@@ -26,7 +27,7 @@
  */
 import { Filter, FilterConditions, kvs, Sort, WhereConditions } from '@forge/kvs';
 import type { Action, AuditHead, AuditRecord, Grant, OpenGrant } from '../decision/core';
-import type { AuditCheckpoint, Commit, PolicyDoc, Store, StoredGrant, SweepState } from '../ports';
+import type { AuditCheckpoint, Commit, PolicyChangeSlot, PolicyDoc, Store, StoredGrant, SweepState } from '../ports';
 import type { AlertRecord, AuditQuery } from '../shared/types';
 
 const GENESIS: AuditHead = { seq: 0, hash: '0'.repeat(64) };
@@ -94,6 +95,12 @@ const isoText = (v: string): string => {
 interface RefusalTally {
   key: string;
   count: number;
+}
+
+/** `meta/policy-change`: an emptied slot keeps its `seq` and has no `change`. */
+interface StoredSlot {
+  seq: number;
+  change?: NonNullable<PolicyChangeSlot['change']>;
 }
 
 const auditKey = (seq: number) => `a:${String(seq).padStart(12, '0')}`;
@@ -478,6 +485,34 @@ export function createKvsStore(clockNow: () => number): Store {
 
     async saveAuditCheckpoint(checkpoint) {
       await meta<AuditCheckpoint>().set('audit-checkpoint', { version: Math.min(checkpoint.verified.seq, 2_147_483_647), value: checkpoint });
+    },
+
+    async policyChangeSlot() {
+      const e = await meta<StoredSlot>().get('policy-change');
+      return { seq: e?.version ?? 0, change: e?.value.change ?? null };
+    },
+
+    async commitPolicyChange({ policy, slot, audit, expectedHead }) {
+      if (!policy && !slot && audit.length === 0) return 'ok';
+      if (audit.length + 3 > MAX_TRANSACTION_OPS) throw new Error(`a policy change produced ${audit.length} audit records, more than one transaction holds`);
+      const tx = kvs.transact();
+      const version = <T>(expected: number) =>
+        expected === 0
+          ? new Filter<MetaEntity<T>>().and('version', FilterConditions.notExists())
+          : new Filter<MetaEntity<T>>().and('version', FilterConditions.equalTo(expected));
+      if (policy) tx.set('policy', { version: policy.doc.version, value: policy.doc }, { entityName: 'meta', conditions: version<PolicyDoc>(policy.expectedVersion) });
+      if (slot) {
+        // The slot is never deleted, only emptied, so its revision never repeats (no ABA).
+        const seq = slot.expectedSeq + 1;
+        const value: StoredSlot = slot.change ? { seq, change: slot.change } : { seq };
+        tx.set('policy-change', { version: seq, value }, { entityName: 'meta', conditions: version<StoredSlot>(slot.expectedSeq) });
+      }
+      appendAudit(tx, audit, expectedHead);
+      return execute(tx, async () => {
+        if (policy && ((await meta<PolicyDoc>().get('policy'))?.version ?? 0) !== policy.expectedVersion) return true;
+        if (slot && ((await meta<StoredSlot>().get('policy-change'))?.version ?? 0) !== slot.expectedSeq) return true;
+        return audit.length > 0 && headMoved(expectedHead);
+      });
     },
   };
   return store;

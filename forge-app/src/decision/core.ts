@@ -7,18 +7,24 @@
  * folder's package.json declares `sideEffects: false`, which would let webpack drop the init call.
  */
 import {
+  authorizeAdmin as wasmAuthorizeAdmin,
   decide as wasmDecide,
   guardRevocation as wasmGuard,
   initSync,
+  policyChange as wasmPolicyChange,
   sweep as wasmSweep,
   validatePolicy as wasmValidate,
   verifyAudit as wasmVerify,
   version as wasmVersion,
   view as wasmView,
+  type AdminAccessInput,
+  type AuthorizeAdminAnswer,
   type DecideAnswer,
   type DecideInput,
   type GuardAnswer,
   type GuardInput,
+  type PolicyChangeAnswer,
+  type PolicyChangeInput,
   type SweepAnswer,
   type SweepInput,
   type ValidateAnswer,
@@ -70,5 +76,13 @@ export const core = {
   version(): VersionInfo {
     ensureLoaded();
     return wasmVersion();
+  },
+  authorizeAdmin(input: AdminAccessInput): AuthorizeAdminAnswer {
+    ensureLoaded();
+    return wasmAuthorizeAdmin(input);
+  },
+  policyChange(input: PolicyChangeInput): PolicyChangeAnswer {
+    ensureLoaded();
+    return wasmPolicyChange(input);
   },
 };

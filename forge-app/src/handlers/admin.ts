@@ -1,11 +1,16 @@
 /**
- * The admin page's resolver calls: the policy (validated and authorized by the core), grants,
- * drift, alerts, the audit log with its chain verification, exports and the holdings timeline.
- * The admin page is a `jira:adminPage`, which Jira shows to Jira admins only; saving the policy
- * is further limited by the core to the policy's permanent admins.
+ * The admin page's resolver calls: the policy (validated, authorized and, for guard rails, held for
+ * a second permanent admin by the core), grants, drift, alerts, the audit log with its chain
+ * verification, exports and the holdings timeline.
+ *
+ * Nothing documents that only Jira admins can invoke a `jira:adminPage`'s resolver, so every call
+ * first asks Jira, AS THE CALLER, whether they hold the global permission ADMINISTER, and hands
+ * that fact to the core (`authorizeAdmin`, `policyChange`), which decides. A failed lookup is
+ * passed on as unknown and refused. The UI's buttons are only a convenience.
  */
-import { core, type AuditRecord, type Grant, type Policy } from '../decision/core';
-import type { Ports } from '../ports';
+import { core, type AdminAccess, type Grant, type OrgAdminsRead, type PendingPolicyChange, type PolicyChangeInput, type PolicyCommand } from '../decision/core';
+import type { AccessTarget } from '../adapters/orgAdmin';
+import type { PolicyDoc, Ports } from '../ports';
 import type {
   AdminCall,
   AlertRecord,
@@ -19,10 +24,11 @@ import type {
   PolicyData,
   Result,
 } from '../shared/types';
+import type { AuditRecord } from '../decision/core';
 import { verifyAuditChain } from './auditVerification';
-import { appendAudit, backoff, iso } from './dispatch';
-import { actorFor } from './identity';
+import { backoff, iso } from './dispatch';
 import { coalesceKeys } from './panel';
+import { applyPolicyToOpenGrants } from './policyApply';
 
 export const ADMIN_CALLS: AdminCall[] = [
   'getPolicy',
@@ -34,7 +40,14 @@ export const ADMIN_CALLS: AdminCall[] = [
   'getDrift',
   'getAlerts',
   'getHoldings',
+  'approvePolicyChange',
+  'withdrawPolicyChange',
 ];
+
+/** Calls that change the policy: decided (and their refusals audited) by `policyChange`. */
+const POLICY_WRITES = new Set<AdminCall>(['savePolicy', 'approvePolicyChange', 'withdrawPolicyChange']);
+
+const ORG_ADMIN: AccessTarget = { type: 'orgRole', role: 'atlassian/org-admin' };
 
 /** At most this many records go into one export (KVS reads and the resolver's 25 s). */
 const EXPORT_LIMIT = 10_000;
@@ -43,17 +56,26 @@ type Payload = Record<string, unknown>;
 
 export async function adminCall(ports: Ports, context: { accountId?: string }, call: AdminCall, payload: unknown): Promise<Result<unknown>> {
   if (!context.accountId) return { ok: false, error: { code: 'NOT_SIGNED_IN', message: 'sign in to Jira to use JIT Admin' } };
+  if (!ADMIN_CALLS.includes(call)) return { ok: false, error: { code: 'UNKNOWN_CALL', message: `\`${String(call)}\` is not an admin call` } };
+  const actor = context.accountId;
   const p = (payload && typeof payload === 'object' ? payload : {}) as Payload;
+  // The facts, looked up afresh on every call (never taken from the UI); the core decides.
+  const jiraAdmin = await isJiraAdmin(ports, actor);
+  if (POLICY_WRITES.has(call)) return changePolicy(ports, actor, jiraAdmin, command(call, p));
+  const [current, slot] = await Promise.all([ports.store.policy(), ports.store.policyChangeSlot()]);
+  const access = authorize(ports, call, actor, jiraAdmin, current, slot.change);
+  if (!access.allowed) {
+    ports.log.warn('admin call refused', { call, by: actor, code: access.reason?.code });
+    return { ok: false, error: access.reason ?? { code: 'NOT_AUTHORIZED', message: 'not allowed' } };
+  }
   switch (call) {
     case 'getPolicy':
-      return getPolicy(ports);
+      return { ok: true, data: policyData(current, slot.change, access) };
     case 'validatePolicy': {
       const answer = core.validatePolicy({ policy: p.policy });
       if (!answer.ok) return { ok: false, error: answer.error };
       return { ok: true, data: { valid: answer.valid, problems: answer.problems } };
     }
-    case 'savePolicy':
-      return savePolicy(ports, context.accountId, p.policy, typeof p.expectedVersion === 'number' ? p.expectedVersion : undefined);
     case 'listGrants':
       return listGrants(ports, p.scope === 'all' ? 'all' : 'open');
     case 'getAudit':
@@ -76,59 +98,127 @@ export async function adminCall(ports: Ports, context: { accountId?: string }, c
   }
 }
 
-async function getPolicy(ports: Ports): Promise<Result<PolicyData>> {
-  const doc = await ports.store.policy();
-  if (!doc) return { ok: true, data: { policy: null, version: 0, problems: [] } };
-  const answer = core.validatePolicy({ policy: doc.policy });
+/**
+ * Jira's answer to "does the caller hold ADMINISTER?", asked as the caller; `null` when Jira could
+ * not be asked, which the core refuses (`PERMISSION_UNKNOWN`) rather than guessing.
+ */
+async function isJiraAdmin(ports: Ports, accountId: string): Promise<boolean | null> {
+  try {
+    return await ports.jira.callerHasGlobalPermission('ADMINISTER');
+  } catch (e) {
+    ports.log.warn('could not ask Jira whether the caller is a Jira admin; refusing the admin call', { accountId, error: String(e) });
+    return null;
+  }
+}
+
+function authorize(ports: Ports, call: AdminCall, actor: string, jiraAdmin: boolean | null, current: PolicyDoc | null, pending: PendingPolicyChange | null): AdminAccess {
+  const answer = core.authorizeAdmin({ call, actor, jiraAdmin, current, pending, bootstrapAdmins: ports.bootstrapAdmins, now: iso(ports.clock.now()) });
+  if (!answer.ok) throw new Error(`the core could not read an admin authorization: ${answer.error.code} ${answer.error.message}`);
+  return answer;
+}
+
+function command(call: AdminCall, p: Payload): PolicyCommand {
+  const changeId = typeof p.changeId === 'string' ? p.changeId : '';
+  switch (call) {
+    case 'approvePolicyChange':
+      return { type: 'approve', changeId };
+    case 'withdrawPolicyChange':
+      return { type: 'withdraw', changeId };
+    default:
+      return { type: 'save', policy: p.policy ?? null, ...(typeof p.expectedVersion === 'number' ? { expectedVersion: p.expectedVersion } : {}) };
+  }
+}
+
+function policyData(doc: PolicyDoc | null, pending: PendingPolicyChange | null, access: AdminAccess): PolicyData {
+  const checked = doc ? core.validatePolicy({ policy: doc.policy }) : null;
   return {
-    ok: true,
-    data: {
-      policy: doc.policy,
-      version: doc.version,
-      problems: answer.ok ? answer.problems : [],
-      updatedAt: doc.updatedAt,
-      updatedBy: doc.updatedBy,
-    },
+    policy: doc?.policy ?? null,
+    version: doc?.version ?? 0,
+    problems: checked?.ok ? checked.problems : [],
+    ...(doc ? { updatedAt: doc.updatedAt, updatedBy: doc.updatedBy } : {}),
+    ...(doc?.approvedBy ? { approvedBy: doc.approvedBy } : {}),
+    ...(pending ? { pendingChange: pending } : {}),
+    ...(access.pending ? { pendingStatus: access.pending } : {}),
+    viewer: access.viewer,
   };
 }
 
-async function savePolicy(ports: Ports, accountId: string, policy: unknown, expectedVersion?: number): Promise<Result<PolicyData>> {
-  const actor = await actorFor(ports, accountId);
+/**
+ * A save, approval or withdrawal: load, ask the core (reading the org admins only if it asks, and
+ * only until it is satisfied), then write what it decided in one conditional transaction with its
+ * audit records. A refusal is audited like any other decision; a lost race decides again.
+ */
+async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | null, cmd: PolicyCommand): Promise<Result<PolicyData>> {
   for (let attempt = 1; attempt <= 8; attempt++) {
-    const [current, head] = await Promise.all([ports.store.policy(), ports.store.auditHead()]);
-    const answer = core.validatePolicy({
-      policy,
-      change: { actor, current: current?.policy ?? null, bootstrapAdmins: ports.bootstrapAdmins, now: iso(ports.clock.now()), auditHead: head },
-    });
-    if (!answer.ok) return { ok: false, error: answer.error };
-    const review = answer.change;
-    if (!review?.authorized) {
-      // The refusal is audited like any other decision: a moved audit head means decide again.
-      if (review?.audit.length && (await appendAudit(ports, review.audit, head)) === 'conflict') {
-        await backoff(attempt);
-        continue;
+    const [current, slot, head] = await Promise.all([ports.store.policy(), ports.store.policyChangeSlot(), ports.store.auditHead()]);
+    const input: PolicyChangeInput = {
+      command: cmd,
+      actor,
+      jiraAdmin,
+      current,
+      pending: slot.change,
+      bootstrapAdmins: ports.bootstrapAdmins,
+      now: iso(ports.clock.now()),
+      auditHead: head,
+    };
+    let answer = core.policyChange(input);
+    if (answer.ok && answer.outcome === 'needsOrgAdmins') {
+      answer = core.policyChange({ ...input, orgAdmins: await readOrgAdmins(ports, input, answer.confirmFirst ?? []) });
+    }
+    if (!answer.ok) {
+      const clear = answer.pending === 'clear';
+      if (answer.audit?.length || clear) {
+        const committed = await ports.store.commitPolicyChange({
+          ...(clear ? { slot: { expectedSeq: slot.seq, change: null } } : {}),
+          audit: answer.audit ?? [],
+          expectedHead: head,
+        });
+        // A moved audit head or pending change: decide again, so the refusal's record is not lost.
+        if (committed === 'conflict') {
+          await backoff(attempt);
+          continue;
+        }
       }
-      return {
-        ok: false,
-        error: review?.reason ?? { code: 'INVALID_POLICY', message: 'the policy is invalid' },
-        problems: answer.problems,
-      };
+      ports.log.warn('policy change refused', { by: actor, code: answer.error.code });
+      return { ok: false, error: answer.error, ...(answer.problems?.length ? { problems: answer.problems } : {}) };
     }
-    const currentVersion = current?.version ?? 0;
-    if (expectedVersion !== undefined && expectedVersion !== currentVersion) {
-      return {
-        ok: false,
-        error: { code: 'STALE_POLICY', message: `the policy was saved by someone else since you loaded it (version ${currentVersion}); reload and reapply your change` },
-      };
-    }
-    const doc = { policy: policy as Policy, version: currentVersion + 1, updatedAt: iso(ports.clock.now()), updatedBy: accountId };
-    if ((await ports.store.savePolicy(doc, currentVersion, review.audit, head)) === 'ok') {
-      ports.log.info('policy saved', { version: doc.version, by: accountId });
-      return { ok: true, data: { policy: doc.policy, version: doc.version, problems: [], updatedAt: doc.updatedAt, updatedBy: accountId } };
+    if (answer.outcome === 'needsOrgAdmins') throw new Error('the core asked for the org admins again after they were read');
+    const pending = answer.pending === 'keep' ? slot.change : answer.pending === 'set' ? (answer.change ?? null) : null;
+    const committed = await ports.store.commitPolicyChange({
+      ...(answer.policy ? { policy: { doc: answer.policy, expectedVersion: current?.version ?? 0 } } : {}),
+      ...(answer.pending === 'keep' ? {} : { slot: { expectedSeq: slot.seq, change: pending } }),
+      audit: answer.audit,
+      expectedHead: head,
+    });
+    if (committed === 'ok') {
+      const doc = answer.policy ?? current;
+      ports.log.info(`policy change ${answer.outcome}`, { by: actor, version: doc?.version ?? 0, change: answer.change?.id });
+      // The kill switch: grants of people or targets the new policy no longer allows end now,
+      // not at the next sweep. It never throws; what it cannot finish, the sweep does.
+      if (answer.policy) await applyPolicyToOpenGrants(ports);
+      const access = authorize(ports, 'getPolicy', actor, jiraAdmin, doc, pending);
+      return { ok: true, data: { ...policyData(doc, pending, access), outcome: answer.outcome } };
     }
     await backoff(attempt);
   }
   return { ok: false, error: { code: 'CONFLICT', message: 'the policy or the audit log kept changing; try again' } };
+}
+
+/**
+ * The org admins, for the rules that need today's (the first policy's saver, a listed permanent
+ * admin, a lone admin's approver): the accounts the core names are confirmed first, and the read
+ * stops as soon as the core's answer no longer depends on the rest (each candidate costs a read).
+ */
+async function readOrgAdmins(ports: Ports, input: PolicyChangeInput, confirmFirst: string[]): Promise<OrgAdminsRead> {
+  const snapshot = await ports.org.holders(ORG_ADMIN, {
+    confirmFirst,
+    enough: (confirmed) => {
+      const early = core.policyChange({ ...input, orgAdmins: { complete: false, holders: [...confirmed] } });
+      return early.ok || early.error.code !== 'ORG_ADMINS_UNKNOWN';
+    },
+  });
+  if (snapshot.error) ports.log.warn('org admins read incomplete for a policy change', { code: snapshot.error.code });
+  return { complete: snapshot.complete, holders: snapshot.holders };
 }
 
 async function listGrants(ports: Ports, scope: 'open' | 'all'): Promise<Result<GrantList>> {

@@ -121,6 +121,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       previousFingerprint: previous?.fingerprint ?? null,
       previousFindings: previous?.findings ?? [],
       requesters,
+      formerPermanentAdmins: policyDoc.formerPermanentAdmins ?? [],
     });
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
     if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;

@@ -3,10 +3,13 @@
  * Core types (Grant, View, Policy, AuditRecord, ...) are the Wasm core's published types.
  */
 import type {
+  AdminViewer,
   AuditRecord,
   ErrorBody,
   Finding,
   Grant,
+  PendingPolicyChange,
+  PendingStatus,
   Policy,
   PolicyProblem,
   Severity,
@@ -17,6 +20,10 @@ export type {
   Access,
   Action,
   ActionOption,
+  AdminViewer,
+  PendingPolicyChange,
+  PendingStatus,
+  PolicyDiff,
   AuditRecord,
   ErrorBody,
   Finding,
@@ -71,6 +78,7 @@ export interface PanelData {
 /** The admin page's resolver functions. */
 export interface AdminCalls {
   getPolicy: Record<string, never>;
+  /** Applies the policy, or (a guard-rail change) proposes it for a second permanent admin. */
   savePolicy: { policy: unknown; expectedVersion?: number };
   validatePolicy: { policy: unknown };
   listGrants: { scope?: 'open' | 'all'; limit?: number };
@@ -80,6 +88,10 @@ export interface AdminCalls {
   getAlerts: { limit?: number };
   /** Either explicit bounds, or the last `rangeMinutes` up to the server's now. */
   getHoldings: { from?: string; to?: string; rangeMinutes?: number };
+  /** Approves the pending guard-rail change named (another permanent admin than its proposer). */
+  approvePolicyChange: { changeId: string };
+  /** Withdraws the pending guard-rail change named (its proposer). */
+  withdrawPolicyChange: { changeId: string };
 }
 
 export type AdminCall = keyof AdminCalls;
@@ -91,6 +103,16 @@ export interface PolicyData {
   problems: PolicyProblem[];
   updatedAt?: string;
   updatedBy?: string;
+  /** Who approved the change in force, when it was a guard-rail change. */
+  approvedBy?: string;
+  /** The guard-rail change waiting for a second permanent admin, with its diff (the core's). */
+  pendingChange?: PendingPolicyChange;
+  /** Whether it can still be approved, and who may approve it (the core's). */
+  pendingStatus?: PendingStatus;
+  /** What the caller may do with the policy (the core's answer; the server checks again). */
+  viewer: AdminViewer;
+  /** For a save, approval or withdrawal: what became of it. */
+  outcome?: 'applied' | 'proposed' | 'approved' | 'withdrawn';
 }
 
 export interface GrantList {

@@ -15,6 +15,7 @@ const DISPOSITION: Record<string, Tone> = {
   externallyManaged: 'neutral',
   keptNoPermanentAdmin: 'danger',
   reportGroup: 'danger',
+  keptGrace: 'info',
 };
 
 /** Access through a group's role: the app reports it and names the group, an admin must change the group. */

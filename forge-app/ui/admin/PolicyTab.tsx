@@ -2,6 +2,8 @@
  * The policy editor: a form over every field of `Policy`, or the raw JSON. Every edit is checked by the core
  * (`validatePolicy`, debounced 300 ms) and each PolicyProblem is shown at the field its `path` names, with a
  * summary that moves the focus there. Saving passes `expectedVersion`, so a newer save is never overwritten.
+ * A save that changes a guard rail is only proposed: it shows above the form (PendingChange) until another
+ * permanent admin approves it; the form keeps editing the policy in force.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Access, ErrorBody, Policy, PolicyData, PolicyProblem, Target } from '../../src/shared/types';
@@ -13,6 +15,7 @@ import { formatDateTime } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { describeAccess } from '../shared/words';
 import { CheckField, ChipList, NumberField, Problems, SelectField, TextField } from './fields';
+import { PendingChange } from './PendingChange';
 import {
   DEFAULTS,
   duplicateTarget,
@@ -49,6 +52,8 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
   const [saveError, setSaveError] = useState<ErrorBody | null>(null);
   const [saving, setSaving] = useState(false);
   const [status, setStatus] = useState('');
+  /** The version the draft was made from: saves name it, so a change made since is never overwritten. */
+  const [base, setBase] = useState(0);
   const edited = useRef(false);
   const seq = useRef(0);
   const jsonRef = useRef<HTMLTextAreaElement>(null);
@@ -61,6 +66,7 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
     }
     const p = answer.data.policy ?? emptyPolicy();
     setMeta(answer.data);
+    setBase(answer.data.version);
     setSaved(p);
     setDraft(p);
     setJsonText(JSON.stringify(p, null, 2));
@@ -131,20 +137,43 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
     setSaving(true);
     setSaveError(null);
     setStatus('');
-    const answer = await adminCall('savePolicy', { policy: draft, expectedVersion: meta?.version });
+    const answer = await adminCall('savePolicy', { policy: draft, expectedVersion: base });
     setSaving(false);
     if (answer.ok) {
-      setMeta(answer.data);
-      const p = answer.data.policy ?? draft;
-      setSaved(p);
-      setDraft(p);
-      setJsonText(JSON.stringify(p, null, 2));
-      setProblems(answer.data.problems ?? []);
-      edited.current = false;
-      setStatus(`Saved: version ${answer.data.version}.`);
+      // Applied, or (a guard-rail change) proposed: either way the form shows the policy in force.
+      showInForce(answer.data);
+      setStatus(
+        answer.data.outcome === 'proposed'
+          ? `Proposed: a guard-rail change waits for a second permanent admin (version ${answer.data.version} stays in force until then).`
+          : `Saved: version ${answer.data.version}.`,
+      );
     } else {
       setSaveError(answer.error);
       if (answer.problems) setProblems(answer.problems);
+    }
+  }
+
+  /** Shows the policy in force as the server answered it, as a clean draft. */
+  function showInForce(data: PolicyData) {
+    setMeta(data);
+    setBase(data.version);
+    const p = data.policy ?? emptyPolicy();
+    setSaved(p);
+    setDraft(p);
+    setJsonText(JSON.stringify(p, null, 2));
+    setJsonError(null);
+    setProblems(data.problems ?? []);
+    edited.current = false;
+  }
+
+  /** After an approval or withdrawal: unsaved edits stay, still tied to the version they were made from. */
+  function pendingDecided(data: PolicyData, what: string) {
+    if (dirty) {
+      setMeta(data);
+      setStatus(`${what} Your unsaved edits are based on version ${base}; copy them and reload to build on version ${data.version}.`);
+    } else {
+      showInForce(data);
+      setStatus(what);
     }
   }
 
@@ -231,17 +260,40 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
           <button type="button" class="btn btn-subtle" disabled={!dirty || saving} onClick={revert}>
             Discard changes
           </button>
-          <button type="button" class="btn btn-primary" data-testid="policy-save" disabled={!dirty || saving} onClick={() => void save()}>
+          <button
+            type="button"
+            class="btn btn-primary"
+            data-testid="policy-save"
+            disabled={!dirty || saving || !meta?.viewer.save.allowed}
+            title={meta?.viewer.save.allowed ? undefined : meta?.viewer.save.reason?.message}
+            onClick={() => void save()}
+          >
             {saving ? 'Saving…' : 'Save policy'}
           </button>
         </div>
       </div>
+      {meta && !meta.viewer.save.allowed ? (
+        <p class="subtle" data-testid="policy-save-why-not">
+          You can read the policy but not change it: {meta.viewer.save.reason?.message} <span class="code">({meta.viewer.save.reason?.code})</span>
+        </p>
+      ) : null}
+      {meta?.approvedBy ? (
+        <p class="subtle" data-testid="policy-approved-by">
+          The change in force was proposed by <span class="mono">{meta.updatedBy}</span> and approved by <span class="mono">{meta.approvedBy}</span>.
+        </p>
+      ) : null}
+      {meta ? <PendingChange meta={meta} zone={zone} locale={locale} onChanged={pendingDecided} /> : null}
       <div class="sr-only" role="status">
         {status}
       </div>
-      {status ? <p class="message message-success" aria-hidden="true">{status}</p> : null}
+      {status ? (
+        <p class="message message-success" aria-hidden="true" data-testid="policy-status">
+          {status}
+        </p>
+      ) : null}
 
       <ErrorAlert error={saveError} title="The policy was not saved">
+        {saveError?.code === 'CHANGE_PENDING' ? <span>The pending change above has to be approved or withdrawn first.</span> : null}
         {['STALE_POLICY', 'CONFLICT'].includes(saveError?.code ?? '') ? (
           <span>
             Someone saved a newer version. Copy your changes (Edit as JSON), then{' '}

@@ -34,6 +34,8 @@ export interface AdminResults {
   getDrift: DriftReport;
   getAlerts: AlertRecord[];
   getHoldings: HoldingsData;
+  approvePolicyChange: PolicyData;
+  withdrawPolicyChange: PolicyData;
 }
 
 function bridgeFailure<T>(e: unknown): Result<T> {

@@ -175,6 +175,8 @@ export function describeDisposition(f: Finding): string {
       return 'kept: the group is synced from an identity provider';
     case 'keptNoPermanentAdmin':
       return 'kept: no permanent admin holds org admin, so no org admin is revoked';
+    case 'keptGrace':
+      return `kept: removed from the permanent admins by a policy change; grace period until ${f.graceUntil ?? '?'}`;
   }
   return f.disposition;
 }

@@ -2,7 +2,7 @@
  * Jira Cloud emulator: the part of the Jira Cloud platform REST v3 API the app uses, served over
  * HTTP on 127.0.0.1, following the shapes of the published OpenAPI document
  * (`jira-platform.v3.json`): issues, comments (ADF bodies), transitions, issue properties, users,
- * groups and `myself`, with Jira's error shape `{"errorMessages": [...], "errors": {...}}` and its
+ * groups, `myself` and `mypermissions` (for the calling user), with Jira's error shape `{"errorMessages": [...], "errors": {...}}` and its
  * documented limits.
  *
  * Besides HTTP it offers in-process helpers for the playground and tests: seed users, create and
@@ -65,7 +65,42 @@ export const jiraRoutes: readonly JiraRoute[] = [
   { method: 'GET', path: '/rest/api/3/user', operation: 'getUser' },
   { method: 'GET', path: '/rest/api/3/user/groups', operation: 'getUserGroups' },
   { method: 'GET', path: '/rest/api/3/myself', operation: 'getCurrentUser' },
+  { method: 'GET', path: '/rest/api/3/mypermissions', operation: 'getMyPermissions' },
 ];
+
+/**
+ * Jira's built-in permissions (the keys "Get all permissions" lists), global and project. Any
+ * other key in `mypermissions?permissions=` is a 400, as Jira documents.
+ */
+export const GLOBAL_PERMISSIONS: Record<string, string> = {
+  ADMINISTER: 'Administer Jira',
+  SYSTEM_ADMIN: 'Administer Jira (system)',
+  USER_PICKER: 'Browse users and groups',
+  CREATE_SHARED_OBJECTS: 'Share dashboards and filters',
+  MANAGE_GROUP_FILTER_SUBSCRIPTIONS: 'Manage group filter subscriptions',
+  BULK_CHANGE: 'Make bulk changes',
+};
+export const PROJECT_PERMISSIONS = [
+  'ADMINISTER_PROJECTS', 'BROWSE_PROJECTS', 'VIEW_DEV_TOOLS', 'VIEW_READONLY_WORKFLOW', 'CREATE_ISSUES', 'EDIT_ISSUES',
+  'TRANSITION_ISSUES', 'SCHEDULE_ISSUES', 'MOVE_ISSUES', 'ASSIGN_ISSUES', 'ASSIGNABLE_USER', 'RESOLVE_ISSUES', 'CLOSE_ISSUES',
+  'MODIFY_REPORTER', 'DELETE_ISSUES', 'LINK_ISSUES', 'SET_ISSUE_SECURITY', 'VIEW_VOTERS_AND_WATCHERS', 'MANAGE_WATCHERS',
+  'ADD_COMMENTS', 'EDIT_ALL_COMMENTS', 'EDIT_OWN_COMMENTS', 'DELETE_ALL_COMMENTS', 'DELETE_OWN_COMMENTS', 'CREATE_ATTACHMENTS',
+  'DELETE_ALL_ATTACHMENTS', 'DELETE_OWN_ATTACHMENTS', 'WORK_ON_ISSUES', 'EDIT_OWN_WORKLOGS', 'EDIT_ALL_WORKLOGS',
+  'DELETE_OWN_WORKLOGS', 'DELETE_ALL_WORKLOGS',
+] as const;
+
+/**
+ * Which groups hold each global permission (Jira → Settings → System → Global permissions). Jira
+ * Cloud grants Administer Jira to `site-admins` and the site's `jira-admins` group by default.
+ */
+export const DEFAULT_GLOBAL_PERMISSION_GROUPS: Record<string, string[]> = {
+  ADMINISTER: ['site-admins', 'jira-admins', 'administrators'],
+  SYSTEM_ADMIN: ['site-admins'],
+  USER_PICKER: ['jira-users', 'site-admins', 'jira-admins'],
+  CREATE_SHARED_OBJECTS: ['jira-users', 'site-admins', 'jira-admins'],
+  MANAGE_GROUP_FILTER_SUBSCRIPTIONS: ['site-admins', 'jira-admins'],
+  BULK_CHANGE: ['jira-users', 'site-admins', 'jira-admins'],
+};
 
 interface CompiledRoute extends JiraRoute {
   regex: RegExp;
@@ -240,6 +275,8 @@ export interface JiraEmulatorOptions {
   users?: JiraUserSeed[];
   snapshot?: JiraSnapshot;
   limits?: Partial<JiraLimits>;
+  /** Global permission key → the group names that hold it (default DEFAULT_GLOBAL_PERMISSION_GROUPS). */
+  globalPermissionGroups?: Record<string, string[]>;
   /** Called when a transition listener throws or rejects. Default: console.error. */
   onListenerError?: (error: unknown, event: PostFunctionEvent) => void;
 }
@@ -329,6 +366,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
   const workflow = options.workflow ?? DEFAULT_REQUEST_WORKFLOW;
   const issueTypes = options.issueTypes ?? DEFAULT_ISSUE_TYPES;
   const limits: JiraLimits = { ...JIRA_LIMITS, ...options.limits };
+  const globalPermissionGroups = options.globalPermissionGroups ?? DEFAULT_GLOBAL_PERMISSION_GROUPS;
   const onListenerError =
     options.onListenerError ?? ((e: unknown) => console.error('[jira-emulator] transition listener failed:', e));
 
@@ -776,6 +814,45 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       const u = users.get(ctx.principal);
       if (!u) throw new JiraHttpError(401, ['You are not authenticated. Authentication required to perform this operation.']);
       return { status: 200, body: userBean(u) };
+    },
+
+    /**
+     * The CALLING user's permissions (the principal: the act-as-user account of an `asUser()`
+     * call, the app's own user for `asApp()`). Global permissions come from the user's groups and
+     * ignore the context; a project or issue named in the query must exist (404 otherwise).
+     * Project permissions are held by every active licensed (`atlassian`) user: the emulated
+     * site has one project with Jira's default permission scheme, which grants them to all users.
+     */
+    getMyPermissions(ctx) {
+      const raw = ctx.query.get('permissions');
+      const keys = (raw ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+      if (keys.length === 0) throw new JiraHttpError(400, ['The permissions parameter is required and must not be empty.']);
+      const unknown = keys.filter((k) => !(k in GLOBAL_PERMISSIONS) && !(PROJECT_PERMISSIONS as readonly string[]).includes(k));
+      if (unknown.length) throw new JiraHttpError(400, [`Unrecognized permission keys: ${unknown.join(', ')}.`]);
+      const issueRef = ctx.query.get('issueId') ?? ctx.query.get('issueKey');
+      if (issueRef && !findIssue(issueRef)) throw notFoundIssue();
+      const projectId = ctx.query.get('projectId');
+      const projectKey = ctx.query.get('projectKey');
+      if ((projectId && !projects.some((p) => p.id === projectId)) || (!projectId && projectKey && !projects.some((p) => p.key === projectKey))) {
+        throw new JiraHttpError(404, ['No project could be found with the given id or key.']);
+      }
+      const u = users.get(ctx.principal);
+      const groups = new Set((u?.groups ?? []).map((g) => g.name));
+      const permissions: Record<string, unknown> = {};
+      for (const key of keys) {
+        const global = key in GLOBAL_PERMISSIONS;
+        const have = !!u?.active && (global ? (globalPermissionGroups[key] ?? []).some((g) => groups.has(g)) : u.accountType === 'atlassian');
+        const id = global ? Object.keys(GLOBAL_PERMISSIONS).indexOf(key) + 1 : 100 + (PROJECT_PERMISSIONS as readonly string[]).indexOf(key);
+        permissions[key] = {
+          id: String(id),
+          key,
+          name: global ? GLOBAL_PERMISSIONS[key] : key.toLowerCase().replace(/_/g, ' '),
+          type: global ? 'GLOBAL' : 'PROJECT',
+          description: global ? GLOBAL_PERMISSIONS[key] : `Project permission ${key}`,
+          havePermission: have,
+        };
+      }
+      return { status: 200, body: { permissions } };
     },
   };
 
