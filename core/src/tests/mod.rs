@@ -4,6 +4,7 @@ mod approval;
 mod boundary;
 mod extension;
 mod fixtures;
+mod gate;
 mod lifecycle;
 mod request;
 mod revocation;

@@ -8,6 +8,7 @@
  */
 import {
   decide as wasmDecide,
+  gate as wasmGate,
   guardRevocation as wasmGuard,
   initSync,
   sweep as wasmSweep,
@@ -17,6 +18,8 @@ import {
   view as wasmView,
   type DecideAnswer,
   type DecideInput,
+  type GateAnswer,
+  type GateInput,
   type GuardAnswer,
   type GuardInput,
   type SweepAnswer,
@@ -54,6 +57,10 @@ export const core = {
   view(input: ViewInput): ViewAnswer {
     ensureLoaded();
     return wasmView(input);
+  },
+  gate(input: GateInput): GateAnswer {
+    ensureLoaded();
+    return wasmGate(input);
   },
   validatePolicy(input: ValidateInput): ValidateAnswer {
     ensureLoaded();
