@@ -78,7 +78,8 @@ pub struct GateEntry {
     pub anyone: bool,
     /// Groups whose members may (unless listed in `deny`).
     pub group_ids: Vec<String>,
-    /// Accounts refused although a group would let them, with the reason each one sees.
+    /// Accounts named in the policy or the grant that are refused with a reason of their own, or
+    /// although a group would let them through: account → the reason that account is told.
     pub deny: BTreeMap<AccountId, String>,
     /// What everybody else is told.
     pub reason: String,
@@ -245,28 +246,30 @@ impl Prober {
             }
         }
         entry.anyone = everyone_else.is_ok();
+        let reason = match &everyone_else {
+            Ok(()) => String::new(),
+            Err(message) if message.contains(&stand_in) => {
+                format!("you may not {step} this grant under the JIT Admin policy")
+            }
+            Err(message) => message.clone(),
+        };
         for account in self.named.clone() {
             if self.accepts(&account, &[]).is_ok() {
                 entry.accounts.push(account);
                 continue;
             }
-            // Refused alone. When a group (or being anybody) would let them through, they must
-            // be refused by name: the requester, an earlier approver, …
-            if entry.group_ids.is_empty() && !entry.anyone {
-                continue;
-            }
+            // Refused alone; refused by name too when a group (or being anybody) would let them
+            // through, and told their own reason when it differs from everybody else's (the
+            // requester asking to mark an unactivated grant done, an earlier approver, …).
             let groups = entry.group_ids.clone();
-            if let Err(reason) = self.accepts(&account, &groups) {
-                entry.deny.insert(account, reason);
+            match self.accepts(&account, &groups) {
+                Err(own) if own != reason || !groups.is_empty() || entry.anyone => {
+                    entry.deny.insert(account, own);
+                }
+                _ => {}
             }
         }
-        entry.reason = match everyone_else {
-            Ok(()) => String::new(),
-            Err(message) if message.contains(&stand_in) => {
-                format!("you may not {step} this grant under the JIT Admin policy")
-            }
-            Err(message) => message,
-        };
+        entry.reason = reason;
         entry
     }
 }

@@ -118,6 +118,11 @@ fn only_the_approvers_may_approve_and_the_requester_is_told_why_not() {
         g.approve.reason,
         "you may not approve this grant under the JIT Admin policy"
     );
+    assert_eq!(
+        g.approve.deny.get("alice").map(String::as_str),
+        Some("`alice` cannot decide on their own request"),
+        "the requester is told why, not that the policy leaves them out"
+    );
     assert!(g.complete.accounts.is_empty());
 }
 
