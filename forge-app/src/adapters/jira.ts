@@ -15,6 +15,8 @@ export interface JiraIssueSummary {
   summary: string;
   reporter?: string;
   status: string;
+  /** `statusCategory.key`: `new`, `indeterminate` or `done` (absent if Jira sent none). */
+  statusCategory?: string;
 }
 
 export interface JiraPort {
@@ -26,6 +28,8 @@ export interface JiraPort {
   userGroups(accountId: string): Promise<string[]>;
   /** The issue's key, id, summary, reporter account id and status name, or null if it does not exist. */
   issue(issueKey: string): Promise<JiraIssueSummary | null>;
+  /** The issue property `jit-admin-grant`, or null when the issue has none. */
+  grantProperty(issueKey: string): Promise<unknown>;
 }
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
@@ -214,7 +218,7 @@ export function createJira(requestJira: JiraRequest, log?: (line: string) => voi
       const bean = (await res.json()) as {
         id: string;
         key: string;
-        fields?: { summary?: string; status?: { name?: string }; reporter?: { accountId?: string } | null };
+        fields?: { summary?: string; status?: { name?: string; statusCategory?: { key?: string } }; reporter?: { accountId?: string } | null };
       };
       return {
         key: bean.key,
@@ -222,7 +226,23 @@ export function createJira(requestJira: JiraRequest, log?: (line: string) => voi
         summary: bean.fields?.summary ?? '',
         ...(bean.fields?.reporter?.accountId ? { reporter: bean.fields.reporter.accountId } : {}),
         status: bean.fields?.status?.name ?? '',
+        ...(bean.fields?.status?.statusCategory?.key ? { statusCategory: bean.fields.status.statusCategory.key } : {}),
       };
+    },
+
+    async grantProperty(issueKey) {
+      let res: APIResponse;
+      try {
+        const path = route`/rest/api/3/issue/${issueKey}/properties/${GRANT_PROPERTY_KEY}`;
+        res = await send('GET', path, () =>
+          requestJira(route`/rest/api/3/issue/${issueKey}/properties/${GRANT_PROPERTY_KEY}`, { method: 'GET', headers: READ_HEADERS }),
+        );
+      } catch (e) {
+        if (e instanceof JiraError && e.status === 404) return null;
+        throw e;
+      }
+      const body = (await res.json()) as { value?: unknown };
+      return body.value ?? null;
     },
   };
 }
