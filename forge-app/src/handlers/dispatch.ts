@@ -197,6 +197,23 @@ function forExpression(gate: Gate): Gate {
 }
 
 /**
+ * Whether an issue property holds what the core says now, in the parts the expression validators
+ * read (the grant version and the gate). Key order does not count: Jira may reorder JSON.
+ */
+export function propertyIsCurrent(property: unknown, grant: Grant, policy: Policy, nowMs: number): boolean {
+  if (!property || typeof property !== 'object') return false;
+  const p = property as Record<string, unknown>;
+  const expected = grantProperty(grant, policy, nowMs);
+  return p.version === expected.version && canonical(p.gate) === canonical(expected.gate);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/**
  * Mirrors the grant into its issue property. The workflow validators fail closed on a missing
  * or out-of-date property, so a failed write blocks transitions rather than letting a stale
  * answer through; the sweep rewrites a property that does not match.

@@ -11,7 +11,7 @@
  * rewritten and refused, and anything it cannot check is refused: it fails closed.
  */
 import type { Ports } from '../ports';
-import { grantProperty, mirror } from './dispatch';
+import { mirror, propertyIsCurrent } from './dispatch';
 
 /** What Forge expects back from a validator function. */
 export interface ValidatorResult {
@@ -33,8 +33,7 @@ export async function onValidate(ports: Ports, raw: unknown): Promise<ValidatorR
     const [stored, policyDoc, property] = await Promise.all([ports.store.grant(issueKey), ports.store.policy(), ports.jira.grantProperty(issueKey)]);
     if (!policyDoc) return refuse('JIT Admin has no policy yet: a Jira admin must save one on the JIT Admin admin page.');
     if (!stored) return refuse('There is no JIT Admin request on this issue yet: submit one in the JIT Admin panel.');
-    const expected = grantProperty(stored.grant, policyDoc.policy, ports.clock.now());
-    if (sameAnswer(property, expected)) return { result: true };
+    if (propertyIsCurrent(property, stored.grant, policyDoc.policy, ports.clock.now())) return { result: true };
     ports.log.warn('issue property did not match the core; rewritten and the transition refused', { issueKey, version: stored.grant.version });
     await mirror(ports, stored.grant, policyDoc.policy);
     return refuse('JIT Admin’s record on this issue was out of date and has been refreshed. Try the transition again.');
@@ -42,18 +41,4 @@ export async function onValidate(ports: Ports, raw: unknown): Promise<ValidatorR
     ports.log.error('validator could not check the transition; refused', { issueKey, error: String(error) });
     return refuse('JIT Admin could not check this transition because Jira or its storage did not answer. Try again in a moment.');
   }
-}
-
-/** The parts the expression validators read: the grant version and the gate. */
-function sameAnswer(property: unknown, expected: Record<string, unknown>): boolean {
-  if (!property || typeof property !== 'object') return false;
-  const p = property as Record<string, unknown>;
-  return p.version === expected.version && canonical(p.gate) === canonical(expected.gate);
-}
-
-/** JSON with object keys sorted, so key order (Jira may reorder) does not count as a change. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
 }
