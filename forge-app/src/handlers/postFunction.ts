@@ -1,7 +1,8 @@
 /**
  * Workflow post-functions: a transition on the request issue becomes a lifecycle event. The
  * actor is the transition's `atlassianId`; a refusal is commented on the issue by the core's
- * own comment action (the transition itself has already happened in Jira).
+ * own comment action (the transition itself has already happened in Jira). The workflow
+ * validators (`validator.ts`) stop such transitions first where an admin configured them.
  */
 import type { Ports } from '../ports';
 import { dispatch } from './dispatch';
