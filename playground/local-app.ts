@@ -13,7 +13,7 @@ import type { Log } from '../forge-app/src/ports';
 import type { Policy } from '../forge-app/src/decision/core';
 import { startOrgAdminEmulator, siteAri, type OrgAdminEmulator, type EmulatorSnapshot, type FaultOptions } from './emulators/org-admin/index';
 import { startJiraEmulator, type JiraEmulator, type JiraSnapshot, type PostFunctionEvent } from './emulators/jira/index';
-import type { JiraWorkflow } from './emulators/jira/workflow';
+import type { JiraValidatorDef, JiraWorkflow } from './emulators/jira/workflow';
 import { modulesFromManifest, startForgeRuntime, type EntityDefinition, type ForgeRuntime, type ModuleConfig, type TimerClock } from './forge-runtime/index';
 import type { QueueFaults } from './forge-runtime/queue';
 
@@ -90,40 +90,84 @@ export function demoPolicy(alertIssueKey?: string): Policy {
   };
 }
 
-/** A request workflow whose JIT transitions are global, so any of them can run from any status. */
-export const JIT_WORKFLOW: JiraWorkflow = {
-  id: 'jit-admin-request-workflow',
-  name: 'JIT admin request workflow',
-  initialStatus: '10001',
-  statuses: [
-    { id: '10001', name: 'Waiting for approval', category: 'new' },
-    { id: '10002', name: 'Approved', category: 'indeterminate' },
-    { id: '3', name: 'In progress', category: 'indeterminate' },
-    { id: '10003', name: 'Done', category: 'done' },
-    { id: '10004', name: 'Rejected', category: 'done' },
-    { id: '10006', name: 'Revoked', category: 'done' },
-  ],
-  transitions: [
-    { id: '21', name: 'Approve', from: ['10001', '10002', '3'], to: '10002' },
-    { id: '31', name: 'Reject', from: ['10001', '10002'], to: '10004' },
-    { id: '41', name: 'Start progress', from: ['10002'], to: '3' },
-    { id: '51', name: 'Done', from: ['10002', '3'], to: '10003' },
-    { id: '61', name: 'Revoke', from: ['10001', '10002', '3'], to: '10006' },
-    { id: '71', name: 'Approve extension', from: ['3', '10002'], to: '3' },
-  ],
-};
+const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Workflow events the playground can run, with the transition and the post-function behind each. */
+type ManifestValidator = { key: string; function?: string; expression?: string; errorMessage?: string };
+
+/** The `jira:workflowValidator` modules of manifest.yml, as the emulator's validator definitions. */
+export function manifestValidators(): Record<string, JiraValidatorDef> {
+  const manifest = parseYaml(readFileSync(`${root}/manifest.yml`, 'utf8')) as { modules?: { 'jira:workflowValidator'?: ManifestValidator[] } };
+  const out: Record<string, JiraValidatorDef> = {};
+  for (const v of manifest.modules?.['jira:workflowValidator'] ?? []) {
+    out[v.key] = v.function
+      ? { type: 'function', moduleKey: v.key }
+      : { type: 'expression', moduleKey: v.key, expression: v.expression ?? '', ...(v.errorMessage ? { errorMessage: v.errorMessage } : {}) };
+  }
+  return out;
+}
+
+/** Workflow events the playground can run: the transition, its validators and its post-function. */
 export const TRANSITIONS = {
-  approve: { transitionId: '21', moduleKey: 'jit-approve', handler: handlers.postApprove },
-  reject: { transitionId: '31', moduleKey: 'jit-reject', handler: handlers.postReject },
-  complete: { transitionId: '51', moduleKey: 'jit-complete', handler: handlers.postComplete },
-  revoke: { transitionId: '61', moduleKey: 'jit-revoke', handler: handlers.postRevoke },
-  approveExtension: { transitionId: '71', moduleKey: 'jit-approve-extension', handler: handlers.postApproveExtension },
+  approve: { transitionId: '21', moduleKey: 'jit-approve', handler: handlers.postApprove, validators: ['jit-record-current', 'jit-may-approve'] },
+  reject: { transitionId: '31', moduleKey: 'jit-reject', handler: handlers.postReject, validators: ['jit-record-current', 'jit-may-reject'] },
+  complete: { transitionId: '51', moduleKey: 'jit-complete', handler: handlers.postComplete, validators: ['jit-record-current', 'jit-may-complete'] },
+  revoke: { transitionId: '61', moduleKey: 'jit-revoke', handler: handlers.postRevoke, validators: ['jit-record-current', 'jit-may-revoke'] },
+  approveExtension: {
+    transitionId: '71',
+    moduleKey: 'jit-approve-extension',
+    handler: handlers.postApproveExtension,
+    validators: ['jit-record-current', 'jit-may-approve-extension'],
+  },
 } as const;
 export type TransitionName = keyof typeof TRANSITIONS;
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** The function validator's module key, and the handler the local Forge runtime invokes for it. */
+export const RECORD_VALIDATOR = { moduleKey: 'jit-record-current', handler: handlers.validateRecord } as const;
+
+/**
+ * The demo request workflow, configured as docs/deploy-notes/jira-workflow.md tells a Jira admin:
+ * every JIT transition carries the "record is current" function validator and its event's
+ * expression validator, in front of its post-function. Its JIT transitions are global, so any of
+ * them can be tried from any status. `withValidators: false` is the same workflow with none (a
+ * team-managed workflow nobody configured).
+ */
+export function jitWorkflow({ withValidators = true } = {}): JiraWorkflow {
+  const defs = withValidators ? manifestValidators() : {};
+  const gated = (id: string) => {
+    const t = Object.values(TRANSITIONS).find((x) => x.transitionId === id);
+    if (!t || !withValidators) return {};
+    return { validators: t.validators.map((key) => defs[key] ?? failMissing(key)) };
+  };
+  return {
+    id: 'jit-admin-request-workflow',
+    name: 'JIT admin request workflow',
+    initialStatus: '10001',
+    statuses: [
+      { id: '10001', name: 'Waiting for approval', category: 'new' },
+      { id: '10002', name: 'Approved', category: 'indeterminate' },
+      { id: '3', name: 'In progress', category: 'indeterminate' },
+      { id: '10003', name: 'Done', category: 'done' },
+      { id: '10004', name: 'Rejected', category: 'done' },
+      { id: '10006', name: 'Revoked', category: 'done' },
+    ],
+    transitions: [
+      { id: '21', name: 'Approve', from: ['10001', '10002', '3'], to: '10002', ...gated('21') },
+      { id: '31', name: 'Reject', from: ['10001', '10002'], to: '10004', ...gated('31') },
+      { id: '41', name: 'Start progress', from: ['10002'], to: '3' },
+      { id: '51', name: 'Done', from: ['10002', '3'], to: '10003', ...gated('51') },
+      { id: '61', name: 'Revoke', from: ['10001', '10002', '3'], to: '10006', ...gated('61') },
+      { id: '71', name: 'Approve extension', from: ['3', '10002'], to: '3', ...gated('71') },
+    ],
+  };
+}
+
+function failMissing(key: string): never {
+  throw new Error(`manifest.yml declares no jira:workflowValidator \`${key}\``);
+}
+
+/** The demo workflow, validators included. */
+export const JIT_WORKFLOW: JiraWorkflow = jitWorkflow();
+
 
 const readManifest = () => parseYaml(readFileSync(`${root}/manifest.yml`, 'utf8')) as unknown;
 
@@ -166,6 +210,8 @@ export interface LocalAppOptions {
   queueConsumer?: boolean;
   /** Where log lines go (default: dropped). */
   log?: (line: string) => void;
+  /** The Jira workflow (default: the demo workflow with its validators). */
+  workflow?: JiraWorkflow;
   seed?: number;
   /** Read-back polling of the org adapter (tests shorten it). */
   orgOptions?: { verifyAttempts?: number; verifyIntervalMs?: number; requestTimeoutMs?: number; random?: () => number };
@@ -224,8 +270,9 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     port: options.jiraPort ?? 0,
     now: () => clock.now(),
     cloudId: DEMO_CLOUD_ID,
-    workflow: JIT_WORKFLOW,
+    workflow: options.workflow ?? JIT_WORKFLOW,
     snapshot: options.jiraSnapshot,
+    onValidatorError: (e, key) => write(`validator ${key} failed to evaluate: ${String(e)}`),
     users: options.jiraSnapshot
       ? undefined
       : Object.entries(DEMO_PEOPLE).map(([accountId, displayName]) => ({
@@ -259,6 +306,13 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     runtime.deliverEvent(TRANSITIONS[name].handler as never, event as never, { moduleKey: TRANSITIONS[name].moduleKey });
   const unsubscribers = (Object.keys(TRANSITIONS) as TransitionName[]).map((name) =>
     jira.onTransition((event) => deliver(event, name), { transitionIds: [TRANSITIONS[name].transitionId], moduleKey: TRANSITIONS[name].moduleKey }),
+  );
+
+  // The function validator runs in the local Forge runtime, like every other function module.
+  unsubscribers.push(
+    jira.registerValidatorFunction(RECORD_VALIDATOR.moduleKey, (event) =>
+      runtime.invokeFunction(RECORD_VALIDATOR.handler as never, event, { moduleKey: RECORD_VALIDATOR.moduleKey }),
+    ),
   );
 
   let sweepTimer: (() => void) | null = null;

@@ -170,7 +170,7 @@ test('issue returns key, id, summary, reporter and status name, or null when the
   const key = issueKey();
   await jira.transition(key, 'Submit for approval', { actor: REQUESTER });
   const issue = await adapter.issue(key);
-  assert.deepEqual(issue, { key, id: jira.issue(key)!.id, summary: 'Need org admin', reporter: REQUESTER, status: 'Waiting for approval' });
+  assert.deepEqual(issue, { key, id: jira.issue(key)!.id, summary: 'Need org admin', reporter: REQUESTER, status: 'Waiting for approval', statusCategory: 'new' });
   assert.equal(await adapter.issue('JIT-99999'), null);
   assert.equal(requestsTo('/JIT-99999').length, 1, 'a 404 is not retried');
 });

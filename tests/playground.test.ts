@@ -180,13 +180,16 @@ test('POST /__playground/invoke answers exactly what the panel gets, refusals in
   }
 });
 
-test('POST /__playground/transition runs the workflow post-function', async () => {
+test('POST /__playground/transition runs the workflow validators and post-function', async () => {
   const { key } = await ok('/__playground/issues', { summary: 'Jira admin for a workflow fix', reporter: 'erin' }, 201);
   assertOk(await invoke('erin', key, 'submitRequest', { target: 'jira-admins', durationMinutes: 30, justification: 'fix the broken workflow scheme' }), 'submit');
 
-  const refused = await ok('/__playground/transition', { as: 'erin', issueKey: key, event: 'approve' });
-  assert.equal(refused.grant.status, 'requested', 'the post-function refuses self-approval: the grant stays requested');
-  assert.ok(refused.comments.some((c: any) => /erin/.test(c.text)), `the refusal is explained on the issue: ${JSON.stringify(refused.comments)}`);
+  const refused = await post('/__playground/transition', { as: 'erin', issueKey: key, event: 'approve' });
+  assert.equal(refused.status, 409, 'the workflow validators refuse self-approval before the issue moves');
+  assert.equal(refused.json.error.code, 'TRANSITION_REFUSED');
+  assert.equal(refused.json.error.message, '`erin` cannot decide on their own request');
+  const still = await ok('/__playground/ui-state?issue=' + key);
+  assert.equal(still.issue.status, 'Waiting for approval');
 
   const approved = await ok('/__playground/transition', { as: 'carol', issueKey: key, event: 'approve' });
   assert.equal(approved.issue.status, 'Approved');

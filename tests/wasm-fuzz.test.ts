@@ -74,6 +74,7 @@ const VALID: Record<keyof typeof core, unknown> = {
     snapshot: { complete: true, targets: [{ target: 'org-admin', complete: true, holders: ['perm-1', 'mallory'] }] },
   },
   view: { policy, viewer: { accountId: 'alice' }, now: '2026-06-01T09:00:00Z' },
+  gate: { policy, now: '2026-06-01T09:00:00Z', statusCategory: 'done' },
   validatePolicy: { policy },
   verifyAudit: { records: [] },
   guardRevocation: {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, DecideInput, Decision};
 use crate::error::{DecisionError, ErrorBody};
+use crate::gate::{gate, GateAnswer, GateInput};
 use crate::policy::Policy;
 use crate::policy_guard::{
     authorize_admin, policy_change, AdminAccess, AdminAccessInput, PendingWrite,
@@ -194,6 +195,11 @@ pub fn view_answer(input: &ViewInput) -> Answer<View> {
     Answer::ok(view(input))
 }
 
+/// Answers a `gate` input.
+pub fn gate_answer(input: &GateInput) -> Answer<GateAnswer> {
+    Answer::ok(gate(input))
+}
+
 /// Answers a `validatePolicy` input.
 pub fn validate_answer(input: &ValidateInput) -> Answer<Validity> {
     let problems = validate(&input.policy);
@@ -299,6 +305,11 @@ pub fn view_text(value: Value) -> Result<String, DecisionError> {
     answer_text(value, |i: ViewInput| view_answer(&i))
 }
 
+/// `gate` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn gate_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: GateInput| gate_answer(&i))
+}
+
 /// `validatePolicy` on a JSON value, answered as JSON text; `Err` when the input cannot be read
 /// (answer that with [`unreadable_policy`]).
 pub fn validate_policy_text(value: Value) -> Result<String, DecisionError> {
@@ -364,6 +375,11 @@ pub fn sweep_json(input: &str) -> String {
 /// `view`, JSON text in and out.
 pub fn view_json(input: &str) -> String {
     on_text(input, view_text, invalid_text)
+}
+
+/// `gate`, JSON text in and out.
+pub fn gate_json(input: &str) -> String {
+    on_text(input, gate_text, invalid_text)
 }
 
 /// `validatePolicy`, JSON text in and out.

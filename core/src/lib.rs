@@ -11,6 +11,8 @@
 //! - [`sweep`]: reality (who holds what) compared with policy: expiries, retries, drift, the
 //!   admin floor;
 //! - [`view`]: what a viewer sees and which buttons they get;
+//! - [`gate`]: who may take each workflow-transition event now (for Jira workflow validators),
+//!   and whether an issue's status has got ahead of its grant;
 //! - [`validate_policy`]: every problem in a policy, at its path;
 //! - [`verify_audit`]: the first broken link in an audit chain;
 //! - [`authorize_admin`]: whether an admin-page call may go ahead, and the caller's policy buttons;
@@ -53,6 +55,7 @@ mod eligibility;
 mod error;
 mod event;
 mod extension;
+mod gate;
 mod grant;
 mod limits;
 mod policy;
@@ -83,6 +86,7 @@ pub use decision::{
 pub use eligibility::Actor;
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
+pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 pub use grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,

@@ -8,6 +8,7 @@ import { onQueueEvent } from './handlers/consumer';
 import { PANEL_CALLS, panelCall } from './handlers/panel';
 import { onTransition, type TransitionEvent } from './handlers/postFunction';
 import { runSweep } from './handlers/sweep';
+import { onValidate } from './handlers/validator';
 import { platform } from './platform';
 import type { Result } from './shared/types';
 
@@ -73,6 +74,16 @@ export const postReject = postFunction('reject');
 export const postComplete = postFunction('complete');
 export const postRevoke = postFunction('revoke');
 export const postApproveExtension = postFunction('approveExtension');
+
+// ---- Workflow validator (function): the issue property the expression validators read is current
+
+/**
+ * Runs inside the user's transition, before it happens, so it shares the post-functions' 25 s
+ * limit and ports; it answers `{result, errorMessage}` and refuses whatever it cannot check.
+ */
+export async function validateRecord(payload: unknown) {
+  return onValidate(platform('postFunction'), payload);
+}
 
 // ---- Scheduled trigger
 

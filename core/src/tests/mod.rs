@@ -5,6 +5,7 @@ mod boundary;
 mod comments;
 mod extension;
 mod fixtures;
+mod gate;
 mod lifecycle;
 mod policy_change;
 mod policy_guard;

@@ -46,6 +46,12 @@ pub fn view(#[wasm_bindgen(unchecked_param_type = "ViewInput")] input: JsValue) 
     call(input, boundary::view_text, boundary::invalid_text)
 }
 
+/// Who may take each workflow-transition event now, and whether the status diverged.
+#[wasm_bindgen(js_name = gate, unchecked_return_type = "GateAnswer")]
+pub fn gate(#[wasm_bindgen(unchecked_param_type = "GateInput")] input: JsValue) -> JsValue {
+    call(input, boundary::gate_text, boundary::invalid_text)
+}
+
 /// Every problem in a policy, each at its path (and, for a save, whether it is authorized).
 #[wasm_bindgen(js_name = validatePolicy, unchecked_return_type = "ValidateAnswer")]
 pub fn validate_policy(

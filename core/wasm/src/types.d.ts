@@ -292,6 +292,13 @@ export interface View {
 
 export type ViewAnswer = ({ ok: true } & View) | { ok: false; error: ErrorBody };
 
+export type StatusCategoryKey = "new" | "indeterminate" | "done";
+export interface GateInput { policy: Policy; grant?: Grant | null; now: Timestamp; statusCategory?: StatusCategoryKey }
+export interface GateEntry { accounts: AccountId[]; anyone: boolean; groupIds: string[]; deny: Record<AccountId, string>; reason: string }
+export interface Gate { approve: GateEntry; reject: GateEntry; complete: GateEntry; revoke: GateEntry; approveExtension: GateEntry }
+export interface Divergence { code: string; severity: Severity; message: string }
+export type GateAnswer = { ok: true; gate: Gate; divergence?: Divergence; actions: Action[] } | { ok: false; error: ErrorBody };
+
 export interface ValidateInput { policy: unknown }
 export interface PolicyProblem { path: string; code: string; message: string }
 export type ValidateAnswer =

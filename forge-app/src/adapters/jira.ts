@@ -16,6 +16,8 @@ export interface JiraIssueSummary {
   summary: string;
   reporter?: string;
   status: string;
+  /** `statusCategory.key`: `new`, `indeterminate` or `done` (absent if Jira sent none). */
+  statusCategory?: string;
 }
 
 export interface JiraPort {
@@ -38,6 +40,8 @@ export interface JiraPort {
    * the caller must treat that as "not confirmed".
    */
   callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
+  /** The issue property `jit-admin-grant`, or null when the issue has none. */
+  grantProperty(issueKey: string): Promise<unknown>;
 }
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
@@ -273,7 +277,7 @@ export function createJira(
       const bean = (await res.json()) as {
         id: string;
         key: string;
-        fields?: { summary?: string; status?: { name?: string }; reporter?: { accountId?: string } | null };
+        fields?: { summary?: string; status?: { name?: string; statusCategory?: { key?: string } }; reporter?: { accountId?: string } | null };
       };
       return {
         key: bean.key,
@@ -281,6 +285,7 @@ export function createJira(
         summary: bean.fields?.summary ?? '',
         ...(bean.fields?.reporter?.accountId ? { reporter: bean.fields.reporter.accountId } : {}),
         status: bean.fields?.status?.name ?? '',
+        ...(bean.fields?.status?.statusCategory?.key ? { statusCategory: bean.fields.status.statusCategory.key } : {}),
       };
     },
 
@@ -292,6 +297,21 @@ export function createJira(
       const have = body.permissions?.[permission]?.havePermission;
       if (typeof have !== 'boolean') throw new Error(`jira: mypermissions did not answer for ${permission}`);
       return have;
+    },
+
+    async grantProperty(issueKey) {
+      let res: APIResponse;
+      try {
+        const path = route`/rest/api/3/issue/${issueKey}/properties/${GRANT_PROPERTY_KEY}`;
+        res = await send('GET', path, () =>
+          requestJira(route`/rest/api/3/issue/${issueKey}/properties/${GRANT_PROPERTY_KEY}`, { method: 'GET', headers: READ_HEADERS }),
+        );
+      } catch (e) {
+        if (e instanceof JiraError && e.status === 404) return null;
+        throw e;
+      }
+      const body = (await res.json()) as { value?: unknown };
+      return body.value ?? null;
     },
   };
 }

@@ -9,6 +9,7 @@
 import {
   authorizeAdmin as wasmAuthorizeAdmin,
   decide as wasmDecide,
+  gate as wasmGate,
   guardRevocation as wasmGuard,
   initSync,
   policyChange as wasmPolicyChange,
@@ -21,6 +22,8 @@ import {
   type AuthorizeAdminAnswer,
   type DecideAnswer,
   type DecideInput,
+  type GateAnswer,
+  type GateInput,
   type GuardAnswer,
   type GuardInput,
   type PolicyChangeAnswer,
@@ -60,6 +63,10 @@ export const core = {
   view(input: ViewInput): ViewAnswer {
     ensureLoaded();
     return wasmView(input);
+  },
+  gate(input: GateInput): GateAnswer {
+    ensureLoaded();
+    return wasmGate(input);
   },
   validatePolicy(input: ValidateInput): ValidateAnswer {
     ensureLoaded();

@@ -7,7 +7,8 @@
  * reloads and asks the core again (which then sees the duplicate and changes nothing), action
  * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
  */
-import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Grant, type Policy } from '../decision/core';
+import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Gate, type Grant, type Policy } from '../decision/core';
+import { JiraLimitError } from '../adapters/jira';
 import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
 import { requesterFor } from './identity';
@@ -114,7 +115,7 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
     }
 
     // Act.
-    await mirror(ports, answer.grant);
+    await mirror(ports, answer.grant, policyDoc.policy);
     await drain(ports, request.grantId, depth, policyDoc.policy);
     return { ok: true, grant: answer.grant, changed: true };
   }
@@ -223,9 +224,18 @@ export async function appendAudit(ports: Ports, records: AuditRecord[], expected
   return ports.store.commit({ expectedRev: null, audit: records, expectedHead });
 }
 
-/** Mirrors the grant into an issue property so JQL and other tools can see it. */
-async function mirror(ports: Ports, grant: Grant): Promise<void> {
-  const summary = {
+/**
+ * What the issue property `jit-admin-grant` holds for a grant: a summary for JQL and other tools,
+ * and the core's gate (who may take each workflow-transition event now), which the workflow
+ * validators' Jira expressions read with the transitioning user in hand. The gate is the core's
+ * answer as it stands; the wrapper only adds, for entries that let groups through, a word for
+ * group members (a Jira expression sees group names, the policy holds group ids, so the
+ * expression lets through named accounts only and a group member is sent to the panel).
+ */
+export function grantProperty(grant: Grant, policy: Policy, nowMs: number): Record<string, unknown> {
+  const answer = core.gate({ policy, grant, now: iso(nowMs) });
+  const gate = answer.ok ? forExpression(answer.gate) : null;
+  return {
     grantId: grant.id,
     version: grant.version,
     status: grant.status,
@@ -239,10 +249,51 @@ async function mirror(ports: Ports, grant: Grant): Promise<void> {
     access: grant.provisioning.state,
     approvers: grant.approvals.map((a) => a.approver),
     extensions: grant.extensions.length,
+    gate,
   };
+}
+
+const GROUP_NOTE = ' (if a group makes you eligible, take this step in the JIT Admin panel on this issue: a workflow validator cannot check group membership)';
+
+function forExpression(gate: Gate): Gate {
+  const entries = Object.entries(gate).map(([event, e]) => [event, e.groupIds.length ? { ...e, reason: e.reason + GROUP_NOTE } : e]);
+  return Object.fromEntries(entries) as Gate;
+}
+
+/**
+ * Whether an issue property holds what the core says now, in the parts the expression validators
+ * read (the grant version and the gate). Key order does not count: Jira may reorder JSON.
+ */
+export function propertyIsCurrent(property: unknown, grant: Grant, policy: Policy, nowMs: number): boolean {
+  if (!property || typeof property !== 'object') return false;
+  const p = property as Record<string, unknown>;
+  const expected = grantProperty(grant, policy, nowMs);
+  return p.version === expected.version && canonical(p.gate) === canonical(expected.gate);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/**
+ * Mirrors the grant into its issue property. The workflow validators fail closed on a missing
+ * or out-of-date property, so a failed write blocks transitions rather than letting a stale
+ * answer through; the sweep rewrites a property that does not match.
+ */
+export async function mirror(ports: Ports, grant: Grant, policy: Policy): Promise<void> {
+  let value = grantProperty(grant, policy, ports.clock.now());
   try {
     // By id: the issue keeps it when it moves to another project (its key changes).
-    await ports.jira.setGrantProperty(grant.id, summary);
+    try {
+      await ports.jira.setGrantProperty(grant.id, value);
+    } catch (e) {
+      if (!(e instanceof JiraLimitError)) throw e;
+      // Too many named accounts to list: no gate at all, which every validator refuses.
+      value = { ...value, gate: null, gateOmitted: e.message };
+      await ports.jira.setGrantProperty(grant.id, value);
+    }
   } catch (e) {
     ports.log.warn('could not mirror the grant into its issue property', { grantId: grant.id, error: String(e) });
   }

@@ -1,8 +1,9 @@
 /**
  * Workflow post-functions: a transition on the request issue becomes a lifecycle event. The
  * actor is the transition's `atlassianId`; a refusal is commented on the issue by the core's
- * own comment action (the transition itself has already happened in Jira). The grant is the
- * issue's id (`issue.id`), which survives a move to another project; the key is only logged.
+ * own comment action (the transition itself has already happened in Jira). The workflow
+ * validators (`validator.ts`) stop such transitions first where an admin configured them. The grant
+ * is the issue's id (`issue.id`), which survives a move to another project; the key is only logged.
  */
 import type { Ports } from '../ports';
 import { dispatch } from './dispatch';

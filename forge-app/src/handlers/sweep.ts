@@ -3,11 +3,11 @@
  * reality back to policy, and does it — ticking due grants, finishing stuck outboxes, revoking
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
-import { core, type Access, type Actor, type Grant, type TargetHolders } from '../decision/core';
+import { core, type Access, type Actor, type Grant, type Policy, type StatusCategoryKey, type TargetHolders } from '../decision/core';
 import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports, StoredGrant } from '../ports';
 import { act, alertOrgApiProblem } from './act';
-import { appendAudit, backoff, dispatch, drain, fitsInline, iso, recordUngranted } from './dispatch';
+import { appendAudit, backoff, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -36,6 +36,8 @@ export interface SweepSummary {
   drained: number;
   /** Open grants the current policy no longer allowed, sent a `policyCheck`. */
   ineligible: number;
+  /** Open grants whose issue status was ahead of them (reported, never acted on). */
+  diverged: number;
 }
 
 /** JSON with sorted keys: two copies of one access compare equal however their keys are ordered. */
@@ -47,7 +49,7 @@ const canonical = (value: unknown): string =>
 export async function runSweep(ports: Ports): Promise<SweepSummary> {
   const { store, clock, org, log } = ports;
   const policyDoc = await store.policy();
-  if (!policyDoc) return { ran: false, due: 0, findings: 0, revocations: 0, drained: 0, ineligible: 0 };
+  if (!policyDoc) return { ran: false, due: 0, findings: 0, revocations: 0, drained: 0, ineligible: 0, diverged: 0 };
   const policy = policyDoc.policy;
 
   // Load: a fresh read of every target's holders, THEN the grants. In this order a grant that
@@ -174,17 +176,56 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       if (outcome.event) await recordUngranted(ports, outcome.event);
     }
   }
+
+  // Reconcile Jira with the grants: a status the core never reached (a post-function that gave up
+  // after its four retries, a workflow without the validators) and an issue property that no
+  // longer says what the core says (a failed mirror write, a rewrite, time moving on).
+  let diverged = 0;
+  for (const s of open) {
+    if (clock.now() >= ports.deadline) break;
+    try {
+      if (await reconcileIssue(ports, policy, s.grant.id)) diverged++;
+    } catch (error) {
+      log.warn('could not reconcile an issue with its grant; the next sweep tries again', { grantId: s.grant.id, error: String(error) });
+    }
+  }
   log.info('sweep done', {
     due: answer.due.length,
     ineligible: ineligible.length,
     findings: answer.findings.length,
     revocations,
     drained,
+    diverged,
     alerts,
     ...(deferred ? { revocationsLeftForNextSweep: deferred } : {}),
     ...(Object.keys(unread).length ? { accountsLeftForNextSweeps: unread } : {}),
     orgRequests: org.requestUsage?.().used,
   });
-  return { ran: true, due: answer.due.length, findings: answer.findings.length, revocations, drained, ineligible: ineligible.length };
+  return { ran: true, due: answer.due.length, findings: answer.findings.length, revocations, drained, ineligible: ineligible.length, diverged };
+}
+
+const STATUS_CATEGORIES: readonly string[] = ['new', 'indeterminate', 'done'];
+
+/**
+ * Compares one open grant with its issue. The sweep knows the issue's status but not who moved
+ * it, and the core acts only on an event with its real actor, so a status ahead of the grant is
+ * reported (an alert for the admins, a comment on the issue), never turned into a grant or a
+ * revocation; the grant keeps its own clock (an active one still ends at its window end). Returns
+ * whether the status had diverged.
+ */
+async function reconcileIssue(ports: Ports, policy: Policy, grantId: string): Promise<boolean> {
+  const stored = await ports.store.grant(grantId);
+  if (!stored) return false;
+  const { grant } = stored;
+  // By id: a moved issue keeps it.
+  const issue = await ports.jira.issue(grant.id);
+  if (!issue) return false;
+  const now = ports.clock.now();
+  const category = issue.statusCategory && STATUS_CATEGORIES.includes(issue.statusCategory) ? (issue.statusCategory as StatusCategoryKey) : undefined;
+  const answer = core.gate({ policy, grant, now: iso(now), ...(category ? { statusCategory: category } : {}) });
+  if (!answer.ok) throw new Error(`the core refused the gate: ${answer.error.message}`);
+  for (const action of answer.actions) await act(ports, policy, action);
+  if (!propertyIsCurrent(await ports.jira.grantProperty(grant.id), grant, policy, now)) await mirror(ports, grant, policy);
+  return answer.divergence !== undefined;
 }
 

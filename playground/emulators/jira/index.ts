@@ -14,10 +14,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { adfTextLength, adfToHtml, adfToPlainText, checkAdf, isAdfDoc } from './adf';
-import { DEFAULT_REQUEST_WORKFLOW, STATUS_CATEGORIES, type JiraStatus, type JiraWorkflow } from './workflow';
+import { DEFAULT_REQUEST_WORKFLOW, STATUS_CATEGORIES, type JiraStatus, type JiraTransitionDef, type JiraWorkflow, type ValidatorFunctionEvent } from './workflow';
+import { evaluateExpression, ExpressionError } from './expression';
 import { jiraGate } from '../openapi/index';
 
-export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef } from './workflow';
+export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef, type JiraValidatorDef, type ValidatorFunctionEvent, type ValidatorFunctionResult } from './workflow';
 export { adfToHtml, adfToPlainText, checkAdf } from './adf';
 
 /** Header carrying the app identity. The local Forge runtime sends `Authorization: Bearer <appToken>`. */
@@ -235,6 +236,15 @@ export interface TransitionListenerOptions {
 
 export type TransitionListener = (event: PostFunctionEvent) => unknown;
 
+export interface ValidatorRun {
+  issueKey: string;
+  transitionId: string;
+  moduleKey: string;
+  actor: string;
+  passed: boolean;
+  message?: string;
+}
+
 export interface JiraFault {
   status: number;
   /** How many matching requests fail (default 1). */
@@ -277,6 +287,8 @@ export interface JiraEmulatorOptions {
   limits?: Partial<JiraLimits>;
   /** Global permission key → the group names that hold it (default DEFAULT_GLOBAL_PERMISSION_GROUPS). */
   globalPermissionGroups?: Record<string, string[]>;
+  /** Called when a validator fails to evaluate (bad expression, throwing function). Default: console.error. */
+  onValidatorError?: (error: unknown, moduleKey: string) => void;
   /** Called when a transition listener throws or rejects. Default: console.error. */
   onListenerError?: (error: unknown, event: PostFunctionEvent) => void;
 }
@@ -303,6 +315,13 @@ export interface JiraEmulator {
   onTransition(listener: TransitionListener, options?: TransitionListenerOptions): () => void;
   /** Resolves when every started transition listener has settled. */
   idle(): Promise<void>;
+  /**
+   * Registers the function behind a function validator's module key (the local Forge runtime's
+   * invocation of the app's handler). Returns the unregister function.
+   */
+  registerValidatorFunction(moduleKey: string, fn: (event: ValidatorFunctionEvent) => unknown): () => void;
+  /** Every validator run, in order (module key, transition, actor, passed, message). */
+  validatorRuns: ValidatorRun[];
   injectFault(fault: JiraFault): void;
   clearFaults(): void;
   exportSnapshot(): JiraSnapshot;
@@ -375,6 +394,10 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
   let issues = new Map<string, IssueRec>(); // by id
   let counters: JiraSnapshot['counters'] = { issueId: 10000, commentId: 10000, changelogId: 10000, projectSeq: {} };
   const listeners = new Set<{ fn: TransitionListener; opts: TransitionListenerOptions }>();
+  const validatorFunctions = new Map<string, (event: ValidatorFunctionEvent) => unknown>();
+  const validatorRuns: ValidatorRun[] = [];
+  const onValidatorError =
+    options.onValidatorError ?? ((e: unknown, key: string) => console.error(`[jira-emulator] validator ${key} failed to evaluate:`, e));
   const pending = new Set<Promise<unknown>>();
   let faults: Array<JiraFault & { remaining: number }> = [];
   const requests: JiraRequestLogEntry[] = [];
@@ -548,11 +571,69 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
 
   const availableTransitions = (issue: IssueRec) => workflow.transitions.filter((t) => t.from.includes(issue.statusId));
 
-  /** Performs a transition and notifies listeners (without waiting for them). */
-  const performTransition = (issue: IssueRec, transitionId: string, actor: string, commentBody?: unknown) => {
-    const def = availableTransitions(issue).find((t) => t.id === transitionId);
-    if (!def) throw new JiraHttpError(400, [`Transition id '${transitionId}' is not valid for this issue.`]);
+  /** Jira's message when a validator fails without one of its own. Guess: the docs give no text. */
+  const DEFAULT_VALIDATOR_MESSAGE = 'The transition was refused by a workflow validator.';
+
+  /**
+   * Runs the transition's validators in order; the first failure is the refusal's message.
+   * Expressions see `user`, `issue` (with its properties), `project`, `transition`; a function
+   * receives Forge's validator payload. Anything that does not evaluate to `true` fails (a
+   * string is the message), as the Forge docs describe.
+   */
+  const runValidators = async (issue: IssueRec, def: JiraTransitionDef, actor: string): Promise<string | null> => {
+    for (const v of def.validators ?? []) {
+      let outcome: unknown;
+      let fallback: string | undefined;
+      try {
+        if (v.type === 'expression') {
+          fallback = v.errorMessage;
+          const u = users.get(actor);
+          const project = projects.find((p) => p.id === issue.projectId);
+          outcome = evaluateExpression(v.expression, {
+            user: { accountId: actor, displayName: u?.displayName ?? actor, accountType: u?.accountType ?? 'atlassian', groups: (u?.groups ?? []).map((g) => g.name) },
+            issue: { id: Number(issue.id), key: issue.key, summary: issue.summary, properties: structuredClone(issue.properties) },
+            project: project ? { id: Number(project.id), key: project.key, name: project.name } : null,
+            transition: { id: Number(def.id), name: def.name, from: { id: issue.statusId }, to: { id: def.to } },
+          });
+        } else {
+          const fn = validatorFunctions.get(v.moduleKey);
+          if (!fn) throw new Error(`no function is registered for ${v.moduleKey} (the app is not installed)`);
+          const answer = (await fn({
+            issue: { key: issue.key },
+            configuration: {},
+            transition: { from: { id: issue.statusId }, to: { id: def.to }, modifiedFields: {} },
+          })) as { result?: unknown; errorMessage?: unknown } | undefined;
+          outcome = answer?.result === true ? true : typeof answer?.errorMessage === 'string' && answer.errorMessage ? answer.errorMessage : false;
+        }
+      } catch (e) {
+        if (!(e instanceof ExpressionError) && v.type === 'expression') throw e;
+        onValidatorError(e, v.moduleKey);
+        outcome = false;
+      }
+      const passed = outcome === true;
+      const message = passed ? undefined : typeof outcome === 'string' && outcome ? outcome : (fallback ?? DEFAULT_VALIDATOR_MESSAGE);
+      validatorRuns.push({ issueKey: issue.key, transitionId: def.id, moduleKey: v.moduleKey, actor, passed, ...(message ? { message } : {}) });
+      if (validatorRuns.length > 10_000) validatorRuns.shift();
+      if (!passed) return message!;
+    }
+    return null;
+  };
+
+  /**
+   * Validates, then performs a transition and notifies listeners (without waiting for them). A
+   * refused transition answers 400 with the validator's message in `errorMessages` (Guess: the
+   * REST reference lists 400 for "the request is invalid for any other reason" without a body
+   * example; ErrorCollection is Jira's error shape everywhere else).
+   */
+  const performTransition = async (issue: IssueRec, transitionId: string, actor: string, commentBody?: unknown) => {
+    const offered = availableTransitions(issue).find((t) => t.id === transitionId);
+    if (!offered) throw new JiraHttpError(400, [`Transition id '${transitionId}' is not valid for this issue.`]);
     if (commentBody !== undefined) validateCommentBody(commentBody);
+    const refusal = await runValidators(issue, offered, actor);
+    if (refusal !== null) throw new JiraHttpError(400, [refusal]);
+    // The issue may have moved while the validators ran (Jira serialises transitions on an issue).
+    const def = availableTransitions(issue).find((t) => t.id === transitionId);
+    if (!def) throw new JiraHttpError(409, ['The issue was changed by another transition; reload it and try again.']);
     const from = statusById.get(issue.statusId)!;
     const to = statusById.get(def.to)!;
     const comment = commentBody !== undefined ? addCommentRec(issue, actor, commentBody) : undefined;
@@ -604,7 +685,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     return ctx.body as Record<string, unknown>;
   };
 
-  const handlers: Record<string, (ctx: Ctx) => Result> = {
+  const handlers: Record<string, (ctx: Ctx) => Result | Promise<Result>> = {
     createIssue(ctx) {
       const body = requireBody(ctx);
       const fields = (body.fields ?? {}) as Record<string, unknown>;
@@ -730,7 +811,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       return { status: 200, body: { expand: 'transitions', transitions: list } };
     },
 
-    doTransition(ctx) {
+    async doTransition(ctx) {
       const issue = requireIssue(ctx.params.issueIdOrKey!);
       const body = requireBody(ctx);
       const transition = body.transition as { id?: unknown } | undefined;
@@ -739,7 +820,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       }
       const update = body.update as { comment?: Array<{ add?: { body?: unknown } }> } | undefined;
       const commentBody = update?.comment?.find((op) => op.add)?.add?.body;
-      performTransition(issue, String(transition.id), ctx.principal, commentBody === undefined ? undefined : structuredClone(commentBody));
+      await performTransition(issue, String(transition.id), ctx.principal, commentBody === undefined ? undefined : structuredClone(commentBody));
       return { status: 204 };
     },
 
@@ -947,7 +1028,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
           ? new JiraHttpError(405, [`Method ${entry.method} is not allowed for ${url.pathname}.`])
           : new JiraHttpError(404, [`No resource at ${url.pathname}.`]);
       }
-      const result = handlers[matched.route.operation]!({ params: matched.params, query: url.searchParams, body, hasBody, principal });
+      const result = await handlers[matched.route.operation]!({ params: matched.params, query: url.searchParams, body, hasBody, principal });
       entry.status = result.status;
       send(res, result.status, result.body, result.headers);
     } catch (e) {
@@ -1056,7 +1137,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
         workflow.transitions.find((t) => t.id === transitionIdOrName || t.name === transitionIdOrName);
       if (!def) throw new Error(`unknown transition ${transitionIdOrName}`);
       try {
-        performTransition(issue, def.id, actor, comment === undefined ? undefined : textToAdf(comment));
+        await performTransition(issue, def.id, actor, comment === undefined ? undefined : textToAdf(comment));
       } catch (e) {
         if (e instanceof JiraHttpError) throw new Error(e.message);
         throw e;
@@ -1070,6 +1151,13 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     async idle() {
       while (pending.size) await Promise.allSettled([...pending]);
     },
+    registerValidatorFunction(moduleKey, fn) {
+      validatorFunctions.set(moduleKey, fn);
+      return () => {
+        if (validatorFunctions.get(moduleKey) === fn) validatorFunctions.delete(moduleKey);
+      };
+    },
+    validatorRuns,
     injectFault(fault) {
       faults.push({ ...fault, remaining: fault.times ?? 1 });
     },

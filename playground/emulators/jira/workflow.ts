@@ -15,6 +15,35 @@ export interface JiraTransitionDef {
   from: string[];
   /** Target status id. */
   to: string;
+  /**
+   * Workflow validators, run before the transition in this order; the first that fails stops it
+   * (the issue stays, no post-function runs, and its message is the error). None by default, as
+   * in a team-managed workflow nobody configured.
+   */
+  validators?: JiraValidatorDef[];
+}
+
+/**
+ * A Forge `jira:workflowValidator` configured on a transition: a Jira expression (evaluated by
+ * the emulator's subset evaluator, which refuses what it does not support) or a function
+ * (invoked through the function registered for its module key; none registered = the app is not
+ * installed, which fails the validator as in Jira).
+ */
+export type JiraValidatorDef =
+  | { type: 'expression'; moduleKey: string; expression: string; errorMessage?: string }
+  | { type: 'function'; moduleKey: string };
+
+/** What a validator function answers (Forge docs: `{result, errorMessage}`). */
+export interface ValidatorFunctionResult {
+  result: boolean;
+  errorMessage?: string;
+}
+
+/** The argument a validator function receives (Forge docs, "Validating with lambda functions"). */
+export interface ValidatorFunctionEvent {
+  issue: { key: string };
+  configuration: Record<string, unknown>;
+  transition: { from: { id: string }; to: { id: string }; modifiedFields: Record<string, unknown> };
 }
 
 export interface JiraWorkflow {
