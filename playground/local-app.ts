@@ -125,7 +125,7 @@ export type TransitionName = keyof typeof TRANSITIONS;
 export const RECORD_VALIDATOR = { moduleKey: 'jit-record-current', handler: handlers.validateRecord } as const;
 
 /**
- * The demo request workflow, configured as docs/deploy-notes/jira-workflow.md tells a Jira admin:
+ * The demo request workflow, configured as docs/deploy.md (step 6) tells a Jira admin:
  * every JIT transition carries the "record is current" function validator and its event's
  * expression validator, in front of its post-function. Its JIT transitions are global, so any of
  * them can be tried from any status. `withValidators: false` is the same workflow with none (a
