@@ -94,7 +94,7 @@ struct Hashed<'a> {
 }
 
 fn hash_of(seq: u64, prev_hash: &str, entry: &AuditEntry) -> String {
-    let bytes = crate::write::to_bytes(
+    let bytes = crate::json::write::to_bytes(
         &Hashed {
             seq,
             prev_hash,

@@ -10,9 +10,10 @@ use crate::eligibility::Actor;
 use crate::error::{DecisionError, ErrorBody};
 use crate::event::Event;
 use crate::grant::Grant;
+use crate::lifecycle::{activation, approval, extension, request, revocation, schedule};
+use crate::limits;
 use crate::policy::{AccountId, Policy};
 use crate::time::Timestamp;
-use crate::{activation, approval, extension, limits, request, revocation, schedule};
 
 /// The actor name used for events the system causes (timers, action results).
 pub const SYSTEM: &str = "system";

@@ -214,7 +214,7 @@ fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 }
 
 fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
-    crate::read::from_value(value)
+    crate::json::read::from_value(value)
         .map_err(|(path, message)| E::custom(format!("{PATH_START}{path}{INNER_PATH}{message}")))
 }
 

@@ -45,8 +45,6 @@
 )]
 
 mod action;
-mod activation;
-mod approval;
 mod audit;
 pub mod boundary;
 mod comment;
@@ -54,22 +52,16 @@ mod decision;
 mod eligibility;
 mod error;
 mod event;
-mod extension;
 mod gate;
 mod grant;
+mod json;
+mod lifecycle;
 mod limits;
 mod policy;
-mod policy_guard;
-mod read;
-mod request;
-mod revocation;
-mod schedule;
 mod sweep;
 mod time;
-mod validation;
 mod view;
 mod window;
-mod write;
 
 #[cfg(test)]
 mod tests;
@@ -91,25 +83,25 @@ pub use grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
-pub use policy::{
-    Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
-    ORG_ADMIN_ROLE, RESOURCE_ROLES,
-};
-pub use policy_guard::{
+pub use lifecycle::revocation::backoff_seconds;
+pub use lifecycle::schedule::{is_due, next_attention};
+pub use policy::change::{
     authorize_admin, diff as policy_diff, policy_change, AdminAccess, AdminAccessInput, AdminCall,
     AdminError, AdminViewer, Approvers, ChangeOutcome, FormerPermanentAdmin, OrgAdminsRead,
     PendingPolicyChange, PendingState, PendingStatus, PendingWrite, Permission,
     PolicyChangeDecision, PolicyChangeInput, PolicyChangeRefusal, PolicyCommand, PolicyDiff,
     PolicyState, CHANGE_TTL_HOURS, GRACE_DAYS, GUARD_RAILS,
 };
-pub use revocation::backoff_seconds;
-pub use schedule::{is_due, next_attention};
+pub use policy::validation::{validate as validate_policy, PolicyProblem};
+pub use policy::{
+    Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
+    ORG_ADMIN_ROLE, RESOURCE_ROLES,
+};
 pub use sweep::{
     guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GroupHolders,
     GuardInput, GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
 };
 pub use time::Timestamp;
-pub use validation::{validate as validate_policy, PolicyProblem};
 pub use view::{
     view, ActionOption, GrantView, TargetOption, View, ViewInput, ViewerRoles, ACTIONS,
 };

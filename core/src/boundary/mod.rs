@@ -9,13 +9,13 @@ use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, DecideInput, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::gate::{gate, GateAnswer, GateInput};
-use crate::policy::Policy;
-use crate::policy_guard::{
+use crate::policy::change::{
     authorize_admin, policy_change, AdminAccess, AdminAccessInput, PendingWrite,
     PolicyChangeDecision, PolicyChangeInput,
 };
+use crate::policy::validation::{validate, PolicyProblem};
+use crate::policy::Policy;
 use crate::sweep::{guard_revocation, sweep, GuardInput, GuardOutcome, SweepInput, SweepOutcome};
-use crate::validation::{validate, PolicyProblem};
 use crate::view::{view, View, ViewInput};
 
 /// Input of `verifyAudit`.
@@ -130,7 +130,7 @@ pub struct Validity {
 /// natively or from Wasm): one deserializer for every input type keeps the Wasm module small, and
 /// errors name the same paths everywhere.
 pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
-    crate::read::from_value(value).map_err(|(outer, message)| {
+    crate::json::read::from_value(value).map_err(|(outer, message)| {
         // A hand-written deserializer (events) reports the path inside itself between marks.
         let marked = message
             .split_once(crate::event::PATH_START)
@@ -276,7 +276,7 @@ pub fn version_value() -> Value {
 /// that cost as much as the decision). Keys come in the order the Rust types declare them, which
 /// the contract says carries no meaning.
 fn to_text<T: Serialize>(answer: &T) -> String {
-    crate::write::to_string(answer, 4096).unwrap_or_else(|e| {
+    crate::json::write::to_string(answer, 4096).unwrap_or_else(|e| {
         serde_json::json!({"ok": false, "error": {"code": "INTERNAL", "message": format!("cannot serialise the answer: {e}")}}).to_string()
     })
 }

@@ -30,9 +30,9 @@ use thiserror::Error;
 
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
 use crate::error::ErrorBody;
+use crate::policy::validation::{validate, PolicyProblem};
 use crate::policy::{AccountId, Policy};
 use crate::time::Timestamp;
-use crate::validation::{validate, PolicyProblem};
 
 /// How long a proposed guard-rail change waits for its second permanent admin.
 pub const CHANGE_TTL_HOURS: i64 = 72;
@@ -1425,7 +1425,7 @@ pub fn diff(before: Option<&Policy>, after: &Policy) -> Vec<PolicyDiff> {
 /// `serde_json::to_value` of the policy adds a second copy of its serialization code to the Wasm
 /// module (measured: 5.3 KB).
 fn json_of<T: Serialize>(value: &T) -> Value {
-    crate::write::to_bytes(value, 4096)
+    crate::json::write::to_bytes(value, 4096)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or(Value::Null)

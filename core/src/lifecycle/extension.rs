@@ -2,15 +2,15 @@
 
 use serde_json::Value;
 
-use crate::approval::check_approver;
 use crate::comment::Comment;
 use crate::decision::{details, Step};
 use crate::eligibility::{require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{Approval, Extension, ExtensionStatus, Status};
+use crate::lifecycle::approval::check_approver;
+use crate::lifecycle::request::check_justification;
 use crate::limits::MAX_EXTENSION_REQUESTS;
-use crate::request::check_justification;
-use crate::validation;
+use crate::policy::validation;
 
 /// The requester asks for `minutes` more.
 pub(crate) fn request(

@@ -10,9 +10,9 @@ use crate::event::Event;
 use crate::grant::Ending;
 use crate::grant::{Grant, Outcome, Provisioning, Status, GRANT_SCHEMA};
 use crate::limits;
+use crate::policy::validation;
 use crate::policy::{Policy, Target};
 use crate::time::Timestamp;
-use crate::validation;
 
 /// How far in the past a requested start may be (clock skew between browser and server); such a
 /// start is moved to now.

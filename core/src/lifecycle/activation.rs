@@ -8,7 +8,7 @@ use crate::decision::{details, Step};
 use crate::eligibility::{may_break_glass, require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{AccessState, Activation, PendingAction, PendingKind, Status};
-use crate::revocation::RESULT_TIMEOUT_SECONDS;
+use crate::lifecycle::revocation::RESULT_TIMEOUT_SECONDS;
 use crate::window::Window;
 
 /// The requester elevates now; a break-glass account may do so before approval.
@@ -80,7 +80,7 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
             "Break-glass activation: {} activated {} without approval until {end}. Justification: {}",
             step.grant.requester,
             step.grant.target_label,
-            crate::request::quote(&step.grant.justification)
+            crate::lifecycle::request::quote(&step.grant.justification)
         );
         let body = Comment::new()
             .text("\u{26a0} Break-glass activation: ")

@@ -14,11 +14,11 @@ use crate::comment::Comment;
 use crate::decision::SYSTEM;
 use crate::eligibility::{standing, Actor, Standing};
 use crate::grant::{Grant, Status};
+use crate::lifecycle::schedule::is_due;
+use crate::policy::change::FormerPermanentAdmin;
+use crate::policy::validation::validate;
 use crate::policy::{Access, AccountId, DriftMode, Policy};
-use crate::policy_guard::FormerPermanentAdmin;
-use crate::schedule::is_due;
 use crate::time::Timestamp;
-use crate::validation::validate;
 
 /// Everything the sweep needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,7 +195,7 @@ pub enum Disposition {
     /// changes a group's roles or members to take it away. An admin must.
     ReportGroup,
     /// Kept: a policy change dropped this account from the permanent admins less than
-    /// [`crate::policy_guard::GRACE_DAYS`] ago.
+    /// [`crate::policy::change::GRACE_DAYS`] ago.
     KeptGrace,
 }
 

@@ -4,16 +4,16 @@
 use serde_json::{Map, Value};
 
 use crate::action::{Action, ActionError, RevokeReason, Severity};
-use crate::activation::issue_grant;
 use crate::audit::{AuditEntry, AuditOutcome};
 use crate::comment::Comment;
 use crate::decision::{details, DecideInput, Step, SYSTEM};
 use crate::eligibility::{may_revoke, standing, Actor, Standing};
 use crate::error::DecisionError;
-use crate::extension;
 use crate::grant::{AccessState, Ending, Outcome, PendingAction, PendingKind, Status};
-use crate::request::end_without_access;
-use crate::validation;
+use crate::lifecycle::activation::issue_grant;
+use crate::lifecycle::extension;
+use crate::lifecycle::request::end_without_access;
+use crate::policy::validation;
 
 /// How long to wait for an action's result before issuing it again.
 pub const RESULT_TIMEOUT_SECONDS: i64 = 10 * 60;
