@@ -120,6 +120,11 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Builds an entry's `details` map from pairs.
+pub(crate) fn details<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
 /// Appends entries to the chain that ends at `head`, returning the records and the new head.
 pub fn chain(head: &AuditHead, entries: Vec<AuditEntry>) -> (Vec<AuditRecord>, AuditHead) {
     let mut seq = head.seq;

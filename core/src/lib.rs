@@ -54,10 +54,12 @@ mod error;
 mod event;
 mod gate;
 mod grant;
+mod input;
 mod json;
 mod lifecycle;
 mod limits;
 mod policy;
+mod step;
 mod sweep;
 mod time;
 mod view;
@@ -71,10 +73,7 @@ pub use audit::{
     chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord, BrokenLink, Verification, GENESIS_HASH,
 };
 pub use comment::{plain_text, CommentBlock, Inline};
-pub use decision::{
-    decide, Coalesce, Context, DecideInput, Decision, OpenGrant, Refusal, RefusalTally, Source,
-    SYSTEM,
-};
+pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
@@ -83,6 +82,7 @@ pub use grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
+pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 pub use lifecycle::revocation::backoff_seconds;
 pub use lifecycle::schedule::{is_due, next_attention};
 pub use policy::change::{
@@ -97,6 +97,7 @@ pub use policy::{
     Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
     ORG_ADMIN_ROLE, RESOURCE_ROLES,
 };
+pub use step::SYSTEM;
 pub use sweep::{
     guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GroupHolders,
     GuardInput, GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::audit::{AuditHead, AuditRecord, Verification};
-use crate::decision::{decide, DecideInput, Decision};
+use crate::decision::{decide, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::gate::{gate, GateAnswer, GateInput};
+use crate::input::DecideInput;
 use crate::policy::change::{
     authorize_admin, policy_change, AdminAccess, AdminAccessInput, PendingWrite,
     PolicyChangeDecision, PolicyChangeInput,

@@ -3,12 +3,13 @@
 use serde_json::Value;
 
 use crate::action::{Action, Severity};
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{may_break_glass, require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{AccessState, Activation, PendingAction, PendingKind, Status};
 use crate::lifecycle::revocation::RESULT_TIMEOUT_SECONDS;
+use crate::step::Step;
 use crate::window::Window;
 
 /// The requester elevates now; a break-glass account may do so before approval.
@@ -101,7 +102,7 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
         });
         step.comment(body);
     } else {
-        let who = if step.actor == crate::decision::SYSTEM {
+        let who = if step.actor == crate::step::SYSTEM {
             Comment::new().text("Automatic activation")
         } else {
             Comment::new().mention(step.actor).text(" elevated")

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{may_approve, require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{Approval, Outcome, Status};
@@ -11,6 +11,7 @@ use crate::lifecycle::activation;
 use crate::lifecycle::request::end_without_access;
 use crate::policy::validation;
 use crate::policy::Target;
+use crate::step::Step;
 use crate::window::Window;
 
 /// Checks that `actor` may decide on this grant's request or extension: an approver of the

@@ -4,16 +4,17 @@
 use serde_json::{Map, Value};
 
 use crate::action::{Action, ActionError, RevokeReason, Severity};
+use crate::audit::details;
 use crate::audit::{AuditEntry, AuditOutcome};
 use crate::comment::Comment;
-use crate::decision::{details, DecideInput, Step, SYSTEM};
 use crate::eligibility::{may_revoke, standing, Actor, Standing};
 use crate::error::DecisionError;
 use crate::grant::{AccessState, Ending, Outcome, PendingAction, PendingKind, Status};
+use crate::input::DecideInput;
 use crate::lifecycle::activation::issue_grant;
-use crate::lifecycle::extension;
 use crate::lifecycle::request::end_without_access;
 use crate::policy::validation;
+use crate::step::{lapse_extension, Step, SYSTEM};
 
 /// How long to wait for an action's result before issuing it again.
 pub const RESULT_TIMEOUT_SECONDS: i64 = 10 * 60;
@@ -109,7 +110,7 @@ pub(crate) fn end_with_revoke(step: &mut Step<'_>, outcome: Outcome, reason: Opt
         reason: reason.map(str::to_owned),
     });
     step.changed = true;
-    extension::lapse(step);
+    lapse_extension(step);
     let why = match outcome {
         Outcome::Completed => RevokeReason::Completed,
         Outcome::Expired => RevokeReason::Expired,
@@ -348,7 +349,7 @@ fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
             by: SYSTEM.into(),
             reason: Some(error.message.clone()),
         });
-        extension::lapse(step);
+        lapse_extension(step);
         step.comment(
             Comment::new()
                 .text(format!(

@@ -4,13 +4,14 @@
 use serde_json::Value;
 
 use crate::action::Action;
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{standing, Standing};
 use crate::grant::{Grant, Outcome, Status};
 use crate::lifecycle::activation;
 use crate::lifecycle::request::end_without_access;
 use crate::lifecycle::revocation::{end_ineligible, end_with_revoke, retry_due};
+use crate::step::Step;
 use crate::time::Timestamp;
 
 /// The next instant at which this grant needs a tick, if any.

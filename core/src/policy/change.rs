@@ -1302,7 +1302,7 @@ fn save_details(
         p.and_then(|p| serde_json::to_value(p.drift_mode).ok())
             .unwrap_or(Value::Null)
     };
-    crate::decision::details([
+    crate::audit::details([
         (
             "permanentAdminsBefore",
             before.map_or(Value::Null, |p| Value::from(p.permanent_admins.clone())),
@@ -1321,7 +1321,7 @@ fn save_details(
 }
 
 fn change_details(p: &PendingPolicyChange) -> Map<String, Value> {
-    crate::decision::details([
+    crate::audit::details([
         ("changeId", Value::from(p.id.clone())),
         ("proposer", Value::from(p.proposer.clone())),
         ("baseVersion", Value::from(p.base_version)),

@@ -11,13 +11,13 @@ use sha2::{Digest, Sha256};
 use crate::action::{Action, RevokeReason, Severity};
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
 use crate::comment::Comment;
-use crate::decision::SYSTEM;
 use crate::eligibility::{standing, Actor, Standing};
 use crate::grant::{Grant, Status};
 use crate::lifecycle::schedule::is_due;
 use crate::policy::change::FormerPermanentAdmin;
 use crate::policy::validation::validate;
 use crate::policy::{Access, AccountId, DriftMode, Policy};
+use crate::step::SYSTEM;
 use crate::time::Timestamp;
 
 /// Everything the sweep needs.
@@ -875,7 +875,7 @@ fn audit_entry(
         .take(AUDIT_FINDINGS_QUOTED)
         .filter_map(|f| serde_json::to_value(f).ok())
         .collect();
-    let details = crate::decision::details([
+    let details = crate::audit::details([
         ("findings", Value::from(findings.len())),
         ("quoted", Value::Array(quoted)),
         ("revocations", Value::from(revocations)),
