@@ -11,7 +11,10 @@ use crate::error::{DecisionError, ErrorBody};
 use crate::event::Event;
 use crate::grant::Grant;
 use crate::input::{check_decide_input, DecideInput, Source};
-use crate::lifecycle::{activation, approval, extension, request, revocation, schedule};
+use crate::lifecycle::{
+    activation, approval, extension, policy_check, request, revocation, schedule,
+};
+use crate::provisioning::results;
 use crate::step::{Step, SYSTEM};
 
 /// How a refusal that is worth keeping (audited, or commented on the issue) counts: the first of
@@ -89,7 +92,7 @@ pub fn decide(input: DecideInput) -> Result<Decision, Refusal> {
             if let Err(e) = check_decide_input(&input) {
                 return Err(refuse(&input, e, &head));
             }
-            let (actions, entries) = revocation::ungranted_result(&input, action, error);
+            let (actions, entries) = results::ungranted_result(&input, action, error);
             let changed = !entries.is_empty();
             let (audit, audit_head) = chain(&head, entries);
             return Ok(Decision {
@@ -169,15 +172,15 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
             Ok(())
         }
         Event::PolicyCheck {} => {
-            revocation::apply_policy(&mut step);
+            policy_check::apply_policy(&mut step);
             Ok(())
         }
         Event::ActionSucceeded { action } => {
-            revocation::action_result(&mut step, action, None);
+            results::action_result(&mut step, action, None);
             Ok(())
         }
         Event::ActionFailed { action, error } => {
-            revocation::action_result(&mut step, action, Some(error));
+            results::action_result(&mut step, action, Some(error));
             Ok(())
         }
     };

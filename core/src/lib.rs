@@ -59,6 +59,7 @@ mod json;
 mod lifecycle;
 mod limits;
 mod policy;
+mod provisioning;
 mod step;
 mod sweep;
 mod time;
@@ -83,7 +84,6 @@ pub use grant::{
     PendingAction, PendingKind, Provisioning, Status,
 };
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
-pub use lifecycle::revocation::backoff_seconds;
 pub use lifecycle::schedule::{is_due, next_attention};
 pub use policy::change::{
     authorize_admin, diff as policy_diff, policy_change, AdminAccess, AdminAccessInput, AdminCall,
@@ -97,6 +97,7 @@ pub use policy::{
     Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
     ORG_ADMIN_ROLE, RESOURCE_ROLES,
 };
+pub use provisioning::backoff::backoff_seconds;
 pub use step::SYSTEM;
 pub use sweep::{
     guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GroupHolders,

@@ -7,8 +7,8 @@ use crate::audit::details;
 use crate::comment::Comment;
 use crate::eligibility::{may_break_glass, require_standing, Actor};
 use crate::error::DecisionError;
-use crate::grant::{AccessState, Activation, PendingAction, PendingKind, Status};
-use crate::lifecycle::revocation::RESULT_TIMEOUT_SECONDS;
+use crate::grant::{Activation, Status};
+use crate::provisioning::issue::issue_grant;
 use crate::step::Step;
 use crate::window::Window;
 
@@ -123,29 +123,4 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
             ("windowEnd", Value::from(end)),
         ]),
     );
-}
-
-/// Issues (or re-issues) the grant action and marks it pending.
-pub(crate) fn issue_grant(step: &mut Step<'_>) {
-    let key = step.key("grant");
-    let attempt = step.grant.provisioning.grant_attempts.saturating_add(1);
-    let now = step.now;
-    let p = &mut step.grant.provisioning;
-    p.grant_attempts = attempt;
-    p.state = AccessState::Granting;
-    p.pending = Some(PendingAction {
-        key: key.clone(),
-        kind: PendingKind::Grant,
-        issued_at: now,
-        retry_at: now.plus_seconds(RESULT_TIMEOUT_SECONDS).unwrap_or(now),
-    });
-    let action = Action::Grant {
-        key,
-        grant_id: step.grant.id.clone(),
-        issue_key: step.grant.issue_key.clone(),
-        access: step.grant.access.clone(),
-        account_id: step.grant.subject.clone(),
-        attempt,
-    };
-    step.act(action);
 }

@@ -4,6 +4,7 @@
 pub(crate) mod activation;
 pub(crate) mod approval;
 pub(crate) mod extension;
+pub(crate) mod policy_check;
 pub(crate) mod request;
 pub(crate) mod revocation;
 pub(crate) mod schedule;

@@ -9,8 +9,10 @@ use crate::comment::Comment;
 use crate::eligibility::{standing, Standing};
 use crate::grant::{Grant, Outcome, Status};
 use crate::lifecycle::activation;
+use crate::lifecycle::policy_check::end_ineligible;
 use crate::lifecycle::request::end_without_access;
-use crate::lifecycle::revocation::{end_ineligible, end_with_revoke, retry_due};
+use crate::lifecycle::revocation::end_with_revoke;
+use crate::provisioning::issue::retry_due;
 use crate::step::Step;
 use crate::time::Timestamp;
 
