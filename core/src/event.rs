@@ -5,14 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::action::{Action, ActionError};
+use crate::json::read::{INNER_PATH, PATH_START};
 use crate::policy::AccountId;
-
-/// Marks the start of an inner field path in a deserialization error message (deserializers
-/// may prefix messages, e.g. `Error: `), so `boundary::read` can find it.
-pub(crate) const PATH_START: char = '\u{1f}';
-/// Separates that inner path from the message, so that `boundary::read` can report
-/// `event.durationMinutes` rather than just `event`.
-pub(crate) const INNER_PATH: char = '\u{1e}';
 
 /// An event for `decide`.
 ///

@@ -856,7 +856,7 @@ fn save(
     raw: &Value,
     expected_version: Option<u64>,
 ) -> Result<PolicyChangeDecision, PolicyChangeRefusal> {
-    let proposed: Policy = match crate::boundary::read(raw.clone()) {
+    let proposed: Policy = match crate::json::read::read(raw.clone()) {
         Ok(p) => p,
         Err(e) => {
             let body = e.to_body();
