@@ -85,12 +85,19 @@ pub use grant::{
 };
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 pub use lifecycle::schedule::{is_due, next_attention};
+pub use policy::admin_error::AdminError;
+pub use policy::authorization::{
+    authorize_admin, AdminAccess, AdminAccessInput, AdminCall, AdminViewer, Approvers,
+    PendingState, PendingStatus, Permission,
+};
 pub use policy::change::{
-    authorize_admin, diff as policy_diff, policy_change, AdminAccess, AdminAccessInput, AdminCall,
-    AdminError, AdminViewer, Approvers, ChangeOutcome, FormerPermanentAdmin, OrgAdminsRead,
-    PendingPolicyChange, PendingState, PendingStatus, PendingWrite, Permission,
-    PolicyChangeDecision, PolicyChangeInput, PolicyChangeRefusal, PolicyCommand, PolicyDiff,
-    PolicyState, CHANGE_TTL_HOURS, GRACE_DAYS, GUARD_RAILS,
+    policy_change, ChangeOutcome, PendingWrite, PolicyChangeDecision, PolicyChangeInput,
+    PolicyChangeRefusal, PolicyCommand,
+};
+pub use policy::diff::{diff as policy_diff, PolicyDiff, GUARD_RAILS};
+pub use policy::state::{
+    FormerPermanentAdmin, OrgAdminsRead, PendingPolicyChange, PolicyState, CHANGE_TTL_HOURS,
+    GRACE_DAYS,
 };
 pub use policy::validation::{validate as validate_policy, PolicyProblem};
 pub use policy::{

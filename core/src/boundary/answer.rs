@@ -8,10 +8,8 @@ use crate::decision::{decide, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::gate::{gate, GateAnswer, GateInput};
 use crate::input::DecideInput;
-use crate::policy::change::{
-    authorize_admin, policy_change, AdminAccess, AdminAccessInput, PendingWrite,
-    PolicyChangeDecision, PolicyChangeInput,
-};
+use crate::policy::authorization::{authorize_admin, AdminAccess, AdminAccessInput};
+use crate::policy::change::{policy_change, PendingWrite, PolicyChangeDecision, PolicyChangeInput};
 use crate::policy::validation::{validate, PolicyProblem};
 use crate::policy::Policy;
 use crate::sweep::{guard_revocation, sweep, GuardInput, GuardOutcome, SweepInput, SweepOutcome};

@@ -14,7 +14,8 @@ use crate::boundary::answer::{
 use crate::error::DecisionError;
 use crate::gate::GateInput;
 use crate::json::read::read;
-use crate::policy::change::{AdminAccessInput, PolicyChangeInput};
+use crate::policy::authorization::AdminAccessInput;
+use crate::policy::change::PolicyChangeInput;
 use crate::sweep::{GuardInput, SweepInput};
 use crate::view::ViewInput;
 

@@ -1,6 +1,10 @@
 //! The policy: what can be elevated, by whom, for how long, and the org-wide guard rails.
 
+pub(crate) mod admin_error;
+pub(crate) mod authorization;
 pub(crate) mod change;
+pub(crate) mod diff;
+pub(crate) mod state;
 pub(crate) mod validation;
 
 use serde::{Deserialize, Serialize};

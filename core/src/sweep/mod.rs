@@ -14,7 +14,7 @@ use crate::comment::Comment;
 use crate::eligibility::{standing, Actor, Standing};
 use crate::grant::{Grant, Status};
 use crate::lifecycle::schedule::is_due;
-use crate::policy::change::FormerPermanentAdmin;
+use crate::policy::state::FormerPermanentAdmin;
 use crate::policy::validation::validate;
 use crate::policy::{Access, AccountId, DriftMode, Policy};
 use crate::step::SYSTEM;
@@ -195,7 +195,7 @@ pub enum Disposition {
     /// changes a group's roles or members to take it away. An admin must.
     ReportGroup,
     /// Kept: a policy change dropped this account from the permanent admins less than
-    /// [`crate::policy::change::GRACE_DAYS`] ago.
+    /// [`crate::policy::state::GRACE_DAYS`] ago.
     KeptGrace,
 }
 
