@@ -106,10 +106,11 @@ pub use policy::{
 };
 pub use provisioning::backoff::backoff_seconds;
 pub use step::SYSTEM;
-pub use sweep::{
-    guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GroupHolders,
-    GuardInput, GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
-};
+pub use sweep::drift::{Disposition, Finding, FindingKind};
+pub use sweep::floor::FloorReport;
+pub use sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+pub use sweep::snapshot::{GroupHolders, HolderSnapshot, TargetHolders};
+pub use sweep::{sweep, SweepInput, SweepOutcome};
 pub use time::Timestamp;
 pub use view::{
     view, ActionOption, GrantView, TargetOption, View, ViewInput, ViewerRoles, ACTIONS,

@@ -12,7 +12,8 @@ use crate::policy::authorization::{authorize_admin, AdminAccess, AdminAccessInpu
 use crate::policy::change::{policy_change, PendingWrite, PolicyChangeDecision, PolicyChangeInput};
 use crate::policy::validation::{validate, PolicyProblem};
 use crate::policy::Policy;
-use crate::sweep::{guard_revocation, sweep, GuardInput, GuardOutcome, SweepInput, SweepOutcome};
+use crate::sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+use crate::sweep::{sweep, SweepInput, SweepOutcome};
 use crate::view::{view, View, ViewInput};
 
 /// Input of `verifyAudit`.

@@ -16,7 +16,8 @@ use crate::gate::GateInput;
 use crate::json::read::read;
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
-use crate::sweep::{GuardInput, SweepInput};
+use crate::sweep::guard::GuardInput;
+use crate::sweep::SweepInput;
 use crate::view::ViewInput;
 
 /// An answer as a JSON value (never fails for the core's own types).
