@@ -1,4 +1,7 @@
-//! `decide`: one event applied to one grant, yielding the next grant, actions and audit records.
+//! The dispatcher, `decide`: one event applied to one grant, yielding the next grant, actions and
+//! audit records. It checks the input, hands the event to its lifecycle step (an action result to
+//! provisioning), finishes the step (version, next wake-up, audit chain), and turns a refusal
+//! worth keeping into an audit record and a comment, coalesced per hour.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
