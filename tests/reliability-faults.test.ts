@@ -35,7 +35,7 @@ const LIFECYCLES = 208;
 const BATCHES = 8;
 const BATCH_GAP_MS = 10 * 60_000;
 const FAULT_RATE = 0.3;
-/** `backoff_seconds(1)` in core/src/revocation.rs: the core's first retry interval. */
+/** `backoff_seconds(1)` in core/src/provisioning/backoff.rs: the core's first retry interval. */
 const RETRY_INTERVAL_MS = 30_000;
 /** The queue's reorder window: a wake may be delivered this much after its time. */
 const REORDER_WINDOW_MS = 3_000;

@@ -94,7 +94,7 @@ struct Hashed<'a> {
 }
 
 fn hash_of(seq: u64, prev_hash: &str, entry: &AuditEntry) -> String {
-    let bytes = crate::write::to_bytes(
+    let bytes = crate::json::write::to_bytes(
         &Hashed {
             seq,
             prev_hash,
@@ -118,6 +118,11 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Builds an entry's `details` map from pairs.
+pub(crate) fn details<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// Appends entries to the chain that ends at `head`, returning the records and the new head.

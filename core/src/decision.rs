@@ -1,92 +1,24 @@
-//! `decide`: one event applied to one grant, yielding the next grant, actions and audit records.
+//! The dispatcher, `decide`: one event applied to one grant, yielding the next grant, actions and
+//! audit records. It checks the input, hands the event to its lifecycle step (an action result to
+//! provisioning), finishes the step (version, next wake-up, audit chain), and turns a refusal
+//! worth keeping into an audit record and a comment, coalesced per hour.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::action::Action;
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
-use crate::comment::{Comment, CommentBlock};
+use crate::comment::Comment;
 use crate::eligibility::Actor;
 use crate::error::{DecisionError, ErrorBody};
 use crate::event::Event;
 use crate::grant::Grant;
-use crate::policy::{AccountId, Policy};
-use crate::time::Timestamp;
-use crate::{activation, approval, extension, limits, request, revocation, schedule};
-
-/// The actor name used for events the system causes (timers, action results).
-pub const SYSTEM: &str = "system";
-
-/// Everything `decide` needs. The caller loads it; the core never looks anything up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DecideInput {
-    /// The current policy.
-    pub policy: Policy,
-    /// The grant as stored, or none before a request exists.
-    #[serde(default)]
-    pub grant: Option<Grant>,
-    /// What happened.
-    pub event: Event,
-    /// Who did it; required for every event a person causes.
-    #[serde(default)]
-    pub actor: Option<Actor>,
-    /// The current time, RFC 3339 with an offset.
-    pub now: Timestamp,
-    /// Where new audit records attach; the genesis when absent.
-    #[serde(default)]
-    pub audit_head: Option<AuditHead>,
-    /// Where the event came from; refusals of workflow transitions are commented on the issue.
-    #[serde(default)]
-    pub source: Source,
-    /// Facts the wrapper looked up for this event.
-    #[serde(default)]
-    pub context: Context,
-}
-
-/// Where an event came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Source {
-    /// A button on the issue panel or the admin page.
-    #[default]
-    Panel,
-    /// A Jira workflow transition (post-function).
-    Workflow,
-    /// A timer, queue event or sweep.
-    System,
-}
-
-/// Facts the wrapper looked up for this event.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Context {
-    /// Open grants (not finished) that involve the same subject, for the duplicate check on submit.
-    #[serde(default)]
-    pub open_grants: Vec<OpenGrant>,
-    /// The grant's requester as the platform knows them now (account id and groups), for the
-    /// rules that re-check the requester's eligibility when someone else acts: approvals,
-    /// automatic activation and `policyCheck`. Absent (the lookup failed): eligibility is judged
-    /// on account ids alone, and one that rests on groups counts as unknown — approvals are
-    /// refused with `ELIGIBILITY_UNKNOWN`, automatic activation waits, `policyCheck` ends nothing.
-    #[serde(default)]
-    pub requester: Option<Actor>,
-    /// Refusals already recorded in the current period, as the wrapper counted them (by the
-    /// `coalesce.key` of earlier refused answers). A refusal whose key is here is counted, not
-    /// recorded again: no audit record, no comment.
-    #[serde(default)]
-    pub refusals: Vec<RefusalTally>,
-}
-
-/// How many refusals with one coalescing key the wrapper has counted in their period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RefusalTally {
-    /// The key, as a refused answer's `coalesce.key` gave it.
-    pub key: String,
-    /// Refusals counted under it so far (the recorded one included).
-    pub count: u64,
-}
+use crate::input::{check_decide_input, DecideInput, Source};
+use crate::lifecycle::{
+    activation, approval, extension, policy_check, request, revocation, schedule,
+};
+use crate::provisioning::results;
+use crate::step::{Step, SYSTEM};
 
 /// How a refusal that is worth keeping (audited, or commented on the issue) counts: the first of
 /// its period is recorded, the rest are only counted, so repeated refusals cannot flood the audit
@@ -102,18 +34,6 @@ pub struct Coalesce {
     pub recorded: bool,
     /// Refusals under this key in the period, this one included.
     pub count: u64,
-}
-
-/// An open grant, as far as the duplicate check needs to know it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct OpenGrant {
-    /// Grant id.
-    pub id: String,
-    /// Who holds or will hold the access.
-    pub subject: AccountId,
-    /// Policy target key.
-    pub target: String,
 }
 
 /// An accepted event.
@@ -172,10 +92,10 @@ pub fn decide(input: DecideInput) -> Result<Decision, Refusal> {
             _ => None,
         };
         if let Some((action, error)) = result {
-            if let Err(e) = limits::check_decide_input(&input) {
+            if let Err(e) = check_decide_input(&input) {
                 return Err(refuse(&input, e, &head));
             }
-            let (actions, entries) = revocation::ungranted_result(&input, action, error);
+            let (actions, entries) = results::ungranted_result(&input, action, error);
             let changed = !entries.is_empty();
             let (audit, audit_head) = chain(&head, entries);
             return Ok(Decision {
@@ -188,7 +108,7 @@ pub fn decide(input: DecideInput) -> Result<Decision, Refusal> {
         }
     }
     match decide_inner(&input) {
-        Ok(Some(step)) => Ok(step.finish(&head)),
+        Ok(Some(step)) => Ok(finish(step, &head)),
         Ok(None) => Ok(Decision {
             changed: false,
             grant: input.grant,
@@ -203,7 +123,7 @@ pub fn decide(input: DecideInput) -> Result<Decision, Refusal> {
 /// `Ok(None)` means a no-op (a duplicate or nothing due). The view's probes stop here: whether
 /// an event would be accepted needs neither the audit records nor the next wake-up.
 pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, DecisionError> {
-    limits::check_decide_input(input)?;
+    check_decide_input(input)?;
     let actor = match (&input.actor, input.event.needs_actor()) {
         (Some(actor), _) => actor.account_id.as_str(),
         (None, true) => {
@@ -255,15 +175,15 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
             Ok(())
         }
         Event::PolicyCheck {} => {
-            revocation::apply_policy(&mut step);
+            policy_check::apply_policy(&mut step);
             Ok(())
         }
         Event::ActionSucceeded { action } => {
-            revocation::action_result(&mut step, action, None);
+            results::action_result(&mut step, action, None);
             Ok(())
         }
         Event::ActionFailed { action, error } => {
-            revocation::action_result(&mut step, action, Some(error));
+            results::action_result(&mut step, action, Some(error));
             Ok(())
         }
     };
@@ -387,118 +307,17 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
     }
 }
 
-/// A decision in progress: the working copy of the grant and what to emit.
-pub(crate) struct Step<'a> {
-    pub policy: &'a Policy,
-    pub now: Timestamp,
-    pub actor: &'a str,
-    /// The grant's requester with their groups, when known: the actor if they are the
-    /// requester, else the wrapper's `context.requester`.
-    pub requester: Option<&'a Actor>,
-    pub grant: Grant,
-    pub changed: bool,
-    pub actions: Vec<Action>,
-    pub entries: Vec<AuditEntry>,
-    /// The version this decision produces; part of every idempotency key.
-    pub version: u64,
-    counter: u32,
-}
-
-impl<'a> Step<'a> {
-    pub fn new(input: &'a DecideInput, grant: Grant, actor: &'a str) -> Self {
-        let version = grant.version.saturating_add(1);
-        let requester = input
-            .actor
-            .as_ref()
-            .filter(|a| a.account_id == grant.requester)
-            .or_else(|| {
-                input
-                    .context
-                    .requester
-                    .as_ref()
-                    .filter(|r| r.account_id == grant.requester)
-            });
-        Self {
-            policy: &input.policy,
-            now: input.now,
-            actor,
-            requester,
-            grant,
-            changed: false,
-            actions: Vec::new(),
-            entries: Vec::new(),
-            version,
-            counter: 0,
-        }
+/// Completes an accepted step: the grant's new version, its next wake-up, and the audit records
+/// chained after `head`.
+fn finish(mut step: Step<'_>, head: &AuditHead) -> Decision {
+    step.grant.version = step.version;
+    schedule::reschedule(&mut step);
+    let (audit, audit_head) = chain(head, std::mem::take(&mut step.entries));
+    Decision {
+        changed: true,
+        grant: Some(step.grant),
+        actions: step.actions,
+        audit,
+        audit_head,
     }
-
-    /// A fresh idempotency key for an action of this decision.
-    pub fn key(&mut self, kind: &str) -> String {
-        self.counter = self.counter.saturating_add(1);
-        format!(
-            "{}:v{}:{}{}",
-            self.grant.id, self.version, kind, self.counter
-        )
-    }
-
-    /// Records an accepted change.
-    pub fn record(&mut self, event: &str, details: Map<String, Value>) {
-        self.record_as(event, AuditOutcome::Accepted, details);
-    }
-
-    /// Records a fact with the given outcome.
-    pub fn record_as(
-        &mut self,
-        event: &str,
-        outcome: AuditOutcome,
-        mut details: Map<String, Value>,
-    ) {
-        self.changed = true;
-        details.insert("state".into(), Value::from(self.grant.state_word()));
-        self.entries.push(AuditEntry {
-            at: self.now,
-            actor: self.actor.to_owned(),
-            event: event.to_owned(),
-            outcome,
-            grant_id: Some(self.grant.id.clone()),
-            issue_key: Some(self.grant.issue_key.clone()),
-            target: Some(self.grant.target.clone()),
-            details,
-        });
-    }
-
-    /// Queues a comment on the request issue.
-    pub fn comment(&mut self, body: Vec<CommentBlock>) {
-        let key = self.key("comment");
-        let issue_key = self.grant.issue_key.clone();
-        self.actions.push(Action::Comment {
-            key,
-            issue_key,
-            body,
-        });
-    }
-
-    /// Queues an action.
-    pub fn act(&mut self, action: Action) {
-        self.changed = true;
-        self.actions.push(action);
-    }
-
-    fn finish(mut self, head: &AuditHead) -> Decision {
-        self.grant.version = self.version;
-        schedule::reschedule(&mut self);
-        let (audit, audit_head) = chain(head, std::mem::take(&mut self.entries));
-        Decision {
-            changed: true,
-            grant: Some(self.grant),
-            actions: self.actions,
-            audit,
-            audit_head,
-        }
-    }
-}
-
-/// Builds a `details` map from pairs.
-pub(crate) fn details<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }

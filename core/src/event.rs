@@ -5,14 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::action::{Action, ActionError};
+use crate::json::read::{INNER_PATH, PATH_START};
 use crate::policy::AccountId;
-
-/// Marks the start of an inner field path in a deserialization error message (deserializers
-/// may prefix messages, e.g. `Error: `), so `boundary::read` can find it.
-pub(crate) const PATH_START: char = '\u{1f}';
-/// Separates that inner path from the message, so that `boundary::read` can report
-/// `event.durationMinutes` rather than just `event`.
-pub(crate) const INNER_PATH: char = '\u{1e}';
 
 /// An event for `decide`.
 ///
@@ -214,7 +208,7 @@ fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 }
 
 fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
-    crate::read::from_value(value)
+    crate::json::read::from_value(value)
         .map_err(|(path, message)| E::custom(format!("{PATH_START}{path}{INNER_PATH}{message}")))
 }
 

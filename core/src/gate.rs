@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, Severity};
 use crate::comment::Comment;
-use crate::decision::{decide_inner, Context, DecideInput, Source};
+use crate::decision::decide_inner;
 use crate::eligibility::Actor;
 use crate::event::Event;
 use crate::grant::{Grant, Status};
+use crate::input::{Context, DecideInput, Source};
 use crate::policy::{AccountId, Policy};
 use crate::time::Timestamp;
 
@@ -199,7 +200,7 @@ impl Prober {
             named.insert(e.by.clone());
         }
         // `system` is how the core names itself (expiry, automatic activation), never a person.
-        named.remove(crate::decision::SYSTEM);
+        named.remove(crate::step::SYSTEM);
         // The stand-in must be named nowhere, or it would not stand for everyone else.
         let mut stand_in = STAND_IN.to_owned();
         while named.contains(&stand_in) {

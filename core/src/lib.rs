@@ -45,8 +45,6 @@
 )]
 
 mod action;
-mod activation;
-mod approval;
 mod audit;
 pub mod boundary;
 mod comment;
@@ -54,22 +52,19 @@ mod decision;
 mod eligibility;
 mod error;
 mod event;
-mod extension;
 mod gate;
 mod grant;
+mod input;
+mod json;
+mod lifecycle;
 mod limits;
 mod policy;
-mod policy_guard;
-mod read;
-mod request;
-mod revocation;
-mod schedule;
+mod provisioning;
+mod step;
 mod sweep;
 mod time;
-mod validation;
 mod view;
 mod window;
-mod write;
 
 #[cfg(test)]
 mod tests;
@@ -79,10 +74,7 @@ pub use audit::{
     chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord, BrokenLink, Verification, GENESIS_HASH,
 };
 pub use comment::{plain_text, CommentBlock, Inline};
-pub use decision::{
-    decide, Coalesce, Context, DecideInput, Decision, OpenGrant, Refusal, RefusalTally, Source,
-    SYSTEM,
-};
+pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
@@ -91,25 +83,35 @@ pub use grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
+pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
+pub use lifecycle::schedule::{is_due, next_attention};
+pub use policy::admin_error::AdminError;
+pub use policy::authorization::{
+    authorize_admin, AdminAccess, AdminAccessInput, AdminCall, AdminViewer, Approvers,
+    PendingState, PendingStatus, Permission,
+};
+pub use policy::change::{
+    policy_change, ChangeOutcome, PendingWrite, PolicyChangeDecision, PolicyChangeInput,
+    PolicyChangeRefusal, PolicyCommand,
+};
+pub use policy::diff::{diff as policy_diff, PolicyDiff, GUARD_RAILS};
+pub use policy::state::{
+    FormerPermanentAdmin, OrgAdminsRead, PendingPolicyChange, PolicyState, CHANGE_TTL_HOURS,
+    GRACE_DAYS,
+};
+pub use policy::validation::{validate as validate_policy, PolicyProblem};
 pub use policy::{
     Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
     ORG_ADMIN_ROLE, RESOURCE_ROLES,
 };
-pub use policy_guard::{
-    authorize_admin, diff as policy_diff, policy_change, AdminAccess, AdminAccessInput, AdminCall,
-    AdminError, AdminViewer, Approvers, ChangeOutcome, FormerPermanentAdmin, OrgAdminsRead,
-    PendingPolicyChange, PendingState, PendingStatus, PendingWrite, Permission,
-    PolicyChangeDecision, PolicyChangeInput, PolicyChangeRefusal, PolicyCommand, PolicyDiff,
-    PolicyState, CHANGE_TTL_HOURS, GRACE_DAYS, GUARD_RAILS,
-};
-pub use revocation::backoff_seconds;
-pub use schedule::{is_due, next_attention};
-pub use sweep::{
-    guard_revocation, sweep, Disposition, Finding, FindingKind, FloorReport, GroupHolders,
-    GuardInput, GuardOutcome, HolderSnapshot, SweepInput, SweepOutcome, TargetHolders,
-};
+pub use provisioning::backoff::backoff_seconds;
+pub use step::SYSTEM;
+pub use sweep::drift::{Disposition, Finding, FindingKind};
+pub use sweep::floor::FloorReport;
+pub use sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+pub use sweep::snapshot::{GroupHolders, HolderSnapshot, TargetHolders};
+pub use sweep::{sweep, SweepInput, SweepOutcome};
 pub use time::Timestamp;
-pub use validation::{validate as validate_policy, PolicyProblem};
 pub use view::{
     view, ActionOption, GrantView, TargetOption, View, ViewInput, ViewerRoles, ACTIONS,
 };

@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{decide_inner, Context, DecideInput, Source};
+use crate::decision::decide_inner;
 use crate::eligibility::{may_approve, may_request, Actor};
 use crate::error::{DecisionError, ErrorBody};
 use crate::event::Event;
 use crate::grant::Grant;
+use crate::input::{Context, DecideInput, Source};
 use crate::policy::{AccountId, Policy, ServiceAccount};
 use crate::time::Timestamp;
 

@@ -67,7 +67,7 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The core's defaults (core/src/policy.rs), shown as placeholders only. */
+/** The core's defaults (core/src/policy/mod.rs), shown as placeholders only. */
 export const DEFAULTS = {
   maxPermanentAdmins: 3,
   minOrgAdmins: 1,

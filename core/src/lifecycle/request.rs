@@ -2,17 +2,19 @@
 
 use serde_json::Value;
 
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, DecideInput, Step};
 use crate::eligibility::{may_request, Actor};
 use crate::error::DecisionError;
 use crate::event::Event;
 use crate::grant::Ending;
 use crate::grant::{Grant, Outcome, Provisioning, Status, GRANT_SCHEMA};
+use crate::input::DecideInput;
 use crate::limits;
+use crate::policy::validation;
 use crate::policy::{Policy, Target};
+use crate::step::Step;
 use crate::time::Timestamp;
-use crate::validation;
 
 /// How far in the past a requested start may be (clock skew between browser and server); such a
 /// start is moved to now.

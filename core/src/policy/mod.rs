@@ -1,5 +1,12 @@
 //! The policy: what can be elevated, by whom, for how long, and the org-wide guard rails.
 
+pub(crate) mod admin_error;
+pub(crate) mod authorization;
+pub(crate) mod change;
+pub(crate) mod diff;
+pub(crate) mod state;
+pub(crate) mod validation;
+
 use serde::{Deserialize, Serialize};
 
 /// An Atlassian account id (`5b10ac8d82e05b22cc7d4ef5`, `557058:f58131cb-…`).

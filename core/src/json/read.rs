@@ -15,6 +15,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visit
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Number, Value};
 
+use crate::error::DecisionError;
+
 /// A path segment.
 enum Segment {
     Key(String),
@@ -50,6 +52,53 @@ impl Path {
         }
         out
     }
+}
+
+/// Marks the start of an inner field path in a deserialization error message (deserializers
+/// may prefix messages, e.g. `Error: `), so [`read`] can find it.
+pub(crate) const PATH_START: char = '\u{1f}';
+/// Separates that inner path from the message, so that [`read`] can report
+/// `event.durationMinutes` rather than just `event`.
+pub(crate) const INNER_PATH: char = '\u{1e}';
+
+/// Reads a typed input from a JSON value, naming the path of the first bad field.
+///
+/// Every entry point reads through `serde_json::Value`, whatever the caller handed over (JSON text
+/// natively or from Wasm): one deserializer for every input type keeps the Wasm module small, and
+/// errors name the same paths everywhere.
+pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
+    from_value(value).map_err(|(outer, message)| {
+        // A hand-written deserializer (events) reports the path inside itself between marks.
+        let marked = message
+            .split_once(PATH_START)
+            .and_then(|(_, marked)| marked.split_once(INNER_PATH));
+        let (inner, message) = match marked {
+            Some((inner, rest)) => (inner.to_owned(), rest.to_owned()),
+            None => (String::new(), message),
+        };
+        let inner = match inner.as_str() {
+            "" | "." => missing_field(&message).unwrap_or_default(),
+            _ => inner,
+        };
+        let path = [outer.as_str(), inner.as_str()]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(".");
+        let path = if path.is_empty() {
+            "input".to_owned()
+        } else {
+            path
+        };
+        DecisionError::InvalidInput { path, message }
+    })
+}
+
+/// The field named by serde's "missing field `x`" message: the error is raised by the struct,
+/// so the tracked path stops one level short.
+fn missing_field(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("missing field `")?;
+    rest.split_once('`').map(|(field, _)| field.to_owned())
 }
 
 /// Reads `T` from `value`. On failure returns the dotted path of the bad field (empty for the

@@ -4,13 +4,16 @@
 use serde_json::Value;
 
 use crate::action::Action;
-use crate::activation;
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{standing, Standing};
 use crate::grant::{Grant, Outcome, Status};
-use crate::request::end_without_access;
-use crate::revocation::{end_ineligible, end_with_revoke, retry_due};
+use crate::lifecycle::activation;
+use crate::lifecycle::policy_check::end_ineligible;
+use crate::lifecycle::request::end_without_access;
+use crate::lifecycle::revocation::end_with_revoke;
+use crate::provisioning::issue::retry_due;
+use crate::step::Step;
 use crate::time::Timestamp;
 
 /// The next instant at which this grant needs a tick, if any.

@@ -1,217 +1,18 @@
-//! Revocation: access ends at once on completion or revocation, and at the window end otherwise.
-//! A grant is finished only when an action result confirms the revoke; until then it retries.
+//! The results of grant and revoke actions: a grant that landed (even late, even twice), a grant
+//! that failed (retried with back-off, or the request fails and anything applied is cleaned up),
+//! a revoke confirmed or failing (retried with back-off and alerted), and the results of the
+//! sweep's revokes, which belong to no grant.
 
 use serde_json::{Map, Value};
 
 use crate::action::{Action, ActionError, RevokeReason, Severity};
-use crate::activation::issue_grant;
-use crate::audit::{AuditEntry, AuditOutcome};
+use crate::audit::{details, AuditEntry, AuditOutcome};
 use crate::comment::Comment;
-use crate::decision::{details, DecideInput, Step, SYSTEM};
-use crate::eligibility::{may_revoke, standing, Actor, Standing};
-use crate::error::DecisionError;
-use crate::extension;
-use crate::grant::{AccessState, Ending, Outcome, PendingAction, PendingKind, Status};
-use crate::request::end_without_access;
-use crate::validation;
-
-/// How long to wait for an action's result before issuing it again.
-pub const RESULT_TIMEOUT_SECONDS: i64 = 10 * 60;
-/// Retries of a failing grant before the grant is declared failed.
-pub const MAX_GRANT_ATTEMPTS: u32 = 3;
-/// First retry delay; doubles per attempt.
-pub const RETRY_BASE_SECONDS: i64 = 30;
-/// Longest retry delay.
-pub const RETRY_CAP_SECONDS: i64 = 15 * 60;
-
-/// Seconds to wait before attempt `attempt + 1`, after `attempt` failures: 30 s, 60 s, 120 s, …
-/// up to 15 minutes.
-pub fn backoff_seconds(attempt: u32) -> i64 {
-    let exponent = attempt.saturating_sub(1).min(16);
-    RETRY_BASE_SECONDS
-        .saturating_mul(1_i64 << exponent)
-        .min(RETRY_CAP_SECONDS)
-}
-
-/// The requester says the work is done.
-pub(crate) fn complete(step: &mut Step<'_>, actor: &Actor) -> Result<(), DecisionError> {
-    let g = &step.grant;
-    if actor.account_id != g.requester {
-        return Err(DecisionError::NotRequester {
-            requester: g.requester.clone(),
-            step: "mark this grant done".into(),
-        });
-    }
-    match (g.status, g.outcome) {
-        (Status::Active, _) => {}
-        (Status::Ended, Some(Outcome::Completed)) => return Ok(()),
-        _ => return Err(DecisionError::state("complete", g.state_word())),
-    }
-    step.comment(
-        Comment::new()
-            .mention(&actor.account_id)
-            .text(" marked the work done.")
-            .finish(),
-    );
-    end_with_revoke(step, Outcome::Completed, None);
-    step.record("complete", details([]));
-    Ok(())
-}
-
-/// An approver or permanent admin ends the grant early.
-pub(crate) fn revoke(
-    step: &mut Step<'_>,
-    actor: &Actor,
-    reason: Option<&str>,
-) -> Result<(), DecisionError> {
-    let g = &step.grant;
-    if !may_revoke(actor, step.policy.target(&g.target), step.policy) {
-        return Err(DecisionError::NotApprover {
-            account: actor.account_id.clone(),
-            target: g.target.clone(),
-        });
-    }
-    let said = |what: &str| {
-        Comment::new()
-            .mention(&actor.account_id)
-            .text(what)
-            .user_text("Reason", reason.unwrap_or_default())
-            .finish()
-    };
-    match (g.status, g.outcome) {
-        (Status::Active, _) => {
-            step.comment(said(" revoked this grant."));
-            end_with_revoke(step, Outcome::Revoked, reason);
-        }
-        (Status::Approved, _) => {
-            end_without_access(step, Outcome::Revoked, reason);
-            step.comment(said(" revoked the approval before activation."));
-        }
-        (Status::Ended, Some(Outcome::Revoked)) => return Ok(()),
-        _ => return Err(DecisionError::state("revoke", g.state_word())),
-    }
-    step.record(
-        "revoke",
-        details([("reason", reason.map_or(Value::Null, Value::from))]),
-    );
-    Ok(())
-}
-
-/// Ends an active grant and removes its access.
-pub(crate) fn end_with_revoke(step: &mut Step<'_>, outcome: Outcome, reason: Option<&str>) {
-    let now = step.now;
-    let g = &mut step.grant;
-    g.status = Status::Ended;
-    g.outcome = Some(outcome);
-    g.ending = Some(Ending {
-        at: now,
-        by: step.actor.to_owned(),
-        reason: reason.map(str::to_owned),
-    });
-    step.changed = true;
-    extension::lapse(step);
-    let why = match outcome {
-        Outcome::Completed => RevokeReason::Completed,
-        Outcome::Expired => RevokeReason::Expired,
-        Outcome::Failed => RevokeReason::Cleanup,
-        Outcome::Ineligible => RevokeReason::Ineligible,
-        _ => RevokeReason::Revoked,
-    };
-    match step.grant.provisioning.state {
-        AccessState::Granting | AccessState::Granted => issue_revoke(step, why),
-        AccessState::NotGranted
-        | AccessState::Revoking
-        | AccessState::Revoked
-        | AccessState::Retained => {}
-    }
-}
-
-/// Issues (or re-issues) the revoke action, unless the subject is a permanent admin.
-pub(crate) fn issue_revoke(step: &mut Step<'_>, reason: RevokeReason) {
-    let now = step.now;
-    if step.policy.is_permanent(&step.grant.subject) {
-        // INVARIANT: no revoke action ever names a permanent admin.
-        let p = &mut step.grant.provisioning;
-        p.state = AccessState::Retained;
-        p.pending = None;
-        step.record_as(
-            "revocationSkipped",
-            AuditOutcome::Noted,
-            details([("reason", Value::from("the subject is a permanent admin"))]),
-        );
-        return;
-    }
-    let key = step.key("revoke");
-    let attempt = step.grant.provisioning.revoke_attempts.saturating_add(1);
-    let p = &mut step.grant.provisioning;
-    p.revoke_attempts = attempt;
-    p.state = AccessState::Revoking;
-    p.pending = Some(PendingAction {
-        key: key.clone(),
-        kind: PendingKind::Revoke,
-        issued_at: now,
-        retry_at: now.plus_seconds(RESULT_TIMEOUT_SECONDS).unwrap_or(now),
-    });
-    let action = Action::Revoke {
-        key,
-        grant_id: Some(step.grant.id.clone()),
-        issue_key: Some(step.grant.issue_key.clone()),
-        target: step.grant.target.clone(),
-        access: step.grant.access.clone(),
-        account_id: step.grant.subject.clone(),
-        reason,
-        attempt,
-    };
-    step.act(action);
-}
-
-/// Re-issues a pending action whose result did not arrive, or whose retry is due.
-pub(crate) fn retry_due(step: &mut Step<'_>) {
-    let Some(pending) = step.grant.provisioning.pending.clone() else {
-        return;
-    };
-    if step.now < pending.retry_at {
-        return;
-    }
-    match pending.kind {
-        PendingKind::Revoke => {
-            let reason = revoke_reason(step.grant.outcome);
-            issue_revoke(step, reason);
-            step.record(
-                "retryRevoke",
-                details([(
-                    "attempt",
-                    Value::from(step.grant.provisioning.revoke_attempts),
-                )]),
-            );
-        }
-        PendingKind::Grant if step.grant.status == Status::Active => {
-            issue_grant(step);
-            step.record(
-                "retryGrant",
-                details([(
-                    "attempt",
-                    Value::from(step.grant.provisioning.grant_attempts),
-                )]),
-            );
-        }
-        PendingKind::Grant => {
-            // The grant ended while its grant action was unanswered: make sure nothing stays.
-            issue_revoke(step, RevokeReason::Cleanup);
-            step.record("cleanup", details([]));
-        }
-    }
-}
-
-fn revoke_reason(outcome: Option<Outcome>) -> RevokeReason {
-    match outcome {
-        Some(Outcome::Completed) => RevokeReason::Completed,
-        Some(Outcome::Expired) => RevokeReason::Expired,
-        Some(Outcome::Revoked) => RevokeReason::Revoked,
-        Some(Outcome::Ineligible) => RevokeReason::Ineligible,
-        _ => RevokeReason::Cleanup,
-    }
-}
+use crate::grant::{AccessState, Ending, Outcome, PendingKind, Status};
+use crate::input::DecideInput;
+use crate::provisioning::backoff::{backoff_seconds, MAX_GRANT_ATTEMPTS};
+use crate::provisioning::issue::{issue_revoke, revoke_reason};
+use crate::step::{lapse_extension, Step, SYSTEM};
 
 /// Applies the result of a grant or revoke action to its grant.
 pub(crate) fn action_result(step: &mut Step<'_>, action: &Action, error: Option<&ActionError>) {
@@ -348,7 +149,7 @@ fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
             by: SYSTEM.into(),
             reason: Some(error.message.clone()),
         });
-        extension::lapse(step);
+        lapse_extension(step);
         step.comment(
             Comment::new()
                 .text(format!(
@@ -406,53 +207,6 @@ fn revoke_succeeded(step: &mut Step<'_>) {
         .finish();
     step.comment(body);
     step.record("accessRevoked", details([("verified", Value::from(true))]));
-}
-
-/// The kill switch (`policyCheck`): an open grant that the current policy no longer allows ends
-/// now. A no-op for a grant it allows, for one whose requester's groups are unknown and decide
-/// it, for an ended grant, and under an invalid policy (which ends nothing until it is fixed).
-pub(crate) fn apply_policy(step: &mut Step<'_>) {
-    if step.grant.status == Status::Ended || !validation::validate(step.policy).is_empty() {
-        return;
-    }
-    if let Standing::Disallowed(reason) = standing(step.policy, &step.grant, step.requester) {
-        end_ineligible(step, &reason);
-    }
-}
-
-/// Ends a grant the current policy no longer allows: one that never started ends without
-/// access, an active one is revoked (from its own copy of the access, whatever the policy says
-/// now). Commented on the issue and recorded as `endedByPolicy` with the reason.
-pub(crate) fn end_ineligible(step: &mut Step<'_>, reason: &DecisionError) {
-    let why = reason.to_string();
-    let active = step.grant.status == Status::Active;
-    let body = Comment::new()
-        .text("The current policy no longer allows this grant of ")
-        .mention(&step.grant.requester)
-        .text(format!(
-            ": {why} ({}). {}",
-            reason.code(),
-            if active {
-                "It ends now and the access is being removed."
-            } else {
-                "It ends now, without access."
-            }
-        ))
-        .finish();
-    step.comment(body);
-    if active {
-        end_with_revoke(step, Outcome::Ineligible, Some(&why));
-    } else {
-        end_without_access(step, Outcome::Ineligible, Some(&why));
-    }
-    step.record(
-        "endedByPolicy",
-        details([
-            ("code", Value::from(reason.code())),
-            ("reason", Value::from(why)),
-            ("hadAccess", Value::from(active)),
-        ]),
-    );
 }
 
 fn revoke_failed(step: &mut Step<'_>, error: &ActionError) {

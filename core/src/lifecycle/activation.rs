@@ -3,12 +3,13 @@
 use serde_json::Value;
 
 use crate::action::{Action, Severity};
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{may_break_glass, require_standing, Actor};
 use crate::error::DecisionError;
-use crate::grant::{AccessState, Activation, PendingAction, PendingKind, Status};
-use crate::revocation::RESULT_TIMEOUT_SECONDS;
+use crate::grant::{Activation, Status};
+use crate::provisioning::issue::issue_grant;
+use crate::step::Step;
 use crate::window::Window;
 
 /// The requester elevates now; a break-glass account may do so before approval.
@@ -80,7 +81,7 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
             "Break-glass activation: {} activated {} without approval until {end}. Justification: {}",
             step.grant.requester,
             step.grant.target_label,
-            crate::request::quote(&step.grant.justification)
+            crate::lifecycle::request::quote(&step.grant.justification)
         );
         let body = Comment::new()
             .text("\u{26a0} Break-glass activation: ")
@@ -101,7 +102,7 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
         });
         step.comment(body);
     } else {
-        let who = if step.actor == crate::decision::SYSTEM {
+        let who = if step.actor == crate::step::SYSTEM {
             Comment::new().text("Automatic activation")
         } else {
             Comment::new().mention(step.actor).text(" elevated")
@@ -122,29 +123,4 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
             ("windowEnd", Value::from(end)),
         ]),
     );
-}
-
-/// Issues (or re-issues) the grant action and marks it pending.
-pub(crate) fn issue_grant(step: &mut Step<'_>) {
-    let key = step.key("grant");
-    let attempt = step.grant.provisioning.grant_attempts.saturating_add(1);
-    let now = step.now;
-    let p = &mut step.grant.provisioning;
-    p.grant_attempts = attempt;
-    p.state = AccessState::Granting;
-    p.pending = Some(PendingAction {
-        key: key.clone(),
-        kind: PendingKind::Grant,
-        issued_at: now,
-        retry_at: now.plus_seconds(RESULT_TIMEOUT_SECONDS).unwrap_or(now),
-    });
-    let action = Action::Grant {
-        key,
-        grant_id: step.grant.id.clone(),
-        issue_key: step.grant.issue_key.clone(),
-        access: step.grant.access.clone(),
-        account_id: step.grant.subject.clone(),
-        attempt,
-    };
-    step.act(action);
 }

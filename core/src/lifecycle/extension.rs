@@ -2,15 +2,16 @@
 
 use serde_json::Value;
 
-use crate::approval::check_approver;
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{Approval, Extension, ExtensionStatus, Status};
+use crate::lifecycle::approval::check_approver;
+use crate::lifecycle::request::check_justification;
 use crate::limits::MAX_EXTENSION_REQUESTS;
-use crate::request::check_justification;
-use crate::validation;
+use crate::policy::validation;
+use crate::step::Step;
 
 /// The requester asks for `minutes` more.
 pub(crate) fn request(
@@ -250,17 +251,6 @@ pub(crate) fn reject(
         ]),
     );
     Ok(())
-}
-
-/// Marks a pending extension as lapsed because the grant ended.
-pub(crate) fn lapse(step: &mut Step<'_>) {
-    let now = step.now;
-    if let Some(ext) = step.grant.extensions.last_mut() {
-        if ext.status == ExtensionStatus::Pending {
-            ext.status = ExtensionStatus::Lapsed;
-            ext.decided_at = Some(now);
-        }
-    }
 }
 
 /// The window of an active grant whose window has not ended.

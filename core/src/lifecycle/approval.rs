@@ -2,15 +2,16 @@
 
 use serde_json::Value;
 
-use crate::activation;
+use crate::audit::details;
 use crate::comment::Comment;
-use crate::decision::{details, Step};
 use crate::eligibility::{may_approve, require_standing, Actor};
 use crate::error::DecisionError;
 use crate::grant::{Approval, Outcome, Status};
+use crate::lifecycle::activation;
+use crate::lifecycle::request::end_without_access;
+use crate::policy::validation;
 use crate::policy::Target;
-use crate::request::end_without_access;
-use crate::validation;
+use crate::step::Step;
 use crate::window::Window;
 
 /// Checks that `actor` may decide on this grant's request or extension: an approver of the

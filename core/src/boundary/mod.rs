@@ -1,0 +1,10 @@
+//! The boundary of the core, as the Wasm module (`core/wasm`) and native callers use it: every
+//! entry point as a plain tagged answer (`answer.rs`), and on a JSON value or JSON text, answered
+//! as JSON text (`text.rs`).
+
+mod answer;
+mod text;
+
+pub use crate::json::read::read;
+pub use answer::*;
+pub use text::*;
