@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::audit_event::AuditEvent;
 use crate::time::Timestamp;
 
 /// The hash that the first record of a chain points back to.
@@ -18,8 +19,8 @@ pub struct AuditEntry {
     pub at: Timestamp,
     /// Who: an account id, or `system`.
     pub actor: String,
-    /// The event name (`approve`, `activate`, `sweep`, …).
-    pub event: String,
+    /// The event (`approve`, `activate`, `sweep`, …), written as its name.
+    pub event: AuditEvent,
     /// `accepted`, `refused` or `noted`.
     pub outcome: AuditOutcome,
     /// The grant, if any.
@@ -255,7 +256,7 @@ mod tests {
         AuditEntry {
             at: Timestamp::parse("2026-01-01T00:00:00Z").expect("valid"),
             actor: "alice".into(),
-            event: event.into(),
+            event: AuditEvent::from_name(event),
             outcome: AuditOutcome::Accepted,
             grant_id: Some("REQ-1".into()),
             issue_key: Some("REQ-1".into()),

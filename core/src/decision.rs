@@ -137,12 +137,13 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
     let Some(stored) = &input.grant else {
         return match &input.event {
             Event::Submit { .. } => request::submit(input).map(Some),
-            other if other.needs_actor() => {
-                Err(DecisionError::state(other.name(), "not requested yet"))
-            }
+            other if other.needs_actor() => Err(DecisionError::state(
+                other.audit_event().as_str(),
+                "not requested yet",
+            )),
             other => Err(DecisionError::invalid(
                 "grant",
-                format!("`{}` needs an existing grant", other.name()),
+                format!("`{}` needs an existing grant", other.audit_event()),
             )),
         };
     };
@@ -225,7 +226,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
             .map(|g| g.id.as_str())
             .or(issue_key.as_deref())
             .unwrap_or("-"),
-        input.event.name(),
+        input.event.audit_event(),
         error.code(),
         input.now.hour()
     );
@@ -248,7 +249,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
         entries.push(AuditEntry {
             at: input.now,
             actor: actor.to_owned(),
-            event: input.event.name().to_owned(),
+            event: input.event.audit_event(),
             outcome: AuditOutcome::Refused,
             grant_id: grant.map(|g| g.id.clone()),
             issue_key: issue_key.clone(),
@@ -262,7 +263,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
         let body = Comment::new()
             .text(format!(
                 "JIT Admin refused the {} transition by ",
-                input.event.name()
+                input.event.audit_event()
             ))
             .mention(actor)
             .text(format!(
@@ -273,7 +274,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
         actions.push(Action::Comment {
             key: format!(
                 "{issue_key}:refused:{}:{actor}:{version}",
-                input.event.name()
+                input.event.audit_event()
             ),
             issue_key,
             body,

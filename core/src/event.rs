@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::action::{Action, ActionError};
+use crate::audit_event::AuditEvent;
 use crate::json::read::{INNER_PATH, PATH_START};
 use crate::policy::AccountId;
 
@@ -101,23 +102,23 @@ pub enum Event {
 }
 
 impl Event {
-    /// The event's name as it appears in audit records and views.
-    pub fn name(&self) -> &'static str {
+    /// The event as it is named in audit records (a refusal's record) and views.
+    pub fn audit_event(&self) -> AuditEvent {
         match self {
-            Self::Submit { .. } => "submitRequest",
-            Self::Approve {} => "approve",
-            Self::Reject { .. } => "reject",
-            Self::Cancel {} => "cancel",
-            Self::Activate {} => "activate",
-            Self::Complete {} => "complete",
-            Self::Revoke { .. } => "revoke",
-            Self::RequestExtension { .. } => "requestExtension",
-            Self::ApproveExtension {} => "approveExtension",
-            Self::RejectExtension { .. } => "rejectExtension",
-            Self::Tick {} => "tick",
-            Self::PolicyCheck {} => "policyCheck",
-            Self::ActionSucceeded { .. } => "actionSucceeded",
-            Self::ActionFailed { .. } => "actionFailed",
+            Self::Submit { .. } => AuditEvent::SubmitRequest,
+            Self::Approve {} => AuditEvent::Approve,
+            Self::Reject { .. } => AuditEvent::Reject,
+            Self::Cancel {} => AuditEvent::Cancel,
+            Self::Activate {} => AuditEvent::Activate,
+            Self::Complete {} => AuditEvent::Complete,
+            Self::Revoke { .. } => AuditEvent::Revoke,
+            Self::RequestExtension { .. } => AuditEvent::RequestExtension,
+            Self::ApproveExtension {} => AuditEvent::ApproveExtension,
+            Self::RejectExtension { .. } => AuditEvent::RejectExtension,
+            Self::Tick {} => AuditEvent::Tick,
+            Self::PolicyCheck {} => AuditEvent::PolicyCheck,
+            Self::ActionSucceeded { .. } => AuditEvent::ActionSucceeded,
+            Self::ActionFailed { .. } => AuditEvent::ActionFailed,
         }
     }
 

@@ -46,6 +46,7 @@
 
 mod action;
 mod audit;
+mod audit_event;
 pub mod boundary;
 mod comment;
 mod decision;
@@ -73,6 +74,7 @@ pub use action::{Action, ActionError, RevokeReason, Severity};
 pub use audit::{
     chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord, BrokenLink, Verification, GENESIS_HASH,
 };
+pub use audit_event::AuditEvent;
 pub use comment::{plain_text, CommentBlock, Inline};
 pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;

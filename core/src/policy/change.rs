@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
+use crate::audit_event::AuditEvent;
 use crate::policy::admin_error::AdminError;
 use crate::policy::authorization::{
     gate, list, pending_state, AdminCall, Ctx, PendingState, Standing,
@@ -70,11 +71,11 @@ impl PolicyCommand {
         }
     }
 
-    fn event(&self) -> &'static str {
+    fn event(&self) -> AuditEvent {
         match self {
-            Self::Save { .. } => "policyChange",
-            Self::Approve { .. } => "approvePolicyChange",
-            Self::Withdraw { .. } => "withdrawPolicyChange",
+            Self::Save { .. } => AuditEvent::PolicyChange,
+            Self::Approve { .. } => AuditEvent::ApprovePolicyChange,
+            Self::Withdraw { .. } => AuditEvent::WithdrawPolicyChange,
         }
     }
 }
@@ -221,7 +222,7 @@ pub fn policy_change(
                 ));
             };
             let accepted = Accepted {
-                event: "withdrawPolicyChange",
+                event: AuditEvent::WithdrawPolicyChange,
                 outcome: ChangeOutcome::Withdrawn,
                 policy: None,
                 pending: PendingWrite::Clear,
@@ -312,7 +313,7 @@ fn save(
         let mut details = details;
         details.insert("version".into(), Value::from(state.version));
         let accepted = Accepted {
-            event: "policyChange",
+            event: AuditEvent::PolicyChange,
             outcome: ChangeOutcome::Applied,
             policy: Some(state),
             pending: PendingWrite::Keep,
@@ -361,7 +362,7 @@ fn save(
     }
     // A proposal is its own event in the trail: nothing took effect yet.
     let accepted = Accepted {
-        event: "proposePolicyChange",
+        event: AuditEvent::ProposePolicyChange,
         outcome: ChangeOutcome::Proposed,
         policy: None,
         pending: PendingWrite::Set,
@@ -480,7 +481,7 @@ fn approve(
         details.insert("droppedPermanentAdmins".into(), Value::Array(dropped));
     }
     let accepted = Accepted {
-        event: "approvePolicyChange",
+        event: AuditEvent::ApprovePolicyChange,
         outcome: ChangeOutcome::Approved,
         policy: Some(state),
         pending: PendingWrite::Clear,
@@ -595,7 +596,7 @@ fn entry(
     AuditEntry {
         at: input.now,
         actor: input.actor.clone(),
-        event: input.command.event().to_owned(),
+        event: input.command.event(),
         outcome,
         grant_id: None,
         issue_key: None,
@@ -606,7 +607,7 @@ fn entry(
 
 /// The parts of an accepted change.
 struct Accepted {
-    event: &'static str,
+    event: AuditEvent,
     outcome: ChangeOutcome,
     policy: Option<PolicyState>,
     pending: PendingWrite,
@@ -628,7 +629,7 @@ fn decision(
         diff,
     } = a;
     let mut record = entry(input, AuditOutcome::Accepted, details);
-    event.clone_into(&mut record.event);
+    record.event = event;
     let (audit, audit_head) = chain(&input.audit_head.clone().unwrap_or_default(), vec![record]);
     PolicyChangeDecision {
         outcome,

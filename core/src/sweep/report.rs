@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::action::{Action, RevokeReason, Severity};
 use crate::audit::{AuditEntry, AuditOutcome};
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::policy::Policy;
 use crate::step::SYSTEM;
@@ -275,7 +276,7 @@ pub(super) fn audit_entry(
     AuditEntry {
         at: now,
         actor: SYSTEM.into(),
-        event: "sweep".into(),
+        event: AuditEvent::Sweep,
         outcome: AuditOutcome::Noted,
         grant_id: None,
         issue_key: None,
