@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::action::{Action, ActionError};
 use crate::audit_event::AuditEvent;
-use crate::json::read::{INNER_PATH, PATH_START};
+use crate::json::read::{field_error, read_nested};
 use crate::policy::AccountId;
 
 /// An event for `decide`.
@@ -134,6 +134,24 @@ impl Event {
     }
 }
 
+/// Every event `type` the core reads, in the order errors list them.
+pub(crate) const EVENT_TYPES: [&str; 14] = [
+    "submit",
+    "approve",
+    "reject",
+    "cancel",
+    "activate",
+    "complete",
+    "revoke",
+    "requestExtension",
+    "approveExtension",
+    "rejectExtension",
+    "tick",
+    "policyCheck",
+    "actionSucceeded",
+    "actionFailed",
+];
+
 /// The fields of each event, read with `deny_unknown_fields` and path tracking.
 mod wire {
     use serde::Deserialize;
@@ -209,8 +227,7 @@ fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 }
 
 fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
-    crate::json::read::from_value(value)
-        .map_err(|(path, message)| E::custom(format!("{PATH_START}{path}{INNER_PATH}{message}")))
+    read_nested(value)
 }
 
 impl<'de> Deserialize<'de> for Event {
@@ -221,12 +238,8 @@ impl<'de> Deserialize<'de> for Event {
         };
         let tag = match object.remove("type") {
             Some(Value::String(tag)) => tag,
-            Some(_) => {
-                return Err(D::Error::custom(format!(
-                    "{PATH_START}type{INNER_PATH}must be a string"
-                )))
-            }
-            None => return Err(D::Error::custom("missing field `type`")),
+            Some(_) => return Err(field_error("type", "must be a string")),
+            None => return Err(field_error("type", "missing field `type`")),
         };
         Ok(match tag.as_str() {
             "submit" => {
@@ -245,25 +258,45 @@ impl<'de> Deserialize<'de> for Event {
             "cancel" => fields::<wire::Empty, _>(value).map(|_| Event::Cancel {})?,
             "activate" => fields::<wire::Empty, _>(value).map(|_| Event::Activate {})?,
             "complete" => fields::<wire::Empty, _>(value).map(|_| Event::Complete {})?,
-            "approveExtension" => fields::<wire::Empty, _>(value).map(|_| Event::ApproveExtension {})?,
+            "approveExtension" => {
+                fields::<wire::Empty, _>(value).map(|_| Event::ApproveExtension {})?
+            }
             "tick" => fields::<wire::Empty, _>(value).map(|_| Event::Tick {})?,
             "policyCheck" => fields::<wire::Empty, _>(value).map(|_| Event::PolicyCheck {})?,
-            "reject" => Event::Reject { reason: fields::<wire::Reason, _>(value)?.reason },
-            "revoke" => Event::Revoke { reason: fields::<wire::Reason, _>(value)?.reason },
-            "rejectExtension" => Event::RejectExtension { reason: fields::<wire::Reason, _>(value)?.reason },
+            "reject" => Event::Reject {
+                reason: fields::<wire::Reason, _>(value)?.reason,
+            },
+            "revoke" => Event::Revoke {
+                reason: fields::<wire::Reason, _>(value)?.reason,
+            },
+            "rejectExtension" => Event::RejectExtension {
+                reason: fields::<wire::Reason, _>(value)?.reason,
+            },
             "requestExtension" => {
                 let f: wire::Extension = fields(value)?;
-                Event::RequestExtension { minutes: f.minutes, justification: f.justification }
+                Event::RequestExtension {
+                    minutes: f.minutes,
+                    justification: f.justification,
+                }
             }
-            "actionSucceeded" => Event::ActionSucceeded { action: fields::<wire::Succeeded, _>(value)?.action },
+            "actionSucceeded" => Event::ActionSucceeded {
+                action: fields::<wire::Succeeded, _>(value)?.action,
+            },
             "actionFailed" => {
                 let f: wire::Failed = fields(value)?;
-                Event::ActionFailed { action: f.action, error: f.error }
+                Event::ActionFailed {
+                    action: f.action,
+                    error: f.error,
+                }
             }
             other => {
-                return Err(D::Error::custom(format!(
-                    "{PATH_START}type{INNER_PATH}unknown event type `{other}`; expected one of submit, approve, reject, cancel, activate, complete, revoke, requestExtension, approveExtension, rejectExtension, tick, policyCheck, actionSucceeded, actionFailed"
-                )))
+                return Err(field_error(
+                    "type",
+                    &format!(
+                        "unknown event type `{other}`; expected one of {}",
+                        EVENT_TYPES.join(", ")
+                    ),
+                ))
             }
         })
     }

@@ -80,3 +80,49 @@ fn an_explicit_null_duration_or_extension_minutes_is_refused_at_its_path_not_def
         .as_str()
         .is_some_and(|m| m.contains("not null")));
 }
+
+/// Error paths travel as segments, not as marker characters inside serde's messages.
+fn has_control_characters(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+#[test]
+fn an_event_read_outside_the_boundary_names_the_bad_field_without_control_characters() {
+    let err = serde_json::from_str::<crate::Event>(
+        r#"{"type":"submit","grantId":"R","issueKey":"R","target":"t","durationMinutes":"sixty"}"#,
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(!has_control_characters(&err), "{err:?}");
+    assert!(err.contains("`durationMinutes`"), "{err}");
+    let err = serde_json::from_str::<crate::Event>(r#"{"type":7}"#)
+        .expect_err("refused")
+        .to_string();
+    assert!(!has_control_characters(&err), "{err:?}");
+    assert!(err.contains("`type`"), "{err}");
+}
+
+#[test]
+fn paths_inside_an_event_reach_actions_and_never_leak_into_the_next_read() {
+    let a = answer(&format!(
+        r#"{{{HEAD},"event":{{"type":"actionSucceeded","action":{{"type":"wake","grantId":"R","at":"2026-06-01T09:00:00Z"}}}}}}"#
+    ));
+    assert_eq!(a["error"]["path"], "event.action.key", "{a}");
+    let message = a["error"]["message"].as_str().unwrap_or_default();
+    assert!(!has_control_characters(message), "{message:?}");
+    let a = answer(&format!(r#"{{{HEAD},"event":{{"type":7}}}}"#));
+    assert_eq!(a["error"]["path"], "event.type", "{a}");
+    assert_eq!(
+        a["error"]["message"],
+        "invalid input at `event.type`: must be a string"
+    );
+    // The failed reads above left nothing behind: the next error names only its own path.
+    let a = answer(
+        r#"{"policy":{"targets":[{"key":1}]},"event":{"type":"tick"},"now":"2026-06-01T09:00:00Z"}"#,
+    );
+    assert_eq!(a["error"]["path"], "policy.targets[0].key", "{a}");
+    let a = answer(&format!(
+        r#"{{{HEAD},"event":{{"type":"tick"}},"auditHead":{{"seq":1}}}}"#
+    ));
+    assert_eq!(a["error"]["path"], "auditHead.hash", "{a}");
+}
