@@ -111,6 +111,7 @@ pub use step::SYSTEM;
 pub use sweep::drift::{Disposition, Finding, FindingKind};
 pub use sweep::floor::FloorReport;
 pub use sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+pub use sweep::holders::{explain_holders, Holder, HolderReason, HoldersExplained, HoldersInput};
 pub use sweep::snapshot::{GroupHolders, HolderSnapshot, TargetHolders};
 pub use sweep::{sweep, SweepInput, SweepOutcome};
 pub use time::Timestamp;

@@ -13,6 +13,7 @@ use crate::policy::change::{policy_change, PendingWrite, PolicyChangeDecision, P
 use crate::policy::validation::{validate, PolicyProblem};
 use crate::policy::Policy;
 use crate::sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+use crate::sweep::holders::{explain_holders, HoldersExplained, HoldersInput};
 use crate::sweep::{sweep, SweepInput, SweepOutcome};
 use crate::view::{view, View, ViewInput};
 
@@ -146,6 +147,11 @@ pub fn sweep_answer(input: &SweepInput) -> Answer<SweepOutcome> {
 /// Answers a `guardRevocation` input.
 pub fn guard_answer(input: &GuardInput) -> Answer<GuardOutcome> {
     Answer::ok(guard_revocation(input))
+}
+
+/// Answers an `explainHolders` input.
+pub fn explain_holders_answer(input: &HoldersInput) -> Answer<HoldersExplained> {
+    Answer::ok(explain_holders(input))
 }
 
 /// Answers a `view` input.

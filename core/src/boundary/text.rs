@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::answer::{
-    authorize_admin_answer, decide_answer, gate_answer, guard_answer, policy_change_answer,
-    sweep_answer, unreadable_policy, validate_answer, verify_answer, view_answer, Answer, Nothing,
-    ValidateInput, VerifyInput,
+    authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
+    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
+    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
 };
 use crate::error::DecisionError;
 use crate::gate::GateInput;
@@ -17,6 +17,7 @@ use crate::json::read::read;
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
 use crate::sweep::guard::GuardInput;
+use crate::sweep::holders::HoldersInput;
 use crate::sweep::SweepInput;
 use crate::view::ViewInput;
 
@@ -58,6 +59,11 @@ pub fn decide_text(value: Value) -> Result<String, DecisionError> {
 /// `sweep` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
 pub fn sweep_text(value: Value) -> Result<String, DecisionError> {
     answer_text(value, |i: SweepInput| sweep_answer(&i))
+}
+
+/// `explainHolders` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn explain_holders_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: HoldersInput| explain_holders_answer(&i))
 }
 
 /// `view` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
@@ -130,6 +136,11 @@ pub fn decide_json(input: &str) -> String {
 /// `sweep`, JSON text in and out.
 pub fn sweep_json(input: &str) -> String {
     on_text(input, sweep_text, invalid_text)
+}
+
+/// `explainHolders`, JSON text in and out.
+pub fn explain_holders_json(input: &str) -> String {
+    on_text(input, explain_holders_text, invalid_text)
 }
 
 /// `view`, JSON text in and out.

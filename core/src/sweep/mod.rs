@@ -8,6 +8,7 @@
 pub(crate) mod drift;
 pub(crate) mod floor;
 pub(crate) mod guard;
+pub(crate) mod holders;
 pub(crate) mod report;
 pub(crate) mod snapshot;
 
@@ -23,10 +24,9 @@ use crate::lifecycle::schedule::is_due;
 use crate::policy::state::FormerPermanentAdmin;
 use crate::policy::validation::validate;
 use crate::policy::{DriftMode, Policy};
-use crate::sweep::drift::{
-    via_group_findings, watched, Disposition, Finding, FindingKind, Watched,
-};
+use crate::sweep::drift::{Disposition, Finding, FindingKind};
 use crate::sweep::floor::{apply_floor, FloorReport};
+use crate::sweep::holders::{by_holding, explain_target, shown, watched, Held, Holder, Watched};
 use crate::sweep::report::{alert, audit_entry, emit, emit_via_groups, fingerprint};
 use crate::sweep::snapshot::HolderSnapshot;
 use crate::time::Timestamp;
@@ -78,6 +78,9 @@ pub struct SweepOutcome {
     pub ineligible: Vec<String>,
     /// Every holder who is neither permanent, standing nor covered by a grant.
     pub findings: Vec<Finding>,
+    /// Every holder of every watched access that was read, and why they hold it (the same
+    /// explanations `explainHolders` gives).
+    pub holders: Vec<Holder>,
     /// The org admin count and floor, when it could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<FloorReport>,
@@ -133,13 +136,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     ineligible.sort();
     ineligible.dedup();
 
-    let mut by_holding: HashMap<(&str, &str), Vec<&Grant>> = HashMap::new();
-    for g in &input.grants {
-        by_holding
-            .entry((g.subject.as_str(), g.target.as_str()))
-            .or_default()
-            .push(g);
-    }
+    let by_holding = by_holding(&input.grants);
     // When each finding was first seen; the first of any repeated key wins, as a scan would.
     let mut first_seen: HashMap<(&str, &str, FindingKind), Timestamp> = HashMap::new();
     for p in &input.previous_findings {
@@ -149,6 +146,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     }
 
     let mut findings = Vec::new();
+    let mut explained = Vec::new();
     // Whether each finding is about the org admin role, index by index.
     let mut org_role: Vec<bool> = Vec::new();
     let mut accesses: Vec<&Watched<'_>> = Vec::new();
@@ -201,42 +199,32 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 ),
             ));
         }
-        let holders: BTreeSet<&str> = th.holders.iter().map(String::as_str).collect();
-        for holder in holders {
-            if policy.is_permanent(holder) || target.standing_holders.iter().any(|s| s == holder) {
-                continue;
+        for (holder, held) in explain_target(
+            policy,
+            target,
+            th,
+            &by_holding,
+            &input.former_permanent_admins,
+            now,
+        ) {
+            if let (true, Some(reason)) = (shown(target, &held), held.reason()) {
+                explained.push(Holder {
+                    target: target.key.to_owned(),
+                    account_id: holder.to_owned(),
+                    reason,
+                });
             }
-            let grants: Vec<&Grant> = by_holding
-                .get(&(holder, target.key))
-                .map(|gs| {
-                    gs.iter()
-                        .copied()
-                        .filter(|g| g.access.same_as(target.access))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if grants.iter().any(|g| g.covers_holding()) {
-                continue;
-            }
-            let ended = grants
-                .iter()
-                .filter(|g| g.status == Status::Ended)
-                .max_by_key(|g| (g.requested_at, g.id.as_str()));
-            let kind = if ended.is_some() {
-                FindingKind::EndedStillHeld
-            } else if target.orphan {
-                // Not the app's to govern any more; only its own leftovers are.
-                continue;
-            } else {
-                FindingKind::Drift
+            let (kind, ended, grace, group) = match held {
+                Held::EndedStillHeld(g) => (FindingKind::EndedStillHeld, Some(g), None, None),
+                Held::Grace(f) => (FindingKind::Drift, None, Some(f), None),
+                Held::Drift => (FindingKind::Drift, None, None, None),
+                Held::ViaGroup(group) => (FindingKind::ViaGroup, None, None, Some(group)),
+                Held::Permanent | Held::Standing | Held::Grant(_) | Held::NotTheApps => continue,
             };
-            // A permanent admin dropped by a recent change keeps the role through the grace
-            // period: a mistyped list must not revoke the real admins on the next sweep.
-            let grace = input
-                .former_permanent_admins
-                .iter()
-                .find(|f| kind == FindingKind::Drift && f.account_id == holder && f.in_grace(now));
-            let disposition = if th.externally_synced {
+            let disposition = if group.is_some() {
+                // Never revoked (the app does not change groups), so never part of the floor.
+                Disposition::ReportGroup
+            } else if th.externally_synced {
                 Disposition::ExternallyManaged
             } else if grace.is_some() {
                 Disposition::KeptGrace
@@ -253,24 +241,16 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 kind,
                 disposition,
                 grant_id: ended.map(|g| g.id.clone()),
-                group_id: None,
-                group_name: None,
+                group_id: group.map(|g| g.group_id.clone()),
+                group_name: group.and_then(|g| g.group_name.clone()),
                 since: first_seen
                     .get(&(target.key, holder, kind))
                     .copied()
                     .unwrap_or(now),
                 grace_until: grace.and_then(FormerPermanentAdmin::grace_until),
             });
-            org_role.push(target.access.is_org_admin());
+            org_role.push(target.access.is_org_admin() && group.is_none());
             accesses.push(target);
-        }
-        if !target.orphan {
-            let added = via_group_findings(policy, target, th, now, &first_seen, &mut findings);
-            for _ in 0..added {
-                // Never revoked (the app does not change groups), so never part of the floor.
-                org_role.push(false);
-                accesses.push(target);
-            }
         }
     }
 
@@ -331,6 +311,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
         due,
         ineligible,
         findings,
+        holders: explained,
         floor,
         fingerprint,
         audit,

@@ -10,8 +10,9 @@ use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::policy::Policy;
 use crate::step::SYSTEM;
-use crate::sweep::drift::{Disposition, Finding, FindingKind, Watched};
+use crate::sweep::drift::{Disposition, Finding, FindingKind};
 use crate::sweep::floor::FloorReport;
+use crate::sweep::holders::Watched;
 use crate::time::Timestamp;
 
 /// Accounts named in one group alert; the rest are counted.

@@ -40,6 +40,18 @@ pub fn sweep(#[wasm_bindgen(unchecked_param_type = "SweepInput")] input: JsValue
     call(input, boundary::sweep_text, boundary::invalid_text)
 }
 
+/// Every holder of every watched access, and why they hold it (the sweep's explanations).
+#[wasm_bindgen(js_name = explainHolders, unchecked_return_type = "ExplainHoldersAnswer")]
+pub fn explain_holders(
+    #[wasm_bindgen(unchecked_param_type = "HoldersInput")] input: JsValue,
+) -> JsValue {
+    call(
+        input,
+        boundary::explain_holders_text,
+        boundary::invalid_text,
+    )
+}
+
 /// What a viewer sees of a grant, and which buttons they get.
 #[wasm_bindgen(js_name = view, unchecked_return_type = "ViewAnswer")]
 pub fn view(#[wasm_bindgen(unchecked_param_type = "ViewInput")] input: JsValue) -> JsValue {
