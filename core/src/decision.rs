@@ -24,6 +24,7 @@ use crate::step::{Step, SYSTEM};
 /// its period is recorded, the rest are only counted, so repeated refusals cannot flood the audit
 /// trail, the grant's timeline or the issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Coalesce {
     /// Who was refused what, on which grant, why, and in which hour (UTC):
@@ -38,6 +39,7 @@ pub struct Coalesce {
 
 /// An accepted event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Whether anything changed. A duplicate delivery changes nothing and yields nothing.

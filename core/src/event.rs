@@ -135,7 +135,7 @@ impl Event {
 }
 
 /// Every event `type` the core reads, in the order errors list them.
-pub(crate) const EVENT_TYPES: [&str; 14] = [
+pub const EVENT_TYPES: [&str; 14] = [
     "submit",
     "approve",
     "reject",

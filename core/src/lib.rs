@@ -64,6 +64,8 @@ mod provisioning;
 mod step;
 mod sweep;
 mod time;
+#[cfg(feature = "ts")]
+pub mod typescript;
 mod view;
 mod window;
 
@@ -138,6 +140,7 @@ pub const CONTRACT_VERSION: u32 = 2;
 
 /// Versions, as `version()` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct VersionInfo {
     /// The crate version.

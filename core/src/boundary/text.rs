@@ -13,7 +13,7 @@ use crate::boundary::answer::{
 };
 use crate::error::DecisionError;
 use crate::gate::GateInput;
-use crate::json::read::read;
+use crate::json::read::{as_javascript_numbers, read};
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
 use crate::sweep::guard::GuardInput;
@@ -119,7 +119,11 @@ fn on_text(
     unreadable: fn(&DecisionError) -> String,
 ) -> String {
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => entry(value).unwrap_or_else(|e| unreadable(&e)),
+        Ok(mut value) => {
+            // Numbers as the Wasm module reads them (it is handed a JavaScript object).
+            as_javascript_numbers(&mut value);
+            entry(value).unwrap_or_else(|e| unreadable(&e))
+        }
         // Not JSON at all: refused as such by every entry point, `validatePolicy` included.
         Err(e) => invalid_text(&DecisionError::InvalidInput {
             path: "input".into(),

@@ -107,6 +107,42 @@ impl de::Error for ReadError {
     }
 }
 
+/// Numbers as JavaScript hands them over, so that every entry point reads the same text the same
+/// way, natively (`*_json`) or from Wasm (`JSON.stringify` of a parsed object): JavaScript has one
+/// kind of number, a double. A whole number within ±(2^53 − 1) (`Number.isSafeInteger`) is an
+/// integer, however it was written (`60`, `60.0`, `6e1`); anything else is a float (`1.5`, and a
+/// whole number beyond 2^53, which JavaScript cannot hold exactly): a `u64` field then refuses
+/// it rather than reading digits JavaScript would have rounded.
+pub fn as_javascript_numbers(value: &mut Value) {
+    const SAFE: f64 = 9_007_199_254_740_991.0;
+    match value {
+        Value::Number(n) => {
+            let safe_integer = n.as_u64().map_or_else(
+                || n.as_i64().map(|i| i.unsigned_abs() <= SAFE as u64),
+                |u| Some(u <= SAFE as u64),
+            );
+            match (safe_integer, n.as_f64()) {
+                (Some(true), _) => {}
+                (_, Some(f)) if f.fract() == 0.0 && f.abs() <= SAFE => {
+                    // A whole float within the safe range: an integer, as JavaScript prints it.
+                    #[allow(clippy::cast_possible_truncation, reason = "whole and within ±2^53")]
+                    let whole = f as i64;
+                    *n = Number::from(whole);
+                }
+                (_, Some(f)) => {
+                    if let Some(float) = Number::from_f64(f) {
+                        *n = float;
+                    }
+                }
+                (_, None) => {}
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_javascript_numbers),
+        Value::Object(map) => map.values_mut().for_each(as_javascript_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
 /// Reads a typed input from a JSON value, naming the path of the first bad field.
 ///
 /// Every entry point reads through `serde_json::Value`, whatever the caller handed over (JSON text

@@ -37,15 +37,18 @@ use crate::time::Timestamp;
 
 /// What a policy change asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum PolicyCommand {
     /// Save a policy: applied when it changes no guard rail (or is the first), proposed otherwise.
     #[serde(rename_all = "camelCase")]
     Save {
         /// The policy as the admin page sent it (read here, so a bad one is reported at its path).
+        #[cfg_attr(feature = "ts", ts(type = "unknown"))]
         policy: Value,
         /// The version the draft was made from; a newer one refuses the save.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         expected_version: Option<u64>,
     },
     /// Approve the pending change.
@@ -82,6 +85,7 @@ impl PolicyCommand {
 
 /// Input of [`policy_change`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyChangeInput {
     /// What to do.
@@ -90,28 +94,35 @@ pub struct PolicyChangeInput {
     pub actor: AccountId,
     /// Whether the caller holds Jira's `ADMINISTER` (`null`: the lookup failed).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub jira_admin: Option<bool>,
     /// The org admins, read when an answer asked for them (`needsOrgAdmins`); absent before.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub org_admins: Option<OrgAdminsRead>,
     /// The policy as stored, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub current: Option<PolicyState>,
     /// The pending guard-rail change, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub pending: Option<PendingPolicyChange>,
     /// The deployer's `BOOTSTRAP_ADMINS`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub bootstrap_admins: Vec<AccountId>,
     /// The current time.
     pub now: Timestamp,
     /// Where the audit records attach.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub audit_head: Option<AuditHead>,
 }
 
 /// What became of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum ChangeOutcome {
     /// Nothing decided yet: read the org admins (`confirmFirst` first) and ask again.
@@ -128,6 +139,7 @@ pub enum ChangeOutcome {
 
 /// What to do with the stored pending change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PendingWrite {
     /// Leave it.
@@ -140,6 +152,7 @@ pub enum PendingWrite {
 
 /// An accepted change: what to write, in one conditional transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyChangeDecision {
     /// What became of it.
@@ -150,14 +163,17 @@ pub struct PolicyChangeDecision {
     pub confirm_first: Vec<AccountId>,
     /// The policy to store, if written (on the condition that the stored version is unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub policy: Option<PolicyState>,
     /// What to do with the pending change (on the condition that it is unchanged).
     pub pending: PendingWrite,
     /// The proposed change (`set`), or the one approved or withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub change: Option<PendingPolicyChange>,
     /// What the change changes.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub diff: Vec<PolicyDiff>,
     /// Records to append.
     pub audit: Vec<AuditRecord>,

@@ -8,6 +8,7 @@ use crate::time::Timestamp;
 
 /// One holder the app did not expect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// The policy target key.
@@ -20,23 +21,28 @@ pub struct Finding {
     pub disposition: Disposition,
     /// The ended grant that should have removed it, for `endedStillHeld`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grant_id: Option<String>,
     /// The group whose role gives the access, for `viaGroup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub group_id: Option<String>,
     /// That group's name, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub group_name: Option<String>,
     /// When the sweeps first saw this holding without a break: one incident, one alert (repeated
     /// daily), however many sweeps see it; a holding that goes and comes back is a new incident.
     pub since: Timestamp,
     /// For `keptGrace`: when the grace period of a dropped permanent admin ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grace_until: Option<Timestamp>,
 }
 
 /// Why a holder is unexpected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum FindingKind {
     /// The access is still held after the app's grant ended.
@@ -50,6 +56,7 @@ pub enum FindingKind {
 
 /// What the sweep does about a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Disposition {
     /// Revoke it.

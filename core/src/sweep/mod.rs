@@ -33,12 +33,14 @@ use crate::time::Timestamp;
 
 /// Everything the sweep needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SweepInput {
     /// The current policy.
     pub policy: Policy,
     /// Every grant the app knows that may matter: open ones and recently ended ones.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grants: Vec<Grant>,
     /// Who holds each target right now, as read from the organization.
     pub snapshot: HolderSnapshot,
@@ -46,27 +48,33 @@ pub struct SweepInput {
     pub now: Timestamp,
     /// Where new audit records attach.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub audit_head: Option<AuditHead>,
     /// The fingerprint of the previous sweep's findings; an unchanged picture is not re-audited.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub previous_fingerprint: Option<String>,
     /// The previous sweep's findings, so a lasting incident keeps its start (`since`).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub previous_findings: Vec<Finding>,
     /// The requesters of the open grants as the platform knows them now, with their groups, so
     /// the sweep can tell which grants the current policy no longer allows. A requester left
     /// out (the lookup failed) is judged on account ids alone; one eligible only through groups
     /// then counts as unknown, and their grants are left alone.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub requesters: Vec<Actor>,
     /// Accounts an approved policy change dropped from the permanent admins (stored with the
     /// policy): while their grace period runs they are reported, never revoked.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub former_permanent_admins: Vec<FormerPermanentAdmin>,
 }
 
 /// What the sweep found and decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SweepOutcome {
     /// What to execute.
@@ -83,6 +91,7 @@ pub struct SweepOutcome {
     pub holders: Vec<Holder>,
     /// The org admin count and floor, when it could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub floor: Option<FloorReport>,
     /// A hash of the findings, to pass back as `previousFingerprint` next time.
     pub fingerprint: String,

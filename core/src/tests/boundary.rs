@@ -126,3 +126,35 @@ fn paths_inside_an_event_reach_actions_and_never_leak_into_the_next_read() {
     ));
     assert_eq!(a["error"]["path"], "auditHead.hash", "{a}");
 }
+
+fn submit_with_duration(duration: &str) -> String {
+    format!(
+        r#"{{"policy":{{"permanentAdmins":["p"],"targets":[{{"key":"t","label":"T","access":{{"type":"orgRole","role":"atlassian/org-admin"}},"requesters":{{"accountIds":["alice"]}},"approvers":{{"accountIds":["bob","carol"]}}}}]}},"now":"2026-06-01T09:00:00Z","actor":{{"accountId":"alice"}},"event":{{"type":"submit","grantId":"R","issueKey":"R","target":"t","durationMinutes":{duration},"justification":"rotate the SAML certificate"}}}}"#
+    )
+}
+
+#[test]
+fn a_whole_number_reads_the_same_however_it_is_written_as_javascript_would_hand_it_over() {
+    let sixty = answer(&submit_with_duration("60"));
+    assert_eq!(sixty["ok"], true, "{sixty}");
+    for written in ["60.0", "6e1", "6.0E1"] {
+        assert_eq!(answer(&submit_with_duration(written)), sixty, "{written}");
+    }
+    let fraction = answer(&submit_with_duration("60.5"));
+    assert_eq!(fraction["error"]["path"], "event.durationMinutes");
+}
+
+#[test]
+fn an_integer_beyond_two_to_the_53_is_refused_natively_as_javascript_cannot_hold_it() {
+    // JavaScript reads 9007199254740993 as 9007199254740992: the Wasm module refuses it for a
+    // whole-number field rather than use digits the caller never had; so does `*_json`.
+    let a = answer(&format!(
+        r#"{{{HEAD},"event":{{"type":"tick"}},"auditHead":{{"seq":9007199254740993,"hash":"00"}}}}"#
+    ));
+    assert_eq!(a["ok"], false, "{a}");
+    assert_eq!(a["error"]["path"], "auditHead.seq", "{a}");
+    let a = answer(&format!(
+        r#"{{{HEAD},"event":{{"type":"tick"}},"auditHead":{{"seq":9007199254740991,"hash":"00"}}}}"#
+    ));
+    assert_ne!(a["error"]["path"], "auditHead.seq", "{a}");
+}

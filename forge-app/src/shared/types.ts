@@ -1,6 +1,7 @@
 /**
  * The resolver contract, shared by the resolvers and the Custom UI (issue panel, admin page).
- * Core types (Grant, View, Policy, AuditRecord, ...) are the Wasm core's published types.
+ * Core types (Grant, View, Policy, AuditRecord, ...) are the core's own, generated from its Rust types
+ * (`../decision/contract.ts`); importing them here never pulls the Wasm module into the Custom UI.
  */
 import type {
   AdminViewer,
@@ -8,13 +9,14 @@ import type {
   ErrorBody,
   Finding,
   Grant,
+  Holder,
   PendingPolicyChange,
   PendingStatus,
   Policy,
   PolicyProblem,
   Severity,
   View,
-} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+} from '../decision/contract';
 
 export type {
   Access,
@@ -28,12 +30,14 @@ export type {
   ErrorBody,
   Finding,
   Grant,
+  Holder,
+  HolderReason,
   Policy,
   PolicyProblem,
   Target,
   TargetOption,
   View,
-} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+} from '../decision/contract';
 
 /** Every resolver answers with this envelope. A refusal carries the core's stable code. */
 export type Result<T> =
@@ -176,6 +180,8 @@ export interface DriftReport {
   /** When the last sweep ran. */
   at?: string;
   findings: Finding[];
+  /** Every holder the last sweep read, with the core's reason they hold it (absent before the first sweep that gave one). */
+  explained?: Holder[];
   floor?: { orgAdmins: number; after: number; min: number };
   holders: Array<{
     target: string;
