@@ -46,6 +46,14 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
 
+/** The grants the sweep compares holders with: every open one, and those updated within `MEMORY_MS`. */
+export async function grantsToWatch(ports: Ports): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
+  const [open, recent] = await Promise.all([ports.store.openGrants(), ports.store.grantsUpdatedSince(ports.clock.now() - MEMORY_MS)]);
+  const byId = new Map<string, StoredGrant>();
+  for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
+  return { open, grants: [...byId.values()].map((s) => s.grant) };
+}
+
 export async function runSweep(ports: Ports): Promise<SweepSummary> {
   const { store, clock, org, log } = ports;
   const policyDoc = await store.policy();
@@ -86,10 +94,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   for (const [i, target] of policyTargets.entries()) {
     await read(target.key, target.access, false, RESERVE_FOR_ACTIONS + (policyTargets.length - i - 1) * LISTING_ESTIMATE);
   }
-  const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
-  const byId = new Map<string, StoredGrant>();
-  for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
-  const grants: Grant[] = [...byId.values()].map((s) => s.grant);
+  const { open, grants } = await grantsToWatch(ports);
   // Accesses the grants copied that the policy no longer lists (a removed target, or one that
   // grants something else now): their holders are read too, so whoever the app gave them to is
   // still watched until the access is gone. Read after the grants, which name them; a grant
