@@ -64,7 +64,7 @@ pub enum HolderReason {
     },
     /// Given outside the app (drift).
     Drift {},
-    /// Held through a group's role (`group_direct`): given outside the app, and not the app's to
+    /// Holding through a group's role (`group_direct`): given outside the app, and not the app's to
     /// remove.
     #[serde(rename_all = "camelCase")]
     ViaGroup {
@@ -183,7 +183,7 @@ pub(super) fn by_holding(grants: &[Grant]) -> ByHolding<'_> {
 }
 
 /// Why one account holds a watched access, with what the sweep needs to act on it.
-pub(super) enum Held<'a> {
+pub(super) enum Holding<'a> {
     Permanent,
     Standing,
     /// Covered by this grant of the app.
@@ -199,7 +199,7 @@ pub(super) enum Held<'a> {
     NotTheApps,
 }
 
-impl Held<'_> {
+impl Holding<'_> {
     /// The explanation people see; `None` for a holding that is no business of the app's.
     pub(super) fn reason(&self) -> Option<HolderReason> {
         Some(match self {
@@ -228,11 +228,11 @@ impl Held<'_> {
 
 /// Whether the policy lets this account hold the target anyway (a permanent admin, a standing
 /// holder), whatever route it holds it by.
-fn allowed(policy: &Policy, target: &Watched<'_>, account: &str) -> Option<Held<'static>> {
+fn allowed(policy: &Policy, target: &Watched<'_>, account: &str) -> Option<Holding<'static>> {
     if policy.is_permanent(account) {
-        Some(Held::Permanent)
+        Some(Holding::Permanent)
     } else if target.standing_holders.iter().any(|s| s == account) {
-        Some(Held::Standing)
+        Some(Holding::Standing)
     } else {
         None
     }
@@ -250,7 +250,7 @@ pub(super) fn explain_target<'a>(
     by_holding: &ByHolding<'a>,
     former: &'a [FormerPermanentAdmin],
     now: Timestamp,
-) -> Vec<(&'a str, Held<'a>)> {
+) -> Vec<(&'a str, Holding<'a>)> {
     let mut out = Vec::new();
     let holders: BTreeSet<&str> = th.holders.iter().map(String::as_str).collect();
     for holder in holders {
@@ -263,7 +263,7 @@ pub(super) fn explain_target<'a>(
             let members: BTreeSet<&str> = group.account_ids.iter().map(String::as_str).collect();
             for member in members {
                 if allowed(policy, target, member).is_none() {
-                    out.push((member, Held::ViaGroup(group)));
+                    out.push((member, Holding::ViaGroup(group)));
                 }
             }
         }
@@ -279,7 +279,7 @@ fn by_grants<'a>(
     by_holding: &ByHolding<'a>,
     former: &'a [FormerPermanentAdmin],
     now: Timestamp,
-) -> Held<'a> {
+) -> Holding<'a> {
     let grants: Vec<&'a Grant> = by_holding
         .get(&(holder, target.key))
         .map(|gs| {
@@ -290,18 +290,18 @@ fn by_grants<'a>(
         })
         .unwrap_or_default();
     if let Some(g) = grants.iter().find(|g| g.covers_holding()) {
-        return Held::Grant(g);
+        return Holding::Grant(g);
     }
     let ended = grants
         .iter()
         .filter(|g| g.status == Status::Ended)
         .max_by_key(|g| (g.requested_at, g.id.as_str()));
     if let Some(g) = ended {
-        return Held::EndedStillHeld(g);
+        return Holding::EndedStillHeld(g);
     }
     if target.orphan {
         // Not the app's to govern any more; only its own leftovers are.
-        return Held::NotTheApps;
+        return Holding::NotTheApps;
     }
     // A permanent admin dropped by a recent change keeps the role through the grace period: a
     // mistyped list must not revoke the real admins on the next sweep.
@@ -309,15 +309,15 @@ fn by_grants<'a>(
         .iter()
         .find(|f| f.account_id == holder && f.in_grace(now))
     {
-        Some(f) => Held::Grace(f),
-        None => Held::Drift,
+        Some(f) => Holding::Grace(f),
+        None => Holding::Drift,
     }
 }
 
 /// Whether an explanation is worth showing: on an access the policy no longer lists, only the
 /// app's own grants and leftovers are.
-pub(super) fn shown(target: &Watched<'_>, held: &Held<'_>) -> bool {
-    !target.orphan || matches!(held, Held::Grant(_) | Held::EndedStillHeld(_))
+pub(super) fn shown(target: &Watched<'_>, held: &Holding<'_>) -> bool {
+    !target.orphan || matches!(held, Holding::Grant(_) | Holding::EndedStillHeld(_))
 }
 
 /// Every holder of every watched access that was read, and why (`explainHolders`).

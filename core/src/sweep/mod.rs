@@ -26,7 +26,7 @@ use crate::policy::validation::validate;
 use crate::policy::{DriftMode, Policy};
 use crate::sweep::drift::{Disposition, Finding, FindingKind};
 use crate::sweep::floor::{apply_floor, FloorReport};
-use crate::sweep::holders::{by_holding, explain_target, shown, watched, Held, Holder, Watched};
+use crate::sweep::holders::{by_holding, explain_target, shown, watched, Holder, Holding, Watched};
 use crate::sweep::report::{alert, audit_entry, emit, emit_via_groups, fingerprint};
 use crate::sweep::snapshot::HolderSnapshot;
 use crate::time::Timestamp;
@@ -224,11 +224,14 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 });
             }
             let (kind, ended, grace, group) = match held {
-                Held::EndedStillHeld(g) => (FindingKind::EndedStillHeld, Some(g), None, None),
-                Held::Grace(f) => (FindingKind::Drift, None, Some(f), None),
-                Held::Drift => (FindingKind::Drift, None, None, None),
-                Held::ViaGroup(group) => (FindingKind::ViaGroup, None, None, Some(group)),
-                Held::Permanent | Held::Standing | Held::Grant(_) | Held::NotTheApps => continue,
+                Holding::EndedStillHeld(g) => (FindingKind::EndedStillHeld, Some(g), None, None),
+                Holding::Grace(f) => (FindingKind::Drift, None, Some(f), None),
+                Holding::Drift => (FindingKind::Drift, None, None, None),
+                Holding::ViaGroup(group) => (FindingKind::ViaGroup, None, None, Some(group)),
+                Holding::Permanent
+                | Holding::Standing
+                | Holding::Grant(_)
+                | Holding::NotTheApps => continue,
             };
             let disposition = if group.is_some() {
                 // Never revoked (the app does not change groups), so never part of the floor.

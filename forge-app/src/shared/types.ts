@@ -4,7 +4,9 @@
  * (`../decision/contract.ts`); importing them here never pulls the Wasm module into the Custom UI.
  */
 import type {
+  AdminCall as CoreAdminCall,
   AdminViewer,
+  AuditOutcome,
   AuditRecord,
   ErrorBody,
   Finding,
@@ -100,6 +102,11 @@ export interface AdminCalls {
 
 export type AdminCall = keyof AdminCalls;
 
+/** Compiles only when `T` is `true`. */
+type Assert<T extends true> = T;
+/** The admin page's calls are exactly the core's `AdminCall`s (it authorizes each): one missing on either side does not compile. */
+export type AdminCallsAreTheCores = Assert<[AdminCall] extends [CoreAdminCall] ? ([CoreAdminCall] extends [AdminCall] ? true : false) : false>;
+
 export interface PolicyData {
   policy: Policy | null;
   /** Incremented on every save; pass it back as `expectedVersion` to avoid overwriting a newer save. */
@@ -137,7 +144,7 @@ export interface AuditQuery {
   grantId?: string;
   actor?: string;
   event?: string;
-  outcome?: 'accepted' | 'refused' | 'noted';
+  outcome?: AuditOutcome;
   /** RFC 3339 bounds. */
   from?: string;
   to?: string;
