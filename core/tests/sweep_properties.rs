@@ -146,12 +146,12 @@ proptest! {
         }
         // A finding is exactly a holder the core explained as drift, grace, a leftover or a group's.
         for f in &out.findings {
-            let explained = out.holders.iter().any(|h| h.target == f.target && h.account_id == f.account_id && match (&h.reason, f.kind) {
-                (HolderReason::Drift {} | HolderReason::Grace { .. }, FindingKind::Drift) => true,
-                (HolderReason::EndedStillHeld { .. }, FindingKind::EndedStillHeld) => true,
-                (HolderReason::ViaGroup { .. }, FindingKind::ViaGroup) => true,
-                _ => false,
-            });
+            let explained = out.holders.iter().any(|h| h.target == f.target && h.account_id == f.account_id && matches!(
+                (&h.reason, f.kind),
+                (HolderReason::Drift {} | HolderReason::Grace { .. }, FindingKind::Drift)
+                    | (HolderReason::EndedStillHeld { .. }, FindingKind::EndedStillHeld)
+                    | (HolderReason::ViaGroup { .. }, FindingKind::ViaGroup)
+            ));
             prop_assert!(explained, "finding {:?} has its explanation", f);
         }
         let unexpected = out.holders.iter().filter(|h| !matches!(h.reason, HolderReason::Permanent {} | HolderReason::Standing {} | HolderReason::Grant { .. })).count();
