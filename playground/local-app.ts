@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import * as handlers from '../forge-app/src/index';
 import { forgePorts, redactingLog } from '../forge-app/src/adapters/forge';
-import { installPlatform } from '../forge-app/src/platform';
+import { installPlatform, platform } from '../forge-app/src/platform';
 import type { Log } from '../forge-app/src/ports';
-import type { Policy } from '../forge-app/src/decision/core';
+import { core, type HolderSnapshot, type Holder, type Policy } from '../forge-app/src/decision/core';
+import { grantsToWatch } from '../forge-app/src/handlers/sweep';
 import { startOrgAdminEmulator, siteAri, type OrgAdminEmulator, type EmulatorSnapshot, type FaultOptions } from './emulators/org-admin/index';
 import { startJiraEmulator, type JiraEmulator, type JiraSnapshot, type PostFunctionEvent } from './emulators/jira/index';
 import type { JiraValidatorDef, JiraWorkflow } from './emulators/jira/workflow';
@@ -244,6 +245,12 @@ export interface LocalApp {
    * refusal. Returns the policy version in force afterwards.
    */
   changePolicy(policy: Policy, people?: { proposer?: string; approver?: string }): Promise<number>;
+  /**
+   * Who holds what in `snapshot`, and why, as the core explains it (`explainHolders`) from the same
+   * inputs as the sweep: the stored policy, its former permanent admins and the grants the sweep
+   * watches. Empty before a policy is saved.
+   */
+  explainHolders(snapshot: HolderSnapshot): Promise<Holder[]>;
 }
 
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
@@ -386,6 +393,25 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       await runtime.close();
       await jira.close();
       await org.close();
+    },
+    async explainHolders(snapshot) {
+      const explain = async () => {
+        const ports = platform('resolver');
+        const doc = await ports.store.policy();
+        if (!doc) return [];
+        const { grants } = await grantsToWatch(ports);
+        const answer = core.explainHolders({
+          policy: doc.policy,
+          grants,
+          snapshot,
+          now: new Date(clock.now()).toISOString(),
+          formerPermanentAdmins: doc.formerPermanentAdmins ?? [],
+        });
+        if (!answer.ok) throw new Error(`the core refused to explain the holders: ${answer.error.code} ${answer.error.message}`);
+        return answer.holders;
+      };
+      // Inside the local Forge runtime, where the store adapter reaches the KVS emulator.
+      return (await runtime.invokeFunction(explain as never, {}, { moduleKey: 'jit-admin-admin' })) as Holder[];
     },
     async changePolicy(policy, { proposer = 'perm-1', approver = 'perm-2' } = {}) {
       type Saved = { ok: boolean; data?: { version: number; outcome?: string; pendingChange?: { id: string } }; error?: { code: string; message: string } };

@@ -37,6 +37,7 @@ import {
 } from './local-app';
 import { adfToPlainText, type JiraSnapshot } from './emulators/jira/index';
 import { FAULT_KINDS, type EmulatorSnapshot, type EmulatorTarget, type FaultOptions } from './emulators/org-admin/index';
+import type { GroupHolders, TargetHolders } from '../forge-app/src/decision/contract';
 import { PANEL_CALLS } from '../forge-app/src/handlers/panel';
 import { ADMIN_CALLS } from '../forge-app/src/handlers/admin';
 
@@ -406,24 +407,23 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   // The views below read Jira through one snapshot (a deep copy of every issue): a caller that
   // builds several views for one request takes it once and passes it to each.
 
-  /** Who holds each demo target in the emulated org, explained by permanent admins and the grants on issues. */
-  const orgView = (app: LocalApp, jira: JiraSnapshot = app.jira.exportSnapshot()) => {
+  /**
+   * Who holds each demo target in the emulated org, each holder with the core's reason
+   * (`explainHolders`, from the same inputs as the sweep: the stored policy and the grants).
+   */
+  const orgView = async (app: LocalApp) => {
     const h = app.org.holders();
-    const grants = issueGrants(jira);
-    const permanent = new Set(demoPolicy().permanentAdmins);
-    const explain = (accountId: string, target: string) => {
-      const g = grants.find((x) => x.grant.subject === accountId && x.grant.target === target && x.grant.access === 'granted');
-      if (g) return { via: 'jit', issueKey: g.key, until: g.grant.windowEnd ?? null };
-      if (target === 'org-admin' && permanent.has(accountId)) return { via: 'permanent' };
-      return { via: 'unexplained' };
-    };
-    const targets = demoTargets().map((t) => {
+    const read = demoTargets().map((t) => {
       let holders: Array<{ accountId: string; method: string }> = [];
       let externallySynced = false;
+      let viaGroups: GroupHolders[] = [];
       if (t.access.type === 'orgRole') {
         const role = t.access.role;
         const direct = new Set(h.direct.filter((d) => d.role === role && d.resource === app.org.orgAri).map((d) => d.accountId));
         holders = h.orgAdmins.map((accountId) => ({ accountId, method: direct.has(accountId) ? 'direct' : 'group' }));
+        viaGroups = h.groups
+          .filter((g) => g.roles.some((r) => r.role === role && r.resource === app.org.orgAri))
+          .map((g) => ({ groupId: g.groupId, groupName: g.name, accountIds: g.members }));
       } else if (t.access.type === 'resourceRole') {
         const a = t.access;
         holders = h.direct.filter((d) => d.role === a.role && d.resource === a.resource).map((d) => ({ accountId: d.accountId, method: 'direct' }));
@@ -433,19 +433,20 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         externallySynced = g?.externalSynced ?? false;
         holders = (g?.members ?? []).map((accountId) => ({ accountId, method: 'group' }));
       }
-      return {
-        ...t,
-        externallySynced,
-        holders: holders.map((x) => ({ ...x, name: DEMO_PEOPLE[x.accountId] ?? x.accountId, ...explain(x.accountId, t.key) })),
-      };
+      const direct = holders.filter((x) => t.access.type !== 'orgRole' || x.method === 'direct').map((x) => x.accountId);
+      const entry: TargetHolders = { target: t.key, complete: true, externallySynced, holders: direct, viaGroups };
+      return { t, holders, externallySynced, entry };
     });
+    const explained = await app.explainHolders({ complete: true, targets: read.map((r) => r.entry) });
+    // A direct holder's explanation first (the core lists direct holders before groups' members).
+    const reasonOf = (target: string, accountId: string) => explained.find((e) => e.target === target && e.accountId === accountId)?.reason ?? null;
+    const targets = read.map(({ t, holders, externallySynced }) => ({
+      ...t,
+      externallySynced,
+      holders: holders.map((x) => ({ ...x, name: DEMO_PEOPLE[x.accountId] ?? x.accountId, reason: reasonOf(t.key, x.accountId) })),
+    }));
     return { ...h, targets };
   };
-
-  const issueGrants = (jira: JiraSnapshot) =>
-    jira.issues
-      .map((i) => ({ key: i.key, grant: i.properties[GRANT_PROPERTY] as Json | undefined }))
-      .filter((x): x is { key: string; grant: Json & { subject?: string; target?: string; access?: string; windowEnd?: string } } => !!x.grant);
 
   const issueList = (app: LocalApp, jira: JiraSnapshot = app.jira.exportSnapshot()) =>
     jira.issues
@@ -618,7 +619,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
           app.admin('perm-1', 'listGrants', { scope: 'all' }) as Promise<{ ok: boolean; data?: { grants: unknown[] } }>,
           app.admin('perm-1', 'getAudit', { limit: Number(url.searchParams.get('auditLimit') ?? 100) }) as Promise<{ ok: boolean; data?: unknown }>,
         ]);
-        return sendJson(res, 200, { ...clockInfo(s), grants: grants.data?.grants ?? [], holders: orgView(app), audit: audit.data ?? null });
+        return sendJson(res, 200, { ...clockInfo(s), grants: grants.data?.grants ?? [], holders: await orgView(app), audit: audit.data ?? null });
       }
 
       case 'GET /__playground/ui-state': {
@@ -628,7 +629,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
           ...clockInfo(s),
           issues: issueList(app, jira),
           issue: key ? issueDetail(app, key, jira) : null,
-          org: orgView(app, jira),
+          org: await orgView(app),
           faults: app.org.faults(),
           people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
           targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
@@ -684,7 +685,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
           throw badRequest('send `{rate, kinds}` (or `{off: true}`) and/or `{drift: {accountId, target}}`');
         }
         trySave();
-        return sendJson(res, 200, { ...out, faults: app.org.faults(), holders: orgView(app) });
+        return sendJson(res, 200, { ...out, faults: app.org.faults(), holders: await orgView(app) });
       }
 
       case 'POST /__playground/reset': {

@@ -27,10 +27,10 @@ export PATH="$root/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 [[ "$(command -v wasm-opt)" == "$root/node_modules/.bin/wasm-opt" ]] || {
   echo "build-wasm: node_modules/.bin/wasm-opt missing; run: bash scripts/setup.sh" >&2; exit 1; }
 
-# Everything that can change the package: sources (types.d.ts is include_str!-ed into its .d.ts), manifests,
+# Everything that can change the package: sources, manifests,
 # the lockfile, and this script's flags.
 inputs_hash() {
-  { find core -type f \( -name '*.rs' -o -name '*.d.ts' -o -name Cargo.toml \) -not -path '*/target/*'
+  { find core -type f \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*'
     ls Cargo.toml Cargo.lock rust-toolchain rust-toolchain.toml .cargo/config.toml 2>/dev/null || true
     echo scripts/build-wasm.sh
   } | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOrgDirectory, type AccessTarget } from '../forge-app/src/adapters/orgAdmin';
+import { createOrgDirectory } from '../forge-app/src/adapters/orgAdmin';
+import type { Access } from '../forge-app/src/decision/contract';
 import { ORG_ADMIN_ROUTES, startOrgAdminEmulator, type OrgAdminEmulator, type OrgSeed } from '../playground/emulators/org-admin/index';
 import { OpenApiSpec, recordingFetch, type RecordedCall } from './support/openapi';
 
@@ -55,7 +56,7 @@ test('every route the emulator serves (control endpoints aside) is a method + pa
 async function adapterScenario(emu: OrgAdminEmulator): Promise<RecordedCall[]> {
   const rec = recordingFetch();
   const dir = createOrgDirectory({ fetch: rec.fetch, baseUrl: emu.url, orgId: emu.orgId, apiKey: emu.apiKey, clock: clock(), random: () => 0.5 });
-  const targets: AccessTarget[] = [
+  const targets: Access[] = [
     { type: 'orgRole', role: ORG_ADMIN },
     { type: 'resourceRole', role: 'atlassian/site-admin', resource: SITE_ARI },
     { type: 'resourceRole', role: 'atlassian/admin', resource: JIRA_ARI },
@@ -70,7 +71,7 @@ async function adapterScenario(emu: OrgAdminEmulator): Promise<RecordedCall[]> {
     assert.equal((await dir.revoke(target, acct(6))).ok, true);
     assert.equal((await dir.revoke(target, acct(6))).ok, true); // not assigned
   }
-  const scim: AccessTarget = { type: 'groupMembership', groupId: SCIM_GROUP };
+  const scim: Access = { type: 'groupMembership', groupId: SCIM_GROUP };
   assert.equal((await dir.assign(scim, acct(6))).ok, false);
   assert.equal((await dir.revoke(scim, acct(3))).ok, false);
   assert.equal((await dir.holders(scim)).externallySynced, true);

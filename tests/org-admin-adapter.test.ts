@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as orgAdmin from '../forge-app/src/adapters/orgAdmin';
-import { createOrgDirectory, type AccessTarget, type OrgAdminOptions } from '../forge-app/src/adapters/orgAdmin';
+import type { Access } from '../forge-app/src/decision/contract';
+import { createOrgDirectory, type OrgAdminOptions } from '../forge-app/src/adapters/orgAdmin';
 // From the namespace, so that on a build without them only the tests that use them fail.
 const { parseAri, resourceForms, sameResource } = orgAdmin;
 import { startOrgAdminEmulator, type FaultKind, type OrgAdminEmulator, type OrgAdminEmulatorOptions, type OrgSeed } from '../playground/emulators/org-admin/index';
@@ -18,11 +19,11 @@ const LEGACY_ADMINS = 'a1a1a1a1-0000-4000-8000-000000000003';
 const BIG_GROUP = 'a1a1a1a1-0000-4000-8000-000000000004';
 const acct = (n: number) => `712020:acc-${String(n).padStart(2, '0')}`;
 
-const ORG: AccessTarget = { type: 'orgRole', role: ORG_ADMIN };
-const SITE_ADMIN: AccessTarget = { type: 'resourceRole', role: 'atlassian/site-admin', resource: SITE_ARI };
-const JIRA_ADMIN: AccessTarget = { type: 'resourceRole', role: 'atlassian/admin', resource: JIRA_ARI };
-const JIRA_GROUP: AccessTarget = { type: 'groupMembership', groupId: GROUP, groupName: 'jira-admins-test' };
-const SCIM: AccessTarget = { type: 'groupMembership', groupId: SCIM_GROUP };
+const ORG = { type: 'orgRole', role: ORG_ADMIN } as const satisfies Access;
+const SITE_ADMIN: Access = { type: 'resourceRole', role: 'atlassian/site-admin', resource: SITE_ARI };
+const JIRA_ADMIN: Access = { type: 'resourceRole', role: 'atlassian/admin', resource: JIRA_ARI };
+const JIRA_GROUP: Access = { type: 'groupMembership', groupId: GROUP, groupName: 'jira-admins-test' };
+const SCIM: Access = { type: 'groupMembership', groupId: SCIM_GROUP };
 
 /**
  * acct(1): direct org admin. acct(6): org admin only through a legacy group (group_direct).
@@ -93,14 +94,14 @@ async function setup(
   return { emu, clock, calls: rec.calls, lines, dir: make(), make };
 }
 
-const holds = (emu: OrgAdminEmulator, accountId: string, target: AccessTarget): boolean => {
+const holds = (emu: OrgAdminEmulator, accountId: string, target: Access): boolean => {
   const h = emu.holders('truth');
   if (target.type === 'groupMembership') return !!h.groups.find((g) => g.groupId === target.groupId)?.members.includes(accountId);
   const resource = target.type === 'orgRole' ? emu.orgAri : target.resource;
   return h.direct.some((d) => d.accountId === accountId && d.role === target.role && d.resource === resource);
 };
 
-const TARGETS: Array<[string, AccessTarget]> = [
+const TARGETS: Array<[string, Access]> = [
   ['org admin role', ORG],
   ['site admin role on a site', SITE_ADMIN],
   ['product admin role on Jira', JIRA_ADMIN],
@@ -449,7 +450,7 @@ test('directories: group grants, revokes and their read-backs name the group\'s 
       },
     },
   });
-  const inB: AccessTarget = { type: 'groupMembership', groupId: GROUP_B, groupName: 'contractor-admins' };
+  const inB: Access = { type: 'groupMembership', groupId: GROUP_B, groupName: 'contractor-admins' };
   assert.deepEqual(await s.dir.assign(inB, acct(9)), { ok: true, detail: 'assigned' });
   assert.ok(holds(s.emu, acct(9), inB));
   const r = await s.dir.revoke(inB, acct(9));
@@ -470,7 +471,7 @@ test('directories: group grants, revokes and their read-backs name the group\'s 
 
 test('directories: with one directory the lookup costs one read per invocation, and a group no directory holds is NOT_FOUND without a write', async (t) => {
   const s = await setup(t);
-  const ghost: AccessTarget = { type: 'groupMembership', groupId: 'no-such-group' };
+  const ghost: Access = { type: 'groupMembership', groupId: 'no-such-group' };
   assert.equal((await s.dir.assign(JIRA_GROUP, acct(2))).ok, true);
   assert.equal((await s.dir.assign(JIRA_GROUP, acct(3))).ok, true);
   assert.equal(s.calls.length, 3, 'one directory read, then one write each');
@@ -578,7 +579,7 @@ test('ARIs: sameResource compares the kind and id of a resource, keeps products 
 test('ARIs: holders finds the site admins although the org names the site in another form than the policy', async (t) => {
   const s = await setup(t);
   for (const form of ['platform', 'jira', 'jira-core']) {
-    const target: AccessTarget = { type: 'resourceRole', role: 'atlassian/site-admin', resource: `ari:cloud:${form}::site/${SITE}` };
+    const target: Access = { type: 'resourceRole', role: 'atlassian/site-admin', resource: `ari:cloud:${form}::site/${SITE}` };
     const h = await s.dir.holders(target);
     assert.equal(h.complete, true, form);
     assert.deepEqual(h.holders, [acct(4)], form);
@@ -588,7 +589,7 @@ test('ARIs: holders finds the site admins although the org names the site in ano
 test('ARIs: a revoke whose read-back names the site in another form stays UNVERIFIED while the role is still visible, whatever form the policy uses', async (t) => {
   for (const form of ['platform', 'jira', 'jira-core']) {
     const s = await setup(t, { emulator: { consistencyDelayMs: 30_000 }, adapter: { verifyAttempts: 2, verifyIntervalMs: 1_000 } });
-    const target: AccessTarget = { type: 'resourceRole', role: 'atlassian/site-admin', resource: `ari:cloud:${form}::site/${SITE}` };
+    const target: Access = { type: 'resourceRole', role: 'atlassian/site-admin', resource: `ari:cloud:${form}::site/${SITE}` };
     s.emu.grant(acct(2), target);
     const r = await s.dir.revoke(target, acct(2));
     assert.deepEqual(!r.ok && [r.error.code, r.error.retryable], ['UNVERIFIED', true], `${form}: ${JSON.stringify(r)}`);

@@ -247,7 +247,7 @@ test('POST /__playground/clock advances in time order and sets the speed; GET /_
   assertOk(drift, 'getDrift');
   assert.ok(drift.data.at && Date.parse(drift.data.at) > before.nowMs, `the sweep ran on the clock (last sweep: ${drift.data.at})`);
   const orgAdmin = state.holders.targets.find((t: any) => t.key === 'org-admin');
-  assert.deepEqual(orgAdmin.holders.map((h: any) => [h.accountId, h.via]), [
+  assert.deepEqual(orgAdmin.holders.map((h: any) => [h.accountId, h.reason?.type]), [
     ['perm-1', 'permanent'],
     ['perm-2', 'permanent'],
     ['perm-3', 'permanent'],
@@ -269,7 +269,7 @@ test('the org API at its real paths, proxied to the emulator', async () => {
   assert.ok(assign.status < 300, `assign: ${assign.status} ${assign.text}`);
   let state = await ok('/__playground/state');
   const dan = state.holders.targets.find((t: any) => t.key === 'org-admin').holders.find((h: any) => h.accountId === 'dan');
-  assert.equal(dan?.via, 'unexplained');
+  assert.equal(dan?.reason?.type, 'drift');
   const revoke = await call('POST', `/admin/v1/orgs/${DEMO_ORG_ID}/users/dan/role-assignments/revoke`, { role: 'atlassian/org-admin' }, auth);
   assert.ok(revoke.status < 300, `revoke: ${revoke.status} ${revoke.text}`);
   state = await ok('/__playground/state');
@@ -287,7 +287,7 @@ test('POST /__playground/faults: fault injection on and off, and drift behind th
 
   const drift = await ok('/__playground/faults', { drift: { accountId: 'mallory', target: 'jira-admins' } });
   const jiraAdmins = drift.holders.targets.find((t: any) => t.key === 'jira-admins');
-  assert.deepEqual(jiraAdmins.holders.map((h: any) => [h.accountId, h.via]), [['mallory', 'unexplained']]);
+  assert.deepEqual(jiraAdmins.holders.map((h: any) => [h.accountId, h.reason?.type]), [['mallory', 'drift']]);
 
   for (const [body, message] of [
     [{ rate: 2 }, /0\.\.1/],

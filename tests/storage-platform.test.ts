@@ -146,11 +146,11 @@ test('every kind of write the app makes is accepted by the strict store, with fi
   const iso = new Date(clock.now()).toISOString();
   // The first policy save, with its audit record (which belongs to no grant).
   const policy = { policy: { permanentAdmins: ['perm-1'] }, version: 1, updatedAt: iso, updatedBy: 'perm-1' } as never;
-  assert.equal(await store.savePolicy(policy, 0, [auditRecord(1, { event: 'policySaved' })], GENESIS), 'ok');
+  assert.equal(await store.savePolicy(policy, 0, [auditRecord(1, { event: 'policyChange' })], GENESIS), 'ok');
   const head1 = await store.auditHead();
   assert.equal(head1.seq, 1);
   // A grant commit with an audit record of that grant.
-  assert.equal(await store.commit({ grantId: '10001', expectedRev: null, next: { grant: grant('10001'), outbox: [] }, audit: [auditRecord(2, { grantId: '10001', event: 'submit' })], expectedHead: head1 }), 'ok');
+  assert.equal(await store.commit({ grantId: '10001', expectedRev: null, next: { grant: grant('10001'), outbox: [] }, audit: [auditRecord(2, { grantId: '10001', event: 'submitRequest' })], expectedHead: head1 }), 'ok');
   const stored = rt.kvs.peek('10001', { entityName: 'grant' }) as Record<string, unknown>;
   assert.equal(stored.updatedAt, iso);
   assert.match(String(stored.updatedAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

@@ -73,6 +73,11 @@ const VALID: Record<keyof typeof core, unknown> = {
     now: '2026-06-01T09:00:00Z',
     snapshot: { complete: true, targets: [{ target: 'org-admin', complete: true, holders: ['perm-1', 'mallory'] }] },
   },
+  explainHolders: {
+    policy,
+    now: '2026-06-01T09:00:00Z',
+    snapshot: { complete: true, targets: [{ target: 'org-admin', complete: true, holders: ['perm-1', 'mallory'] }] },
+  },
   view: { policy, viewer: { accountId: 'alice' }, now: '2026-06-01T09:00:00Z' },
   gate: { policy, now: '2026-06-01T09:00:00Z', statusCategory: 'done' },
   validatePolicy: { policy },

@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 /// Something the wrapper executes. The same decision always yields the same keys, so a
 /// duplicated delivery can be recognised and executed once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Action {
     /// Grant the access to the account; report the result as an event.
@@ -34,9 +35,11 @@ pub enum Action {
         key: String,
         /// The grant, when the revoke ends one (none for drift).
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         grant_id: Option<String>,
         /// The request issue, when there is one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         issue_key: Option<String>,
         /// The policy target key.
         target: String,
@@ -84,9 +87,11 @@ pub enum Action {
         message: String,
         /// The grant, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         grant_id: Option<String>,
         /// The issue, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         issue_key: Option<String>,
     },
 }
@@ -106,6 +111,7 @@ impl Action {
 
 /// Why access is being revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum RevokeReason {
     /// The requester said done.
@@ -127,6 +133,7 @@ pub enum RevokeReason {
 
 /// How bad an alert is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
     /// For the record.
@@ -139,6 +146,7 @@ pub enum Severity {
 
 /// Why an action failed, as reported by the wrapper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActionError {
     /// Stable code from the adapter (`RATE_LIMITED`, `SCIM_SYNCED`, `UNVERIFIED`, …).

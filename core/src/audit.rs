@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::audit_event::AuditEvent;
 use crate::time::Timestamp;
 
 /// The hash that the first record of a chain points back to.
@@ -12,32 +13,39 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// What happened, before it is placed in the chain.
 // No `deny_unknown_fields` here or on `AuditRecord`: serde does not support it with `flatten`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// When.
     pub at: Timestamp,
     /// Who: an account id, or `system`.
     pub actor: String,
-    /// The event name (`approve`, `activate`, `sweep`, …).
-    pub event: String,
+    /// The event (`approve`, `activate`, `sweep`, …), written as its name.
+    pub event: AuditEvent,
     /// `accepted`, `refused` or `noted`.
     pub outcome: AuditOutcome,
     /// The grant, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grant_id: Option<String>,
     /// The request issue, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub issue_key: Option<String>,
     /// The policy target, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub target: Option<String>,
     /// Facts specific to the event (state reached, window, error code, …).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub details: Map<String, Value>,
 }
 
 /// Whether the event was accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum AuditOutcome {
     /// The event changed the grant.
@@ -50,6 +58,7 @@ pub enum AuditOutcome {
 
 /// A chained audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     /// Position in the chain, from 1.
@@ -65,6 +74,7 @@ pub struct AuditRecord {
 
 /// The end of a chain: where the next record attaches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuditHead {
     /// The last record's `seq` (0 for an empty chain).
@@ -146,6 +156,7 @@ pub fn chain(head: &AuditHead, entries: Vec<AuditEntry>) -> (Vec<AuditRecord>, A
 
 /// The result of verifying a chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// Whether every link holds.
@@ -154,6 +165,7 @@ pub struct Verification {
     pub checked: u64,
     /// The first broken link, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub first_broken: Option<BrokenLink>,
     /// The head of the verified prefix.
     pub head: AuditHead,
@@ -161,6 +173,7 @@ pub struct Verification {
 
 /// Where and why a chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct BrokenLink {
     /// Index in the given list.
@@ -255,7 +268,7 @@ mod tests {
         AuditEntry {
             at: Timestamp::parse("2026-01-01T00:00:00Z").expect("valid"),
             actor: "alice".into(),
-            event: event.into(),
+            event: AuditEvent::from_name(event),
             outcome: AuditOutcome::Accepted,
             grant_id: Some("REQ-1".into()),
             issue_key: Some("REQ-1".into()),

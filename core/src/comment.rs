@@ -12,6 +12,7 @@ use crate::policy::AccountId;
 
 /// One block of a comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum CommentBlock {
     /// A paragraph of the app's own words and mentions.
@@ -30,6 +31,7 @@ pub enum CommentBlock {
 
 /// A piece of a paragraph.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Inline {
     /// The app's own words, plain text.

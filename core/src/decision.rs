@@ -24,6 +24,7 @@ use crate::step::{Step, SYSTEM};
 /// its period is recorded, the rest are only counted, so repeated refusals cannot flood the audit
 /// trail, the grant's timeline or the issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Coalesce {
     /// Who was refused what, on which grant, why, and in which hour (UTC):
@@ -38,6 +39,7 @@ pub struct Coalesce {
 
 /// An accepted event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// Whether anything changed. A duplicate delivery changes nothing and yields nothing.
@@ -137,12 +139,13 @@ pub(crate) fn decide_inner(input: &DecideInput) -> Result<Option<Step<'_>>, Deci
     let Some(stored) = &input.grant else {
         return match &input.event {
             Event::Submit { .. } => request::submit(input).map(Some),
-            other if other.needs_actor() => {
-                Err(DecisionError::state(other.name(), "not requested yet"))
-            }
+            other if other.needs_actor() => Err(DecisionError::state(
+                other.audit_event().as_str(),
+                "not requested yet",
+            )),
             other => Err(DecisionError::invalid(
                 "grant",
-                format!("`{}` needs an existing grant", other.name()),
+                format!("`{}` needs an existing grant", other.audit_event()),
             )),
         };
     };
@@ -225,7 +228,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
             .map(|g| g.id.as_str())
             .or(issue_key.as_deref())
             .unwrap_or("-"),
-        input.event.name(),
+        input.event.audit_event(),
         error.code(),
         input.now.hour()
     );
@@ -248,7 +251,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
         entries.push(AuditEntry {
             at: input.now,
             actor: actor.to_owned(),
-            event: input.event.name().to_owned(),
+            event: input.event.audit_event(),
             outcome: AuditOutcome::Refused,
             grant_id: grant.map(|g| g.id.clone()),
             issue_key: issue_key.clone(),
@@ -262,7 +265,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
         let body = Comment::new()
             .text(format!(
                 "JIT Admin refused the {} transition by ",
-                input.event.name()
+                input.event.audit_event()
             ))
             .mention(actor)
             .text(format!(
@@ -273,7 +276,7 @@ fn refuse(input: &DecideInput, error: DecisionError, head: &AuditHead) -> Refusa
         actions.push(Action::Comment {
             key: format!(
                 "{issue_key}:refused:{}:{actor}:{version}",
-                input.event.name()
+                input.event.audit_event()
             ),
             issue_key,
             body,

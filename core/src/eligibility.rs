@@ -11,12 +11,14 @@ use crate::policy::{AccountId, Policy, Principals, Target};
 /// The account id comes from the Forge context or the transition's `atlassianId`, never from a
 /// request payload; the group ids are looked up by the wrapper, never by the core.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Actor {
     /// The actor's account id.
     pub account_id: AccountId,
     /// The ids of the groups the actor belongs to.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub group_ids: Vec<String>,
 }
 

@@ -248,6 +248,7 @@ impl DecisionError {
 
 /// An error as a plain value: `{code, message, path}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// Stable code, e.g. `SAME_APPROVER`.
@@ -256,6 +257,7 @@ pub struct ErrorBody {
     pub message: String,
     /// Offending input path, when there is one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub path: Option<String>,
 }
 

@@ -5,7 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::action::{Action, ActionError};
-use crate::json::read::{INNER_PATH, PATH_START};
+use crate::audit_event::AuditEvent;
+use crate::json::read::{field_error, read_nested};
 use crate::policy::AccountId;
 
 /// An event for `decide`.
@@ -101,23 +102,23 @@ pub enum Event {
 }
 
 impl Event {
-    /// The event's name as it appears in audit records and views.
-    pub fn name(&self) -> &'static str {
+    /// The event as it is named in audit records (a refusal's record) and views.
+    pub fn audit_event(&self) -> AuditEvent {
         match self {
-            Self::Submit { .. } => "submitRequest",
-            Self::Approve {} => "approve",
-            Self::Reject { .. } => "reject",
-            Self::Cancel {} => "cancel",
-            Self::Activate {} => "activate",
-            Self::Complete {} => "complete",
-            Self::Revoke { .. } => "revoke",
-            Self::RequestExtension { .. } => "requestExtension",
-            Self::ApproveExtension {} => "approveExtension",
-            Self::RejectExtension { .. } => "rejectExtension",
-            Self::Tick {} => "tick",
-            Self::PolicyCheck {} => "policyCheck",
-            Self::ActionSucceeded { .. } => "actionSucceeded",
-            Self::ActionFailed { .. } => "actionFailed",
+            Self::Submit { .. } => AuditEvent::SubmitRequest,
+            Self::Approve {} => AuditEvent::Approve,
+            Self::Reject { .. } => AuditEvent::Reject,
+            Self::Cancel {} => AuditEvent::Cancel,
+            Self::Activate {} => AuditEvent::Activate,
+            Self::Complete {} => AuditEvent::Complete,
+            Self::Revoke { .. } => AuditEvent::Revoke,
+            Self::RequestExtension { .. } => AuditEvent::RequestExtension,
+            Self::ApproveExtension {} => AuditEvent::ApproveExtension,
+            Self::RejectExtension { .. } => AuditEvent::RejectExtension,
+            Self::Tick {} => AuditEvent::Tick,
+            Self::PolicyCheck {} => AuditEvent::PolicyCheck,
+            Self::ActionSucceeded { .. } => AuditEvent::ActionSucceeded,
+            Self::ActionFailed { .. } => AuditEvent::ActionFailed,
         }
     }
 
@@ -132,6 +133,24 @@ impl Event {
         )
     }
 }
+
+/// Every event `type` the core reads, in the order errors list them.
+pub const EVENT_TYPES: [&str; 14] = [
+    "submit",
+    "approve",
+    "reject",
+    "cancel",
+    "activate",
+    "complete",
+    "revoke",
+    "requestExtension",
+    "approveExtension",
+    "rejectExtension",
+    "tick",
+    "policyCheck",
+    "actionSucceeded",
+    "actionFailed",
+];
 
 /// The fields of each event, read with `deny_unknown_fields` and path tracking.
 mod wire {
@@ -208,8 +227,7 @@ fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 }
 
 fn fields<T: DeserializeOwned, E: serde::de::Error>(value: Value) -> Result<T, E> {
-    crate::json::read::from_value(value)
-        .map_err(|(path, message)| E::custom(format!("{PATH_START}{path}{INNER_PATH}{message}")))
+    read_nested(value)
 }
 
 impl<'de> Deserialize<'de> for Event {
@@ -220,12 +238,8 @@ impl<'de> Deserialize<'de> for Event {
         };
         let tag = match object.remove("type") {
             Some(Value::String(tag)) => tag,
-            Some(_) => {
-                return Err(D::Error::custom(format!(
-                    "{PATH_START}type{INNER_PATH}must be a string"
-                )))
-            }
-            None => return Err(D::Error::custom("missing field `type`")),
+            Some(_) => return Err(field_error("type", "must be a string")),
+            None => return Err(field_error("type", "missing field `type`")),
         };
         Ok(match tag.as_str() {
             "submit" => {
@@ -244,25 +258,45 @@ impl<'de> Deserialize<'de> for Event {
             "cancel" => fields::<wire::Empty, _>(value).map(|_| Event::Cancel {})?,
             "activate" => fields::<wire::Empty, _>(value).map(|_| Event::Activate {})?,
             "complete" => fields::<wire::Empty, _>(value).map(|_| Event::Complete {})?,
-            "approveExtension" => fields::<wire::Empty, _>(value).map(|_| Event::ApproveExtension {})?,
+            "approveExtension" => {
+                fields::<wire::Empty, _>(value).map(|_| Event::ApproveExtension {})?
+            }
             "tick" => fields::<wire::Empty, _>(value).map(|_| Event::Tick {})?,
             "policyCheck" => fields::<wire::Empty, _>(value).map(|_| Event::PolicyCheck {})?,
-            "reject" => Event::Reject { reason: fields::<wire::Reason, _>(value)?.reason },
-            "revoke" => Event::Revoke { reason: fields::<wire::Reason, _>(value)?.reason },
-            "rejectExtension" => Event::RejectExtension { reason: fields::<wire::Reason, _>(value)?.reason },
+            "reject" => Event::Reject {
+                reason: fields::<wire::Reason, _>(value)?.reason,
+            },
+            "revoke" => Event::Revoke {
+                reason: fields::<wire::Reason, _>(value)?.reason,
+            },
+            "rejectExtension" => Event::RejectExtension {
+                reason: fields::<wire::Reason, _>(value)?.reason,
+            },
             "requestExtension" => {
                 let f: wire::Extension = fields(value)?;
-                Event::RequestExtension { minutes: f.minutes, justification: f.justification }
+                Event::RequestExtension {
+                    minutes: f.minutes,
+                    justification: f.justification,
+                }
             }
-            "actionSucceeded" => Event::ActionSucceeded { action: fields::<wire::Succeeded, _>(value)?.action },
+            "actionSucceeded" => Event::ActionSucceeded {
+                action: fields::<wire::Succeeded, _>(value)?.action,
+            },
             "actionFailed" => {
                 let f: wire::Failed = fields(value)?;
-                Event::ActionFailed { action: f.action, error: f.error }
+                Event::ActionFailed {
+                    action: f.action,
+                    error: f.error,
+                }
             }
             other => {
-                return Err(D::Error::custom(format!(
-                    "{PATH_START}type{INNER_PATH}unknown event type `{other}`; expected one of submit, approve, reject, cancel, activate, complete, revoke, requestExtension, approveExtension, rejectExtension, tick, policyCheck, actionSucceeded, actionFailed"
-                )))
+                return Err(field_error(
+                    "type",
+                    &format!(
+                        "unknown event type `{other}`; expected one of {}",
+                        EVENT_TYPES.join(", ")
+                    ),
+                ))
             }
         })
     }

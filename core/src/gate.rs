@@ -28,22 +28,26 @@ use crate::time::Timestamp;
 
 /// Everything `gate` needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GateInput {
     /// The current policy.
     pub policy: Policy,
     /// The grant on the issue, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grant: Option<Grant>,
     /// The current time.
     pub now: Timestamp,
     /// The issue's status category as Jira reports it, when the caller read it (the sweep).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub status_category: Option<StatusCategory>,
 }
 
 /// Jira's three status categories (`statusCategory.key`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum StatusCategory {
     /// To do.
@@ -56,6 +60,7 @@ pub enum StatusCategory {
 
 /// The events a workflow transition can carry, each with who may take it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Gate {
     /// Approve the request.
@@ -72,6 +77,7 @@ pub struct Gate {
 
 /// Who may take one event now.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GateEntry {
     /// Accounts that may, by themselves.
@@ -89,6 +95,7 @@ pub struct GateEntry {
 
 /// The issue's status says something the grant does not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Divergence {
     /// Stable code: `STATUS_AHEAD_OF_GRANT`.
@@ -101,12 +108,15 @@ pub struct Divergence {
 
 /// The gate, and what to do about a divergence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// In TypeScript `GateAnswer` is the envelope of `gate`'s answer (`answers.ts`), as for every export.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "GateOutcome"))]
 #[serde(rename_all = "camelCase")]
 pub struct GateAnswer {
     /// Who may take each transition event now.
     pub gate: Gate,
     /// Set when `status_category` was given and disagrees with the grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub divergence: Option<Divergence>,
     /// An alert and a comment about the divergence, keyed so that one divergence is reported
     /// once per grant version.

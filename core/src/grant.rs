@@ -12,6 +12,7 @@ pub const GRANT_SCHEMA: u32 = 1;
 
 /// The whole record of one request, from submission until its access is confirmed removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Grant {
     /// Shape version, [`GRANT_SCHEMA`].
@@ -47,36 +48,45 @@ pub struct Grant {
     pub required_approvals: u32,
     /// Whether to activate at the window start without a click.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub auto_activate: bool,
     /// Where the grant is in its lifecycle.
     pub status: Status,
     /// How it ended, once ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub outcome: Option<Outcome>,
     /// Approvals of the request, in order.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub approvals: Vec<Approval>,
     /// The approved window, fixed at approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub window: Option<Window>,
     /// The activation, once activated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub activation: Option<Activation>,
     /// Extensions asked for, in order; at most the last one is pending.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub extensions: Vec<Extension>,
     /// Who ended it, when and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub ending: Option<Ending>,
     /// The state of the access in the organization, as confirmed by action results.
     pub provisioning: Provisioning,
     /// The next time this grant needs attention, as last scheduled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub wake_at: Option<Timestamp>,
 }
 
 /// The lifecycle: requested → approved → active → ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Status {
     /// Waiting for approval.
@@ -103,6 +113,7 @@ impl Status {
 
 /// How a grant ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// The requester said the work is done.
@@ -124,6 +135,7 @@ pub enum Outcome {
 
 /// One approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Approval {
     /// The approver.
@@ -134,6 +146,7 @@ pub struct Approval {
 
 /// The activation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Activation {
     /// When.
@@ -142,11 +155,13 @@ pub struct Activation {
     pub by: AccountId,
     /// Activated without approval by a break-glass account.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub break_glass: bool,
 }
 
 /// How a grant ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ending {
     /// When.
@@ -155,11 +170,13 @@ pub struct Ending {
     pub by: AccountId,
     /// A reason given by the person, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<String>,
 }
 
 /// An extension of an active grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Extension {
     /// 1-based number within the grant.
@@ -174,17 +191,21 @@ pub struct Extension {
     pub status: ExtensionStatus,
     /// Its approvals.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub approvals: Vec<Approval>,
     /// When it was decided (approved, rejected or lapsed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub decided_at: Option<Timestamp>,
     /// Who rejected it, if rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub rejected_by: Option<AccountId>,
 }
 
 /// Where an extension stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum ExtensionStatus {
     /// Waiting for approval.
@@ -199,27 +220,34 @@ pub enum ExtensionStatus {
 
 /// The state of the access in the organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Provisioning {
     /// Where the access stands.
     pub state: AccessState,
     /// The grant or revoke action waiting for its result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub pending: Option<PendingAction>,
     /// When the grant was confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub granted_at: Option<Timestamp>,
     /// When the revoke was confirmed (read back).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub revoked_at: Option<Timestamp>,
     /// Revoke attempts so far.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub revoke_attempts: u32,
     /// Grant attempts so far.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grant_attempts: u32,
     /// The last failure reported by an action result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub last_error: Option<ActionError>,
     /// Keys of grant actions whose success has been recorded. Any attempt's success means the
     /// access landed, even when a later attempt or a revoke superseded it; the list makes a
@@ -246,6 +274,7 @@ impl Provisioning {
 
 /// Where the access stands in the organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum AccessState {
     /// Never granted (or a grant definitively failed).
@@ -264,6 +293,7 @@ pub enum AccessState {
 
 /// A grant or revoke action waiting for its result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PendingAction {
     /// The action's idempotency key; only a result with this key counts.
@@ -278,6 +308,7 @@ pub struct PendingAction {
 
 /// What a pending action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PendingKind {
     /// Grant the access.

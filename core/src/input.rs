@@ -15,33 +15,40 @@ use crate::time::Timestamp;
 
 /// Everything `decide` needs. The caller loads it; the core never looks anything up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DecideInput {
     /// The current policy.
     pub policy: Policy,
     /// The grant as stored, or none before a request exists.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grant: Option<Grant>,
     /// What happened.
     pub event: Event,
     /// Who did it; required for every event a person causes.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub actor: Option<Actor>,
     /// The current time, RFC 3339 with an offset.
     pub now: Timestamp,
     /// Where new audit records attach; the genesis when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub audit_head: Option<AuditHead>,
     /// Where the event came from; refusals of workflow transitions are commented on the issue.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub source: Source,
     /// Facts the wrapper looked up for this event.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub context: Context,
 }
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Source {
     /// A button on the issue panel or the admin page.
@@ -55,10 +62,12 @@ pub enum Source {
 
 /// Facts the wrapper looked up for this event.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Context {
     /// Open grants (not finished) that involve the same subject, for the duplicate check on submit.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub open_grants: Vec<OpenGrant>,
     /// The grant's requester as the platform knows them now (account id and groups), for the
     /// rules that re-check the requester's eligibility when someone else acts: approvals,
@@ -66,16 +75,19 @@ pub struct Context {
     /// on account ids alone, and one that rests on groups counts as unknown — approvals are
     /// refused with `ELIGIBILITY_UNKNOWN`, automatic activation waits, `policyCheck` ends nothing.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub requester: Option<Actor>,
     /// Refusals already recorded in the current period, as the wrapper counted them (by the
     /// `coalesce.key` of earlier refused answers). A refusal whose key is here is counted, not
     /// recorded again: no audit record, no comment.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub refusals: Vec<RefusalTally>,
 }
 
 /// How many refusals with one coalescing key the wrapper has counted in their period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefusalTally {
     /// The key, as a refused answer's `coalesce.key` gave it.
@@ -86,6 +98,7 @@ pub struct RefusalTally {
 
 /// An open grant, as far as the duplicate check needs to know it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenGrant {
     /// Grant id.

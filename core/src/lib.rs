@@ -46,6 +46,7 @@
 
 mod action;
 mod audit;
+mod audit_event;
 pub mod boundary;
 mod comment;
 mod decision;
@@ -63,6 +64,8 @@ mod provisioning;
 mod step;
 mod sweep;
 mod time;
+#[cfg(feature = "ts")]
+pub mod typescript;
 mod view;
 mod window;
 
@@ -73,6 +76,7 @@ pub use action::{Action, ActionError, RevokeReason, Severity};
 pub use audit::{
     chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord, BrokenLink, Verification, GENESIS_HASH,
 };
+pub use audit_event::AuditEvent;
 pub use comment::{plain_text, CommentBlock, Inline};
 pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;
@@ -109,6 +113,7 @@ pub use step::SYSTEM;
 pub use sweep::drift::{Disposition, Finding, FindingKind};
 pub use sweep::floor::FloorReport;
 pub use sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+pub use sweep::holders::{explain_holders, Holder, HolderReason, HoldersExplained, HoldersInput};
 pub use sweep::snapshot::{GroupHolders, HolderSnapshot, TargetHolders};
 pub use sweep::{sweep, SweepInput, SweepOutcome};
 pub use time::Timestamp;
@@ -135,6 +140,7 @@ pub const CONTRACT_VERSION: u32 = 2;
 
 /// Versions, as `version()` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct VersionInfo {
     /// The crate version.

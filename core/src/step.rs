@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::action::Action;
 use crate::audit::{AuditEntry, AuditOutcome};
+use crate::audit_event::AuditEvent;
 use crate::comment::CommentBlock;
 use crate::eligibility::Actor;
 use crate::grant::{ExtensionStatus, Grant};
@@ -71,14 +72,14 @@ impl<'a> Step<'a> {
     }
 
     /// Records an accepted change.
-    pub fn record(&mut self, event: &str, details: Map<String, Value>) {
+    pub fn record(&mut self, event: AuditEvent, details: Map<String, Value>) {
         self.record_as(event, AuditOutcome::Accepted, details);
     }
 
     /// Records a fact with the given outcome.
     pub fn record_as(
         &mut self,
-        event: &str,
+        event: AuditEvent,
         outcome: AuditOutcome,
         mut details: Map<String, Value>,
     ) {
@@ -87,7 +88,7 @@ impl<'a> Step<'a> {
         self.entries.push(AuditEntry {
             at: self.now,
             actor: self.actor.to_owned(),
-            event: event.to_owned(),
+            event,
             outcome,
             grant_id: Some(self.grant.id.clone()),
             issue_key: Some(self.grant.issue_key.clone()),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// written back in UTC. Sub-millisecond digits are dropped on the way in so that a value always
 /// serialises to the same text, which the audit chain's hashes depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {

@@ -14,12 +14,14 @@ use crate::time::Timestamp;
 
 /// Everything `view` needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ViewInput {
     /// The current policy.
     pub policy: Policy,
     /// The grant on this issue, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grant: Option<Grant>,
     /// Who is looking.
     pub viewer: Actor,
@@ -29,17 +31,20 @@ pub struct ViewInput {
     /// is someone else: the buttons that re-check the requester's eligibility (approvals) are
     /// judged as `decide` will judge them. Absent: judged as `decide` judges without it.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub requester: Option<Actor>,
 }
 
 /// What the viewer sees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct View {
     /// The viewer and their relation to the grant.
     pub viewer: ViewerRoles,
     /// The grant, with derived figures, if there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub grant: Option<GrantView>,
     /// Every action, whether this viewer may take it now, and why not.
     pub actions: Vec<ActionOption>,
@@ -49,6 +54,7 @@ pub struct View {
 
 /// The viewer's relation to the grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ViewerRoles {
     /// The viewer.
@@ -63,6 +69,7 @@ pub struct ViewerRoles {
 
 /// A grant with the figures the panel shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GrantView {
     /// The stored grant.
@@ -79,19 +86,23 @@ pub struct GrantView {
 
 /// One action and whether the viewer may take it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ActionOption {
     /// The resolver call: `approve`, `activate`, …
+    #[cfg_attr(feature = "ts", ts(type = "ActionName"))]
     pub action: String,
     /// Whether the viewer may take it now.
     pub allowed: bool,
     /// Why not, when not allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<ErrorBody>,
 }
 
 /// A target the viewer may request, with the limits the form needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TargetOption {
     /// Target key.

@@ -10,6 +10,7 @@ use crate::time::Timestamp;
 /// so time spent waiting for approval does not eat into it, and lasts the requested duration.
 /// Only an approved extension moves its end; a late activation does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Window {
     /// First instant the access may be held.

@@ -28,6 +28,7 @@ enum Export {
     GuardRevocation,
     PolicyChange,
     AuthorizeAdmin,
+    ExplainHolders,
     /// No input: `version()` takes none.
     Version,
 }
@@ -512,6 +513,22 @@ fn story() -> Vec<Step> {
                 })
             },
         },
+        Step {
+            name: "28-explain-holders",
+            export: Export::ExplainHolders,
+            // Who holds org admin while alice's grant is active (after 04), and why.
+            input: |o| {
+                json!({
+                    "policy": policy(),
+                    "grants": [grant_of(o, "04-action-succeeded-grant")],
+                    "snapshot": {"complete": true, "targets": [
+                        {"target": "org-admin", "complete": true, "holders": ["alice", "dana", "mallory"],
+                         "viaGroups": [{"groupId": "g-legacy-admins", "groupName": "org-admins", "accountIds": ["oscar"]}]}
+                    ]},
+                    "now": "2026-06-01T09:30:00Z"
+                })
+            },
+        },
     ]
 }
 
@@ -553,6 +570,7 @@ fn answer(export: Export, input: &str) -> String {
         Export::GuardRevocation => boundary::guard_revocation_json(input),
         Export::PolicyChange => boundary::policy_change_json(input),
         Export::AuthorizeAdmin => boundary::authorize_admin_json(input),
+        Export::ExplainHolders => boundary::explain_holders_json(input),
         Export::Version => boundary::version_value().to_string(),
     }
 }

@@ -1,6 +1,6 @@
 //! Property tests of the sweep and the revocation guard under hostile policies and snapshots:
-//! no permanent admin is ever revoked, the org-admin floor always holds, and an incomplete
-//! picture removes nobody.
+//! no permanent admin is ever revoked, the org-admin floor always holds, an incomplete picture
+//! removes nobody, and every holder is explained once, as the findings say.
 
 use jit_admin_core::*;
 use proptest::prelude::*;
@@ -99,6 +99,65 @@ proptest! {
         if !validate_policy(&p).is_empty() {
             prop_assert!(revoked.is_empty(), "an invalid policy revokes nobody");
         }
+    }
+
+    #[test]
+    fn every_holder_is_explained_once_and_every_finding_is_an_explained_drift_leftover_or_group(
+        permanent in subset(),
+        standing in subset(),
+        org_holders in subset(),
+        group_members in subset(),
+        former in subset(),
+        complete in any::<bool>(),
+    ) {
+        let mut p = policy(permanent.clone(), 1, false);
+        p.targets[1].standing_holders = standing.clone();
+        let snapshot = HolderSnapshot {
+            complete,
+            targets: vec![
+                TargetHolders { target: "org-admin".into(), complete, externally_synced: false, access: None, holders: org_holders.clone(),
+                    via_groups: vec![GroupHolders { group_id: "g-legacy".into(), group_name: None, account_ids: group_members.clone() }] },
+                TargetHolders { target: "jira-admins".into(), complete: true, externally_synced: false, access: None, holders: org_holders.clone(), via_groups: vec![] },
+            ],
+        };
+        let now = Timestamp::parse("2026-06-01T12:00:00Z").expect("time");
+        let former: Vec<FormerPermanentAdmin> = former.into_iter()
+            .map(|account_id| FormerPermanentAdmin { account_id, removed_at: Timestamp::parse("2026-05-31T12:00:00Z").expect("time") })
+            .collect();
+        let out = sweep(&SweepInput {
+            policy: p.clone(), grants: vec![], snapshot: snapshot.clone(), now, audit_head: None,
+            previous_fingerprint: None, previous_findings: vec![], requesters: vec![],
+            former_permanent_admins: former.clone(),
+        });
+        // Every direct holder once, with a reason; permanent admins (and standing holders where
+        // the target lists them) are explained as such, whatever else holds.
+        for (target, listed) in [("org-admin", &org_holders), ("jira-admins", &org_holders)] {
+            for account in listed {
+                let direct: Vec<&Holder> = out.holders.iter()
+                    .filter(|h| h.target == target && &h.account_id == account && !matches!(h.reason, HolderReason::ViaGroup { .. }))
+                    .collect();
+                prop_assert_eq!(direct.len(), 1, "{} on {} explained once", account, target);
+                if permanent.contains(account) {
+                    prop_assert_eq!(&direct[0].reason, &HolderReason::Permanent {});
+                } else if target == "jira-admins" && standing.contains(account) {
+                    prop_assert_eq!(&direct[0].reason, &HolderReason::Standing {});
+                }
+            }
+        }
+        // A finding is exactly a holder the core explained as drift, grace, a leftover or a group's.
+        for f in &out.findings {
+            let explained = out.holders.iter().any(|h| h.target == f.target && h.account_id == f.account_id && matches!(
+                (&h.reason, f.kind),
+                (HolderReason::Drift {} | HolderReason::Grace { .. }, FindingKind::Drift)
+                    | (HolderReason::EndedStillHeld { .. }, FindingKind::EndedStillHeld)
+                    | (HolderReason::ViaGroup { .. }, FindingKind::ViaGroup)
+            ));
+            prop_assert!(explained, "finding {:?} has its explanation", f);
+        }
+        let unexpected = out.holders.iter().filter(|h| !matches!(h.reason, HolderReason::Permanent {} | HolderReason::Standing {} | HolderReason::Grant { .. })).count();
+        prop_assert_eq!(unexpected, out.findings.len());
+        let explained = explain_holders(&HoldersInput { policy: p, grants: vec![], snapshot, now, former_permanent_admins: former });
+        prop_assert_eq!(explained.holders, out.holders);
     }
 
     #[test]

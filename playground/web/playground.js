@@ -390,18 +390,35 @@
     }
   }
 
+  /** The core's reason a holder holds a target (`explainHolders`), as a badge; the core decides, this only names it. */
+  function reasonBadge(reason) {
+    switch (reason && reason.type) {
+      case 'grant':
+        return '<span class="lozenge lozenge-success">JIT · ' + esc(reason.issueKey) + (reason.until ? ' until ' + esc(fmt(reason.until, true)) : '') + '</span>';
+      case 'permanent':
+        return '<span class="lozenge">permanent</span>';
+      case 'standing':
+        return '<span class="lozenge">standing (policy)</span>';
+      case 'grace':
+        return '<span class="lozenge lozenge-warning">grace' + (reason.until ? ' until ' + esc(fmt(reason.until, true)) : '') + '</span>';
+      case 'endedStillHeld':
+        return '<span class="lozenge lozenge-danger" title="Its grant ended; the sweep removes it">still held after ' + esc(reason.grantId) + '</span>';
+      case 'viaGroup':
+        return '<span class="lozenge lozenge-danger" title="Given by a group\'s role, outside JIT Admin">via group ' + esc(reason.groupName || reason.groupId) + '</span>';
+      case 'drift':
+        return '<span class="lozenge lozenge-danger" title="Not a permanent admin, and no grant explains it">drift</span>';
+      default:
+        return '<span class="lozenge" title="No policy yet, or the core gave no reason">not explained</span>';
+    }
+  }
+
   function renderOrg(org) {
     var html = org.targets
       .map(function (t) {
         var items = t.holders.length
           ? t.holders
               .map(function (h) {
-                var badge =
-                  h.via === 'jit'
-                    ? '<span class="lozenge lozenge-success">JIT · ' + esc(h.issueKey) + (h.until ? ' until ' + esc(fmt(h.until, true)) : '') + '</span>'
-                    : h.via === 'permanent'
-                      ? '<span class="lozenge">permanent</span>'
-                      : '<span class="lozenge lozenge-danger" title="Not a permanent admin, and no active grant explains it">unexplained</span>';
+                var badge = reasonBadge(h.reason);
                 return (
                   '<li data-testid="org-holder-' + esc(t.key) + '-' + esc(h.accountId) + '"><span class="who">' + esc(h.name) + '</span> <code>' + esc(h.accountId) + '</code> ' + badge +
                   (h.method === 'group' && t.access.type === 'orgRole' ? ' <span class="subtle small">via group</span>' : '') + '</li>'

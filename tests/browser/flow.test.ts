@@ -178,8 +178,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     await click(panel().getByTestId('action-activate'));
     await grantState('active');
     await panel().getByTestId('time-remaining').waitFor();
-    // Explained by the grant on JIT-1 (for a moment after the org API call it is "unexplained": the issue
-    // property that mirrors the grant is written right after).
+    // Explained by the core: alice holds it through the grant on JIT-1.
     await orgHolder('org-admin', 'alice').filter({ hasText: /JIT · JIT-1/ }).waitFor();
     await shot('panel-active', page.getByTestId('panel-frame'));
     await shot('playground-issue-page', page);

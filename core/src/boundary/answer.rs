@@ -13,28 +13,35 @@ use crate::policy::change::{policy_change, PendingWrite, PolicyChangeDecision, P
 use crate::policy::validation::{validate, PolicyProblem};
 use crate::policy::Policy;
 use crate::sweep::guard::{guard_revocation, GuardInput, GuardOutcome};
+use crate::sweep::holders::{explain_holders, HoldersExplained, HoldersInput};
 use crate::sweep::{sweep, SweepInput, SweepOutcome};
 use crate::view::{view, View, ViewInput};
 
 /// Input of `verifyAudit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifyInput {
     /// Records in chain order.
     pub records: Vec<AuditRecord>,
     /// The head the first record continues from; the genesis when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub anchor: Option<AuditHead>,
     /// The head the store says the chain ends at: records cut from the end show as a mismatch.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub expected_head: Option<AuditHead>,
 }
 
 /// Input of `validatePolicy`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ValidateInput {
-    /// The policy to check.
+    /// The policy to check: anything (a draft as typed); what cannot be read as a policy is
+    /// answered as problems, like any other.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub policy: Policy,
 }
 
@@ -63,6 +70,7 @@ pub struct Nothing {}
 /// What a refused `policyChange` still carries: the draft's problems, what happens to the pending
 /// change, and the refusal's audit record.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeRefusalExtras {
     problems: Vec<PolicyProblem>,
@@ -73,12 +81,14 @@ pub struct ChangeRefusalExtras {
 
 /// What a refused `decide` still carries: the audit record of the refusal and its comment.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RefusalExtras {
     actions: Vec<crate::action::Action>,
     audit: Vec<AuditRecord>,
     audit_head: AuditHead,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     coalesce: Option<crate::decision::Coalesce>,
 }
 
@@ -114,6 +124,7 @@ impl<T: Serialize> Answer<T, Nothing> {
 
 /// The answer to `validatePolicy`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Validity {
     /// Whether the policy is valid.
@@ -146,6 +157,11 @@ pub fn sweep_answer(input: &SweepInput) -> Answer<SweepOutcome> {
 /// Answers a `guardRevocation` input.
 pub fn guard_answer(input: &GuardInput) -> Answer<GuardOutcome> {
     Answer::ok(guard_revocation(input))
+}
+
+/// Answers an `explainHolders` input.
+pub fn explain_holders_answer(input: &HoldersInput) -> Answer<HoldersExplained> {
+    Answer::ok(explain_holders(input))
 }
 
 /// Answers a `view` input.

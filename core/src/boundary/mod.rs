@@ -5,6 +5,6 @@
 mod answer;
 mod text;
 
-pub use crate::json::read::read;
+pub use crate::json::read::{as_javascript_numbers, read};
 pub use answer::*;
 pub use text::*;

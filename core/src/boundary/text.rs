@@ -7,16 +7,17 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::answer::{
-    authorize_admin_answer, decide_answer, gate_answer, guard_answer, policy_change_answer,
-    sweep_answer, unreadable_policy, validate_answer, verify_answer, view_answer, Answer, Nothing,
-    ValidateInput, VerifyInput,
+    authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
+    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
+    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
 };
 use crate::error::DecisionError;
 use crate::gate::GateInput;
-use crate::json::read::read;
+use crate::json::read::{as_javascript_numbers, read};
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
 use crate::sweep::guard::GuardInput;
+use crate::sweep::holders::HoldersInput;
 use crate::sweep::SweepInput;
 use crate::view::ViewInput;
 
@@ -58,6 +59,11 @@ pub fn decide_text(value: Value) -> Result<String, DecisionError> {
 /// `sweep` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
 pub fn sweep_text(value: Value) -> Result<String, DecisionError> {
     answer_text(value, |i: SweepInput| sweep_answer(&i))
+}
+
+/// `explainHolders` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn explain_holders_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: HoldersInput| explain_holders_answer(&i))
 }
 
 /// `view` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
@@ -113,7 +119,11 @@ fn on_text(
     unreadable: fn(&DecisionError) -> String,
 ) -> String {
     match serde_json::from_str::<Value>(text) {
-        Ok(value) => entry(value).unwrap_or_else(|e| unreadable(&e)),
+        Ok(mut value) => {
+            // Numbers as the Wasm module reads them (it is handed a JavaScript object).
+            as_javascript_numbers(&mut value);
+            entry(value).unwrap_or_else(|e| unreadable(&e))
+        }
         // Not JSON at all: refused as such by every entry point, `validatePolicy` included.
         Err(e) => invalid_text(&DecisionError::InvalidInput {
             path: "input".into(),
@@ -130,6 +140,11 @@ pub fn decide_json(input: &str) -> String {
 /// `sweep`, JSON text in and out.
 pub fn sweep_json(input: &str) -> String {
     on_text(input, sweep_text, invalid_text)
+}
+
+/// `explainHolders`, JSON text in and out.
+pub fn explain_holders_json(input: &str) -> String {
+    on_text(input, explain_holders_text, invalid_text)
 }
 
 /// `view`, JSON text in and out.

@@ -7,11 +7,11 @@
 //! path-tracking wrapper does, keeps one deserializer instantiation per input type, which roughly
 //! halves the Wasm module.
 
-use std::cell::RefCell;
-use std::fmt::Write as _;
+use std::cell::{Cell, RefCell};
+use std::fmt::{self, Write as _};
 
 use serde::de::value::StringDeserializer;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Number, Value};
 
@@ -23,43 +23,125 @@ enum Segment {
     Index(usize),
 }
 
-/// The path of the value being read; on an error it is left pointing at the failure.
-#[derive(Default)]
-struct Path(RefCell<Vec<Segment>>);
+thread_local! {
+    /// The path of the value being read; on an error it is left pointing at the failure. One
+    /// stack per thread, so that a hand-written `Deserialize` (events) that reads its fields with
+    /// [`read_nested`] continues the path of the read it is part of: the path travels as
+    /// segments, never inside an error message.
+    static PATH: RefCell<Vec<Segment>> = const { RefCell::new(Vec::new()) };
+    /// How many reads are under way on this thread (a nested read inside a tracked one, or not).
+    static READS: Cell<u32> = const { Cell::new(0) };
+}
 
-impl Path {
-    fn push(&self, segment: Segment) {
-        self.0.borrow_mut().push(segment);
-    }
+fn push(segment: Segment) {
+    PATH.with(|p| p.borrow_mut().push(segment));
+}
 
-    fn pop(&self) {
-        self.0.borrow_mut().pop();
-    }
+fn pop() {
+    PATH.with(|p| {
+        p.borrow_mut().pop();
+    });
+}
 
-    fn render(&self) -> String {
-        let mut out = String::new();
-        for segment in self.0.borrow().iter() {
-            match segment {
-                Segment::Key(k) if out.is_empty() => out.push_str(k),
-                Segment::Key(k) => {
-                    out.push('.');
-                    out.push_str(k);
-                }
-                Segment::Index(i) => {
-                    let _ = write!(out, "[{i}]");
-                }
+fn render(segments: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Key(k) if out.is_empty() => out.push_str(k),
+            Segment::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Segment::Index(i) => {
+                let _ = write!(out, "[{i}]");
             }
         }
-        out
+    }
+    out
+}
+
+/// The error of a tracked read: serde_json's own error (so messages read exactly as serde_json
+/// words them), and, for a missing field, the field's name as data. serde raises "missing field"
+/// from the struct that lacks it, where the tracked path stops one level short.
+#[derive(Debug)]
+pub(crate) struct ReadError {
+    inner: serde_json::Error,
+    missing: Option<&'static str>,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner, f)
     }
 }
 
-/// Marks the start of an inner field path in a deserialization error message (deserializers
-/// may prefix messages, e.g. `Error: `), so [`read`] can find it.
-pub(crate) const PATH_START: char = '\u{1f}';
-/// Separates that inner path from the message, so that [`read`] can report
-/// `event.durationMinutes` rather than just `event`.
-pub(crate) const INNER_PATH: char = '\u{1e}';
+impl std::error::Error for ReadError {}
+
+impl de::Error for ReadError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Self {
+            inner: serde_json::Error::custom(msg),
+            missing: None,
+        }
+    }
+
+    fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        Self {
+            inner: serde_json::Error::invalid_type(unexp, exp),
+            missing: None,
+        }
+    }
+
+    fn invalid_value(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> Self {
+        Self {
+            inner: serde_json::Error::invalid_value(unexp, exp),
+            missing: None,
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        Self {
+            inner: serde_json::Error::missing_field(field),
+            missing: Some(field),
+        }
+    }
+}
+
+/// Numbers as JavaScript hands them over, so that every entry point reads the same text the same
+/// way, natively (`*_json`) or from Wasm (`JSON.stringify` of a parsed object): JavaScript has one
+/// kind of number, a double. A whole number within ±(2^53 − 1) (`Number.isSafeInteger`) is an
+/// integer, however it was written (`60`, `60.0`, `6e1`); anything else is a float (`1.5`, and a
+/// whole number beyond 2^53, which JavaScript cannot hold exactly): a `u64` field then refuses
+/// it rather than reading digits JavaScript would have rounded.
+pub fn as_javascript_numbers(value: &mut Value) {
+    const SAFE: f64 = 9_007_199_254_740_991.0;
+    match value {
+        Value::Number(n) => {
+            let safe_integer = n.as_u64().map_or_else(
+                || n.as_i64().map(|i| i.unsigned_abs() <= SAFE as u64),
+                |u| Some(u <= SAFE as u64),
+            );
+            match (safe_integer, n.as_f64()) {
+                (Some(true), _) => {}
+                (_, Some(f)) if f.fract() == 0.0 && f.abs() <= SAFE => {
+                    // A whole float within the safe range: an integer, as JavaScript prints it.
+                    #[allow(clippy::cast_possible_truncation, reason = "whole and within ±2^53")]
+                    let whole = f as i64;
+                    *n = Number::from(whole);
+                }
+                (_, Some(f)) => {
+                    if let Some(float) = Number::from_f64(f) {
+                        *n = float;
+                    }
+                }
+                (_, None) => {}
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_javascript_numbers),
+        Value::Object(map) => map.values_mut().for_each(as_javascript_numbers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
 
 /// Reads a typed input from a JSON value, naming the path of the first bad field.
 ///
@@ -67,52 +149,67 @@ pub(crate) const INNER_PATH: char = '\u{1e}';
 /// natively or from Wasm): one deserializer for every input type keeps the Wasm module small, and
 /// errors name the same paths everywhere.
 pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
-    from_value(value).map_err(|(outer, message)| {
-        // A hand-written deserializer (events) reports the path inside itself between marks.
-        let marked = message
-            .split_once(PATH_START)
-            .and_then(|(_, marked)| marked.split_once(INNER_PATH));
-        let (inner, message) = match marked {
-            Some((inner, rest)) => (inner.to_owned(), rest.to_owned()),
-            None => (String::new(), message),
-        };
-        let inner = match inner.as_str() {
-            "" | "." => missing_field(&message).unwrap_or_default(),
-            _ => inner,
-        };
-        let path = [outer.as_str(), inner.as_str()]
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(".");
-        let path = if path.is_empty() {
+    from_value(value).map_err(|(path, message)| DecisionError::InvalidInput {
+        path: if path.is_empty() {
             "input".to_owned()
         } else {
             path
-        };
-        DecisionError::InvalidInput { path, message }
+        },
+        message,
     })
-}
-
-/// The field named by serde's "missing field `x`" message: the error is raised by the struct,
-/// so the tracked path stops one level short.
-fn missing_field(message: &str) -> Option<String> {
-    let (_, rest) = message.split_once("missing field `")?;
-    rest.split_once('`').map(|(field, _)| field.to_owned())
 }
 
 /// Reads `T` from `value`. On failure returns the dotted path of the bad field (empty for the
 /// root) and serde's message.
 pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
-    let path = Path::default();
-    T::deserialize(Tracked { value, path: &path }).map_err(|e| (path.render(), e.to_string()))
+    let outer = PATH.with(RefCell::take);
+    READS.with(|r| r.set(r.get().saturating_add(1)));
+    let result = tracked::<T>(value);
+    READS.with(|r| r.set(r.get().saturating_sub(1)));
+    let path = PATH.with(|p| render(&p.replace(outer)));
+    result.map_err(|e| (path, e.to_string()))
 }
 
-type Error = serde_json::Error;
+/// Reads `T` from `value` and, on failure, leaves the path at the failure (a missing field
+/// included).
+fn tracked<T: DeserializeOwned>(value: Value) -> Result<T, ReadError> {
+    T::deserialize(Tracked { value }).inspect_err(|e| {
+        if let Some(field) = e.missing {
+            push(Segment::Key(field.to_owned()));
+        }
+    })
+}
 
-struct Tracked<'p> {
+/// Reads `T` from `value` inside a hand-written `Deserialize`: within a tracked read the path
+/// goes on from where that read is (its error names `event.durationMinutes`, not just `event`);
+/// read any other way (serde_json directly), the path is put in front of the message.
+pub(crate) fn read_nested<T: DeserializeOwned, E: de::Error>(value: Value) -> Result<T, E> {
+    if READS.with(Cell::get) == 0 {
+        return from_value(value).map_err(|(path, message)| {
+            if path.is_empty() {
+                E::custom(message)
+            } else {
+                E::custom(format!("at `{path}`: {message}"))
+            }
+        });
+    }
+    tracked(value).map_err(|e| E::custom(e))
+}
+
+/// The error of a hand-written `Deserialize` about one of its fields: the field is added to the
+/// path of a tracked read (and named in the message otherwise).
+pub(crate) fn field_error<E: de::Error>(field: &str, message: &str) -> E {
+    if READS.with(Cell::get) == 0 {
+        return E::custom(format!("at `{field}`: {message}"));
+    }
+    push(Segment::Key(field.to_owned()));
+    E::custom(message)
+}
+
+type Error = ReadError;
+
+struct Tracked {
     value: Value,
-    path: &'p Path,
 }
 
 fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, Error> {
@@ -125,7 +222,7 @@ fn visit_number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value
     }
 }
 
-impl<'de> de::Deserializer<'de> for Tracked<'_> {
+impl<'de> de::Deserializer<'de> for Tracked {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -139,7 +236,6 @@ impl<'de> de::Deserializer<'de> for Tracked<'_> {
                 let mut seq = Seq {
                     items: items.into_iter(),
                     index: 0,
-                    path: self.path,
                 };
                 let out = visitor.visit_seq(&mut seq)?;
                 if seq.items.len() > 0 {
@@ -150,7 +246,6 @@ impl<'de> de::Deserializer<'de> for Tracked<'_> {
             Value::Object(map) => visitor.visit_map(Fields {
                 entries: map.into_iter(),
                 value: None,
-                path: self.path,
             }),
         }
     }
@@ -202,13 +297,12 @@ fn unexpected(value: &Value) -> de::Unexpected<'_> {
     }
 }
 
-struct Seq<'p> {
+struct Seq {
     items: std::vec::IntoIter<Value>,
     index: usize,
-    path: &'p Path,
 }
 
-impl<'de> de::SeqAccess<'de> for Seq<'_> {
+impl<'de> de::SeqAccess<'de> for Seq {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -218,12 +312,9 @@ impl<'de> de::SeqAccess<'de> for Seq<'_> {
         let Some(value) = self.items.next() else {
             return Ok(None);
         };
-        self.path.push(Segment::Index(self.index));
-        let out = seed.deserialize(Tracked {
-            value,
-            path: self.path,
-        })?;
-        self.path.pop();
+        push(Segment::Index(self.index));
+        let out = seed.deserialize(Tracked { value })?;
+        pop();
         self.index = self.index.saturating_add(1);
         Ok(Some(out))
     }
@@ -233,13 +324,12 @@ impl<'de> de::SeqAccess<'de> for Seq<'_> {
     }
 }
 
-struct Fields<'p> {
+struct Fields {
     entries: <Map<String, Value> as IntoIterator>::IntoIter,
     value: Option<Value>,
-    path: &'p Path,
 }
 
-impl<'de> de::MapAccess<'de> for Fields<'_> {
+impl<'de> de::MapAccess<'de> for Fields {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -252,17 +342,15 @@ impl<'de> de::MapAccess<'de> for Fields<'_> {
         self.value = Some(value);
         // Kept on the path while the key and its value are read: an unknown field is reported
         // at its own path.
-        self.path.push(Segment::Key(key.clone()));
-        seed.deserialize(key.into_deserializer()).map(Some)
+        push(Segment::Key(key.clone()));
+        seed.deserialize(StringDeserializer::<Error>::new(key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         let value = self.value.take().unwrap_or(Value::Null);
-        let out = seed.deserialize(Tracked {
-            value,
-            path: self.path,
-        })?;
-        self.path.pop();
+        let out = seed.deserialize(Tracked { value })?;
+        pop();
         Ok(out)
     }
 }

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use crate::action::{Action, Severity};
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{may_break_glass, require_standing, Actor};
 use crate::error::DecisionError;
@@ -117,7 +118,7 @@ pub(crate) fn start(step: &mut Step<'_>, break_glass: bool) {
         step.comment(body);
     }
     step.record(
-        "activate",
+        AuditEvent::Activate,
         details([
             ("breakGlass", Value::from(break_glass)),
             ("windowEnd", Value::from(end)),

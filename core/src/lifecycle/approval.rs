@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{may_approve, require_standing, Actor};
 use crate::error::DecisionError;
@@ -80,7 +81,10 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
                 .text(format!(" approved ({have} of {need} approvals)."))
                 .finish(),
         );
-        step.record("approve", details([("approvals", Value::from(have))]));
+        step.record(
+            AuditEvent::Approve,
+            details([("approvals", Value::from(have))]),
+        );
         return Ok(());
     }
     let window = Window::at_approval(step.grant.requested_start, now, step.grant.duration_minutes)
@@ -99,7 +103,7 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
             .finish(),
     );
     step.record(
-        "approve",
+        AuditEvent::Approve,
         details([
             ("approvals", Value::from(have)),
             ("windowStart", Value::from(window.start.to_string())),
@@ -138,7 +142,7 @@ pub(crate) fn reject(
             .finish(),
     );
     step.record(
-        "reject",
+        AuditEvent::Reject,
         details([("reason", reason.map_or(Value::Null, Value::from))]),
     );
     Ok(())

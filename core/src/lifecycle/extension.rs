@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{require_standing, Actor};
 use crate::error::DecisionError;
@@ -108,7 +109,7 @@ pub(crate) fn request(
             .finish(),
     );
     step.record(
-        "requestExtension",
+        AuditEvent::RequestExtension,
         details([
             ("extension", Value::from(number)),
             ("minutes", Value::from(minutes)),
@@ -171,7 +172,7 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
                 .finish(),
         );
         step.record(
-            "approveExtension",
+            AuditEvent::ApproveExtension,
             details([("extension", Value::from(number))]),
         );
         return Ok(());
@@ -194,7 +195,7 @@ pub(crate) fn approve(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decision
             .finish(),
     );
     step.record(
-        "approveExtension",
+        AuditEvent::ApproveExtension,
         details([
             ("extension", Value::from(number)),
             ("windowEnd", Value::from(end.to_string())),
@@ -244,7 +245,7 @@ pub(crate) fn reject(
             .finish(),
     );
     step.record(
-        "rejectExtension",
+        AuditEvent::RejectExtension,
         details([
             ("extension", Value::from(number)),
             ("reason", reason.map_or(Value::Null, Value::from)),

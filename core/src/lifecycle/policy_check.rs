@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{standing, Standing};
 use crate::error::DecisionError;
@@ -51,7 +52,7 @@ pub(crate) fn end_ineligible(step: &mut Step<'_>, reason: &DecisionError) {
         end_without_access(step, Outcome::Ineligible, Some(&why));
     }
     step.record(
-        "endedByPolicy",
+        AuditEvent::EndedByPolicy,
         details([
             ("code", Value::from(reason.code())),
             ("reason", Value::from(why)),

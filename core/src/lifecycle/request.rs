@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{may_request, Actor};
 use crate::error::DecisionError;
@@ -123,7 +124,7 @@ pub(crate) fn submit(input: &DecideInput) -> Result<Step<'_>, DecisionError> {
             .finish(),
     );
     step.record(
-        "submitRequest",
+        AuditEvent::SubmitRequest,
         details([
             ("subject", Value::from(subject)),
             ("requestedStart", Value::from(start.to_string())),
@@ -159,7 +160,7 @@ pub(crate) fn cancel(step: &mut Step<'_>, actor: &Actor) -> Result<(), DecisionE
             .text(" cancelled this request.")
             .finish(),
     );
-    step.record("cancel", details([]));
+    step.record(AuditEvent::Cancel, details([]));
     Ok(())
 }
 

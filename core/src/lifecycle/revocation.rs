@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::action::RevokeReason;
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{may_revoke, Actor};
 use crate::error::DecisionError;
@@ -35,7 +36,7 @@ pub(crate) fn complete(step: &mut Step<'_>, actor: &Actor) -> Result<(), Decisio
             .finish(),
     );
     end_with_revoke(step, Outcome::Completed, None);
-    step.record("complete", details([]));
+    step.record(AuditEvent::Complete, details([]));
     Ok(())
 }
 
@@ -72,7 +73,7 @@ pub(crate) fn revoke(
         _ => return Err(DecisionError::state("revoke", g.state_word())),
     }
     step.record(
-        "revoke",
+        AuditEvent::Revoke,
         details([("reason", reason.map_or(Value::Null, Value::from))]),
     );
     Ok(())

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use crate::action::Action;
 use crate::audit::details;
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::eligibility::{standing, Standing};
 use crate::grant::{Grant, Outcome, Status};
@@ -48,7 +49,7 @@ pub(crate) fn tick(step: &mut Step<'_>) {
                     .finish(),
             );
             step.record(
-                "expire",
+                AuditEvent::Expire,
                 details([("reason", Value::from("approval deadline passed"))]),
             );
         }
@@ -60,7 +61,7 @@ pub(crate) fn tick(step: &mut Step<'_>) {
                     .finish(),
             );
             step.record(
-                "expire",
+                AuditEvent::Expire,
                 details([("reason", Value::from("window passed unused"))]),
             );
         }
@@ -82,7 +83,7 @@ pub(crate) fn tick(step: &mut Step<'_>) {
             end_with_revoke(step, Outcome::Expired, None);
             let lateness = w.end.seconds_until(now);
             step.record(
-                "expire",
+                AuditEvent::Expire,
                 details([
                     ("windowEnd", Value::from(w.end.to_string())),
                     ("lateBySeconds", Value::from(lateness)),

@@ -13,6 +13,7 @@ use crate::time::Timestamp;
 
 /// The admin page's resolver calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum AdminCall {
     /// The policy, its pending change and what the caller may do with them.
@@ -41,6 +42,7 @@ pub enum AdminCall {
 
 /// Input of [`authorize_admin`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AdminAccessInput {
     /// The call.
@@ -50,15 +52,19 @@ pub struct AdminAccessInput {
     /// Whether the caller holds Jira's `ADMINISTER`, asked of Jira as the caller; `null` (or
     /// absent) when the lookup failed.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub jira_admin: Option<bool>,
     /// The policy as stored, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub current: Option<PolicyState>,
     /// The pending guard-rail change, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub pending: Option<PendingPolicyChange>,
     /// The deployer's `BOOTSTRAP_ADMINS`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub bootstrap_admins: Vec<AccountId>,
     /// The current time.
     pub now: Timestamp,
@@ -66,6 +72,7 @@ pub struct AdminAccessInput {
 
 /// The answer of [`authorize_admin`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminAccess {
     /// Whether the call may go ahead (a change still goes through
@@ -73,16 +80,19 @@ pub struct AdminAccess {
     pub allowed: bool,
     /// Why not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<ErrorBody>,
     /// What the caller may do on the policy page.
     pub viewer: AdminViewer,
     /// The pending change's state and who may approve it, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub pending: Option<PendingStatus>,
 }
 
 /// The caller's standing, and the policy buttons they get (the server checks again).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminViewer {
     /// The caller.
@@ -101,17 +111,20 @@ pub struct AdminViewer {
 
 /// One button: allowed, or the refusal it would get.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Permission {
     /// Whether to offer it.
     pub allowed: bool,
     /// Why not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<ErrorBody>,
 }
 
 /// Where a pending change stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PendingStatus {
     /// `open`, `stale` (the policy changed since) or `expired`.
@@ -122,6 +135,7 @@ pub struct PendingStatus {
 
 /// Whether a pending change can still be approved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PendingState {
     /// Waiting for approval.
@@ -134,6 +148,7 @@ pub enum PendingState {
 
 /// Who may approve a pending change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Approvers {
     /// The other permanent admins, and the bootstrap admins (never the proposer).

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::audit::{chain, AuditEntry, AuditHead, AuditOutcome, AuditRecord};
+use crate::audit_event::AuditEvent;
 use crate::policy::admin_error::AdminError;
 use crate::policy::authorization::{
     gate, list, pending_state, AdminCall, Ctx, PendingState, Standing,
@@ -36,15 +37,18 @@ use crate::time::Timestamp;
 
 /// What a policy change asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum PolicyCommand {
     /// Save a policy: applied when it changes no guard rail (or is the first), proposed otherwise.
     #[serde(rename_all = "camelCase")]
     Save {
         /// The policy as the admin page sent it (read here, so a bad one is reported at its path).
+        #[cfg_attr(feature = "ts", ts(type = "unknown"))]
         policy: Value,
         /// The version the draft was made from; a newer one refuses the save.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         expected_version: Option<u64>,
     },
     /// Approve the pending change.
@@ -70,17 +74,18 @@ impl PolicyCommand {
         }
     }
 
-    fn event(&self) -> &'static str {
+    fn event(&self) -> AuditEvent {
         match self {
-            Self::Save { .. } => "policyChange",
-            Self::Approve { .. } => "approvePolicyChange",
-            Self::Withdraw { .. } => "withdrawPolicyChange",
+            Self::Save { .. } => AuditEvent::PolicyChange,
+            Self::Approve { .. } => AuditEvent::ApprovePolicyChange,
+            Self::Withdraw { .. } => AuditEvent::WithdrawPolicyChange,
         }
     }
 }
 
 /// Input of [`policy_change`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyChangeInput {
     /// What to do.
@@ -89,28 +94,35 @@ pub struct PolicyChangeInput {
     pub actor: AccountId,
     /// Whether the caller holds Jira's `ADMINISTER` (`null`: the lookup failed).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub jira_admin: Option<bool>,
     /// The org admins, read when an answer asked for them (`needsOrgAdmins`); absent before.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub org_admins: Option<OrgAdminsRead>,
     /// The policy as stored, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub current: Option<PolicyState>,
     /// The pending guard-rail change, if any.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub pending: Option<PendingPolicyChange>,
     /// The deployer's `BOOTSTRAP_ADMINS`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub bootstrap_admins: Vec<AccountId>,
     /// The current time.
     pub now: Timestamp,
     /// Where the audit records attach.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub audit_head: Option<AuditHead>,
 }
 
 /// What became of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum ChangeOutcome {
     /// Nothing decided yet: read the org admins (`confirmFirst` first) and ask again.
@@ -127,6 +139,7 @@ pub enum ChangeOutcome {
 
 /// What to do with the stored pending change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PendingWrite {
     /// Leave it.
@@ -139,6 +152,7 @@ pub enum PendingWrite {
 
 /// An accepted change: what to write, in one conditional transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyChangeDecision {
     /// What became of it.
@@ -149,14 +163,17 @@ pub struct PolicyChangeDecision {
     pub confirm_first: Vec<AccountId>,
     /// The policy to store, if written (on the condition that the stored version is unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub policy: Option<PolicyState>,
     /// What to do with the pending change (on the condition that it is unchanged).
     pub pending: PendingWrite,
     /// The proposed change (`set`), or the one approved or withdrawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub change: Option<PendingPolicyChange>,
     /// What the change changes.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub diff: Vec<PolicyDiff>,
     /// Records to append.
     pub audit: Vec<AuditRecord>,
@@ -221,7 +238,7 @@ pub fn policy_change(
                 ));
             };
             let accepted = Accepted {
-                event: "withdrawPolicyChange",
+                event: AuditEvent::WithdrawPolicyChange,
                 outcome: ChangeOutcome::Withdrawn,
                 policy: None,
                 pending: PendingWrite::Clear,
@@ -312,7 +329,7 @@ fn save(
         let mut details = details;
         details.insert("version".into(), Value::from(state.version));
         let accepted = Accepted {
-            event: "policyChange",
+            event: AuditEvent::PolicyChange,
             outcome: ChangeOutcome::Applied,
             policy: Some(state),
             pending: PendingWrite::Keep,
@@ -361,7 +378,7 @@ fn save(
     }
     // A proposal is its own event in the trail: nothing took effect yet.
     let accepted = Accepted {
-        event: "proposePolicyChange",
+        event: AuditEvent::ProposePolicyChange,
         outcome: ChangeOutcome::Proposed,
         policy: None,
         pending: PendingWrite::Set,
@@ -480,7 +497,7 @@ fn approve(
         details.insert("droppedPermanentAdmins".into(), Value::Array(dropped));
     }
     let accepted = Accepted {
-        event: "approvePolicyChange",
+        event: AuditEvent::ApprovePolicyChange,
         outcome: ChangeOutcome::Approved,
         policy: Some(state),
         pending: PendingWrite::Clear,
@@ -595,7 +612,7 @@ fn entry(
     AuditEntry {
         at: input.now,
         actor: input.actor.clone(),
-        event: input.command.event().to_owned(),
+        event: input.command.event(),
         outcome,
         grant_id: None,
         issue_key: None,
@@ -606,7 +623,7 @@ fn entry(
 
 /// The parts of an accepted change.
 struct Accepted {
-    event: &'static str,
+    event: AuditEvent,
     outcome: ChangeOutcome,
     policy: Option<PolicyState>,
     pending: PendingWrite,
@@ -628,7 +645,7 @@ fn decision(
         diff,
     } = a;
     let mut record = entry(input, AuditOutcome::Accepted, details);
-    event.clone_into(&mut record.event);
+    record.event = event;
     let (audit, audit_head) = chain(&input.audit_head.clone().unwrap_or_default(), vec![record]);
     PolicyChangeDecision {
         outcome,

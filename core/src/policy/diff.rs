@@ -44,6 +44,7 @@ const GUARD_TARGET_FIELDS: [&str; 5] = [
 
 /// One changed setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyDiff {
     /// `minOrgAdmins`, `targets.org-admin` (added or removed), `targets.org-admin.approvers`.
@@ -52,9 +53,13 @@ pub struct PolicyDiff {
     pub guard_rail: bool,
     /// The value before (`null`: absent).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub before: Value,
     /// The value after (`null`: absent).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub after: Value,
 }
 

@@ -24,33 +24,42 @@ pub const RESOURCE_ROLES: [&str; 3] = [
 
 /// The whole policy, as saved from the admin page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Policy {
     /// Accounts that keep their admin rights permanently. The app never revokes them.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub permanent_admins: Vec<AccountId>,
     /// The most permanent admins the policy may list.
     #[serde(default = "defaults::max_permanent_admins")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_permanent_admins: u32,
     /// Org admins that must remain after any revocation the sweep plans (at least 1).
     #[serde(default = "defaults::min_org_admins")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub min_org_admins: u32,
     /// What the sweep does about admins who hold rights outside the app.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub drift_mode: DriftMode,
     /// A Jira issue that receives a comment for every drift finding and break-glass alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub alert_issue_key: Option<String>,
     /// Non-human accounts that may be elevated on an owner's request.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub service_accounts: Vec<ServiceAccount>,
     /// Everything that can be elevated.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub targets: Vec<Target>,
 }
 
 /// What the sweep does with drift (admins who hold a target outside the app).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum DriftMode {
     /// Comment and alert only.
@@ -62,12 +71,14 @@ pub enum DriftMode {
 
 /// A non-human account that its owners may elevate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceAccount {
     /// The service account's id.
     pub account_id: AccountId,
     /// A label for people.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub label: String,
     /// Accounts that may request elevation of this service account.
     pub owners: Vec<AccountId>,
@@ -75,6 +86,7 @@ pub struct ServiceAccount {
 
 /// Something that can be elevated, and the rules for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Target {
     /// Stable key, `[a-z0-9-_]`, used in requests and storage.
@@ -85,43 +97,56 @@ pub struct Target {
     pub access: Access,
     /// Who may request it.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub requesters: Principals,
     /// Who may approve it.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub approvers: Principals,
     /// Duration used when a request gives none.
     #[serde(default = "defaults::default_duration")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub default_duration_minutes: u32,
     /// Longest duration one request may ask for.
     #[serde(default = "defaults::max_duration")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_duration_minutes: u32,
     /// Distinct approvals needed for a request, and again for each extension.
     #[serde(default = "defaults::required_approvals")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub required_approvals: u32,
     /// Most approved extensions per grant.
     #[serde(default = "defaults::max_extensions")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_extensions: u32,
     /// Longest total window, extensions included. Defaults to the longest duration times
     /// one plus the number of extensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub max_total_minutes: Option<u32>,
     /// How far ahead a start may be scheduled.
     #[serde(default = "defaults::max_start_ahead")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub max_start_ahead_minutes: u32,
     /// A request not approved this long after its requested start expires.
     #[serde(default = "defaults::approval_deadline")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub approval_deadline_minutes: u32,
     /// Whether a justification is needed, and how long.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub justification: JustificationRule,
     /// Accounts that may activate without approval; every such activation raises an alert.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub break_glass: Vec<AccountId>,
     /// Activate automatically at the window start instead of waiting for the requester.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub auto_activate: bool,
     /// Accounts allowed to hold this target permanently without being drift (integrations).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub standing_holders: Vec<AccountId>,
 }
 
@@ -137,6 +162,7 @@ impl Target {
 
 /// What a target grants, in the organizations API's own terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Access {
     /// The org-level role `atlassian/org-admin` (user role-assignments API).
@@ -161,6 +187,7 @@ pub enum Access {
         group_id: String,
         /// The group's name, for people.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         group_name: Option<String>,
     },
 }
@@ -212,13 +239,16 @@ impl Access {
 
 /// A set of people, by account id and by group id.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Principals {
     /// Individual accounts.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub account_ids: Vec<AccountId>,
     /// Groups; the wrapper passes the actor's group ids with each event.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub group_ids: Vec<String>,
 }
 
@@ -231,13 +261,16 @@ impl Principals {
 
 /// Whether a justification is required and how long it must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JustificationRule {
     /// Whether one is required.
     #[serde(default = "defaults::yes")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub required: bool,
     /// Minimum length in characters, after trimming.
     #[serde(default = "defaults::min_justification")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub min_length: u32,
 }
 

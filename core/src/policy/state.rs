@@ -15,6 +15,7 @@ pub const GRACE_DAYS: i64 = 7;
 
 /// The policy as stored, with the facts its changes need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyState {
     /// The policy in force.
@@ -27,6 +28,7 @@ pub struct PolicyState {
     pub updated_by: AccountId,
     /// Who approved it, for a guard-rail change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub approved_by: Option<AccountId>,
     /// Accounts recently dropped from the permanent admins (see [`GRACE_DAYS`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -35,6 +37,7 @@ pub struct PolicyState {
 
 /// An account an approved change dropped from the permanent admins, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FormerPermanentAdmin {
     /// The account.
@@ -58,6 +61,7 @@ impl FormerPermanentAdmin {
 
 /// A guard-rail change waiting for its second permanent admin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PendingPolicyChange {
     /// Names this proposal (approve and withdraw name it, so a click never acts on another one).
@@ -78,11 +82,13 @@ pub struct PendingPolicyChange {
 
 /// The org admins as just read from the organizations API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrgAdminsRead {
     /// False when the read failed or stopped early: `holders` is then a lower bound.
     pub complete: bool,
     /// Accounts confirmed to hold the org admin role.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub holders: Vec<AccountId>,
 }

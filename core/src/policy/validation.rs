@@ -10,6 +10,7 @@ use crate::policy::{Access, Policy, Principals, Target, ORG_ADMIN_ROLE, RESOURCE
 
 /// One problem in a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyProblem {
     /// Dotted path with indexes, e.g. `targets[0].maxDurationMinutes`.

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::action::{Action, RevokeReason};
 use crate::audit::{details, AuditOutcome};
+use crate::audit_event::AuditEvent;
 use crate::grant::{AccessState, Outcome, PendingAction, PendingKind, Status};
 use crate::provisioning::backoff::RESULT_TIMEOUT_SECONDS;
 use crate::step::Step;
@@ -44,7 +45,7 @@ pub(crate) fn issue_revoke(step: &mut Step<'_>, reason: RevokeReason) {
         p.state = AccessState::Retained;
         p.pending = None;
         step.record_as(
-            "revocationSkipped",
+            AuditEvent::RevocationSkipped,
             AuditOutcome::Noted,
             details([("reason", Value::from("the subject is a permanent admin"))]),
         );
@@ -87,7 +88,7 @@ pub(crate) fn retry_due(step: &mut Step<'_>) {
             let reason = revoke_reason(step.grant.outcome);
             issue_revoke(step, reason);
             step.record(
-                "retryRevoke",
+                AuditEvent::RetryRevoke,
                 details([(
                     "attempt",
                     Value::from(step.grant.provisioning.revoke_attempts),
@@ -97,7 +98,7 @@ pub(crate) fn retry_due(step: &mut Step<'_>) {
         PendingKind::Grant if step.grant.status == Status::Active => {
             issue_grant(step);
             step.record(
-                "retryGrant",
+                AuditEvent::RetryGrant,
                 details([(
                     "attempt",
                     Value::from(step.grant.provisioning.grant_attempts),
@@ -107,7 +108,7 @@ pub(crate) fn retry_due(step: &mut Step<'_>) {
         PendingKind::Grant => {
             // The grant ended while its grant action was unanswered: make sure nothing stays.
             issue_revoke(step, RevokeReason::Cleanup);
-            step.record("cleanup", details([]));
+            step.record(AuditEvent::Cleanup, details([]));
         }
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::action::{Action, ActionError, RevokeReason, Severity};
 use crate::audit::{details, AuditEntry, AuditOutcome};
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::grant::{AccessState, Ending, Outcome, PendingKind, Status};
 use crate::input::DecideInput;
@@ -60,7 +61,7 @@ fn grant_landed(step: &mut Step<'_>, key: &str) {
             if first_report {
                 step.grant.provisioning.landed_grants.push(key.to_owned());
                 step.record_as(
-                    "accessGranted",
+                    AuditEvent::AccessGranted,
                     AuditOutcome::Noted,
                     details([("duplicateAttempt", Value::from(key))]),
                 );
@@ -77,7 +78,7 @@ fn grant_landed(step: &mut Step<'_>, key: &str) {
             let reason = revoke_reason(step.grant.outcome);
             issue_revoke(step, reason);
             step.record_as(
-                "lateGrant",
+                AuditEvent::LateGrant,
                 AuditOutcome::Noted,
                 details([("key", Value::from(key))]),
             );
@@ -96,7 +97,10 @@ fn grant_succeeded(step: &mut Step<'_>) {
         // The grant ended while the grant action was in flight; it has just landed, so revoke.
         let reason = revoke_reason(step.grant.outcome);
         issue_revoke(step, reason);
-        step.record("accessGranted", details([("lateGrant", Value::from(true))]));
+        step.record(
+            AuditEvent::AccessGranted,
+            details([("lateGrant", Value::from(true))]),
+        );
         return;
     }
     let end = step
@@ -113,7 +117,7 @@ fn grant_succeeded(step: &mut Step<'_>) {
         ))
         .finish();
     step.comment(body);
-    step.record("accessGranted", details([]));
+    step.record(AuditEvent::AccessGranted, details([]));
 }
 
 fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
@@ -133,7 +137,7 @@ fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
             p.retry_at = retry_at;
         }
         step.record_as(
-            "grantFailed",
+            AuditEvent::GrantFailed,
             AuditOutcome::Noted,
             error_details(error, attempts, Some(retry_at.to_string())),
         );
@@ -184,7 +188,7 @@ fn grant_failed(step: &mut Step<'_>, error: &ActionError) {
         p.pending = None;
     }
     step.record_as(
-        "grantFailed",
+        AuditEvent::GrantFailed,
         AuditOutcome::Noted,
         error_details(error, attempts, None),
     );
@@ -206,7 +210,10 @@ fn revoke_succeeded(step: &mut Step<'_>) {
         ))
         .finish();
     step.comment(body);
-    step.record("accessRevoked", details([("verified", Value::from(true))]));
+    step.record(
+        AuditEvent::AccessRevoked,
+        details([("verified", Value::from(true))]),
+    );
 }
 
 fn revoke_failed(step: &mut Step<'_>, error: &ActionError) {
@@ -236,7 +243,7 @@ fn revoke_failed(step: &mut Step<'_>, error: &ActionError) {
         });
     }
     step.record_as(
-        "revokeFailed",
+        AuditEvent::RevokeFailed,
         AuditOutcome::Noted,
         error_details(error, attempts, Some(retry_at.to_string())),
     );
@@ -281,17 +288,17 @@ pub(crate) fn ungranted_result(
         ),
     ]);
     let (event, outcome) = match error {
-        None => ("accessRevoked", AuditOutcome::Noted),
+        None => (AuditEvent::AccessRevoked, AuditOutcome::Noted),
         Some(e) => {
             d.insert("code".into(), Value::from(e.code.clone()));
             d.insert("message".into(), Value::from(e.message.clone()));
-            ("revokeFailed", AuditOutcome::Noted)
+            (AuditEvent::RevokeFailed, AuditOutcome::Noted)
         }
     };
     let entry = AuditEntry {
         at: input.now,
         actor: SYSTEM.into(),
-        event: event.into(),
+        event,
         outcome,
         grant_id: None,
         issue_key: None,

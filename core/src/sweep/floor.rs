@@ -10,6 +10,7 @@ use crate::sweep::drift::{Disposition, Finding};
 
 /// The org admin count against the floor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FloorReport {
     /// Org admins now.

@@ -12,6 +12,7 @@ use crate::sweep::snapshot::TargetHolders;
 
 /// Input of `guard_revocation`: a revoke about to be executed and a fresh read of the org admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GuardInput {
     /// The current policy.
@@ -21,15 +22,18 @@ pub struct GuardInput {
     /// Who holds the org admin role right now; needed only when the action revokes it. An
     /// incomplete read still counts: the admins it confirms are a lower bound.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub org_admins: Option<TargetHolders>,
     /// The grants of the account for the action's target, read just now: a sweep's revoke
     /// decided minutes ago must not remove access that a grant has given since.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grants: Vec<Grant>,
 }
 
 /// Whether a revoke may go ahead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GuardOutcome {
     /// Whether to execute it.
@@ -37,9 +41,11 @@ pub struct GuardOutcome {
     /// Why not: a stable code (`ADMIN_FLOOR`, `PERMANENT_ADMIN`, `HOLDERS_UNKNOWN`,
     /// `COVERED_BY_GRANT`) and a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<crate::error::ErrorBody>,
     /// The revoke is no longer wanted (a grant covers the access now): drop it, do not retry.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub obsolete: bool,
 }
 

@@ -8,6 +8,7 @@
 pub(crate) mod drift;
 pub(crate) mod floor;
 pub(crate) mod guard;
+pub(crate) mod holders;
 pub(crate) mod report;
 pub(crate) mod snapshot;
 
@@ -23,22 +24,23 @@ use crate::lifecycle::schedule::is_due;
 use crate::policy::state::FormerPermanentAdmin;
 use crate::policy::validation::validate;
 use crate::policy::{DriftMode, Policy};
-use crate::sweep::drift::{
-    via_group_findings, watched, Disposition, Finding, FindingKind, Watched,
-};
+use crate::sweep::drift::{Disposition, Finding, FindingKind};
 use crate::sweep::floor::{apply_floor, FloorReport};
+use crate::sweep::holders::{by_holding, explain_target, shown, watched, Holder, Holding, Watched};
 use crate::sweep::report::{alert, audit_entry, emit, emit_via_groups, fingerprint};
 use crate::sweep::snapshot::HolderSnapshot;
 use crate::time::Timestamp;
 
 /// Everything the sweep needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SweepInput {
     /// The current policy.
     pub policy: Policy,
     /// Every grant the app knows that may matter: open ones and recently ended ones.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub grants: Vec<Grant>,
     /// Who holds each target right now, as read from the organization.
     pub snapshot: HolderSnapshot,
@@ -46,27 +48,33 @@ pub struct SweepInput {
     pub now: Timestamp,
     /// Where new audit records attach.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub audit_head: Option<AuditHead>,
     /// The fingerprint of the previous sweep's findings; an unchanged picture is not re-audited.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub previous_fingerprint: Option<String>,
     /// The previous sweep's findings, so a lasting incident keeps its start (`since`).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub previous_findings: Vec<Finding>,
     /// The requesters of the open grants as the platform knows them now, with their groups, so
     /// the sweep can tell which grants the current policy no longer allows. A requester left
     /// out (the lookup failed) is judged on account ids alone; one eligible only through groups
     /// then counts as unknown, and their grants are left alone.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub requesters: Vec<Actor>,
     /// Accounts an approved policy change dropped from the permanent admins (stored with the
     /// policy): while their grace period runs they are reported, never revoked.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub former_permanent_admins: Vec<FormerPermanentAdmin>,
 }
 
 /// What the sweep found and decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SweepOutcome {
     /// What to execute.
@@ -78,8 +86,12 @@ pub struct SweepOutcome {
     pub ineligible: Vec<String>,
     /// Every holder who is neither permanent, standing nor covered by a grant.
     pub findings: Vec<Finding>,
+    /// Every holder of every watched access that was read, and why they hold it (the same
+    /// explanations `explainHolders` gives).
+    pub holders: Vec<Holder>,
     /// The org admin count and floor, when it could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub floor: Option<FloorReport>,
     /// A hash of the findings, to pass back as `previousFingerprint` next time.
     pub fingerprint: String,
@@ -133,13 +145,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     ineligible.sort();
     ineligible.dedup();
 
-    let mut by_holding: HashMap<(&str, &str), Vec<&Grant>> = HashMap::new();
-    for g in &input.grants {
-        by_holding
-            .entry((g.subject.as_str(), g.target.as_str()))
-            .or_default()
-            .push(g);
-    }
+    let by_holding = by_holding(&input.grants);
     // When each finding was first seen; the first of any repeated key wins, as a scan would.
     let mut first_seen: HashMap<(&str, &str, FindingKind), Timestamp> = HashMap::new();
     for p in &input.previous_findings {
@@ -149,6 +155,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
     }
 
     let mut findings = Vec::new();
+    let mut explained = Vec::new();
     // Whether each finding is about the org admin role, index by index.
     let mut org_role: Vec<bool> = Vec::new();
     let mut accesses: Vec<&Watched<'_>> = Vec::new();
@@ -201,42 +208,35 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 ),
             ));
         }
-        let holders: BTreeSet<&str> = th.holders.iter().map(String::as_str).collect();
-        for holder in holders {
-            if policy.is_permanent(holder) || target.standing_holders.iter().any(|s| s == holder) {
-                continue;
+        for (holder, held) in explain_target(
+            policy,
+            target,
+            th,
+            &by_holding,
+            &input.former_permanent_admins,
+            now,
+        ) {
+            if let (true, Some(reason)) = (shown(target, &held), held.reason()) {
+                explained.push(Holder {
+                    target: target.key.to_owned(),
+                    account_id: holder.to_owned(),
+                    reason,
+                });
             }
-            let grants: Vec<&Grant> = by_holding
-                .get(&(holder, target.key))
-                .map(|gs| {
-                    gs.iter()
-                        .copied()
-                        .filter(|g| g.access.same_as(target.access))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if grants.iter().any(|g| g.covers_holding()) {
-                continue;
-            }
-            let ended = grants
-                .iter()
-                .filter(|g| g.status == Status::Ended)
-                .max_by_key(|g| (g.requested_at, g.id.as_str()));
-            let kind = if ended.is_some() {
-                FindingKind::EndedStillHeld
-            } else if target.orphan {
-                // Not the app's to govern any more; only its own leftovers are.
-                continue;
-            } else {
-                FindingKind::Drift
+            let (kind, ended, grace, group) = match held {
+                Holding::EndedStillHeld(g) => (FindingKind::EndedStillHeld, Some(g), None, None),
+                Holding::Grace(f) => (FindingKind::Drift, None, Some(f), None),
+                Holding::Drift => (FindingKind::Drift, None, None, None),
+                Holding::ViaGroup(group) => (FindingKind::ViaGroup, None, None, Some(group)),
+                Holding::Permanent
+                | Holding::Standing
+                | Holding::Grant(_)
+                | Holding::NotTheApps => continue,
             };
-            // A permanent admin dropped by a recent change keeps the role through the grace
-            // period: a mistyped list must not revoke the real admins on the next sweep.
-            let grace = input
-                .former_permanent_admins
-                .iter()
-                .find(|f| kind == FindingKind::Drift && f.account_id == holder && f.in_grace(now));
-            let disposition = if th.externally_synced {
+            let disposition = if group.is_some() {
+                // Never revoked (the app does not change groups), so never part of the floor.
+                Disposition::ReportGroup
+            } else if th.externally_synced {
                 Disposition::ExternallyManaged
             } else if grace.is_some() {
                 Disposition::KeptGrace
@@ -253,24 +253,16 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
                 kind,
                 disposition,
                 grant_id: ended.map(|g| g.id.clone()),
-                group_id: None,
-                group_name: None,
+                group_id: group.map(|g| g.group_id.clone()),
+                group_name: group.and_then(|g| g.group_name.clone()),
                 since: first_seen
                     .get(&(target.key, holder, kind))
                     .copied()
                     .unwrap_or(now),
                 grace_until: grace.and_then(FormerPermanentAdmin::grace_until),
             });
-            org_role.push(target.access.is_org_admin());
+            org_role.push(target.access.is_org_admin() && group.is_none());
             accesses.push(target);
-        }
-        if !target.orphan {
-            let added = via_group_findings(policy, target, th, now, &first_seen, &mut findings);
-            for _ in 0..added {
-                // Never revoked (the app does not change groups), so never part of the floor.
-                org_role.push(false);
-                accesses.push(target);
-            }
         }
     }
 
@@ -331,6 +323,7 @@ pub fn sweep(input: &SweepInput) -> SweepOutcome {
         due,
         ineligible,
         findings,
+        holders: explained,
         floor,
         fingerprint,
         audit,

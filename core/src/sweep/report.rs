@@ -6,11 +6,13 @@ use sha2::{Digest, Sha256};
 
 use crate::action::{Action, RevokeReason, Severity};
 use crate::audit::{AuditEntry, AuditOutcome};
+use crate::audit_event::AuditEvent;
 use crate::comment::Comment;
 use crate::policy::Policy;
 use crate::step::SYSTEM;
-use crate::sweep::drift::{Disposition, Finding, FindingKind, Watched};
+use crate::sweep::drift::{Disposition, Finding, FindingKind};
 use crate::sweep::floor::FloorReport;
+use crate::sweep::holders::Watched;
 use crate::time::Timestamp;
 
 /// Accounts named in one group alert; the rest are counted.
@@ -275,7 +277,7 @@ pub(super) fn audit_entry(
     AuditEntry {
         at: now,
         actor: SYSTEM.into(),
-        event: "sweep".into(),
+        event: AuditEvent::Sweep,
         outcome: AuditOutcome::Noted,
         grant_id: None,
         issue_key: None,

@@ -72,7 +72,7 @@ fn assert_gate_matches_decide(d: &Driver) {
                 gate_allows(entry, who),
                 decide_allows(d, who, event.clone()),
                 "{} by {who:?} on a grant that is {}",
-                event.name(),
+                event.audit_event(),
                 d.grant().state_word()
             );
         }

@@ -669,3 +669,128 @@ fn policy_validation_accepts_every_resource_ari_form_the_spec_documents_and_refu
         .iter()
         .any(|problem| problem.code == "BAD_RESOURCE"));
 }
+
+fn reasons(holders: &[Holder]) -> Vec<(&str, &str, &HolderReason)> {
+    holders
+        .iter()
+        .map(|h| (h.target.as_str(), h.account_id.as_str(), &h.reason))
+        .collect()
+}
+
+#[test]
+fn every_holder_is_explained_once_by_the_core_the_sweep_and_explain_holders_alike() {
+    let mut p = policy();
+    p.targets[2].standing_holders.push("svc-integration".into());
+    let active = Driver::active("org-admin");
+    let finished = {
+        let mut d = Driver::active("site-admin");
+        d.ok("alice", Event::Complete {});
+        d.confirm_pending();
+        d.grant().clone()
+    };
+    let mut snap = snapshot(&[
+        (
+            "org-admin",
+            &["perm-1", "alice", "formerly-permanent", "mallory"],
+        ),
+        ("site-admin", &["alice"]),
+        ("jira-admins", &["svc-integration"]),
+    ]);
+    snap.targets[0].via_groups = vec![GroupHolders {
+        group_id: "g-legacy".into(),
+        group_name: Some("org-admins".into()),
+        account_ids: vec!["oscar".into(), "perm-2".into()],
+    }];
+    let mut i = input(
+        p.clone(),
+        vec![active.grant().clone(), finished.clone()],
+        snap.clone(),
+    );
+    i.former_permanent_admins = vec![FormerPermanentAdmin {
+        account_id: "formerly-permanent".into(),
+        removed_at: at("2026-06-01T08:00:00Z"),
+    }];
+    let out = sweep(&i);
+    let window_end = active.grant().window.as_ref().map(|w| w.end);
+    assert_eq!(
+        reasons(&out.holders),
+        [
+            (
+                "org-admin",
+                "alice",
+                &HolderReason::Grant {
+                    grant_id: active.grant().id.clone(),
+                    issue_key: active.grant().issue_key.clone(),
+                    until: window_end,
+                }
+            ),
+            (
+                "org-admin",
+                "formerly-permanent",
+                &HolderReason::Grace {
+                    until: Some(at("2026-06-08T08:00:00Z"))
+                }
+            ),
+            ("org-admin", "mallory", &HolderReason::Drift {}),
+            ("org-admin", "perm-1", &HolderReason::Permanent {}),
+            (
+                "org-admin",
+                "oscar",
+                &HolderReason::ViaGroup {
+                    group_id: "g-legacy".into(),
+                    group_name: Some("org-admins".into()),
+                }
+            ),
+            (
+                "site-admin",
+                "alice",
+                &HolderReason::EndedStillHeld {
+                    grant_id: finished.id.clone(),
+                }
+            ),
+            ("jira-admins", "svc-integration", &HolderReason::Standing {}),
+        ]
+    );
+    // The findings are exactly the explanations the sweep acts on.
+    let found: Vec<(&str, FindingKind)> = out
+        .findings
+        .iter()
+        .map(|f| (f.account_id.as_str(), f.kind))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("formerly-permanent", FindingKind::Drift),
+            ("mallory", FindingKind::Drift),
+            ("oscar", FindingKind::ViaGroup),
+            ("alice", FindingKind::EndedStillHeld),
+        ]
+    );
+    let explained = explain_holders(&HoldersInput {
+        policy: p,
+        grants: i.grants.clone(),
+        snapshot: snap,
+        now: i.now,
+        former_permanent_admins: i.former_permanent_admins.clone(),
+    });
+    assert_eq!(explained.holders, out.holders);
+}
+
+#[test]
+fn on_an_access_the_policy_no_longer_lists_only_the_apps_own_holders_are_explained() {
+    let finished = finished_grant();
+    let mut p = policy();
+    p.targets.retain(|t| t.key != "org-admin");
+    let snap = snapshot(&[("org-admin", &["perm-1", "alice", "mallory"])]);
+    let out = sweep(&input(p, vec![finished.clone()], snap));
+    assert_eq!(
+        reasons(&out.holders),
+        [(
+            "org-admin",
+            "alice",
+            &HolderReason::EndedStillHeld {
+                grant_id: finished.id.clone()
+            }
+        )]
+    );
+}

@@ -1,6 +1,7 @@
 //! The Wasm boundary of the JIT Admin core: converts JS values to core inputs and answers back.
 //!
-//! No logic lives here. Every export takes one plain object and returns one plain object,
+//! No logic lives here. Every export takes one plain object and returns one plain object (typed in
+//! TypeScript by `forge-app/src/decision/answers.ts`, over the types the core generates),
 //! `{ok: true, ...}` or `{ok: false, error: {code, message, path}}`; bad input becomes an
 //! `INVALID_INPUT` answer naming the field, never an exception or a trap.
 //!
@@ -11,7 +12,8 @@
 //! crossing per property and per value: for a 2 KB `decide` input that was ≈ 185 µs of a 370 µs
 //! call. The text carries exactly what JavaScript would store (an `undefined` field is absent,
 //! as it would be in storage), and numbers are read the way serde-wasm-bindgen read them (see
-//! [`from_js_text`]), so answers to well-formed input are unchanged. serde-wasm-bindgen still
+//! [`from_js_text`]; the native `*_json` entry points read numbers the same way, through
+//! `boundary::as_javascript_numbers`), so answers to well-formed input are unchanged. serde-wasm-bindgen still
 //! writes `version()`'s small answer. It no longer reads inputs: it recursed once per nesting
 //! level on the Wasm stack and trapped on deeply nested or cyclic objects.
 
@@ -22,41 +24,46 @@
 use jit_admin_core::{boundary, DecisionError};
 use js_sys::{JsString, Uint8Array, JSON};
 use serde::Serialize;
-use serde_json::{Number, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = include_str!("types.d.ts");
-
 /// Applies one event to one grant.
-#[wasm_bindgen(js_name = decide, unchecked_return_type = "DecideAnswer")]
-pub fn decide(#[wasm_bindgen(unchecked_param_type = "DecideInput")] input: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = decide)]
+pub fn decide(input: JsValue) -> JsValue {
     call(input, boundary::decide_text, boundary::invalid_text)
 }
 
 /// Compares who holds what with the grants and the policy.
-#[wasm_bindgen(js_name = sweep, unchecked_return_type = "SweepAnswer")]
-pub fn sweep(#[wasm_bindgen(unchecked_param_type = "SweepInput")] input: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = sweep)]
+pub fn sweep(input: JsValue) -> JsValue {
     call(input, boundary::sweep_text, boundary::invalid_text)
 }
 
+/// Every holder of every watched access, and why they hold it (the sweep's explanations).
+#[wasm_bindgen(js_name = explainHolders)]
+pub fn explain_holders(input: JsValue) -> JsValue {
+    call(
+        input,
+        boundary::explain_holders_text,
+        boundary::invalid_text,
+    )
+}
+
 /// What a viewer sees of a grant, and which buttons they get.
-#[wasm_bindgen(js_name = view, unchecked_return_type = "ViewAnswer")]
-pub fn view(#[wasm_bindgen(unchecked_param_type = "ViewInput")] input: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = view)]
+pub fn view(input: JsValue) -> JsValue {
     call(input, boundary::view_text, boundary::invalid_text)
 }
 
 /// Who may take each workflow-transition event now, and whether the status diverged.
-#[wasm_bindgen(js_name = gate, unchecked_return_type = "GateAnswer")]
-pub fn gate(#[wasm_bindgen(unchecked_param_type = "GateInput")] input: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = gate)]
+pub fn gate(input: JsValue) -> JsValue {
     call(input, boundary::gate_text, boundary::invalid_text)
 }
 
 /// Every problem in a policy, each at its path (and, for a save, whether it is authorized).
-#[wasm_bindgen(js_name = validatePolicy, unchecked_return_type = "ValidateAnswer")]
-pub fn validate_policy(
-    #[wasm_bindgen(unchecked_param_type = "ValidateInput")] input: JsValue,
-) -> JsValue {
+#[wasm_bindgen(js_name = validatePolicy)]
+pub fn validate_policy(input: JsValue) -> JsValue {
     call(
         input,
         boundary::validate_policy_text,
@@ -65,18 +72,14 @@ pub fn validate_policy(
 }
 
 /// The first broken link of an audit chain.
-#[wasm_bindgen(js_name = verifyAudit, unchecked_return_type = "VerifyAnswer")]
-pub fn verify_audit(
-    #[wasm_bindgen(unchecked_param_type = "VerifyInput")] input: JsValue,
-) -> JsValue {
+#[wasm_bindgen(js_name = verifyAudit)]
+pub fn verify_audit(input: JsValue) -> JsValue {
     call(input, boundary::verify_audit_text, boundary::invalid_text)
 }
 
 /// The last check before a revoke executes (permanent admins, the org-admin floor).
-#[wasm_bindgen(js_name = guardRevocation, unchecked_return_type = "GuardAnswer")]
-pub fn guard_revocation(
-    #[wasm_bindgen(unchecked_param_type = "GuardInput")] input: JsValue,
-) -> JsValue {
+#[wasm_bindgen(js_name = guardRevocation)]
+pub fn guard_revocation(input: JsValue) -> JsValue {
     call(
         input,
         boundary::guard_revocation_text,
@@ -85,10 +88,8 @@ pub fn guard_revocation(
 }
 
 /// Whether an admin-page call may go ahead, and the caller's policy buttons.
-#[wasm_bindgen(js_name = authorizeAdmin, unchecked_return_type = "AuthorizeAdminAnswer")]
-pub fn authorize_admin(
-    #[wasm_bindgen(unchecked_param_type = "AdminAccessInput")] input: JsValue,
-) -> JsValue {
+#[wasm_bindgen(js_name = authorizeAdmin)]
+pub fn authorize_admin(input: JsValue) -> JsValue {
     call(
         input,
         boundary::authorize_admin_text,
@@ -97,15 +98,13 @@ pub fn authorize_admin(
 }
 
 /// A policy save, approval or withdrawal under the two-person rule.
-#[wasm_bindgen(js_name = policyChange, unchecked_return_type = "PolicyChangeAnswer")]
-pub fn policy_change(
-    #[wasm_bindgen(unchecked_param_type = "PolicyChangeInput")] input: JsValue,
-) -> JsValue {
+#[wasm_bindgen(js_name = policyChange)]
+pub fn policy_change(input: JsValue) -> JsValue {
     call(input, boundary::policy_change_text, boundary::invalid_text)
 }
 
 /// The core's version and the contract's version.
-#[wasm_bindgen(js_name = version, unchecked_return_type = "VersionInfo")]
+#[wasm_bindgen(js_name = version)]
 pub fn version() -> JsValue {
     to_js(&boundary::version_value())
 }
@@ -162,7 +161,7 @@ fn from_js_text(input: &JsValue) -> Result<Value, DecisionError> {
     let mut bytes = ENCODER.with(|e| e.encode(&text)).to_vec();
     replace_lone_surrogates(&mut bytes);
     let mut value = serde_json::from_slice::<Value>(&bytes).map_err(|e| refused(e.to_string()))?;
-    unsafe_integers_as_floats(&mut value);
+    boundary::as_javascript_numbers(&mut value);
     Ok(value)
 }
 
@@ -187,26 +186,6 @@ fn replace_lone_surrogates(text: &mut [u8]) {
         }
         // `\uXXXX` is six bytes, every other escape two (so `\\` starts no new one).
         i = start + if unicode { 6 } else { 2 };
-    }
-}
-
-/// serde-wasm-bindgen reads a JS number as an integer only within ±(2^53 − 1)
-/// (`Number.isSafeInteger`), and as a float beyond; JSON text would give `serde_json` the digits.
-fn unsafe_integers_as_floats(value: &mut Value) {
-    const SAFE: u64 = (1 << 53) - 1;
-    match value {
-        Value::Number(n) => {
-            let unsafe_int = n.as_u64().is_some_and(|u| u > SAFE)
-                || n.as_i64().is_some_and(|i| i.unsigned_abs() > SAFE);
-            if unsafe_int {
-                if let Some(f) = n.as_f64().and_then(Number::from_f64) {
-                    *n = f;
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(unsafe_integers_as_floats),
-        Value::Object(map) => map.values_mut().for_each(unsafe_integers_as_floats),
-        Value::Null | Value::Bool(_) | Value::String(_) => {}
     }
 }
 

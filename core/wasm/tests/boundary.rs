@@ -200,3 +200,41 @@ fn sweep_and_view_answer_plain_objects() {
     assert_eq!(text(&view, "actions.0.action"), "submitRequest");
     assert_eq!(get(&view, "actions.0.allowed").as_bool(), Some(true));
 }
+
+/// The Wasm export on the parsed text, and the native `*_json` entry point on the text itself.
+fn both(text: &str) -> (serde_json::Value, serde_json::Value) {
+    let wasm = JSON::stringify(&jit_admin_wasm::decide(js(text)))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    let native = jit_admin_core::boundary::decide_json(text);
+    (
+        serde_json::from_str(&wasm).expect("the Wasm answer is JSON"),
+        serde_json::from_str(&native).expect("the native answer is JSON"),
+    )
+}
+
+#[wasm_bindgen_test]
+fn the_native_json_path_and_the_wasm_path_read_the_same_numbers_the_same_way() {
+    for duration in [
+        "60",
+        "60.0",
+        "6e1",
+        "60.5",
+        "-0",
+        "9007199254740991",
+        "9007199254740993",
+        "1e300",
+    ] {
+        let (wasm, native) = both(&submit_input(duration));
+        assert_eq!(wasm, native, "durationMinutes {duration}");
+    }
+    // A u64 field (the audit head's seq) beyond 2^53: JavaScript cannot hold it; both refuse it.
+    let tick = format!(
+        r#"{{"policy": {POLICY}, "now": "2026-06-01T09:00:00Z", "event": {{"type": "tick"}},
+            "auditHead": {{"seq": 9007199254740993, "hash": "00"}}}}"#
+    );
+    let (wasm, native) = both(&tick);
+    assert_eq!(wasm, native);
+    assert_eq!(native["error"]["path"], "auditHead.seq", "{native}");
+}

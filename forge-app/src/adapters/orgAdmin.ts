@@ -25,13 +25,10 @@
  *            group: 1 group read + 1 search page per 100 members.
  */
 
+import { ORG_ADMIN_ROLE, RESOURCE_ROLES, type Access, type ResourceRole } from '../decision/contract';
+
 // ---------------------------------------------------------------------------------------------
 // Public types.
-
-export type AccessTarget =
-  | { type: 'orgRole'; role: 'atlassian/org-admin' }
-  | { type: 'resourceRole'; role: 'atlassian/site-admin' | 'atlassian/admin' | 'atlassian/user-access-admin'; resource: string }
-  | { type: 'groupMembership'; groupId: string; groupName?: string };
 
 /**
  * Stable error codes. Retryable: RATE_LIMITED, SERVER_ERROR, TIMEOUT, NETWORK, UNVERIFIED, BUDGET_EXHAUSTED
@@ -63,7 +60,14 @@ export type OrgAdminErrorCode = (typeof ORG_ADMIN_ERROR_CODES)[number];
  * `retryAfterMs`, when present, is how long the API asked us to wait (429 `Retry-After`) or how long
  * eventual consistency may still take: a queue consumer can pass it on as its own retry delay.
  */
-export type ActionError = { code: string; message: string; retryable: boolean; retryAfterMs?: number };
+export type ActionError = {
+  code: string;
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+  /** The operation (`POST /v1/orgs/{orgId}/…`) an `ORG_API_CONTRACT_CHANGED` error is about. */
+  endpoint?: string;
+};
 export type ActionOutcome = { ok: true; detail?: string } | { ok: false; error: ActionError };
 
 /** Members of one group that holds the target's role: they hold the target through the group. */
@@ -101,11 +105,11 @@ export interface HolderSnapshot {
 }
 
 export interface OrgDirectory {
-  assign(target: AccessTarget, accountId: string): Promise<ActionOutcome>;
+  assign(target: Access, accountId: string): Promise<ActionOutcome>;
   /** Succeeds only once a read-back shows the access gone. */
-  revoke(target: AccessTarget, accountId: string): Promise<ActionOutcome>;
+  revoke(target: Access, accountId: string): Promise<ActionOutcome>;
   /** Everyone who holds the target directly; follows every `links.next` cursor. */
-  holders(target: AccessTarget, options?: HolderReadOptions): Promise<HolderSnapshot>;
+  holders(target: Access, options?: HolderReadOptions): Promise<HolderSnapshot>;
   /**
    * Requests sent so far by this adapter (this invocation), and the most it will send. Optional so
    * that test doubles of this port need not implement it.
@@ -179,9 +183,8 @@ export interface OrgAdminOptions {
 // ---------------------------------------------------------------------------------------------
 // Constants from the spec.
 
-const ORG_ADMIN = 'atlassian/org-admin';
-const SITE_ADMIN = 'atlassian/site-admin';
-const RESOURCE_ROLES = ['atlassian/site-admin', 'atlassian/admin', 'atlassian/user-access-admin'];
+/** The role whose resource is a site (the others' are products): typed by the core's role list. */
+const SITE_ADMIN: ResourceRole = 'atlassian/site-admin';
 /** The largest page the spec allows for users/search, groups/search and role-assignments. */
 const PAGE_LIMIT = 100;
 /** A runaway pagination guard: 100 pages of 100 is far beyond any org's admin count. */
@@ -303,7 +306,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describeTarget(t: AccessTarget): string {
+function describeTarget(t: Access): string {
   switch (t.type) {
     case 'orgRole':
       return `role ${t.role}`;
@@ -314,13 +317,13 @@ function describeTarget(t: AccessTarget): string {
   }
 }
 
-function validateTarget(t: AccessTarget): string | null {
+function validateTarget(t: Access): string | null {
   if (!t || typeof t !== 'object') return 'target is missing';
   switch (t.type) {
     case 'orgRole':
-      return t.role === ORG_ADMIN ? null : `org role must be ${ORG_ADMIN}`;
+      return t.role === ORG_ADMIN_ROLE ? null : `org role must be ${ORG_ADMIN_ROLE}`;
     case 'resourceRole':
-      if (!RESOURCE_ROLES.includes(t.role)) return `resource role must be one of ${RESOURCE_ROLES.join(', ')}`;
+      if (!(RESOURCE_ROLES as readonly string[]).includes(t.role)) return `resource role must be one of ${RESOURCE_ROLES.join(', ')}`;
       return typeof t.resource === 'string' && t.resource.trim() !== '' ? null : 'resource is empty';
     case 'groupMembership':
       return typeof t.groupId === 'string' && t.groupId.trim() !== '' ? null : 'groupId is empty';
@@ -329,7 +332,7 @@ function validateTarget(t: AccessTarget): string | null {
   }
 }
 
-function validateRequest(t: AccessTarget, accountId: string): string | null {
+function validateRequest(t: Access, accountId: string): string | null {
   if (typeof accountId !== 'string' || accountId.trim() === '') return 'accountId is empty';
   return validateTarget(t);
 }
@@ -799,7 +802,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
    * After a 403 on a membership change: one extra read tells a SCIM-synced group (which the API never
    * lets anyone change) from other refusals. Healthy calls never pay for it.
    */
-  async function refusal(budget: Budget, target: Extract<AccessTarget, { type: 'groupMembership' }>, spec: RequestSpec, reply: Reply): Promise<ActionOutcome> {
+  async function refusal(budget: Budget, target: Extract<Access, { type: 'groupMembership' }>, spec: RequestSpec, reply: Reply): Promise<ActionOutcome> {
     const g = await readGroup(budget, target.groupId);
     if (g.ok && g.externalSynced) {
       const name = target.groupName ?? g.name ?? target.groupId;
@@ -824,7 +827,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
   // Writes.
 
   /** The single write call for a target (assign or revoke); `dirId` is the group's directory. */
-  function writeSpec(target: AccessTarget, accountId: string, action: 'assign' | 'revoke', dirId: string): RequestSpec {
+  function writeSpec(target: Access, accountId: string, action: 'assign' | 'revoke', dirId: string): RequestSpec {
     const why = `${action} ${describeTarget(target)} for ${accountId}`;
     switch (target.type) {
       case 'orgRole':
@@ -869,6 +872,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     const upstream = upstreamOf(reply);
     return {
       code: 'ORG_API_CONTRACT_CHANGED',
+      endpoint: op,
       message: redact(
         `${spec.why}: Atlassian's \`${op}\` answered ${reply.status}${upstream ? ` (${upstream})` : ''}, outside its documented contract: ${
           experimental ? 'the operation is marked x-experimental in the organizations API spec and ' : ''
@@ -879,11 +883,11 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
   }
 
   /** Resolves the directory of a group target (other targets need none). */
-  async function writeDirectory(budget: Budget, target: AccessTarget): Promise<{ ok: true; id: string } | { ok: false; error: ActionError }> {
+  async function writeDirectory(budget: Budget, target: Access): Promise<{ ok: true; id: string } | { ok: false; error: ActionError }> {
     return target.type === 'groupMembership' ? directoryOf(budget, target.groupId) : { ok: true, id: readDir };
   }
 
-  async function assign(target: AccessTarget, accountId: string): Promise<ActionOutcome> {
+  async function assign(target: Access, accountId: string): Promise<ActionOutcome> {
     const invalid = validateRequest(target, accountId);
     if (invalid) return fail('BAD_REQUEST', `assign: ${invalid}`, false);
     const budget = startBudget();
@@ -911,7 +915,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     return { ok: false, error: httpError(spec.why, reply) };
   }
 
-  async function revoke(target: AccessTarget, accountId: string): Promise<ActionOutcome> {
+  async function revoke(target: Access, accountId: string): Promise<ActionOutcome> {
     const invalid = validateRequest(target, accountId);
     if (invalid) return fail('BAD_REQUEST', `revoke: ${invalid}`, false);
     const budget = startBudget();
@@ -947,7 +951,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
    * gone, `verifyAttempts` times `verifyIntervalMs` apart. The first read is immediate, so a healthy,
    * consistent API costs exactly one read.
    */
-  async function verifyGone(budget: Budget, target: AccessTarget, accountId: string, notAssigned: boolean, dirId: string): Promise<ActionOutcome> {
+  async function verifyGone(budget: Budget, target: Access, accountId: string, notAssigned: boolean, dirId: string): Promise<ActionOutcome> {
     const what = `verify revoke of ${describeTarget(target)} for ${accountId}`;
     let reads = 0;
     let unknownForms: string[] = [];
@@ -1005,7 +1009,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
   // -------------------------------------------------------------------------------------------
   // Holders.
 
-  async function holders(target: AccessTarget, options: HolderReadOptions = {}): Promise<HolderSnapshot> {
+  async function holders(target: Access, options: HolderReadOptions = {}): Promise<HolderSnapshot> {
     const invalid = validateTarget(target);
     if (invalid) return { complete: false, holders: [], externallySynced: false, error: { code: 'BAD_REQUEST', message: `holders: ${invalid}`, retryable: false } };
     const budget = startBudget();
@@ -1021,7 +1025,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     return snapshot;
   }
 
-  async function groupHolders(budget: Budget, target: Extract<AccessTarget, { type: 'groupMembership' }>): Promise<HolderSnapshot> {
+  async function groupHolders(budget: Budget, target: Extract<Access, { type: 'groupMembership' }>): Promise<HolderSnapshot> {
     const incomplete = (found: Iterable<string>, error: ActionError, externallySynced = false): HolderSnapshot => ({
       complete: false,
       holders: [...new Set(found)].sort(),
@@ -1073,7 +1077,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
    * 4. a candidate in either set may ALSO hold it directly: one role-assignment read each, the
    *    `confirmFirst` accounts first, then in turn from `accountCursor`, up to `maxAccountReads`.
    */
-  async function roleHolders(budget: Budget, target: Exclude<AccessTarget, { type: 'groupMembership' }>, o: HolderReadOptions): Promise<HolderSnapshot> {
+  async function roleHolders(budget: Budget, target: Exclude<Access, { type: 'groupMembership' }>, o: HolderReadOptions): Promise<HolderSnapshot> {
     const role = target.role;
     const resource = target.type === 'resourceRole' ? target.resource : undefined;
     const forms = resource ? resourceForms(role, resource) : undefined;
@@ -1151,7 +1155,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
       const fresh = orgAdminListing && clock.now() - orgAdminListing.at <= ORG_ADMIN_LISTING_TTL_MS ? orgAdminListing.ids : undefined;
       let admins = fresh;
       if (!admins) {
-        const r = await allPages(budget, roleSearch(ORG_ADMIN, undefined, 'list org admins (they hold resource roles by inference)'));
+        const r = await allPages(budget, roleSearch(ORG_ADMIN_ROLE, undefined, 'list org admins (they hold resource roles by inference)'));
         if (!r.ok) {
           note(r.error);
           return result([], false, { viaGroups });

@@ -5,91 +5,45 @@
  * base64 (`generated/wasm-bytes.ts`) and `initSync` compiles them here, synchronously, the first
  * time a decision is asked for. This loader lives outside the wasm-pack output folder: that
  * folder's package.json declares `sideEffects: false`, which would let webpack drop the init call.
+ *
+ * The types are the core's own: generated from its Rust types (`./contract.ts`), with the answer
+ * envelopes and export signatures in `./answers.ts`.
  */
-import {
-  authorizeAdmin as wasmAuthorizeAdmin,
-  decide as wasmDecide,
-  gate as wasmGate,
-  guardRevocation as wasmGuard,
-  initSync,
-  policyChange as wasmPolicyChange,
-  sweep as wasmSweep,
-  validatePolicy as wasmValidate,
-  verifyAudit as wasmVerify,
-  version as wasmVersion,
-  view as wasmView,
-  type AdminAccessInput,
-  type AuthorizeAdminAnswer,
-  type DecideAnswer,
-  type DecideInput,
-  type GateAnswer,
-  type GateInput,
-  type GuardAnswer,
-  type GuardInput,
-  type PolicyChangeAnswer,
-  type PolicyChangeInput,
-  type SweepAnswer,
-  type SweepInput,
-  type ValidateAnswer,
-  type ValidateInput,
-  type VerifyAnswer,
-  type VerifyInput,
-  type VersionInfo,
-  type ViewAnswer,
-  type ViewInput,
-} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+import * as wasm from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
 import { WASM_BASE64 } from '../../generated/wasm-bytes';
+import type { CoreExports } from './answers';
 
-export type * from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+export type * from './answers';
+export * from './contract';
 
 let loaded = false;
 
 function ensureLoaded(): void {
   if (loaded) return;
-  initSync({ module: Buffer.from(WASM_BASE64, 'base64') });
+  wasm.initSync({ module: Buffer.from(WASM_BASE64, 'base64') });
   loaded = true;
 }
 
+/** Each export, run after the module is loaded. */
+function loading<K extends keyof CoreExports>(name: K): CoreExports[K] {
+  const run = wasm[name] as (...args: unknown[]) => unknown;
+  return ((...args: unknown[]) => {
+    ensureLoaded();
+    return run(...args);
+  }) as CoreExports[K];
+}
+
 /** The core's entry points. Each takes and returns plain JSON-compatible objects. */
-export const core = {
-  decide(input: DecideInput): DecideAnswer {
-    ensureLoaded();
-    return wasmDecide(input);
-  },
-  sweep(input: SweepInput): SweepAnswer {
-    ensureLoaded();
-    return wasmSweep(input);
-  },
-  view(input: ViewInput): ViewAnswer {
-    ensureLoaded();
-    return wasmView(input);
-  },
-  gate(input: GateInput): GateAnswer {
-    ensureLoaded();
-    return wasmGate(input);
-  },
-  validatePolicy(input: ValidateInput): ValidateAnswer {
-    ensureLoaded();
-    return wasmValidate(input);
-  },
-  verifyAudit(input: VerifyInput): VerifyAnswer {
-    ensureLoaded();
-    return wasmVerify(input);
-  },
-  guardRevocation(input: GuardInput): GuardAnswer {
-    ensureLoaded();
-    return wasmGuard(input);
-  },
-  version(): VersionInfo {
-    ensureLoaded();
-    return wasmVersion();
-  },
-  authorizeAdmin(input: AdminAccessInput): AuthorizeAdminAnswer {
-    ensureLoaded();
-    return wasmAuthorizeAdmin(input);
-  },
-  policyChange(input: PolicyChangeInput): PolicyChangeAnswer {
-    ensureLoaded();
-    return wasmPolicyChange(input);
-  },
+export const core: CoreExports = {
+  decide: loading('decide'),
+  sweep: loading('sweep'),
+  explainHolders: loading('explainHolders'),
+  view: loading('view'),
+  gate: loading('gate'),
+  validatePolicy: loading('validatePolicy'),
+  verifyAudit: loading('verifyAudit'),
+  guardRevocation: loading('guardRevocation'),
+  authorizeAdmin: loading('authorizeAdmin'),
+  policyChange: loading('policyChange'),
+  version: loading('version'),
 };

@@ -3,7 +3,6 @@
  * expects back. It decides nothing: the revocation guard and every retry policy live in the core.
  */
 import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
-import type { AccessTarget } from '../adapters/orgAdmin';
 import type { Ports } from '../ports';
 
 export interface ActOutcome {
@@ -35,7 +34,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
   const { org, jira, store, queue, clock, log } = ports;
   switch (action.type) {
     case 'grant': {
-      const outcome = await org.assign(action.access as AccessTarget, action.accountId);
+      const outcome = await org.assign(action.access, action.accountId);
       log.info('grant executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
       if (!outcome.ok) await alertOrgApiProblem(ports, outcome.error, action);
       return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
@@ -58,7 +57,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
           await raise(ports, `${action.key}:guard`, 'critical', verdict.code, `revoke of ${action.target} from ${action.accountId} held back: ${verdict.message}`, action);
           return { event: failed(action, { code: verdict.code, message: verdict.message, retryable: true }) };
         }
-        const outcome = await org.revoke(action.access as AccessTarget, action.accountId);
+        const outcome = await org.revoke(action.access, action.accountId);
         log.info('revoke executed', { key: action.key, ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.error.code }) });
         if (!outcome.ok) await alertOrgApiProblem(ports, outcome.error, action);
         return { event: outcome.ok ? succeeded(action) : failed(action, actionError(outcome.error)) };
@@ -142,7 +141,7 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
   const orgAdmins =
     action.access.type === 'orgRole'
       ? await ports.org
-          .holders(action.access as AccessTarget, {
+          .holders(action.access, {
             confirmFirst: policy.permanentAdmins ?? [],
             // Room for the revoke and its read-back after the guard's reads.
             reserveRequests: GUARD_RESERVE,
@@ -191,16 +190,17 @@ const ORG_API_PROBLEMS = new Set(['API_KEY_SCOPED', 'UNAUTHORIZED', 'ORG_API_CON
 
 /**
  * Raises a critical alert for an org API failure in `ORG_API_PROBLEMS`, once a day per code and
- * endpoint (the message names it), whichever grant, revoke or read met it first.
+ * endpoint (the error's `endpoint`, for a contract change), whichever grant, revoke or read met it
+ * first.
  */
 export async function alertOrgApiProblem(
   ports: Ports,
-  error: { code: string; message: string },
+  error: { code: string; message: string; endpoint?: string },
   context: { grantId?: string | null; issueKey?: string | null } = {},
 ): Promise<void> {
   if (!ORG_API_PROBLEMS.has(error.code)) return;
   const day = new Date(ports.clock.now()).toISOString().slice(0, 10);
-  const endpoint = /`((?:GET|POST|DELETE) [^`]+)`/.exec(error.message)?.[1] ?? 'any';
+  const endpoint = error.endpoint ?? 'any';
   await raise(ports, `org-api:${error.code}:${endpoint}:${day}`, 'critical', error.code, error.message, context).catch((e) =>
     ports.log.warn('could not store an org API alert', { code: error.code, error: String(e) }),
   );

@@ -8,8 +8,7 @@
  * that fact to the core (`authorizeAdmin`, `policyChange`), which decides. A failed lookup is
  * passed on as unknown and refused. The UI's buttons are only a convenience.
  */
-import { core, type AdminAccess, type Grant, type OrgAdminsRead, type PendingPolicyChange, type PolicyChangeInput, type PolicyCommand } from '../decision/core';
-import type { AccessTarget } from '../adapters/orgAdmin';
+import { core, ORG_ADMIN_ROLE, type AdminAccess, type Grant, type HolderReason, type Access, type OrgAdminsRead, type PendingPolicyChange, type PolicyChangeInput, type PolicyCommand } from '../decision/core';
 import type { PolicyDoc, Ports } from '../ports';
 import type {
   AdminCall,
@@ -47,7 +46,7 @@ export const ADMIN_CALLS: AdminCall[] = [
 /** Calls that change the policy: decided (and their refusals audited) by `policyChange`. */
 const POLICY_WRITES = new Set<AdminCall>(['savePolicy', 'approvePolicyChange', 'withdrawPolicyChange']);
 
-const ORG_ADMIN: AccessTarget = { type: 'orgRole', role: 'atlassian/org-admin' };
+const ORG_ADMIN: Access = { type: 'orgRole', role: ORG_ADMIN_ROLE };
 
 /** At most this many records go into one export (KVS reads and the resolver's 25 s). */
 const EXPORT_LIMIT = 10_000;
@@ -308,34 +307,37 @@ async function getHoldings(ports: Ports, from?: string, to?: string, rangeMinute
   return { ok: true, data: { holdings, now: iso(now), from: iso(since), to: iso(until) } };
 }
 
+/** How the timeline draws each of the core's reasons a holder holds a target; `null`: not standing access. */
+const STANDING: Record<HolderReason['type'], Holding['kind'] | null> = {
+  permanent: 'permanent',
+  standing: 'standing',
+  grace: 'drift',
+  endedStillHeld: 'drift',
+  drift: 'drift',
+  // Drawn from the grant itself (above), when its confirmed grant falls in the range.
+  grant: null,
+  // Held through a group's role: the direct holders are drawn, as the sweep reads them.
+  viaGroup: null,
+};
+
 /**
- * Standing access as the last sweep saw it: every holder of a target who is not there through a
- * grant still held — permanent admins, the policy's standing holders, and drift. Its start is
- * not known before the range (or before the sweeps first saw the drift), so it is drawn from
- * there and still held.
+ * Standing access as the last sweep saw it, each holder with the core's reason (`explained`, from
+ * `core.sweep`): permanent admins, the policy's standing holders, and drift. Its start is not known
+ * before the range (or before the sweeps first saw the drift), so it is drawn from there and still
+ * held.
  */
 async function standingHoldings(ports: Ports, since: number, grantHoldings: Holding[]): Promise<Holding[]> {
   const [state, policyDoc] = await Promise.all([ports.store.sweepState(), ports.store.policy()]);
-  if (!state || !policyDoc) return [];
-  const policy = policyDoc.policy;
+  if (!state?.explained) return [];
+  const labels = new Map((policyDoc?.policy.targets ?? []).map((t) => [t.key, t.label]));
   const stillHeld = new Set(grantHoldings.filter((h) => !h.to).map((h) => `${h.target}\u0000${h.accountId}`));
   const out: Holding[] = [];
-  for (const t of state.holders) {
-    const target = policy.targets?.find((x) => x.key === t.target);
-    for (const accountId of t.holders) {
-      if (stillHeld.has(`${t.target}\u0000${accountId}`)) continue;
-      const finding = state.findings.find((f) => f.target === t.target && f.accountId === accountId);
-      const kind: Holding['kind'] = policy.permanentAdmins?.includes(accountId)
-        ? 'permanent'
-        : target?.standingHolders?.includes(accountId)
-          ? 'standing'
-          : finding
-            ? 'drift'
-            : 'grant';
-      if (kind === 'grant') continue; // covered by a grant the range did not include
-      const from = finding && Date.parse(finding.since) > since ? finding.since : iso(since);
-      out.push({ kind, grantId: '', issueKey: '', target: t.target, targetLabel: target?.label ?? t.target, accountId, from, breakGlass: false });
-    }
+  for (const { target, accountId, reason } of state.explained) {
+    const kind = STANDING[reason.type];
+    if (!kind || stillHeld.has(`${target}\u0000${accountId}`)) continue;
+    const finding = state.findings.find((f) => f.target === target && f.accountId === accountId);
+    const from = finding && Date.parse(finding.since) > since ? finding.since : iso(since);
+    out.push({ kind, grantId: '', issueKey: '', target, targetLabel: labels.get(target) ?? target, accountId, from, breakGlass: false });
   }
   return out;
 }

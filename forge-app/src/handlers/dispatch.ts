@@ -247,8 +247,8 @@ export function grantProperty(grant: Grant, policy: Policy, nowMs: number): Reco
     windowStart: grant.window?.start ?? null,
     windowEnd: grant.window?.end ?? null,
     access: grant.provisioning.state,
-    approvers: grant.approvals.map((a) => a.approver),
-    extensions: grant.extensions.length,
+    approvers: (grant.approvals ?? []).map((a) => a.approver),
+    extensions: (grant.extensions ?? []).length,
     gate,
   };
 }

@@ -95,8 +95,8 @@ async function panelData(
 }
 
 /** The coalescing keys of the refusals among `records` (their counts live beside the chain). */
-export function coalesceKeys(records: Array<{ details: Record<string, unknown> }>): string[] {
-  return records.map((r) => r.details.coalesceKey).filter((k): k is string => typeof k === 'string');
+export function coalesceKeys(records: Array<{ details?: Record<string, unknown> }>): string[] {
+  return records.map((r) => r.details?.coalesceKey).filter((k): k is string => typeof k === 'string');
 }
 
 /**

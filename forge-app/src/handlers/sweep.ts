@@ -3,9 +3,9 @@
  * reality back to policy, and does it — ticking due grants, finishing stuck outboxes, revoking
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
-import { core, type Access, type Actor, type Grant, type Policy, type StatusCategoryKey, type TargetHolders } from '../decision/core';
-import type { AccessTarget } from '../adapters/orgAdmin';
+import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
 import type { Ports, StoredGrant } from '../ports';
+import type { DriftReport } from '../shared/types';
 import { act, alertOrgApiProblem } from './act';
 import { appendAudit, backoff, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
@@ -46,6 +46,14 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
 
+/** The grants the sweep compares holders with: every open one, and those updated within `MEMORY_MS`. */
+export async function grantsToWatch(ports: Ports): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
+  const [open, recent] = await Promise.all([ports.store.openGrants(), ports.store.grantsUpdatedSince(ports.clock.now() - MEMORY_MS)]);
+  const byId = new Map<string, StoredGrant>();
+  for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
+  return { open, grants: [...byId.values()].map((s) => s.grant) };
+}
+
 export async function runSweep(ports: Ports): Promise<SweepSummary> {
   const { store, clock, org, log } = ports;
   const policyDoc = await store.policy();
@@ -58,13 +66,13 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   // Each target's read gets a share of the invocation's requests; the accounts it cannot afford are
   // read by later sweeps (from the cursor), the last sweep's holders re-read first so they stay seen.
   const before = await store.sweepState();
-  const targets: TargetHolders[] = [];
+  const targets: Array<DriftReport['holders'][number] & TargetHolders> = [];
   const unread: Record<string, number> = {};
   const accountCursors: Record<string, string> = {};
   const policyTargets = policy.targets ?? [];
   const read = async (key: string, access: Access, tagged: boolean, reserveRequests: number) => {
     const previous = before?.holders.find((h) => h.target === key);
-    const snapshot = await org.holders(access as AccessTarget, {
+    const snapshot = await org.holders(access, {
       confirmFirst: previous?.holders ?? [],
       maxAccountReads: ACCOUNT_READS_PER_TARGET,
       reserveRequests,
@@ -86,10 +94,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   for (const [i, target] of policyTargets.entries()) {
     await read(target.key, target.access, false, RESERVE_FOR_ACTIONS + (policyTargets.length - i - 1) * LISTING_ESTIMATE);
   }
-  const [open, recent] = await Promise.all([store.openGrants(), store.grantsUpdatedSince(clock.now() - MEMORY_MS)]);
-  const byId = new Map<string, StoredGrant>();
-  for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
-  const grants: Grant[] = [...byId.values()].map((s) => s.grant);
+  const { open, grants } = await grantsToWatch(ports);
   // Accesses the grants copied that the policy no longer lists (a removed target, or one that
   // grants something else now): their holders are read too, so whoever the app gave them to is
   // still watched until the access is gone. Read after the grants, which name them; a grant
@@ -134,8 +139,9 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     at: iso(clock.now()),
     fingerprint: answer.fingerprint,
     findings: answer.findings,
+    explained: answer.holders,
     floor: answer.floor,
-    holders: targets.map((t) => ({ ...t, externallySynced: t.externallySynced ?? false, ...(unread[t.target] ? { unread: unread[t.target] } : {}) })),
+    holders: targets.map((t) => ({ ...t, ...(unread[t.target] ? { unread: unread[t.target] } : {}) })),
     accountCursors,
   });
 
@@ -221,7 +227,7 @@ async function reconcileIssue(ports: Ports, policy: Policy, grantId: string): Pr
   const issue = await ports.jira.issue(grant.id);
   if (!issue) return false;
   const now = ports.clock.now();
-  const category = issue.statusCategory && STATUS_CATEGORIES.includes(issue.statusCategory) ? (issue.statusCategory as StatusCategoryKey) : undefined;
+  const category = issue.statusCategory && STATUS_CATEGORIES.includes(issue.statusCategory) ? (issue.statusCategory as StatusCategory) : undefined;
   const answer = core.gate({ policy, grant, now: iso(now), ...(category ? { statusCategory: category } : {}) });
   if (!answer.ok) throw new Error(`the core refused the gate: ${answer.error.message}`);
   for (const action of answer.actions) await act(ports, policy, action);

@@ -1,20 +1,24 @@
 /**
  * The resolver contract, shared by the resolvers and the Custom UI (issue panel, admin page).
- * Core types (Grant, View, Policy, AuditRecord, ...) are the Wasm core's published types.
+ * Core types (Grant, View, Policy, AuditRecord, ...) are the core's own, generated from its Rust types
+ * (`../decision/contract.ts`); importing them here never pulls the Wasm module into the Custom UI.
  */
 import type {
+  AdminCall as CoreAdminCall,
   AdminViewer,
+  AuditOutcome,
   AuditRecord,
   ErrorBody,
   Finding,
   Grant,
+  Holder,
   PendingPolicyChange,
   PendingStatus,
   Policy,
   PolicyProblem,
   Severity,
   View,
-} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+} from '../decision/contract';
 
 export type {
   Access,
@@ -28,12 +32,14 @@ export type {
   ErrorBody,
   Finding,
   Grant,
+  Holder,
+  HolderReason,
   Policy,
   PolicyProblem,
   Target,
   TargetOption,
   View,
-} from '../../generated/jit_admin_wasm/jit_admin_wasm.js';
+} from '../decision/contract';
 
 /** Every resolver answers with this envelope. A refusal carries the core's stable code. */
 export type Result<T> =
@@ -96,6 +102,11 @@ export interface AdminCalls {
 
 export type AdminCall = keyof AdminCalls;
 
+/** Compiles only when `T` is `true`. */
+type Assert<T extends true> = T;
+/** The admin page's calls are exactly the core's `AdminCall`s (it authorizes each): one missing on either side does not compile. */
+export type AdminCallsAreTheCores = Assert<[AdminCall] extends [CoreAdminCall] ? ([CoreAdminCall] extends [AdminCall] ? true : false) : false>;
+
 export interface PolicyData {
   policy: Policy | null;
   /** Incremented on every save; pass it back as `expectedVersion` to avoid overwriting a newer save. */
@@ -133,7 +144,7 @@ export interface AuditQuery {
   grantId?: string;
   actor?: string;
   event?: string;
-  outcome?: 'accepted' | 'refused' | 'noted';
+  outcome?: AuditOutcome;
   /** RFC 3339 bounds. */
   from?: string;
   to?: string;
@@ -176,6 +187,8 @@ export interface DriftReport {
   /** When the last sweep ran. */
   at?: string;
   findings: Finding[];
+  /** Every holder the last sweep read, with the core's reason they hold it (absent before the first sweep that gave one). */
+  explained?: Holder[];
   floor?: { orgAdmins: number; after: number; min: number };
   holders: Array<{
     target: string;

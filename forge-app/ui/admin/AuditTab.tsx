@@ -3,36 +3,13 @@
  * CSV/JSON export (the resolver builds the file; it is downloaded here through a Blob and <a download>).
  */
 import { useEffect, useState } from 'preact/hooks';
+import { AUDIT_EVENTS } from '../../src/decision/contract';
 import type { AuditPage, AuditQuery, AuditRecord, ErrorBody } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
 import { formatDateTime, formatFull, fromLocalInput } from '../shared/time';
 import { ErrorAlert, FieldError, Lozenge } from '../shared/ui';
-import { describeRecord, makeNamer, repeatNote, type Tone } from '../shared/words';
+import { AUDIT_EVENT_WORDS, describeRecord, makeNamer, repeatNote, type Tone } from '../shared/words';
 
-const EVENTS = [
-  'submitRequest',
-  'approve',
-  'reject',
-  'cancel',
-  'activate',
-  'complete',
-  'revoke',
-  'expire',
-  'requestExtension',
-  'approveExtension',
-  'rejectExtension',
-  'accessGranted',
-  'accessRevoked',
-  'grantFailed',
-  'revokeFailed',
-  'retryGrant',
-  'retryRevoke',
-  'revocationSkipped',
-  'lateGrant',
-  'cleanup',
-  'endedByPolicy',
-  'sweep',
-];
 const OUTCOME: Record<string, Tone> = { accepted: 'success', refused: 'danger', noted: 'neutral' };
 const PAGE = 50;
 
@@ -193,9 +170,9 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
           <label for="af-event">Event</label>
           <select id="af-event" data-testid="audit-filter-event" value={form.event} onChange={set('event')}>
             <option value="">Any</option>
-            {EVENTS.map((e) => (
+            {AUDIT_EVENTS.map((e) => (
               <option key={e} value={e}>
-                {e}
+                {e} — {AUDIT_EVENT_WORDS[e]}
               </option>
             ))}
           </select>

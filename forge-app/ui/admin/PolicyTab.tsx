@@ -6,6 +6,7 @@
  * permanent admin approves it; the form keeps editing the policy in force.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ORG_ADMIN_ROLE, POLICY_DEFAULTS, RESOURCE_ROLES } from '../../src/decision/contract';
 import type { Access, ErrorBody, Policy, PolicyData, PolicyProblem, Target } from '../../src/shared/types';
 
 /** types.ts does not re-export the core's ServiceAccount (proposed); derived from Policy meanwhile. */
@@ -17,7 +18,6 @@ import { describeAccess } from '../shared/words';
 import { CheckField, ChipList, NumberField, Problems, SelectField, TextField } from './fields';
 import { PendingChange } from './PendingChange';
 import {
-  DEFAULTS,
   duplicateTarget,
   emptyPolicy,
   fieldId,
@@ -387,7 +387,7 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
             label="Most permanent admins"
             problems={problems}
             value={policy.maxPermanentAdmins}
-            defaultValue={DEFAULTS.maxPermanentAdmins}
+            defaultValue={POLICY_DEFAULTS.policy.maxPermanentAdmins}
             onChange={(v) => edit(['maxPermanentAdmins'], v)}
           />
           <NumberField
@@ -395,7 +395,7 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
             label="Fewest org admins (floor)"
             problems={problems}
             value={policy.minOrgAdmins}
-            defaultValue={DEFAULTS.minOrgAdmins}
+            defaultValue={POLICY_DEFAULTS.policy.minOrgAdmins}
             onChange={(v) => edit(['minOrgAdmins'], v)}
           />
           <SelectField
@@ -511,15 +511,13 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
   );
 }
 
-const RESOURCE_ROLES = ['atlassian/site-admin', 'atlassian/admin', 'atlassian/user-access-admin'] as const;
-
 function accessOf(type: Access['type'], old: Access): Access {
   if (type === old.type) return old;
   switch (type) {
     case 'orgRole':
-      return { type: 'orgRole', role: 'atlassian/org-admin' };
+      return { type: 'orgRole', role: ORG_ADMIN_ROLE };
     case 'resourceRole':
-      return { type: 'resourceRole', role: 'atlassian/site-admin', resource: '' };
+      return { type: 'resourceRole', role: RESOURCE_ROLES[0], resource: '' };
     case 'groupMembership':
       return { type: 'groupMembership', groupId: '' };
   }
@@ -543,7 +541,7 @@ function TargetCard({
   const at = `targets[${index}]`;
   const set = (segs: Seg[]) => (v: unknown) => edit(['targets', index, ...segs], v);
   const mine = problemsAt(problems, at, true);
-  const access = (t.access ?? { type: 'orgRole', role: 'atlassian/org-admin' }) as Access;
+  const access = (t.access ?? { type: 'orgRole', role: ORG_ADMIN_ROLE }) as Access;
   return (
     <details class="card target-card" open data-testid="policy-target">
       <summary>
@@ -586,7 +584,7 @@ function TargetCard({
                   label="Role"
                   problems={problems}
                   value={access.role}
-                  options={(RESOURCE_ROLES.includes(access.role) ? [...RESOURCE_ROLES] : [...RESOURCE_ROLES, access.role]).map((r) => ({ value: r, label: r }))}
+                  options={((RESOURCE_ROLES as readonly string[]).includes(access.role) ? [...RESOURCE_ROLES] : [...RESOURCE_ROLES, access.role]).map((r) => ({ value: r, label: r }))}
                   onChange={(v) => set(['access', 'role'])(v)}
                 />
                 <TextField
@@ -649,10 +647,10 @@ function TargetCard({
         <fieldset class="subsection">
           <legend>Limits</legend>
           <div class="grid grid-limits">
-            <NumberField path={`${at}.defaultDurationMinutes`} label="Default duration" unit="min" problems={problems} value={t.defaultDurationMinutes} defaultValue={DEFAULTS.defaultDurationMinutes} onChange={set(['defaultDurationMinutes'])} />
-            <NumberField path={`${at}.maxDurationMinutes`} label="Longest duration" unit="min" problems={problems} value={t.maxDurationMinutes} defaultValue={DEFAULTS.maxDurationMinutes} onChange={set(['maxDurationMinutes'])} />
-            <NumberField path={`${at}.requiredApprovals`} label="Approvals needed" problems={problems} value={t.requiredApprovals} defaultValue={DEFAULTS.requiredApprovals} onChange={set(['requiredApprovals'])} />
-            <NumberField path={`${at}.maxExtensions`} label="Most extensions" problems={problems} value={t.maxExtensions} defaultValue={DEFAULTS.maxExtensions} onChange={set(['maxExtensions'])} />
+            <NumberField path={`${at}.defaultDurationMinutes`} label="Default duration" unit="min" problems={problems} value={t.defaultDurationMinutes} defaultValue={POLICY_DEFAULTS.target.defaultDurationMinutes} onChange={set(['defaultDurationMinutes'])} />
+            <NumberField path={`${at}.maxDurationMinutes`} label="Longest duration" unit="min" problems={problems} value={t.maxDurationMinutes} defaultValue={POLICY_DEFAULTS.target.maxDurationMinutes} onChange={set(['maxDurationMinutes'])} />
+            <NumberField path={`${at}.requiredApprovals`} label="Approvals needed" problems={problems} value={t.requiredApprovals} defaultValue={POLICY_DEFAULTS.target.requiredApprovals} onChange={set(['requiredApprovals'])} />
+            <NumberField path={`${at}.maxExtensions`} label="Most extensions" problems={problems} value={t.maxExtensions} defaultValue={POLICY_DEFAULTS.target.maxExtensions} onChange={set(['maxExtensions'])} />
             <NumberField
               path={`${at}.maxTotalMinutes`}
               label="Longest total with extensions"
@@ -662,8 +660,8 @@ function TargetCard({
               defaultValue="longest × (extensions + 1)"
               onChange={set(['maxTotalMinutes'])}
             />
-            <NumberField path={`${at}.maxStartAheadMinutes`} label="Furthest start ahead" unit="min" problems={problems} value={t.maxStartAheadMinutes} defaultValue={DEFAULTS.maxStartAheadMinutes} onChange={set(['maxStartAheadMinutes'])} />
-            <NumberField path={`${at}.approvalDeadlineMinutes`} label="Approval deadline" unit="min" problems={problems} value={t.approvalDeadlineMinutes} defaultValue={DEFAULTS.approvalDeadlineMinutes} onChange={set(['approvalDeadlineMinutes'])} />
+            <NumberField path={`${at}.maxStartAheadMinutes`} label="Furthest start ahead" unit="min" problems={problems} value={t.maxStartAheadMinutes} defaultValue={POLICY_DEFAULTS.target.maxStartAheadMinutes} onChange={set(['maxStartAheadMinutes'])} />
+            <NumberField path={`${at}.approvalDeadlineMinutes`} label="Approval deadline" unit="min" problems={problems} value={t.approvalDeadlineMinutes} defaultValue={POLICY_DEFAULTS.target.approvalDeadlineMinutes} onChange={set(['approvalDeadlineMinutes'])} />
           </div>
         </fieldset>
 
@@ -683,7 +681,7 @@ function TargetCard({
               unit="characters"
               problems={problems}
               value={t.justification?.minLength}
-              defaultValue={DEFAULTS.justificationMinLength}
+              defaultValue={POLICY_DEFAULTS.target.justification.minLength}
               onChange={(v) => set(['justification', 'minLength'])(v)}
             />
           </div>

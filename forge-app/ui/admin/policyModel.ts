@@ -1,8 +1,9 @@
 /**
  * Paths into the policy draft, as the core's PolicyProblem paths spell them (`targets[0].maxDurationMinutes`,
  * `permanentAdmins[2]`), and immutable edits at a path. The form never fills in defaults: a blank field is left
- * out, so the core applies its own default.
+ * out, so the core applies its own default (`POLICY_DEFAULTS`, generated from the core, shows it as a placeholder).
  */
+import { ORG_ADMIN_ROLE } from '../../src/decision/contract';
 import type { Policy, PolicyProblem, Target } from '../../src/shared/types';
 
 export type Seg = string | number;
@@ -67,19 +68,6 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The core's defaults (core/src/policy/mod.rs), shown as placeholders only. */
-export const DEFAULTS = {
-  maxPermanentAdmins: 3,
-  minOrgAdmins: 1,
-  defaultDurationMinutes: 60,
-  maxDurationMinutes: 240,
-  requiredApprovals: 1,
-  maxExtensions: 2,
-  maxStartAheadMinutes: 7 * 24 * 60,
-  approvalDeadlineMinutes: 24 * 60,
-  justificationMinLength: 10,
-};
-
 export function emptyPolicy(): Policy {
   return { permanentAdmins: [], serviceAccounts: [], targets: [] };
 }
@@ -90,7 +78,7 @@ export function newTarget(existing: Target[]): Target {
   return {
     key: `target-${n}`,
     label: '',
-    access: { type: 'orgRole', role: 'atlassian/org-admin' },
+    access: { type: 'orgRole', role: ORG_ADMIN_ROLE },
     requesters: { accountIds: [], groupIds: [] },
     approvers: { accountIds: [], groupIds: [] },
   };

@@ -30,7 +30,7 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
   const g = gv.grant;
   // Secondary times without the zone (it is shown once, with the window); the full time is in the tooltip.
   const at = (iso: string | undefined) => formatDateTime(iso, zone, locale, false);
-  const pending = g.extensions.find((e) => e.status === 'pending');
+  const pending = (g.extensions ?? []).find((e) => e.status === 'pending');
   const subjectIsOther = g.subject !== g.requester;
 
   return (
@@ -101,8 +101,8 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
             {name(g.requester)} asked for {formatMinutes(pending.minutes)} more
           </strong>
           <span class="subtle">
-            Extension {pending.number}, asked {at(pending.requestedAt)} · {pending.approvals.length} approval
-            {pending.approvals.length === 1 ? '' : 's'} so far
+            Extension {pending.number}, asked {at(pending.requestedAt)} · {(pending.approvals ?? []).length} approval
+            {(pending.approvals ?? []).length === 1 ? '' : 's'} so far
           </span>
           {pending.justification ? <span class="justification">“{pending.justification}”</span> : null}
         </div>
@@ -112,13 +112,14 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
 }
 
 function Approvals({ grant, name, at }: { grant: Grant; name: Namer; at: (iso?: string) => string }) {
-  const n = grant.approvals.length;
+  const approvals = grant.approvals ?? [];
+  const n = approvals.length;
   const of = `${n} of ${grant.requiredApprovals}`;
   if (n === 0) return <span>{of}</span>;
   return (
     <span>
       {of}:{' '}
-      {grant.approvals.map((a, i) => (
+      {approvals.map((a, i) => (
         <span key={a.approver + a.at}>
           {i ? ', ' : ''}
           <span class="mono-id">{name(a.approver)}</span> <span class="subtlest">{at(a.at)}</span>
@@ -160,7 +161,7 @@ function AccessText({ grant, at }: { grant: Grant; at: (iso?: string) => string 
     case 'granting':
       return (
         <span>
-          <Lozenge tone="info">granting</Lozenge> {p.grantAttempts > 1 ? `attempt ${p.grantAttempts}` : 'in progress'}
+          <Lozenge tone="info">granting</Lozenge> {(p.grantAttempts ?? 0) > 1 ? `attempt ${p.grantAttempts}` : 'in progress'}
           {p.lastError ? <LastError grant={grant} at={at} /> : null}
         </span>
       );
@@ -174,7 +175,7 @@ function AccessText({ grant, at }: { grant: Grant; at: (iso?: string) => string 
       return (
         <span>
           <Lozenge tone="warning">revoking</Lozenge>{' '}
-          {p.revokeAttempts > 1 || p.lastError ? `retrying (attempt ${p.revokeAttempts})` : 'in progress'}
+          {(p.revokeAttempts ?? 0) > 1 || p.lastError ? `retrying (attempt ${p.revokeAttempts})` : 'in progress'}
           {p.lastError ? <LastError grant={grant} at={at} /> : null}
         </span>
       );

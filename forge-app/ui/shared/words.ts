@@ -1,6 +1,7 @@
 /**
  * Words for what the core returns. Nothing here decides anything: it only names states, events and actions.
  */
+import type { ActionName, AuditEvent } from '../../src/decision/contract';
 import type { Access, AuditRecord, Finding, Grant } from '../../src/shared/types';
 import { formatMinutes } from './time';
 
@@ -34,7 +35,7 @@ export function describeAccess(a: Access): string {
 }
 
 /** Button labels of the panel's actions. */
-export const ACTION_LABELS: Record<string, string> = {
+export const ACTION_LABELS: Record<ActionName, string> = {
   submitRequest: 'Request access',
   approve: 'Approve',
   reject: 'Reject',
@@ -47,8 +48,46 @@ export const ACTION_LABELS: Record<string, string> = {
   cancel: 'Cancel request',
 };
 
+/**
+ * What each audit event the core writes is, in words (the core's list, `AUDIT_EVENTS`, is generated from its
+ * `AuditEvent`; a new event does not compile until it has words here): the audit filter's labels, and what a
+ * record says when nothing more specific is known.
+ */
+export const AUDIT_EVENT_WORDS: Record<AuditEvent, string> = {
+  submitRequest: 'request submitted',
+  approve: 'request approved',
+  reject: 'request rejected',
+  cancel: 'request cancelled',
+  activate: 'elevated',
+  complete: 'finished early',
+  revoke: 'grant revoked',
+  expire: 'expired',
+  requestExtension: 'more time asked for',
+  approveExtension: 'extension approved',
+  rejectExtension: 'extension rejected',
+  accessGranted: 'access granted',
+  accessRevoked: 'access revoked',
+  grantFailed: 'granting access failed',
+  revokeFailed: 'revoking access failed',
+  retryGrant: 'granting access retried',
+  retryRevoke: 'revoking access retried',
+  revocationSkipped: 'revocation skipped',
+  lateGrant: 'late grant being removed',
+  cleanup: 'possible grant being cleaned up',
+  endedByPolicy: 'ended by the current policy',
+  sweep: 'sweep of who holds what',
+  policyChange: 'policy saved and applied',
+  proposePolicyChange: 'policy change proposed',
+  approvePolicyChange: 'policy change approved and applied',
+  withdrawPolicyChange: 'policy change withdrawn',
+  tick: 'timer',
+  policyCheck: 'policy check',
+  actionSucceeded: 'action result',
+  actionFailed: 'action failure',
+};
+
 /** What "tried to …" says for a refused event. */
-const TRIED: Record<string, string> = {
+const TRIED: Partial<Record<AuditEvent, string>> = {
   submitRequest: 'request access',
   approve: 'approve',
   reject: 'reject',
@@ -59,6 +98,9 @@ const TRIED: Record<string, string> = {
   rejectExtension: 'reject the extension',
   revoke: 'revoke',
   cancel: 'cancel',
+  policyChange: 'save the policy',
+  approvePolicyChange: 'approve the policy change',
+  withdrawPolicyChange: 'withdraw the policy change',
 };
 
 /** A person for display: the account id ("the app" for the system), marked "(you)" for the viewer if asked. */
@@ -155,8 +197,16 @@ export function describeRecord(r: AuditRecord, name: Namer, time: (iso: string) 
       return `sweep: ${num(d.findings) ?? 0} finding(s), ${num(d.revocations) ?? 0} revocation(s)`;
     case 'endedByPolicy':
       return `ended by the current policy${because}${d.hadAccess === true ? ' — removing access' : ''}`;
+    case 'policyChange':
+    case 'proposePolicyChange':
+    case 'approvePolicyChange':
+    case 'withdrawPolicyChange': {
+      const version = num(d.version);
+      return `${who}: ${AUDIT_EVENT_WORDS[r.event]}${version !== undefined ? ` (version ${version})` : ''}`;
+    }
     default:
-      return `${who}: ${r.event}${r.outcome === 'noted' ? ' (noted)' : ''}`;
+      // A record of another version of the app may name an event this one does not know.
+      return `${who}: ${AUDIT_EVENT_WORDS[r.event] ?? r.event}${r.outcome === 'noted' ? ' (noted)' : ''}`;
   }
 }
 

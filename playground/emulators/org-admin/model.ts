@@ -9,6 +9,8 @@
  * Everything here is plain JSON, so a snapshot is `JSON.stringify` of the state.
  */
 
+// The role names below are Atlassian's, from the published spec: the emulator models Atlassian (with roles
+// the app never grants), so it keeps its own lists rather than the app's `RESOURCE_ROLES` (core-generated).
 export const ORG_ADMIN_ROLE = 'atlassian/org-admin';
 export const SITE_ADMIN_ROLE = 'atlassian/site-admin';
 

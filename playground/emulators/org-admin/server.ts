@@ -36,7 +36,7 @@ import {
 } from './model';
 import { ORG_ADMIN_ROUTES, matchRoute, routeKey, type RouteDef, type RouteId } from './routes';
 
-/** Same shape as the app's `AccessTarget` (kept separate so the emulator doesn't import the app). */
+/** What a role or membership is, in the organizations API's own terms (the emulator models Atlassian and imports nothing of the app). */
 export type EmulatorTarget =
   | { type: 'orgRole'; role: 'atlassian/org-admin' }
   | { type: 'resourceRole'; role: string; resource: string }
