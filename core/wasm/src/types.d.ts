@@ -150,7 +150,10 @@ export interface AuditHead { seq: number; hash: string }
 export interface AuditRecord {
   seq: number;
   prevHash: string;
+  /** SHA-256 of the record's RFC 8785 canonical JSON without `hash` (CONTRACT.md, "The audit chain"). */
   hash: string;
+  /** 2 on every record the core writes (hashed too); absent on records hashed the legacy way (version 1). */
+  hashVersion?: number;
   at: Timestamp;
   actor: string;
   event: string;
