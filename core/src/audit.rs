@@ -143,6 +143,7 @@ fn hash_of(version: u32, seq: u64, prev_hash: &str, entry: &AuditEntry) -> Optio
 /// The RFC 8785 canonical JSON of the record without `hash`: its members written in the
 /// canonical (sorted) order by hand, so the entry is not copied into a JSON value first.
 fn canonical_bytes(seq: u64, prev_hash: &str, entry: &AuditEntry) -> Vec<u8> {
+    use std::io::Write;
     let mut out = Vec::with_capacity(512);
     let member = |out: &mut Vec<u8>, name: &[u8]| {
         out.push(if out.is_empty() { b'{' } else { b',' });
@@ -153,7 +154,10 @@ fn canonical_bytes(seq: u64, prev_hash: &str, entry: &AuditEntry) -> Vec<u8> {
     member(&mut out, b"actor");
     canonical::write_str(&mut out, &entry.actor);
     member(&mut out, b"at");
-    canonical::write_str(&mut out, &entry.at.to_string());
+    // A timestamp is digits, `-`, `:`, `T`, `.` and `Z`: nothing to escape.
+    out.push(b'"');
+    let _ = write!(out, "{}", entry.at);
+    out.push(b'"');
     member(&mut out, b"details");
     canonical::write_object(&mut out, &entry.details);
     member(&mut out, b"event");

@@ -108,10 +108,12 @@ const EXACT: u64 = 1 << 53;
 
 /// Appends a number as ECMAScript writes the double it denotes.
 pub(crate) fn write_number(out: &mut Vec<u8>, n: &Number) {
+    use std::io::Write;
+    // Writing into a Vec cannot fail.
     if let Some(u) = n.as_u64().filter(|u| *u <= EXACT) {
-        out.extend_from_slice(u.to_string().as_bytes());
+        let _ = write!(out, "{u}");
     } else if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= EXACT) {
-        out.extend_from_slice(i.to_string().as_bytes());
+        let _ = write!(out, "{i}");
     } else {
         // Without serde_json's `arbitrary_precision` every number has a double.
         out.extend_from_slice(es_number(n.as_f64().unwrap_or(0.0)).as_bytes());
