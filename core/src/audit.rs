@@ -129,11 +129,15 @@ struct LegacyHashed<'a> {
 fn hash_of(version: u32, seq: u64, prev_hash: &str, entry: &AuditEntry) -> Option<String> {
     let bytes = match version {
         HASH_VERSION => canonical_bytes(seq, prev_hash, entry),
-        LEGACY_HASH_VERSION => serde_json::to_vec(&LegacyHashed {
-            seq,
-            prev_hash,
-            entry,
-        })
+        // The same writer as every answer: one copy of serde_json's code for it in the module.
+        LEGACY_HASH_VERSION => crate::json::write::to_bytes(
+            &LegacyHashed {
+                seq,
+                prev_hash,
+                entry,
+            },
+            512,
+        )
         .unwrap_or_default(),
         _ => return None,
     };

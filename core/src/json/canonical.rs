@@ -160,55 +160,24 @@ pub(crate) fn es_number(x: f64) -> String {
     }
 }
 
-/// The shortest decimal digits that read back as `x` (positive, finite) and the exponent of the
-/// first: `x ≈ 0.d₁d₂… × 10^(exponent + 1)`. Rust's `{:e}` finds them, closest to `x` among the
-/// shortest; when two are equally close it may take the upper, where ECMAScript takes the even
-/// one (RFC 8785's `1424953923781206.2`), so an exact tie is settled here.
+/// The shortest decimal digits that read back as `x` (positive, finite), closest to `x` and even
+/// on a tie, and the exponent of the first: `x ≈ d₁.d₂… × 10^exponent`. serde_json's own float
+/// writer (Żmij) finds exactly those digits, as ECMAScript asks; only its layout (`100.0`,
+/// `1e+21`, `1.5e-7`) differs, so the digits are read back out of it. (Rust's `{:e}` takes the
+/// upper digits on a tie, RFC 8785's `1424953923781206.2` would come out `…6.3`.)
 fn shortest(x: f64) -> (String, i64) {
-    let (digits, exponent) = scientific(&format!("{x:e}"));
-    // 800 places hold every double's exact decimal expansion (at most 767 significant digits).
-    let (exact, exact_exponent) = scientific(&format!("{x:.800e}"));
-    let k = digits.len();
-    let tie = exact_exponent == exponent
-        && exact.get(k..k + 1) == Some("5")
-        && exact
-            .get(k + 1..)
-            .is_some_and(|rest| rest.bytes().all(|b| b == b'0'));
-    if !tie {
-        return (digits, exponent);
-    }
-    let lower = exact.get(..k).unwrap_or_default().to_owned();
-    let even = matches!(lower.bytes().last(), Some(b'0' | b'2' | b'4' | b'6' | b'8'));
-    let pick = if even { lower } else { increment(&lower) };
-    let reads_back = format!("0.{pick}e{}", exponent.saturating_add(1))
-        .parse::<f64>()
-        .is_ok_and(|y| y == x);
-    if reads_back && pick.len() == k {
-        (pick, exponent)
-    } else {
-        (digits, exponent)
-    }
-}
-
-/// `d.ddde±x` → (`dddd`, x).
-fn scientific(text: &str) -> (String, i64) {
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
-    let digits = mantissa.chars().filter(char::is_ascii_digit).collect();
-    (digits, exponent.parse().unwrap_or(0))
-}
-
-/// The decimal digits plus one in the last place (`"129"` → `"130"`; a carry out lengthens it).
-fn increment(digits: &str) -> String {
-    let mut out: Vec<u8> = digits.bytes().collect();
-    for d in out.iter_mut().rev() {
-        if *d == b'9' {
-            *d = b'0';
-        } else {
-            *d += 1;
-            return String::from_utf8(out).unwrap_or_default();
-        }
-    }
-    format!("1{}", String::from_utf8(out).unwrap_or_default())
+    let text = crate::json::write::to_string(&x, 32).unwrap_or_default();
+    let (mantissa, exponent) = text.split_once(['e', 'E']).unwrap_or((text.as_str(), "0"));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int.chars().chain(frac.chars()).collect();
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
+    // The point sits after `int` (shifted by the exponent); the first significant digit is
+    // `leading` places in, so its exponent is one less than the digits before the point.
+    let before_point = i64::try_from(int.len()).unwrap_or(0) + exponent.parse::<i64>().unwrap_or(0);
+    let exponent = before_point - i64::try_from(leading).unwrap_or(0) - 1;
+    let digits = if digits.is_empty() { "0" } else { digits };
+    (digits.to_owned(), exponent)
 }
 
 #[cfg(test)]
