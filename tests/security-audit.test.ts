@@ -10,24 +10,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { recordHash } from '../scripts/verify-audit';
 import { activeOrgAdmin, answer, demoApp } from './support/app';
 
-type AuditRecord = { seq: number; prevHash: string; hash: string; at: string; actor: string; event: string; outcome: string; grantId?: string; issueKey?: string; target?: string; details: Record<string, unknown> };
+type AuditRecord = { seq: number; prevHash: string; hash: string; hashVersion?: number; at: string; actor: string; event: string; outcome: string; grantId?: string; issueKey?: string; target?: string; details: Record<string, unknown> };
 
-/** The record hash exactly as core/CONTRACT.md ("The audit chain") defines it. */
-function hashOf(r: AuditRecord): string {
-  const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
-  const o: Record<string, unknown> = { seq: r.seq, prevHash: r.prevHash, at: r.at, actor: r.actor, event: r.event, outcome: r.outcome };
-  for (const k of ['grantId', 'issueKey', 'target'] as const) if (r[k] !== undefined) o[k] = r[k];
-  o.details = sorted(r.details);
-  return createHash('sha256').update(JSON.stringify(o)).digest('hex');
-}
+/** The record hash exactly as core/CONTRACT.md ("The audit chain") defines it, as the offline verifier computes it. */
+const hashOf = (r: AuditRecord): string => recordHash(r);
 
 test('tampering with stored audit records shows in the chain verification', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jit-audit-'));

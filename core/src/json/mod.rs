@@ -1,5 +1,6 @@
-//! JSON in and out: typed inputs read from JSON values with the path of the first bad field, and
-//! answers written as JSON text.
+//! JSON in and out: typed inputs read from JSON values with the path of the first bad field,
+//! answers written as JSON text, and the canonical form (RFC 8785) that audit hashes cover.
 
+pub(crate) mod canonical;
 pub(crate) mod read;
 pub(crate) mod write;

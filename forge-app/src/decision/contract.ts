@@ -779,6 +779,12 @@ export type AuditRecord = {
    */
   hash: string,
   /**
+   * How `hash` was computed: [`HASH_VERSION`] on every record the core writes; absent on
+   * records written before it ([`LEGACY_HASH_VERSION`]). It is itself hashed, so a record
+   * cannot be passed off as the older form.
+   */
+  hashVersion?: number | null,
+  /**
    * When.
    */
   at: Timestamp,

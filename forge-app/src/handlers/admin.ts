@@ -264,7 +264,7 @@ async function exportAudit(ports: Ports, query: AuditQuery, format: 'csv' | 'jso
   return { ok: true, data: { filename: `jit-admin-audit-${stamp}.csv`, contentType: 'text/csv', content: toCsv(records) } };
 }
 
-const CSV_COLUMNS = ['seq', 'at', 'actor', 'event', 'outcome', 'grantId', 'issueKey', 'target', 'details', 'prevHash', 'hash'] as const;
+const CSV_COLUMNS = ['seq', 'at', 'actor', 'event', 'outcome', 'grantId', 'issueKey', 'target', 'details', 'prevHash', 'hash', 'hashVersion'] as const;
 
 /** RFC 4180 CSV. Cells that a spreadsheet would run as a formula are prefixed with `'`. */
 export function toCsv(records: AuditRecord[]): string {
