@@ -16,7 +16,9 @@
 //! - [`validate_policy`]: every problem in a policy, at its path;
 //! - [`verify_audit`]: the first broken link in an audit chain;
 //! - [`authorize_admin`]: whether an admin-page call may go ahead, and the caller's policy buttons;
-//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule.
+//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule;
+//! - [`eligibility_review`]: every standing right to request, approve or break glass, its last
+//!   use, and whether it is idle.
 //!
 //! [`boundary`] wraps them as tagged `{ok,…}` answers, with JSON-in/JSON-out variants.
 
@@ -51,6 +53,7 @@ pub mod boundary;
 mod comment;
 mod decision;
 mod eligibility;
+mod eligibility_review;
 mod error;
 mod event;
 mod gate;
@@ -80,6 +83,10 @@ pub use audit_event::AuditEvent;
 pub use comment::{plain_text, CommentBlock, Inline};
 pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;
+pub use eligibility_review::{
+    eligibility_review, EligibilityRole, Membership, Principal, Review, ReviewInput, ReviewRow,
+    IDLE_AFTER_DAYS_DEFAULT,
+};
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
 pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};

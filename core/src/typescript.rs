@@ -25,6 +25,9 @@ use crate::boundary::{ChangeRefusalExtras, RefusalExtras, ValidateInput, Validit
 use crate::comment::{CommentBlock, Inline};
 use crate::decision::{Coalesce, Decision};
 use crate::eligibility::Actor;
+use crate::eligibility_review::{
+    EligibilityRole, Membership, Principal, Review, ReviewInput, ReviewRow, IDLE_AFTER_DAYS_DEFAULT,
+};
 use crate::error::ErrorBody;
 use crate::event::{Event, EVENT_TYPES};
 use crate::gate::{Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
@@ -129,7 +132,9 @@ fn declare_all(out: &mut Declarations) {
         AdminCall, PolicyState, PolicyDiff, PendingPolicyChange, OrgAdminsRead, AdminAccessInput,
         Permission, AdminViewer, PendingState, Approvers, PendingStatus, AdminAccess,
         PolicyCommand, PolicyChangeInput, ChangeOutcome, PendingWrite, PolicyChangeDecision,
-        ChangeRefusalExtras
+        ChangeRefusalExtras,
+        // the eligibility review
+        Membership, ReviewInput, EligibilityRole, Principal, ReviewRow, Review
     );
 }
 
@@ -227,6 +232,11 @@ impl Declarations {
             "GRACE_DAYS",
             "Days a permanent admin dropped by an approved change is kept (and reported) before counting as drift.",
             &GRACE_DAYS,
+        );
+        self.constant(
+            "IDLE_AFTER_DAYS_DEFAULT",
+            "Days without use after which the eligibility review flags a right, when the policy's `idleAfterDays` is absent.",
+            &IDLE_AFTER_DAYS_DEFAULT,
         );
         self.constant(
             "CHANGE_TTL_HOURS",

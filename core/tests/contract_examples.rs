@@ -31,6 +31,7 @@ enum Export {
     PolicyChange,
     AuthorizeAdmin,
     ExplainHolders,
+    EligibilityReview,
     /// No input: `version()` takes none.
     Version,
 }
@@ -531,6 +532,23 @@ fn story() -> Vec<Step> {
                 })
             },
         },
+        Step {
+            name: "29-eligibility-review",
+            export: Export::EligibilityReview,
+            // Three months on, with alice's completed grant (11) as the only activity, and a
+            // 60-day idle period: carol never approved, alice and bob used their rights once.
+            input: |o| {
+                let mut p = policy();
+                p["idleAfterDays"] = json!(60);
+                json!({
+                    "policy": p,
+                    "grants": [grant_of(o, "11-action-succeeded-revoke")],
+                    "memberships": [{"accountId": "alice", "groupIds": ["g-engineers"]}],
+                    "historyFrom": "2026-05-01T00:00:00Z",
+                    "now": "2026-07-15T09:00:00Z"
+                })
+            },
+        },
     ]
 }
 
@@ -573,6 +591,7 @@ fn answer(export: Export, input: &str) -> String {
         Export::PolicyChange => boundary::policy_change_json(input),
         Export::AuthorizeAdmin => boundary::authorize_admin_json(input),
         Export::ExplainHolders => boundary::explain_holders_json(input),
+        Export::EligibilityReview => boundary::eligibility_review_json(input),
         Export::Version => boundary::version_value().to_string(),
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, Decision};
+use crate::eligibility_review::{eligibility_review, Review, ReviewInput};
 use crate::error::{DecisionError, ErrorBody};
 use crate::gate::{gate, GateAnswer, GateInput};
 use crate::input::DecideInput;
@@ -157,6 +158,11 @@ pub fn sweep_answer(input: &SweepInput) -> Answer<SweepOutcome> {
 /// Answers a `guardRevocation` input.
 pub fn guard_answer(input: &GuardInput) -> Answer<GuardOutcome> {
     Answer::ok(guard_revocation(input))
+}
+
+/// Answers an `eligibilityReview` input.
+pub fn eligibility_review_answer(input: &ReviewInput) -> Answer<Review> {
+    Answer::ok(eligibility_review(input))
 }
 
 /// Answers an `explainHolders` input.

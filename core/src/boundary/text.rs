@@ -7,10 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::answer::{
-    authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
-    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
-    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
+    authorize_admin_answer, decide_answer, eligibility_review_answer, explain_holders_answer,
+    gate_answer, guard_answer, policy_change_answer, sweep_answer, unreadable_policy,
+    validate_answer, verify_answer, view_answer, Answer, Nothing, ValidateInput, VerifyInput,
 };
+use crate::eligibility_review::ReviewInput;
 use crate::error::DecisionError;
 use crate::gate::GateInput;
 use crate::json::read::{as_javascript_numbers, read};
@@ -64,6 +65,11 @@ pub fn sweep_text(value: Value) -> Result<String, DecisionError> {
 /// `explainHolders` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
 pub fn explain_holders_text(value: Value) -> Result<String, DecisionError> {
     answer_text(value, |i: HoldersInput| explain_holders_answer(&i))
+}
+
+/// `eligibilityReview` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn eligibility_review_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: ReviewInput| eligibility_review_answer(&i))
 }
 
 /// `view` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
@@ -140,6 +146,11 @@ pub fn decide_json(input: &str) -> String {
 /// `sweep`, JSON text in and out.
 pub fn sweep_json(input: &str) -> String {
     on_text(input, sweep_text, invalid_text)
+}
+
+/// `eligibilityReview`, JSON text in and out.
+pub fn eligibility_review_json(input: &str) -> String {
+    on_text(input, eligibility_review_text, invalid_text)
 }
 
 /// `explainHolders`, JSON text in and out.

@@ -38,6 +38,14 @@ pub enum AdminCall {
     ApprovePolicyChange,
     /// Withdraws a pending guard-rail change.
     WithdrawPolicyChange,
+    /// Who may request, approve or break glass on each target, their last use, the idle ones.
+    GetEligibilityReview,
+    /// Display names and avatars of account ids and group ids the page shows.
+    LookupPeople,
+    /// People matching a search, for the policy editor's picker (asked of Jira as the caller).
+    SearchPeople,
+    /// Groups matching a search, for the policy editor's picker (asked of Jira as the caller).
+    SearchGroups,
 }
 
 /// Input of [`authorize_admin`].
@@ -245,7 +253,11 @@ pub(super) fn gate(
         | AdminCall::ExportAudit
         | AdminCall::GetDrift
         | AdminCall::GetAlerts
-        | AdminCall::GetHoldings => Ok(Standing::Named),
+        | AdminCall::GetHoldings
+        | AdminCall::GetEligibilityReview
+        | AdminCall::LookupPeople
+        | AdminCall::SearchPeople
+        | AdminCall::SearchGroups => Ok(Standing::Named),
         AdminCall::SavePolicy => match ctx.current {
             Some(p) if !p.is_permanent(ctx.actor) => Err(AdminError::NotAuthorized),
             None if !ctx.bootstrap.is_empty() && !ctx.bootstrap.iter().any(|a| a == ctx.actor) => {

@@ -55,6 +55,11 @@ pub struct Policy {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub targets: Vec<Target>,
+    /// Days without use after which the eligibility review flags a requester, approver or
+    /// break-glass account (absent: `IDLE_AFTER_DAYS_DEFAULT`, 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub idle_after_days: Option<u32>,
 }
 
 /// What the sweep does with drift (admins who hold a target outside the app).

@@ -8,6 +8,9 @@ use crate::error::DecisionError;
 use crate::limits::{id_problem, MAX_POLICY_MINUTES};
 use crate::policy::{Access, Policy, Principals, Target, ORG_ADMIN_ROLE, RESOURCE_ROLES};
 
+/// The longest idle period the eligibility review accepts (ten years).
+const MAX_IDLE_AFTER_DAYS: u32 = 3650;
+
 /// One problem in a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -34,6 +37,15 @@ pub fn validate(policy: &Policy) -> Vec<PolicyProblem> {
             "FLOOR_TOO_LOW",
             "at least 1 org admin must always remain",
         );
+    }
+    if let Some(days) = policy.idle_after_days {
+        if !(1..=MAX_IDLE_AFTER_DAYS).contains(&days) {
+            v.add(
+                "idleAfterDays",
+                "OUT_OF_RANGE",
+                format!("between 1 and {MAX_IDLE_AFTER_DAYS} days"),
+            );
+        }
     }
     if let Some(key) = &policy.alert_issue_key {
         v.id(|| "alertIssueKey".into(), key);

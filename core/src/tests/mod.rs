@@ -3,6 +3,7 @@
 mod approval;
 mod boundary;
 mod comments;
+mod eligibility_review;
 mod extension;
 mod fixtures;
 mod gate;

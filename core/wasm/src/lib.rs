@@ -103,6 +103,16 @@ pub fn policy_change(input: JsValue) -> JsValue {
     call(input, boundary::policy_change_text, boundary::invalid_text)
 }
 
+/// Every standing right to request, approve or break glass, its last use, and the idle ones.
+#[wasm_bindgen(js_name = eligibilityReview)]
+pub fn eligibility_review(input: JsValue) -> JsValue {
+    call(
+        input,
+        boundary::eligibility_review_text,
+        boundary::invalid_text,
+    )
+}
+
 /// The core's version and the contract's version.
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> JsValue {

@@ -205,7 +205,12 @@ export type Policy = {
   /**
    * Everything that can be elevated.
    */
-  targets?: Array<Target>, };
+  targets?: Array<Target>,
+  /**
+   * Days without use after which the eligibility review flags a requester, approver or
+   * break-glass account (absent: `IDLE_AFTER_DAYS_DEFAULT`, 90).
+   */
+  idleAfterDays?: number, };
 
 /**
  * A piece of a paragraph.
@@ -1733,7 +1738,7 @@ export type VersionInfo = {
 /**
  * The admin page's resolver calls.
  */
-export type AdminCall = "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings" | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange";
+export type AdminCall = "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings" | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange" | "getEligibilityReview" | "lookupPeople" | "searchPeople" | "searchGroups";
 
 /**
  * The policy as stored, with the facts its changes need.
@@ -2076,6 +2081,135 @@ export type PolicyChangeDecision = {
  */
 export type ChangeRefusalExtras = { problems: Array<PolicyProblem>, pending: PendingWrite, audit: Array<AuditRecord>, auditHead: AuditHead, };
 
+/**
+ * The groups one account belongs to.
+ */
+export type Membership = {
+  /**
+   * The account.
+   */
+  accountId: string,
+  /**
+   * Its group ids.
+   */
+  groupIds?: Array<string>, };
+
+/**
+ * Input of `eligibilityReview`.
+ */
+export type ReviewInput = {
+  /**
+   * The policy in force.
+   */
+  policy: Policy,
+  /**
+   * The grants read (the activity); older grants than `historyFrom` are not expected.
+   */
+  grants?: Array<Grant>,
+  /**
+   * The groups of accounts the core asked about (`needsGroupsOf`), as Jira answered.
+   */
+  memberships?: Array<Membership>,
+  /**
+   * Where the activity read begins (the app's first audit record, or the oldest grant read
+   * when the read stopped early). Someone never active counts as idle from here; absent: no
+   * history, and nobody never active is flagged.
+   */
+  historyFrom?: Timestamp | null,
+  /**
+   * The current time.
+   */
+  now: Timestamp, };
+
+/**
+ * The right a row is about.
+ */
+export type EligibilityRole = "requester" | "approver" | "breakGlass";
+
+/**
+ * Whom a row is about.
+ */
+export type Principal = { "type": "account",
+  /**
+   * The account.
+   */
+  accountId: string, } | { "type": "group",
+  /**
+   * The group.
+   */
+  groupId: string, };
+
+/**
+ * One standing eligibility and its use.
+ */
+export type ReviewRow = {
+  /**
+   * The target key.
+   */
+  target: string,
+  /**
+   * Its label.
+   */
+  targetLabel: string,
+  /**
+   * The right.
+   */
+  role: EligibilityRole,
+  /**
+   * Who holds it.
+   */
+  principal: Principal,
+  /**
+   * The last time it was used (a request, an approval or rejection, a break-glass activation).
+   */
+  lastUsed?: Timestamp,
+  /**
+   * The request issue of that last use.
+   */
+  lastIssueKey?: string,
+  /**
+   * How often it was used in the history read.
+   */
+  uses: number,
+  /**
+   * Whole days since the last use (or since `historyFrom` when never used); absent when unknown.
+   */
+  idleDays?: number,
+  /**
+   * Unused for longer than `idleAfterDays`.
+   */
+  idle: boolean,
+  /**
+   * For a group: false while a member's groups are unknown, so some use may be missing.
+   */
+  attributionComplete: boolean, };
+
+/**
+ * The answer of `eligibilityReview`.
+ */
+export type Review = {
+  /**
+   * The idle period applied (the policy's, or [`IDLE_AFTER_DAYS_DEFAULT`]).
+   */
+  idleAfterDays: number,
+  /**
+   * Where the activity read begins, as given.
+   */
+  historyFrom?: Timestamp,
+  /**
+   * One row per target, right and principal, in policy order.
+   */
+  rows: Array<ReviewRow>,
+  /**
+   * How many rows are flagged idle.
+   */
+  idleCount: number,
+  /**
+   * Accounts whose groups would credit activity to a group: look them up, pass them as
+   * `memberships` and ask again. Until then those groups' rows say `attributionComplete: false`.
+   */
+  needsGroupsOf: Array<string>, };
+
 /** Every audit event the core writes, in the order the admin page lists them. */
 export const AUDIT_EVENTS = [
   "submitRequest",
@@ -2176,6 +2310,9 @@ export const POLICY_DEFAULTS = {
 
 /** Days a permanent admin dropped by an approved change is kept (and reported) before counting as drift. */
 export const GRACE_DAYS = 7 as const;
+
+/** Days without use after which the eligibility review flags a right, when the policy's `idleAfterDays` is absent. */
+export const IDLE_AFTER_DAYS_DEFAULT = 90 as const;
 
 /** Hours a proposed guard-rail change waits for its second permanent admin. */
 export const CHANGE_TTL_HOURS = 72 as const;

@@ -45,5 +45,6 @@ export const core: CoreExports = {
   guardRevocation: loading('guardRevocation'),
   authorizeAdmin: loading('authorizeAdmin'),
   policyChange: loading('policyChange'),
+  eligibilityReview: loading('eligibilityReview'),
   version: loading('version'),
 };
