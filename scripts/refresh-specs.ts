@@ -84,10 +84,11 @@ const JIRA_OPERATIONS: Selector[] = [
   op('get', '/rest/api/3/mypermissions', 'next: ADMINISTER check of resolver callers'),
   op('get', '/rest/api/3/myself', 'emulator'),
   op('get', '/rest/api/3/user', 'emulator; next: user details'),
-  op('get', '/rest/api/3/user/bulk', 'next: user details'),
-  op('get', '/rest/api/3/user/search', 'next: user picker'),
+  op('get', '/rest/api/3/user/bulk', 'app: display names and avatars'),
+  op('get', '/rest/api/3/user/search', 'app: the policy editor’s people picker'),
   op('get', '/rest/api/3/user/groups', 'app: eligibility by group'),
-  op('get', '/rest/api/3/groups/picker', 'next: group picker'),
+  op('get', '/rest/api/3/groups/picker', 'app: the policy editor’s group picker'),
+  op('get', '/rest/api/3/group/bulk', 'app: group names'),
   op('get', '/rest/api/3/group/member', 'next: group members'),
 ];
 

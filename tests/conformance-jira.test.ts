@@ -16,7 +16,7 @@ let jira: JiraEmulator;
 let rt: ForgeRuntime;
 
 before(async () => {
-  jira = await startJiraEmulator({ users: [{ accountId: USER, displayName: 'Riley Requester', groups: ['jit-eligible'] }] });
+  jira = await startJiraEmulator({ users: [{ accountId: USER, displayName: 'Riley Requester', groups: ['jit-eligible', 'jira-users'] }] });
   rt = await startForgeRuntime({ jiraUrl: jira.url, jiraAppToken: jira.appToken });
 });
 after(async () => {
@@ -37,8 +37,8 @@ test('every emulator route answers with a documented status and a body that fits
   const { fetch: recorded, calls } = recordingFetch((url, init) =>
     rt.rawFetch(`${jira.url}${url}`, { ...init, headers: { authorization: `Bearer ${jira.appToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } }),
   );
-  const send = (method: string, url: string, body?: unknown) =>
-    recorded(url, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const send = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    recorded(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const adf = (text: string) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
 
   const created = await (await send('POST', '/rest/api/3/issue', {
@@ -60,7 +60,13 @@ test('every emulator route answers with a documented status and a body that fits
   await send('GET', `/rest/api/3/user/groups?accountId=${USER}`);
   await send('GET', '/rest/api/3/myself');
   await send('GET', '/rest/api/3/mypermissions?permissions=ADMINISTER,BROWSE_PROJECTS');
+  await send('GET', `/rest/api/3/user/bulk?accountId=${USER}&accountId=nobody&maxResults=50`);
+  await send('GET', '/rest/api/3/user/search?query=ril&maxResults=20');
+  await send('GET', '/rest/api/3/groups/picker?query=jit&maxResults=20&caseInsensitive=true');
+  await send('GET', '/rest/api/3/group/bulk?groupName=jit-eligible', undefined, { 'x-jit-emulator-act-as-user': USER });
   // documented error answers
+  await send('GET', '/rest/api/3/user/search');
+  await send('GET', '/rest/api/3/group/bulk?groupName=jit-eligible');
   await send('GET', '/rest/api/3/issue/JIT-99999');
   await send('POST', '/rest/api/3/issue', { fields: { project: { key: 'NOPE' } } });
   await send('POST', `/rest/api/3/issue/${key}/comment`, { body: 'plain text' });
@@ -91,12 +97,17 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
   await jiraAdapter.issue(key);
   await jiraAdapter.issue('JIT-99999');
   assert.equal(await jiraAdapter.callerHasGlobalPermission('ADMINISTER'), false, 'a user outside every admin group');
+  assert.deepEqual((await jiraAdapter.users([USER, 'nobody'])).map((p) => p.displayName), ['Riley Requester']);
+  assert.deepEqual((await jiraAdapter.searchUsers('riley', 20)).map((p) => p.accountId), [USER]);
+  const groups = await jiraAdapter.searchGroups('JIT', 20);
+  assert.deepEqual(groups.map((g) => g.name), ['jit-eligible']);
+  assert.deepEqual(await jiraAdapter.groups(groups.map((g) => g.groupId)), groups);
 
   const calls: RecordedCall[] = rt.fetchLog
     .slice(start)
     .filter((e) => e.target.remote === 'jira')
     .map((e) => ({ method: e.method, url: e.path, body: e.body, status: e.status }));
-  assert.equal(calls.length, 6);
+  assert.equal(calls.length, 10);
   const problems = calls.flatMap((c) => spec.checkCall(c));
   assert.deepEqual(problems, []);
   assert.deepEqual(
@@ -108,6 +119,10 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
       'GET /rest/api/3/issue/{issueIdOrKey}',
       'GET /rest/api/3/issue/{issueIdOrKey}',
       'GET /rest/api/3/mypermissions',
+      'GET /rest/api/3/user/bulk',
+      'GET /rest/api/3/user/search',
+      'GET /rest/api/3/groups/picker',
+      'GET /rest/api/3/group/bulk',
     ],
   );
   // every status the adapter saw is documented for its operation

@@ -96,6 +96,13 @@ const VALID: Record<keyof typeof core, unknown> = {
     current: { policy, version: 1, updatedAt: '2026-06-01T09:00:00Z', updatedBy: 'perm-1' },
     now: '2026-06-01T09:00:00Z',
   },
+  eligibilityReview: {
+    policy,
+    grants: [],
+    memberships: [{ accountId: 'alice', groupIds: ['g-1'] }],
+    historyFrom: '2026-03-01T09:00:00Z',
+    now: '2026-06-01T09:00:00Z',
+  },
   version: undefined,
 };
 

@@ -172,6 +172,10 @@ export const ADMIN_CALLS = [
   'savePolicy',
   'approvePolicyChange',
   'withdrawPolicyChange',
+  'getEligibilityReview',
+  'lookupPeople',
+  'searchPeople',
+  'searchGroups',
 ] as const;
 export type AdminCallName = (typeof ADMIN_CALLS)[number];
 

@@ -9,6 +9,7 @@
  */
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
 import type { CommentBlock } from '../decision/core';
+import type { Person, PersonGroup } from '../shared/types';
 
 export interface JiraIssueSummary {
   key: string;
@@ -42,6 +43,58 @@ export interface JiraPort {
   callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
   /** The issue property `jit-admin-grant`, or null when the issue has none. */
   grantProperty(issueKey: string): Promise<unknown>;
+  /**
+   * Display names, avatars and account types of these accounts (`GET /rest/api/3/user/bulk`, as
+   * the app, in pages of `USER_BULK_PAGE`); accounts Jira does not return are left out. For
+   * showing people only: account ids stay the identity.
+   */
+  users(accountIds: string[]): Promise<Person[]>;
+  /**
+   * Active people matching `query` (`GET /rest/api/3/user/search`), asked AS THE CALLER: Jira
+   * applies their *Browse users and groups* permission and people's profile visibility.
+   */
+  searchUsers(query: string, max: number): Promise<Person[]>;
+  /** Groups whose names contain `query` (`GET /rest/api/3/groups/picker`), asked as the caller. */
+  searchGroups(query: string, max: number): Promise<PersonGroup[]>;
+  /** Names of these groups (`GET /rest/api/3/group/bulk`), asked as the caller; unknown ids are left out. */
+  groups(groupIds: string[]): Promise<PersonGroup[]>;
+}
+
+/** Account ids per `user/bulk` call: its `maxResults` defaults to 10 and the docs name no maximum (docs/platform-rules.md). */
+export const USER_BULK_PAGE = 50;
+
+/** A Jira user bean, as the user endpoints answer it (the fields read here). */
+interface UserBean {
+  accountId?: unknown;
+  displayName?: unknown;
+  active?: unknown;
+  accountType?: unknown;
+  avatarUrls?: Record<string, unknown>;
+}
+
+/** Only http(s) avatars, so a URL from Jira can never become script or data in the UI. */
+function avatarOf(bean: UserBean): string | undefined {
+  const urls = bean.avatarUrls ?? {};
+  for (const size of ['48x48', '32x32', '24x24', '16x16']) {
+    const url = urls[size];
+    if (typeof url === 'string' && /^https?:\/\//i.test(url)) return url;
+  }
+  return undefined;
+}
+
+/** A user bean as a `Person`, or null when it has no account id. */
+export function toPerson(bean: UserBean): Person | null {
+  if (typeof bean.accountId !== 'string' || !bean.accountId) return null;
+  const accountType = bean.accountType === 'app' || bean.accountType === 'customer' ? bean.accountType : 'atlassian';
+  const avatarUrl = avatarOf(bean);
+  return {
+    accountId: bean.accountId,
+    // Jira always gives a display name (a hidden one reads "Former user" or the like); never empty here.
+    displayName: typeof bean.displayName === 'string' && bean.displayName.trim() ? bean.displayName : bean.accountId,
+    active: bean.active !== false,
+    accountType,
+    ...(avatarUrl ? { avatarUrl } : {}),
+  };
 }
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
@@ -313,5 +366,70 @@ export function createJira(
       const body = (await res.json()) as { value?: unknown };
       return body.value ?? null;
     },
+
+    async users(accountIds) {
+      const out: Person[] = [];
+      const unique = [...new Set(accountIds.filter(Boolean))];
+      for (let i = 0; i < unique.length; i += USER_BULK_PAGE) {
+        const chunk = unique.slice(i, i + USER_BULK_PAGE);
+        for (let startAt = 0; ; ) {
+          const q = new URLSearchParams(chunk.map((id) => ['accountId', id]));
+          q.set('startAt', String(startAt));
+          q.set('maxResults', String(USER_BULK_PAGE));
+          const path = route`/rest/api/3/user/bulk?${q}`;
+          const res = await send('GET', path, () => requestJira(route`/rest/api/3/user/bulk?${q}`, { method: 'GET', headers: READ_HEADERS }));
+          const body = (await res.json()) as { values?: UserBean[]; isLast?: boolean };
+          const values = Array.isArray(body.values) ? body.values : [];
+          for (const bean of values) {
+            const person = toPerson(bean);
+            if (person) out.push(person);
+          }
+          // A page that says it is the last, or brings nothing, ends the chunk (never a loop on a bad answer).
+          if (body.isLast !== false || values.length === 0) break;
+          startAt += values.length;
+        }
+      }
+      return out;
+    },
+
+    async searchUsers(query, max) {
+      if (!asUser) throw new Error('jira: no user context to search people as');
+      const q = new URLSearchParams({ query, maxResults: String(max) });
+      const path = route`/rest/api/3/user/search?${q}`;
+      const res = await send('GET', path, () => asUser.requestJira(route`/rest/api/3/user/search?${q}`, { method: 'GET', headers: READ_HEADERS }));
+      const beans = (await res.json()) as UserBean[];
+      return (Array.isArray(beans) ? beans : []).map(toPerson).filter((p): p is Person => p !== null && p.active);
+    },
+
+    async searchGroups(query, max) {
+      if (!asUser) throw new Error('jira: no user context to search groups as');
+      const q = new URLSearchParams({ query, maxResults: String(max), caseInsensitive: 'true' });
+      const path = route`/rest/api/3/groups/picker?${q}`;
+      const res = await send('GET', path, () => asUser.requestJira(route`/rest/api/3/groups/picker?${q}`, { method: 'GET', headers: READ_HEADERS }));
+      const body = (await res.json()) as { groups?: Array<{ name?: unknown; groupId?: unknown }> };
+      return toGroups(body.groups);
+    },
+
+    async groups(groupIds) {
+      if (!asUser) throw new Error('jira: no user context to read groups as');
+      const unique = [...new Set(groupIds.filter(Boolean))];
+      const out: PersonGroup[] = [];
+      for (let i = 0; i < unique.length; i += USER_BULK_PAGE) {
+        const q = new URLSearchParams(unique.slice(i, i + USER_BULK_PAGE).map((id) => ['groupId', id]));
+        q.set('maxResults', String(USER_BULK_PAGE));
+        const path = route`/rest/api/3/group/bulk?${q}`;
+        const res = await send('GET', path, () => asUser.requestJira(route`/rest/api/3/group/bulk?${q}`, { method: 'GET', headers: READ_HEADERS }));
+        const body = (await res.json()) as { values?: Array<{ name?: unknown; groupId?: unknown }> };
+        out.push(...toGroups(body.values));
+      }
+      return out;
+    },
   };
+}
+
+/** Group beans as `PersonGroup`s; a group without an id (Jira's oldest groups) is left out. */
+function toGroups(list: Array<{ name?: unknown; groupId?: unknown }> | undefined): PersonGroup[] {
+  return (Array.isArray(list) ? list : [])
+    .filter((g) => typeof g.groupId === 'string' && g.groupId && typeof g.name === 'string')
+    .map((g) => ({ groupId: g.groupId as string, name: g.name as string }));
 }

@@ -28,6 +28,7 @@ import { verifyAuditChain } from './auditVerification';
 import { backoff, iso } from './dispatch';
 import { coalesceKeys } from './panel';
 import { applyPolicyToOpenGrants } from './policyApply';
+import { eligibilityReview, lookupPeople, searchGroups, searchPeople } from './people';
 
 export const ADMIN_CALLS: AdminCall[] = [
   'getPolicy',
@@ -41,6 +42,10 @@ export const ADMIN_CALLS: AdminCall[] = [
   'getHoldings',
   'approvePolicyChange',
   'withdrawPolicyChange',
+  'getEligibilityReview',
+  'lookupPeople',
+  'searchPeople',
+  'searchGroups',
 ];
 
 /** Calls that change the policy: decided (and their refusals audited) by `policyChange`. */
@@ -92,6 +97,14 @@ export async function adminCall(ports: Ports, context: { accountId?: string }, c
         typeof p.to === 'string' ? p.to : undefined,
         typeof p.rangeMinutes === 'number' && p.rangeMinutes > 0 ? p.rangeMinutes : undefined,
       );
+    case 'getEligibilityReview':
+      return eligibilityReview(ports);
+    case 'lookupPeople':
+      return lookupPeople(ports, p);
+    case 'searchPeople':
+      return searchPeople(ports, p);
+    case 'searchGroups':
+      return searchGroups(ports, p);
     default:
       return { ok: false, error: { code: 'UNKNOWN_CALL', message: `\`${String(call)}\` is not an admin call` } };
   }

@@ -5,6 +5,7 @@
 import { core, type Event } from '../decision/core';
 import type { Ports } from '../ports';
 import type { PanelCall, PanelData, Result } from '../shared/types';
+import { accountsOfGrant, namesFor } from './people';
 import { dispatch, iso, NO_POLICY } from './dispatch';
 import { actorFor, requesterFor } from './identity';
 
@@ -87,10 +88,20 @@ async function panelData(
   if (!answer.ok) return { ok: false, error: answer.error };
   const { ok: _ok, ...view } = answer;
   const timeline = page.records.slice().reverse();
-  const refusalCounts = await ports.store.refusalCounts(coalesceKeys(timeline));
+  // Names for everyone the panel mentions (display only; a failed lookup shows account ids).
+  const mentioned = [viewer.accountId, ...(grant ? accountsOfGrant(grant) : []), ...timeline.map((r) => r.actor)];
+  const [refusalCounts, names] = await Promise.all([ports.store.refusalCounts(coalesceKeys(timeline)), namesFor(ports, mentioned)]);
   return {
     ok: true,
-    data: { issueKey, view, timeline, ...(page.nextBeforeSeq !== undefined ? { timelineBefore: page.nextBeforeSeq } : {}), refusalCounts, now },
+    data: {
+      issueKey,
+      view,
+      timeline,
+      ...(page.nextBeforeSeq !== undefined ? { timelineBefore: page.nextBeforeSeq } : {}),
+      refusalCounts,
+      now,
+      people: names.people,
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import type {
   PendingStatus,
   Policy,
   PolicyProblem,
+  Review,
   Severity,
   View,
 } from '../decision/contract';
@@ -28,6 +29,8 @@ export type {
   PendingPolicyChange,
   PendingStatus,
   PolicyDiff,
+  Review,
+  ReviewRow,
   AuditRecord,
   ErrorBody,
   Finding,
@@ -79,6 +82,8 @@ export interface PanelData {
   refusalCounts: Record<string, number>;
   /** Server time when the view was computed (the panel counts down from it). */
   now: string;
+  /** Names and avatars of the people the view and the timeline mention (ids Jira did not resolve are absent). */
+  people?: Record<string, Person>;
 }
 
 /** The admin page's resolver functions. */
@@ -98,6 +103,14 @@ export interface AdminCalls {
   approvePolicyChange: { changeId: string };
   /** Withdraws the pending guard-rail change named (its proposer). */
   withdrawPolicyChange: { changeId: string };
+  /** Who may request, approve or break glass on each target, their last use, the idle ones (the core's). */
+  getEligibilityReview: Record<string, never>;
+  /** Names and avatars of the account ids and group ids a page shows (at most 200 ids). */
+  lookupPeople: { accountIds?: string[]; groupIds?: string[] };
+  /** People matching a search, as Jira shows them to the caller (the policy editor's picker). */
+  searchPeople: { query: string };
+  /** Groups matching a search, as Jira shows them to the caller. */
+  searchGroups: { query: string };
 }
 
 export type AdminCall = keyof AdminCalls;
@@ -231,4 +244,39 @@ export interface Holding {
   /** Absent while still held. */
   to?: string;
   breakGlass: boolean;
+}
+
+/** A person as Jira shows them: for display only, never for authorization (the account id is the identity). */
+export interface Person {
+  accountId: string;
+  /** Jira's display name (profile visibility applied by Jira). */
+  displayName: string;
+  /** An http(s) avatar image, when Jira gives one. */
+  avatarUrl?: string;
+  /** False for deactivated accounts. */
+  active: boolean;
+  /** `atlassian` (a person), `app` (an app's user) or `customer` (a JSM portal customer). */
+  accountType: 'atlassian' | 'app' | 'customer';
+}
+
+/** A group as Jira shows it. */
+export interface PersonGroup {
+  groupId: string;
+  name: string;
+}
+
+/** Names for the account ids and group ids an answer mentions (ids Jira did not resolve are absent). */
+export interface PeopleNames {
+  people: Record<string, Person>;
+  groups: Record<string, PersonGroup>;
+}
+
+/** What the eligibility review tab shows: the core's review, with names for its rows. */
+export interface EligibilityReviewData extends PeopleNames {
+  review: Review;
+  /** The policy version the review was made from (a removal saves against it). */
+  policyVersion: number;
+  /** People whose groups could not be read within the invocation's budget (their groups' rows are incomplete). */
+  groupsUnread: number;
+  now: string;
 }

@@ -10,10 +10,14 @@ import type {
   AuditExport,
   AuditPage,
   DriftReport,
+  EligibilityReviewData,
   GrantList,
   HoldingsData,
   PanelCalls,
   PanelData,
+  PeopleNames,
+  Person,
+  PersonGroup,
   PolicyData,
   PolicyProblem,
   Result,
@@ -36,6 +40,10 @@ export interface AdminResults {
   getHoldings: HoldingsData;
   approvePolicyChange: PolicyData;
   withdrawPolicyChange: PolicyData;
+  getEligibilityReview: EligibilityReviewData;
+  lookupPeople: PeopleNames;
+  searchPeople: { people: Person[] };
+  searchGroups: { groups: PersonGroup[] };
 }
 
 function bridgeFailure<T>(e: unknown): Result<T> {

@@ -17,6 +17,7 @@ import { adfTextLength, adfToHtml, adfToPlainText, checkAdf, isAdfDoc } from './
 import { DEFAULT_REQUEST_WORKFLOW, STATUS_CATEGORIES, type JiraStatus, type JiraTransitionDef, type JiraWorkflow, type ValidatorFunctionEvent } from './workflow';
 import { evaluateExpression, ExpressionError } from './expression';
 import { jiraGate } from '../openapi/index';
+import { PeopleHttpError, peopleHandlers, peopleRoutes, type PeopleRequest } from './people';
 
 export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef, type JiraValidatorDef, type ValidatorFunctionEvent, type ValidatorFunctionResult } from './workflow';
 export { adfToHtml, adfToPlainText, checkAdf } from './adf';
@@ -67,6 +68,7 @@ export const jiraRoutes: readonly JiraRoute[] = [
   { method: 'GET', path: '/rest/api/3/user/groups', operation: 'getUserGroups' },
   { method: 'GET', path: '/rest/api/3/myself', operation: 'getCurrentUser' },
   { method: 'GET', path: '/rest/api/3/mypermissions', operation: 'getMyPermissions' },
+  ...peopleRoutes,
 ];
 
 /**
@@ -936,6 +938,29 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       return { status: 200, body: { permissions } };
     },
   };
+
+  // ---- people: user and group lookups and searches (./people.ts)
+  const people = peopleHandlers({
+    users: () => users.values(),
+    userBean,
+    canBrowseUsers: (principal) => {
+      const u = users.get(principal);
+      const groups = new Set((u?.groups ?? []).map((g) => g.name));
+      return !!u?.active && (globalPermissionGroups.USER_PICKER ?? []).some((g) => groups.has(g));
+    },
+    baseUrl: () => baseUrl,
+  });
+  for (const route of peopleRoutes) {
+    const run = people[route.operation as keyof typeof people] as (req: PeopleRequest) => unknown;
+    handlers[route.operation] = (ctx) => {
+      try {
+        return { status: 200, body: run({ operation: route.operation, query: ctx.query, principal: ctx.principal }) };
+      } catch (e) {
+        if (e instanceof PeopleHttpError) throw new JiraHttpError(e.status, e.errorMessages);
+        throw e;
+      }
+    };
+  }
 
   // ---- server
   const readBody = (req: IncomingMessage): Promise<string> =>
