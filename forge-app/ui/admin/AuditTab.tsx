@@ -2,13 +2,14 @@
  * The audit trail: filters, newest first with "older" paging, the hash chain's verification (prominent), and
  * CSV/JSON export (the resolver builds the file; it is downloaded here through a Blob and <a download>).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useState } from 'preact/hooks';
 import { AUDIT_EVENTS } from '../../src/decision/contract';
 import type { AuditPage, AuditQuery, AuditRecord, ErrorBody } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
 import { formatDateTime, formatFull, fromLocalInput } from '../shared/time';
 import { ErrorAlert, FieldError, Lozenge } from '../shared/ui';
 import { AUDIT_EVENT_WORDS, describeRecord, makeNamer, repeatNote, type Tone } from '../shared/words';
+import { PeopleContext, PersonLabel, useWantNames } from '../shared/people';
 
 const OUTCOME: Record<string, Tone> = { accepted: 'success', refused: 'danger', noted: 'neutral' };
 const PAGE = 50;
@@ -43,6 +44,8 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
   const [records, setRecords] = useState<AuditRecord[] | null>(null);
   const [counts, setCounts] = useState<Record<string, number>>({});
   const [page, setPage] = useState<AuditPage | null>(null);
+  const names = useContext(PeopleContext);
+  useWantNames((page?.records ?? []).map((r) => r.actor));
   const [error, setError] = useState<ErrorBody | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<'from' | 'to', string>>>({});
   const [loading, setLoading] = useState(false);
@@ -98,7 +101,7 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
   }
 
   const v = page?.verification;
-  const name = makeNamer(undefined);
+  const name = makeNamer(undefined, names.people);
   const time = (iso: string) => formatFull(iso, zone, locale);
   const set = (k: keyof Filters) => (e: Event) => setForm((f) => ({ ...f, [k]: (e.target as HTMLInputElement).value }));
 
@@ -273,7 +276,9 @@ export function AuditTab({ zone, locale }: { zone: string; locale?: string }) {
                   <tr key={r.seq} data-testid="audit-row" class={broken ? 'row-broken' : undefined}>
                     <td class="nowrap">{r.seq}</td>
                     <td class="nowrap">{time(r.at)}</td>
-                    <td class="mono-cell">{r.actor}</td>
+                    <td>
+                      <PersonLabel accountId={r.actor} size={16} />
+                    </td>
                     <td>
                       <span class="mono">{r.event}</span>
                       <div class="subtle event-words">{describeRecord(r, name, (iso) => formatDateTime(iso, zone, locale, false))}</div>

@@ -5,6 +5,7 @@ import { adminCall } from '../shared/api';
 import { formatDateTime, formatMinutes } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { describeDisposition, describeFindingKind, type Tone } from '../shared/words';
+import { PersonLabel, useWantNames } from '../shared/people';
 
 const SEVERITY: Record<string, Tone> = { critical: 'danger', warning: 'warning', info: 'info' };
 const DISPOSITION: Record<string, Tone> = {
@@ -26,6 +27,10 @@ export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
   const [alerts, setAlerts] = useState<AlertRecord[] | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [alertError, setAlertError] = useState<ErrorBody | null>(null);
+  useWantNames([
+    ...(drift?.findings ?? []).map((f) => f.accountId),
+    ...(drift?.holders ?? []).flatMap((h) => [...h.holders, ...(h.viaGroups ?? []).flatMap((g) => g.accountIds)]),
+  ]);
 
   async function load() {
     const [d, a] = await Promise.all([adminCall('getDrift', {}), adminCall('getAlerts', { limit: 50 })]);
@@ -101,7 +106,9 @@ export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
                 {drift.findings.map((f, i) => (
                   <tr key={i} data-testid="drift-row">
                     <td>{f.target}</td>
-                    <td class="mono-cell">{f.accountId}</td>
+                    <td>
+                      <PersonLabel accountId={f.accountId} />
+                    </td>
                     <td>
                       {viaGroup(f) ? (
                         <>
@@ -136,12 +143,28 @@ export function DriftTab({ zone, locale }: { zone: string; locale?: string }) {
                 {!h.complete ? <Lozenge tone="warning">list incomplete</Lozenge> : null}{' '}
                 {h.externallySynced ? <Lozenge tone="neutral">synced from identity provider</Lozenge> : null}
                 <span class="holder-ids">
-                  {h.holders.length ? h.holders.map((id) => <span key={id} class="chip chip-static">{id}</span>) : <span class="subtle">nobody</span>}
+                  {h.holders.length ? (
+                    h.holders.map((id) => (
+                      <span key={id} class="chip chip-static">
+                        <PersonLabel accountId={id} size={16} />
+                      </span>
+                    ))
+                  ) : (
+                    <span class="subtle">nobody</span>
+                  )}
                 </span>
                 {(h.viaGroups ?? []).map((g) => (
                   <span key={g.groupId} class="holder-ids" data-testid="holders-via-group">
                     <span class="subtle">through group {g.groupName ?? g.groupId}:</span>{' '}
-                    {g.accountIds.length ? g.accountIds.map((id) => <span key={id} class="chip chip-static">{id}</span>) : <span class="subtle">no members</span>}
+                    {g.accountIds.length ? (
+                      g.accountIds.map((id) => (
+                        <span key={id} class="chip chip-static">
+                          <PersonLabel accountId={id} size={16} />
+                        </span>
+                      ))
+                    ) : (
+                      <span class="subtle">no members</span>
+                    )}
                   </span>
                 ))}
                 {h.unread ? <span class="subtle"> ({h.unread} account(s) still to be read by later sweeps)</span> : null}

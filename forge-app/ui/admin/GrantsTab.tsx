@@ -5,6 +5,7 @@ import { adminCall } from '../shared/api';
 import { clockOffset, formatClock, formatDateTime, formatMinutes, formatRange } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { grantTone } from '../shared/words';
+import { PersonLabel, useWantNames } from '../shared/people';
 
 /** The grant's state in the core's words (core/src/grant.rs state_word), for the list. */
 export function stateWord(g: Grant): string {
@@ -32,6 +33,7 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
   // Server time minus browser time: "time remaining" counts on the server's clock.
   const [offset, setOffset] = useState(0);
   const [now, setNow] = useState(Date.now());
+  useWantNames((grants ?? []).flatMap((g) => [g.requester, g.subject]));
 
   async function load() {
     const answer = await adminCall('listGrants', { scope, limit: 200 });
@@ -108,9 +110,14 @@ export function GrantsTab({ zone, locale }: { zone: string; locale?: string }) {
                       </>
                     ) : null}
                   </td>
-                  <td class="mono-cell">
-                    {g.requester}
-                    {g.subject !== g.requester ? <span class="subtle"> for {g.subject}</span> : null}
+                  <td>
+                    <PersonLabel accountId={g.requester} />
+                    {g.subject !== g.requester ? (
+                      <span class="subtle">
+                        {' '}
+                        for <PersonLabel accountId={g.subject} />
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <Lozenge tone={grantTone(g)}>{stateWord(g)}</Lozenge>

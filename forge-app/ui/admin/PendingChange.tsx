@@ -8,6 +8,7 @@ import type { ErrorBody, PolicyData } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
 import { formatDateTime } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
+import { PersonLabel, useWantNames } from '../shared/people';
 
 interface Props {
   meta: PolicyData;
@@ -32,6 +33,7 @@ function show(v: unknown): string {
 }
 
 export function PendingChange({ meta, zone, locale, onChanged }: Props) {
+  useWantNames([meta.pendingChange?.proposer ?? '', ...(meta.pendingStatus?.approvers.accountIds ?? [])].filter(Boolean));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   const change = meta.pendingChange;
@@ -57,7 +59,9 @@ export function PendingChange({ meta, zone, locale, onChanged }: Props) {
         </Lozenge>
       </div>
       <p>
-        Proposed by <strong class="mono">{change.proposer}</strong> at {formatDateTime(change.proposedAt, zone, locale)} against version{' '}
+        Proposed by <strong>
+          <PersonLabel accountId={change.proposer} size={16} />
+        </strong> at {formatDateTime(change.proposedAt, zone, locale)} against version{' '}
         {change.baseVersion}; it expires at {formatDateTime(change.expiresAt, zone, locale)}. Nothing below is in force until another permanent admin
         approves it.
       </p>
@@ -88,7 +92,14 @@ export function PendingChange({ meta, zone, locale, onChanged }: Props) {
       </div>
       <p data-testid="pending-approvers">
         Who may approve it:{' '}
-        {approvers.accountIds.length ? <span class="mono">{approvers.accountIds.join(', ')}</span> : null}
+        {approvers.accountIds.length
+          ? approvers.accountIds.map((id, i) => (
+              <span key={id}>
+                {i ? ', ' : ''}
+                <PersonLabel accountId={id} size={16} />
+              </span>
+            ))
+          : null}
         {approvers.accountIds.length && approvers.orgAdminsMayApprove ? ' or ' : null}
         {approvers.orgAdminsMayApprove ? 'any Jira admin who is an org admin today (the policy has a single permanent admin)' : null}
         {!approvers.accountIds.length && !approvers.orgAdminsMayApprove ? 'nobody' : null}. Never its proposer.

@@ -6,7 +6,7 @@
  * permanent admin approves it; the form keeps editing the policy in force.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ORG_ADMIN_ROLE, POLICY_DEFAULTS, RESOURCE_ROLES } from '../../src/decision/contract';
+import { IDLE_AFTER_DAYS_DEFAULT, ORG_ADMIN_ROLE, POLICY_DEFAULTS, RESOURCE_ROLES } from '../../src/decision/contract';
 import type { Access, ErrorBody, Policy, PolicyData, PolicyProblem, Target } from '../../src/shared/types';
 
 /** types.ts does not re-export the core's ServiceAccount (proposed); derived from Policy meanwhile. */
@@ -15,8 +15,10 @@ import { adminCall } from '../shared/api';
 import { formatDateTime } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { describeAccess } from '../shared/words';
-import { CheckField, ChipList, NumberField, Problems, SelectField, TextField } from './fields';
+import { CheckField, NumberField, Problems, SelectField, TextField } from './fields';
 import { PendingChange } from './PendingChange';
+import { PeoplePicker } from './PeoplePicker';
+import { PersonLabel, useWantNames } from '../shared/people';
 import {
   duplicateTarget,
   emptyPolicy,
@@ -57,6 +59,7 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
   const edited = useRef(false);
   const seq = useRef(0);
   const jsonRef = useRef<HTMLTextAreaElement>(null);
+  useWantNames([meta?.updatedBy ?? '', meta?.approvedBy ?? ''].filter(Boolean));
 
   async function load() {
     const answer = await adminCall('getPolicy', {});
@@ -279,7 +282,8 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
       ) : null}
       {meta?.approvedBy ? (
         <p class="subtle" data-testid="policy-approved-by">
-          The change in force was proposed by <span class="mono">{meta.updatedBy}</span> and approved by <span class="mono">{meta.approvedBy}</span>.
+          The change in force was proposed by <PersonLabel accountId={meta.updatedBy ?? ''} size={16} /> and approved by{' '}
+          <PersonLabel accountId={meta.approvedBy} size={16} />.
         </p>
       ) : null}
       {meta ? <PendingChange meta={meta} zone={zone} locale={locale} onChanged={pendingDecided} /> : null}
@@ -373,10 +377,11 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
       <section class="card" aria-labelledby="guard-title">
         <h3 id="guard-title">Guard rails</h3>
         <div class="grid">
-          <ChipList
+          <PeoplePicker
+            kind="people"
             class="span-all"
             path="permanentAdmins"
-            label="Permanent admins (account ids)"
+            label="Permanent admins"
             problems={problems}
             values={policy.permanentAdmins}
             onChange={(v) => edit(['permanentAdmins'], v)}
@@ -418,6 +423,16 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
             onChange={(v) => edit(['alertIssueKey'], v)}
             hint="Alerts are commented on this issue."
           />
+          <NumberField
+            path="idleAfterDays"
+            label="Flag eligibility unused for"
+            unit="days"
+            problems={problems}
+            value={policy.idleAfterDays}
+            defaultValue={IDLE_AFTER_DAYS_DEFAULT}
+            onChange={(v) => edit(['idleAfterDays'], v)}
+            hint="The eligibility review flags a requester, approver or break-glass account idle for longer."
+          />
         </div>
       </section>
 
@@ -451,7 +466,8 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
                 onChange={(v) => edit(['serviceAccounts', i, 'accountId'], v ?? '')}
               />
               <TextField path={`${at}.label`} label="Label" problems={problems} value={sa.label} onChange={(v) => edit(['serviceAccounts', i, 'label'], v)} />
-              <ChipList
+              <PeoplePicker
+                kind="people"
                 path={`${at}.owners`}
                 label="Owners"
                 problems={problems}
@@ -626,16 +642,18 @@ function TargetCard({
             <fieldset class="subsection" key={who} data-path={`${at}.${who}`} tabIndex={-1}>
               <legend>{who === 'requesters' ? 'Who may request' : 'Who may approve'}</legend>
               <Problems path={`${at}.${who}`} problems={problemsAt(problems, `${at}.${who}`)} />
-              <ChipList
+              <PeoplePicker
+                kind="people"
                 path={`${at}.${who}.accountIds`}
-                label="Accounts"
+                label="People"
                 problems={problems}
                 values={t[who]?.accountIds}
                 onChange={(v) => set([who, 'accountIds'])(v)}
               />
-              <ChipList
+              <PeoplePicker
+                kind="groups"
                 path={`${at}.${who}.groupIds`}
-                label="Groups (ids)"
+                label="Groups"
                 problems={problems}
                 values={t[who]?.groupIds}
                 onChange={(v) => set([who, 'groupIds'])(v)}
@@ -690,7 +708,8 @@ function TargetCard({
         <fieldset class="subsection">
           <legend>Exceptions</legend>
           <div class="grid grid-2">
-            <ChipList
+            <PeoplePicker
+              kind="people"
               path={`${at}.breakGlass`}
               label="Break-glass accounts"
               problems={problems}
@@ -698,7 +717,8 @@ function TargetCard({
               onChange={set(['breakGlass'])}
               hint="May elevate before approval; every use alerts the admins."
             />
-            <ChipList
+            <PeoplePicker
+              kind="people"
               path={`${at}.standingHolders`}
               label="Standing holders"
               problems={problems}

@@ -3,11 +3,12 @@
  * holding. Still-held bars run to "now" and end in an arrow; break-glass bars are red and hatched. Bars take
  * the keyboard focus and show a tooltip on focus and hover; the same data is also a table, for screen readers.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ErrorBody, Holding } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
 import { formatFull, formatMinutes, toLocalInput, zoneName } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
+import { displayName, PeopleContext, PersonLabel, useWantNames } from '../shared/people';
 
 type Range = '24h' | '7d' | '30d';
 const RANGES: Record<Range, { label: string; ms: number }> = {
@@ -82,6 +83,8 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
   const [error, setError] = useState<ErrorBody | null>(null);
   const [width, setWidth] = useState(800);
   const [tip, setTip] = useState<{ h: Holding; x: number; y: number } | null>(null);
+  const names = useContext(PeopleContext);
+  useWantNames([...new Set((holdings ?? []).map((h) => h.accountId))]);
   const wrapRef = useRef<HTMLDivElement>(null);
   const tipRef = useRef<HTMLDivElement>(null);
 
@@ -139,12 +142,12 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
       out.push({ kind: 'group', target, label: t.label, holdings: [], y });
       y += GROUP;
       for (const [accountId, hs] of [...t.accounts].sort((a, b) => a[0].localeCompare(b[0]))) {
-        out.push({ kind: 'account', target, label: accountId, accountId, holdings: hs, y });
+        out.push({ kind: 'account', target, label: displayName(names, accountId), accountId, holdings: hs, y });
         y += ROW;
       }
     }
     return { rows: out, height: y + 8 };
-  }, [holdings, from, now]);
+  }, [holdings, from, now, names]);
 
   const visible = rows.rows.flatMap((r) => r.holdings);
   const held = visible.filter((h) => !h.to && h.kind === 'grant');
@@ -318,7 +321,7 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
         {tip ? (
           <div class="chart-tip" role="tooltip" ref={tipRef}>
             <strong>{tip.h.targetLabel}</strong>
-            <span class="mono">{tip.h.accountId}</span>
+            <PersonLabel accountId={tip.h.accountId} size={16} />
             <span>
               {formatFull(tip.h.from, zone, locale)} → {tip.h.to ? formatFull(tip.h.to, zone, locale) : <strong>still held</strong>}
             </span>
@@ -352,7 +355,9 @@ export function TimelineTab({ zone, locale }: { zone: string; locale?: string })
                 {visible.map((h) => (
                   <tr key={h.grantId + h.from}>
                     <td>{h.targetLabel}</td>
-                    <td class="mono-cell">{h.accountId}</td>
+                    <td>
+                      <PersonLabel accountId={h.accountId} size={16} />
+                    </td>
                     <td class="nowrap">{formatFull(h.from, zone, locale)}</td>
                     <td class="nowrap">{h.to ? formatFull(h.to, zone, locale) : <strong>still held</strong>}</td>
                     <td class="nowrap">{formatMinutes(((h.to ? Date.parse(h.to) : now) - Date.parse(h.from)) / 60000)}</td>

@@ -12,6 +12,9 @@ import { DriftTab } from './DriftTab';
 import { GrantsTab } from './GrantsTab';
 import { PolicyTab } from './PolicyTab';
 import { TimelineTab } from './TimelineTab';
+import { ReviewTab } from './ReviewTab';
+import { adminCall } from '../shared/api';
+import { NameRequestContext, PeopleContext, useNameLookup } from '../shared/people';
 
 const TABS = [
   { name: 'policy', label: 'Policy' },
@@ -19,6 +22,7 @@ const TABS = [
   { name: 'drift', label: 'Drift' },
   { name: 'audit', label: 'Audit' },
   { name: 'timeline', label: 'Timeline' },
+  { name: 'review', label: 'Eligibility review' },
 ] as const;
 type TabName = (typeof TABS)[number]['name'];
 
@@ -28,6 +32,11 @@ function App() {
   const [seen, setSeen] = useState<Set<TabName>>(new Set(['policy']));
   const [dirty, setDirty] = useState(false);
   const tabRefs = useRef(new Map<TabName, HTMLButtonElement>());
+  // Names for every account and group id a tab shows, looked up in batches (display only).
+  const { names, want } = useNameLookup(async (accountIds, groupIds) => {
+    const answer = await adminCall('lookupPeople', { accountIds, groupIds });
+    return answer.ok ? answer.data : null;
+  });
 
   useEffect(() => {
     void startUi().then(setCtx);
@@ -61,6 +70,8 @@ function App() {
   const locale = ctx.locale;
 
   return (
+    <NameRequestContext.Provider value={want}>
+    <PeopleContext.Provider value={names}>
     <main class="page">
       <header class="page-head">
         <h1>JIT Admin</h1>
@@ -113,13 +124,17 @@ function App() {
               <DriftTab zone={zone} locale={locale} />
             ) : t.name === 'audit' ? (
               <AuditTab zone={zone} locale={locale} />
-            ) : (
+            ) : t.name === 'timeline' ? (
               <TimelineTab zone={zone} locale={locale} />
+            ) : (
+              <ReviewTab zone={zone} locale={locale} />
             )
           ) : null}
         </section>
       ))}
     </main>
+    </PeopleContext.Provider>
+    </NameRequestContext.Provider>
   );
 }
 

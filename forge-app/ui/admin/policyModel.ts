@@ -3,7 +3,7 @@
  * `permanentAdmins[2]`), and immutable edits at a path. The form never fills in defaults: a blank field is left
  * out, so the core applies its own default (`POLICY_DEFAULTS`, generated from the core, shows it as a placeholder).
  */
-import { ORG_ADMIN_ROLE } from '../../src/decision/contract';
+import { ORG_ADMIN_ROLE, type EligibilityRole, type Principal } from '../../src/decision/contract';
 import type { Policy, PolicyProblem, Target } from '../../src/shared/types';
 
 export type Seg = string | number;
@@ -105,4 +105,26 @@ export function problemsAt(problems: PolicyProblem[], path: string, deep = false
   return problems.filter(
     (p) => p.path === path || (deep && (p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`))),
   );
+}
+
+/**
+ * The policy without one right of one principal: the eligibility review's removal. Only that id
+ * leaves that list of that target; everything else is kept as it was (the save is validated and
+ * authorized by the core like any other).
+ */
+export function withoutPrincipal(policy: Policy, target: string, role: EligibilityRole, principal: Principal): Policy {
+  const next = structuredClone(policy);
+  const t = (next.targets ?? []).find((x) => x.key === target);
+  if (!t) return next;
+  const id = principal.type === 'account' ? principal.accountId : principal.groupId;
+  if (role === 'breakGlass') {
+    if (principal.type === 'account') t.breakGlass = (t.breakGlass ?? []).filter((a) => a !== id);
+    return next;
+  }
+  const list = role === 'requester' ? 'requesters' : 'approvers';
+  const who = { ...(t[list] ?? {}) };
+  if (principal.type === 'account') who.accountIds = (who.accountIds ?? []).filter((a) => a !== id);
+  else who.groupIds = (who.groupIds ?? []).filter((g) => g !== id);
+  t[list] = who;
+  return next;
 }

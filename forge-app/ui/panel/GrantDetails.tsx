@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Grant } from '../../src/shared/types';
 import { formatClock, formatDateTime, formatFull, formatMinutes, formatRange, spokenRemaining } from '../shared/time';
 import { Lozenge } from '../shared/ui';
+import { PersonLabel } from '../shared/people';
 import { describeAccess, grantTone, type Namer } from '../shared/words';
 import { serverNow, type Snapshot } from './snapshot';
 
@@ -32,6 +33,8 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
   const at = (iso: string | undefined) => formatDateTime(iso, zone, locale, false);
   const pending = (g.extensions ?? []).find((e) => e.status === 'pending');
   const subjectIsOther = g.subject !== g.requester;
+  const viewer = snap.data.view.viewer.accountId;
+  const you = (id: string) => (id === viewer ? '(you)' : undefined);
 
   return (
     <section class="grant" aria-labelledby="grant-title">
@@ -48,13 +51,13 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
       <dl class="facts">
         <dt>Requested by</dt>
         <dd>
-          <span class="mono-id">{name(g.requester)}</span> <span class="subtlest">{at(g.requestedAt)}</span>
+          <PersonLabel accountId={g.requester} suffix={you(g.requester)} /> <span class="subtlest">{at(g.requestedAt)}</span>
         </dd>
         {subjectIsOther ? (
           <>
             <dt>For</dt>
             <dd>
-              <span class="mono-id">{name(g.subject)}</span> <span class="subtlest">(service account)</span>
+              <PersonLabel accountId={g.subject} suffix={you(g.subject)} /> <span class="subtlest">(service account)</span>
             </dd>
           </>
         ) : null}
@@ -62,7 +65,7 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
         <dd class="justification">{g.justification || <span class="subtlest">none given</span>}</dd>
         <dt>Approvals</dt>
         <dd>
-          <Approvals grant={g} name={name} at={at} />
+          <Approvals grant={g} you={you} at={at} />
         </dd>
         <dt>Window</dt>
         <dd>
@@ -111,7 +114,7 @@ export function GrantDetails({ snap, zone, locale, name, onTimeUp }: Props) {
   );
 }
 
-function Approvals({ grant, name, at }: { grant: Grant; name: Namer; at: (iso?: string) => string }) {
+function Approvals({ grant, you, at }: { grant: Grant; you: (id: string) => string | undefined; at: (iso?: string) => string }) {
   const approvals = grant.approvals ?? [];
   const n = approvals.length;
   const of = `${n} of ${grant.requiredApprovals}`;
@@ -122,7 +125,7 @@ function Approvals({ grant, name, at }: { grant: Grant; name: Namer; at: (iso?: 
       {approvals.map((a, i) => (
         <span key={a.approver + a.at}>
           {i ? ', ' : ''}
-          <span class="mono-id">{name(a.approver)}</span> <span class="subtlest">{at(a.at)}</span>
+          <PersonLabel accountId={a.approver} suffix={you(a.approver)} /> <span class="subtlest">{at(a.at)}</span>
         </span>
       ))}
     </span>

@@ -9,6 +9,7 @@ import type { AuditRecord, ErrorBody, PanelCalls } from '../../src/shared/types'
 import { panelCall, startUi, type UiContext } from '../shared/api';
 import { ErrorAlert } from '../shared/ui';
 import { makeNamer } from '../shared/words';
+import { PeopleContext } from '../shared/people';
 import { Actions, type ActionName } from './Actions';
 import { ExtensionForm } from './ExtensionForm';
 import { GrantDetails } from './GrantDetails';
@@ -167,14 +168,16 @@ function App() {
   const zone = ctx?.timezone ?? 'UTC';
   const locale = ctx?.locale;
   // Facts mark the viewer "(you)"; the history reads like the audit trail, with plain account ids.
-  const name = makeNamer(data.view.viewer.accountId);
-  const plainName = makeNamer();
+  const name = makeNamer(data.view.viewer.accountId, data.people);
+  const plainName = makeNamer(undefined, data.people);
+  const names = { people: data.people ?? {}, groups: {} };
   const grant = data.view.grant;
   // Older pages still join the newest one (new records may have pushed it past them since).
   const firstShown = data.timeline[0]?.seq;
   const joined = older && firstShown !== undefined && (older.records.at(-1)?.seq ?? 0) >= firstShown - 1 ? older : null;
 
   return (
+    <PeopleContext.Provider value={names}>
     <main class="panel" aria-busy={busy ? 'true' : 'false'}>
       <h2 class="sr-only" tabIndex={-1} ref={headingRef}>
         Just-in-time admin for {data.issueKey}
@@ -251,6 +254,7 @@ function App() {
         />
       ) : null}
     </main>
+    </PeopleContext.Provider>
   );
 }
 

@@ -2,7 +2,7 @@
  * Words for what the core returns. Nothing here decides anything: it only names states, events and actions.
  */
 import type { ActionName, AuditEvent } from '../../src/decision/contract';
-import type { Access, AuditRecord, Finding, Grant } from '../../src/shared/types';
+import type { Access, AuditRecord, Finding, Grant, Person } from '../../src/shared/types';
 import { formatMinutes } from './time';
 
 export type Tone = 'neutral' | 'info' | 'success' | 'warning' | 'danger' | 'discovery';
@@ -106,12 +106,15 @@ const TRIED: Partial<Record<AuditEvent, string>> = {
 /** A person for display: the account id ("the app" for the system), marked "(you)" for the viewer if asked. */
 export type Namer = (accountId: string | undefined) => string;
 
-export function makeNamer(viewer?: string): Namer {
+/** With `people`, a display name stands for each account id Jira named (the id otherwise). */
+export function makeNamer(viewer?: string, people?: Record<string, Person>): Namer {
   return (id) => {
     if (!id) return 'someone';
     if (id === 'system') return 'the app';
-    if (viewer && id === viewer) return `${id} (you)`;
-    return id;
+    const p = people?.[id];
+    const shown = p ? (p.active ? p.displayName : `${p.displayName} (deactivated)`) : id;
+    if (viewer && id === viewer) return `${shown} (you)`;
+    return shown;
   };
 }
 
