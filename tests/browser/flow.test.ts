@@ -8,6 +8,7 @@
 // docs/screenshots/, the committed ones the README shows.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,7 +271,8 @@ test('request → self-approval refused → approve → elevate → extension (s
     const card = admin().getByTestId('pending-change');
     await card.waitFor();
     await admin().locator('[data-testid="pending-diff-row"][data-path="driftMode"][data-guard-rail="true"]').waitFor();
-    assert.match((await admin().getByTestId('pending-approvers').textContent()) ?? '', /perm-2, perm-3/);
+    // People by name (the account ids stay in the tooltips): the other two permanent admins may approve.
+    await admin().getByTestId('pending-approvers').filter({ hasText: /Priya Permanent.*Paulo Permanent/ }).waitFor();
     // The proposer gets Withdraw, not Approve.
     await admin().getByTestId('pending-withdraw').waitFor();
     assert.equal(await admin().getByTestId('pending-approve').count(), 0, 'perm-1 sees no Approve button on their own change');
@@ -285,12 +287,56 @@ test('request → self-approval refused → approve → elevate → extension (s
     assert.equal(await admin().getByTestId('pending-withdraw').count(), 0, 'perm-2 may not withdraw perm-1’s change');
     await click(admin().getByTestId('pending-approve'));
     await admin().getByTestId('pending-change').waitFor({ state: 'detached' });
-    await admin().getByTestId('policy-approved-by').filter({ hasText: /perm-1.*perm-2/ }).waitFor();
+    await admin().getByTestId('policy-approved-by').filter({ hasText: /Pat Permanent.*Priya Permanent/ }).waitFor();
     assert.equal(await admin().locator('[data-path="driftMode"]').inputValue(), 'enforce');
     const policy = await api('/__playground/invoke', { as: 'perm-2', module: 'admin', fn: 'getPolicy', payload: {} });
     assert.equal(policy.data.policy.driftMode, 'enforce');
     assert.equal(policy.data.approvedBy, 'perm-2');
     await shot('admin-policy-change-approved', page.getByTestId('admin-frame'), 1300);
+  });
+
+  await step('the policy editor picks an approver by name, not by account id', async () => {
+    await page.goto(`${pg.url}/?as=perm-1&view=admin`);
+    const input = admin().getByTestId('picker-input-targets[0].approvers.accountIds');
+    await input.waitFor();
+    // The chips already show names and avatars.
+    await admin().locator('[data-testid="picker-chip"][data-id="bob"]').filter({ hasText: 'Bob Approver' }).first().waitFor();
+    await input.fill('jade');
+    const option = admin().getByTestId('picker-option').filter({ hasText: 'Jade Jira-Admin' });
+    await option.waitFor();
+    await shot('admin-policy-picker', admin().getByTestId('policy-target').first());
+    await option.click();
+    await admin().locator('[data-testid="picker-chip"][data-id="jade"]').filter({ hasText: 'Jade Jira-Admin' }).waitFor();
+    await admin().getByTestId('policy-check-state').filter({ hasText: /^No problems$/ }).waitFor();
+    await click(admin().getByTestId('policy-save'));
+    // Approvers are a guard rail: proposed, then approved by another permanent admin.
+    await admin().getByTestId('policy-status').filter({ hasText: /Proposed/ }).waitFor();
+    const proposed = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy', payload: {} });
+    const approved = await api('/__playground/invoke', { as: 'perm-2', module: 'admin', fn: 'approvePolicyChange', payload: { changeId: proposed.data.pendingChange.id } });
+    assert.ok(approved.ok, JSON.stringify(approved));
+    assert.ok(approved.data.policy.targets[0].approvers.accountIds.includes('jade'), 'the id is what the policy stores');
+  });
+
+  await step('the eligibility review lists who may request and approve, with their last use, exports CSV and removes one right', async () => {
+    await page.goto(`${pg.url}/?as=perm-1&view=admin`);
+    await click(admin().getByTestId('tab-review'));
+    const bob = admin().locator('[data-testid="review-row"][data-target="org-admin"][data-role="approver"][data-id="bob"]');
+    await bob.filter({ hasText: 'Bob Approver' }).waitFor();
+    assert.match(await bob.innerText(), /JIT-1/, 'bob last approved on JIT-1');
+    await admin().getByTestId('review-summary').waitFor();
+    await shot('admin-review', page.getByTestId('admin-frame'), 1300);
+    const [file] = await Promise.all([page.waitForEvent('download'), click(admin().getByTestId('review-export'))]);
+    assert.match(file.suggestedFilename(), /^jit-admin-eligibility-.*\.csv$/);
+    const csv = await readFile((await file.path())!, 'utf8');
+    assert.match(csv.split('\r\n')[0]!, /^target,targetLabel,role,principalType,principalId,name,/);
+    assert.match(csv, /org-admin,Organization admin,approver,account,bob,Bob Approver,/);
+    // erin may request site admin: not a guard rail, so removing it applies at once.
+    const erin = admin().locator('[data-testid="review-row"][data-target="site-admin"][data-role="requester"][data-id="erin"]');
+    await click(erin.getByTestId('review-remove'));
+    await click(erin.getByTestId('review-remove-confirm'));
+    await erin.waitFor({ state: 'detached' });
+    const policy = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy', payload: {} });
+    assert.deepEqual(policy.data.policy.targets[1].requesters.accountIds, ['alice']);
   });
 });
 

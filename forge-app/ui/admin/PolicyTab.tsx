@@ -5,7 +5,7 @@
  * A save that changes a guard rail is only proposed: it shows above the form (PendingChange) until another
  * permanent admin approves it; the form keeps editing the policy in force.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { IDLE_AFTER_DAYS_DEFAULT, ORG_ADMIN_ROLE, POLICY_DEFAULTS, RESOURCE_ROLES } from '../../src/decision/contract';
 import type { Access, ErrorBody, Policy, PolicyData, PolicyProblem, Target } from '../../src/shared/types';
 
@@ -18,7 +18,7 @@ import { describeAccess } from '../shared/words';
 import { CheckField, NumberField, Problems, SelectField, TextField } from './fields';
 import { PendingChange } from './PendingChange';
 import { PeoplePicker } from './PeoplePicker';
-import { PersonLabel, useWantNames } from '../shared/people';
+import { displayName, PeopleContext, PersonLabel, useWantNames } from '../shared/people';
 import {
   duplicateTarget,
   emptyPolicy,
@@ -60,6 +60,7 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
   const seq = useRef(0);
   const jsonRef = useRef<HTMLTextAreaElement>(null);
   useWantNames([meta?.updatedBy ?? '', meta?.approvedBy ?? ''].filter(Boolean));
+  const names = useContext(PeopleContext);
 
   async function load() {
     const answer = await adminCall('getPolicy', {});
@@ -237,7 +238,7 @@ export function PolicyTab({ zone, locale, onDirtyChange }: Props) {
           ) : (
             <span class="subtle" data-testid="policy-saved-state">
               {meta?.policy ? `Version ${meta.version}` : 'No policy saved yet'}
-              {meta?.updatedAt ? ` · saved ${formatDateTime(meta.updatedAt, zone, locale)}${meta.updatedBy ? ` by ${meta.updatedBy}` : ''}` : ''}
+              {meta?.updatedAt ? ` · saved ${formatDateTime(meta.updatedAt, zone, locale)}${meta.updatedBy ? ` by ${displayName(names, meta.updatedBy)}` : ''}` : ''}
             </span>
           )}
           <span class="check-state" aria-live="polite" data-testid="policy-check-state">
