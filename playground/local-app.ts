@@ -40,6 +40,18 @@ export const DEMO_PEOPLE: Record<string, string> = {
   mallory: 'Mallory Outsider',
 };
 
+/**
+ * Teams in the demo site's directory, for the policy editor's group picker (the demo policy names
+ * people, not groups, so these change no decision).
+ */
+export const DEMO_TEAMS: Record<string, string[]> = {
+  alice: ['platform-engineers'],
+  erin: ['platform-engineers'],
+  bob: ['security-approvers'],
+  carol: ['security-approvers'],
+  dan: ['security-approvers'],
+};
+
 /** The Jira group that holds Jira's global permission ADMINISTER in the demo site (the emulator's default). */
 export const DEMO_JIRA_ADMIN_GROUP = 'jira-admins';
 /**
@@ -285,7 +297,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       : Object.entries(DEMO_PEOPLE).map(([accountId, displayName]) => ({
           accountId,
           displayName,
-          ...(DEMO_JIRA_ADMINS.includes(accountId) ? { groups: [DEMO_JIRA_ADMIN_GROUP] } : {}),
+          groups: [...(DEMO_JIRA_ADMINS.includes(accountId) ? [DEMO_JIRA_ADMIN_GROUP] : []), ...(DEMO_TEAMS[accountId] ?? [])],
         })),
   });
   const runtime = await startForgeRuntime({

@@ -309,8 +309,9 @@ fn row<'a>(
     let mut last: Option<&Use> = None;
     for u in used {
         uses = uses.saturating_add(1);
-        if last.map_or(true, |l| u.at > l.at) {
-            last = Some(u);
+        match last {
+            Some(l) if l.at >= u.at => {}
+            _ => last = Some(u),
         }
     }
     let since = last.map(|u| u.at).or(input.history_from);
