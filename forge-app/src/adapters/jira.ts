@@ -9,40 +9,9 @@
  */
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
 import type { CommentBlock } from '../decision/core';
+import { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
 
-export interface JiraIssueSummary {
-  key: string;
-  id: string;
-  summary: string;
-  reporter?: string;
-  status: string;
-  /** `statusCategory.key`: `new`, `indeterminate` or `done` (absent if Jira sent none). */
-  statusCategory?: string;
-}
-
-export interface JiraPort {
-  /**
-   * Adds a comment from the core's structured body (see `commentToAdf`): text is only ever plain
-   * text, mentions only the core's own, user text in its own labelled quote block.
-   */
-  comment(issueKey: string, body: CommentBlock[]): Promise<void>;
-  /** Sets the issue property `jit-admin-grant` (JSON ≤ 32,768 characters, refused locally if larger). */
-  setGrantProperty(issueKey: string, value: unknown): Promise<void>;
-  /** Group ids of a user (`GET /rest/api/3/user/groups`). */
-  userGroups(accountId: string): Promise<string[]>;
-  /** The issue's key, id, summary, reporter account id and status name, or null if it does not exist. */
-  issue(issueKey: string): Promise<JiraIssueSummary | null>;
-  /**
-   * Whether the user this invocation runs for holds a Jira global permission (`ADMINISTER`),
-   * asked of Jira AS THAT USER (`GET /rest/api/3/mypermissions`, `asUser()`), so the answer is
-   * Jira's about the authenticated caller, never about an account id someone passed in. Throws
-   * when Jira cannot answer (no user context, an error, an answer without the permission):
-   * the caller must treat that as "not confirmed".
-   */
-  callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
-  /** The issue property `jit-admin-grant`, or null when the issue has none. */
-  grantProperty(issueKey: string): Promise<unknown>;
-}
+export { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
 
@@ -66,18 +35,6 @@ export class JiraError extends Error {
   ) {
     const details = [...errorMessages, ...Object.entries(errors).map(([k, v]) => `${k}: ${v}`)].join('; ');
     super(`Jira ${method} ${path} failed${status ? ` with HTTP ${status}` : ''}${details ? `: ${details}` : ''}`, options);
-  }
-}
-
-/** A request refused before it was sent because it exceeds a documented Jira limit. */
-export class JiraLimitError extends Error {
-  override readonly name = 'JiraLimitError';
-  constructor(
-    readonly what: string,
-    readonly size: number,
-    readonly limit: number,
-  ) {
-    super(`${what} is ${size} characters; Jira allows at most ${limit}`);
   }
 }
 

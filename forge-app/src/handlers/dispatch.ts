@@ -8,8 +8,7 @@
  * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
  */
 import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Gate, type Grant, type Policy } from '../decision/core';
-import { JiraLimitError } from '../adapters/jira';
-import type { Ports, StoredGrant } from '../ports';
+import { JiraLimitError, type Ports, type StoredGrant } from '../ports';
 import { act } from './act';
 import { requesterFor } from './identity';
 
