@@ -10,6 +10,7 @@
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
 import type { CommentBlock } from '../decision/core';
 import { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
+import { again, done, retry, type Attempt } from '../shared/retry';
 
 export { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
 
@@ -163,29 +164,31 @@ export function createJira(
 
   /** Runs one Jira call with retries; `call` makes the request afresh on every attempt. */
   const send = async (method: string, path: Route, call: () => Promise<APIResponse>): Promise<APIResponse> => {
-    for (let attempt = 1; ; attempt++) {
-      let res: APIResponse;
-      try {
-        res = await call();
-      } catch (e) {
-        // The request may or may not have reached Jira: retry only what is safe to repeat.
-        if (method !== 'POST' && attempt < maxAttempts) {
-          const wait = delayFor(attempt);
-          log?.(`jira: ${method} ${path.value} failed (${(e as Error)?.name ?? 'error'}); retry ${attempt}/${maxAttempts - 1} in ${wait} ms`);
-          await sleep(wait);
-          continue;
+    let why = '';
+    let failure: unknown;
+    const sent = await retry(
+      { now: () => Date.now(), sleep },
+      { attempts: maxAttempts, onRetry: (attempt, wait) => log?.(`jira: ${method} ${path.value} ${why}; retry ${attempt}/${maxAttempts - 1} in ${wait} ms`) },
+      async (attempt): Promise<Attempt<APIResponse>> => {
+        let res: APIResponse;
+        try {
+          res = await call();
+        } catch (e) {
+          failure = new JiraError(0, method, path.value, [(e as Error)?.message ?? String(e)], {}, { cause: e });
+          // The request may or may not have reached Jira: retry only what is safe to repeat.
+          if (method === 'POST') throw failure;
+          why = `failed (${(e as Error)?.name ?? 'error'})`;
+          return again(delayFor(attempt));
         }
-        throw new JiraError(0, method, path.value, [(e as Error)?.message ?? String(e)], {}, { cause: e });
-      }
-      if (res.ok) return res;
-      if (retryable(method, res.status) && attempt < maxAttempts) {
-        const wait = delayFor(attempt, res);
-        log?.(`jira: ${method} ${path.value} answered ${res.status}; retry ${attempt}/${maxAttempts - 1} in ${wait} ms`);
-        await sleep(wait);
-        continue;
-      }
-      throw await toError(res, method, path.value);
-    }
+        if (res.ok) return done(res);
+        if (!retryable(method, res.status)) throw await toError(res, method, path.value);
+        failure = res;
+        why = `answered ${res.status}`;
+        return again(delayFor(attempt, res));
+      },
+    );
+    if (sent.ok) return sent.value;
+    throw failure instanceof JiraError ? failure : await toError(failure as APIResponse, method, path.value);
   };
 
   return {

@@ -26,6 +26,7 @@
  */
 
 import { ORG_ADMIN_ROLE, RESOURCE_ROLES, type Access, type ResourceRole } from '../decision/contract';
+import { again, done, retry, type Attempt } from '../shared/retry';
 import type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory } from '../ports';
 
 export type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory } from '../ports';
@@ -455,56 +456,63 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     }
     const label = `${spec.method} ${spec.path}`;
     let last: ActionError | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const remaining = budget.remaining();
-      if (remaining <= 0) {
-        return fail('BUDGET_EXHAUSTED', redact(`${spec.why}: out of time after ${budgetMs} ms${last ? `; last error: ${last.message}` : ''}`), true);
-      }
-      if (requestsSent >= requestBudget) {
-        log(`${spec.why}: request budget of ${requestBudget} used up`);
-        return fail(
-          'BUDGET_EXHAUSTED',
-          redact(`${spec.why}: this invocation's ${requestBudget} organizations API requests are used up (Forge allows 100 per invocation)${last ? `; last error: ${last.message}` : ''}`),
-          true,
-        );
-      }
-      requestsSent++;
-      const t0 = clock.now();
-      let wait: number;
-      let waitReason: string;
-      try {
-        const r = await exchange(url, init, Math.min(requestTimeoutMs, remaining));
-        const parsed = r.status >= 400 ? parseErrorBody(r.text) : { apiMessage: '', body: r.text ? safeJson(r.text) : undefined };
-        const reply: Reply = { status: r.status, ...parsed, retryAfterMs: parseRetryAfter(r.retryAfter) };
-        if (r.status >= 400) log(`${label} → ${r.status} ${reply.apiCode ?? ''} (${spec.why}; attempt ${attempt}/${maxAttempts}, ${clock.now() - t0} ms)`);
-        if (r.status < 300 && spec.unscopedOnly) keyKind = 'unscoped';
-        if (r.status !== 429 && r.status < 500) return { ok: true, reply };
-        last = httpError(spec.why, reply);
-        if (r.status === 429 && reply.retryAfterMs !== undefined) {
-          wait = reply.retryAfterMs;
-          waitReason = 'Retry-After';
-        } else {
-          wait = backoff(attempt);
-          waitReason = 'back-off';
+    /** The last wait is the API's own `Retry-After`. */
+    let waitFromApi = false;
+    const sent = await retry(
+      clock,
+      {
+        attempts: maxAttempts,
+        delayMs: backoff,
+        deadline: budget.started + budgetMs,
+        onRetry: (_, wait) => log(`${label}: retrying in ${wait} ms (${waitFromApi ? 'Retry-After' : 'back-off'})`),
+      },
+      async (attempt): Promise<Attempt<CallResult>> => {
+        waitFromApi = false;
+        const remaining = budget.remaining();
+        if (remaining <= 0) {
+          return done(fail('BUDGET_EXHAUSTED', redact(`${spec.why}: out of time after ${budgetMs} ms${last ? `; last error: ${last.message}` : ''}`), true));
         }
-      } catch (e) {
-        const timedOut = e instanceof TimeoutError;
-        const detail = timedOut ? e.message : describeThrown(e);
-        last = timedOut
-          ? { code: 'TIMEOUT', message: redact(`${spec.why}: the organizations API did not answer in time (${detail})`), retryable: true }
-          : { code: 'NETWORK', message: redact(`${spec.why}: network error (${detail})`), retryable: true };
-        log(`${label} → ${last.code} (${spec.why}; attempt ${attempt}/${maxAttempts}: ${detail})`);
-        wait = backoff(attempt);
-        waitReason = 'back-off';
-      }
-      if (attempt === maxAttempts) break;
-      if (wait >= budget.remaining()) {
-        // Waiting would overrun the invocation: stop now and let the caller retry later.
-        if (last.code === 'RATE_LIMITED') return { ok: false, error: { ...last, retryAfterMs: wait } };
-        return fail('BUDGET_EXHAUSTED', redact(`${spec.why}: no time left to retry within ${budgetMs} ms; last error: ${last.message}`), true, wait);
-      }
-      log(`${label}: retrying in ${wait} ms (${waitReason})`);
-      await clock.sleep(wait);
+        if (requestsSent >= requestBudget) {
+          log(`${spec.why}: request budget of ${requestBudget} used up`);
+          return done(
+            fail(
+              'BUDGET_EXHAUSTED',
+              redact(`${spec.why}: this invocation's ${requestBudget} organizations API requests are used up (Forge allows 100 per invocation)${last ? `; last error: ${last.message}` : ''}`),
+              true,
+            ),
+          );
+        }
+        requestsSent++;
+        const t0 = clock.now();
+        try {
+          const r = await exchange(url, init, Math.min(requestTimeoutMs, remaining));
+          const parsed = r.status >= 400 ? parseErrorBody(r.text) : { apiMessage: '', body: r.text ? safeJson(r.text) : undefined };
+          const reply: Reply = { status: r.status, ...parsed, retryAfterMs: parseRetryAfter(r.retryAfter) };
+          if (r.status >= 400) log(`${label} → ${r.status} ${reply.apiCode ?? ''} (${spec.why}; attempt ${attempt}/${maxAttempts}, ${clock.now() - t0} ms)`);
+          if (r.status < 300 && spec.unscopedOnly) keyKind = 'unscoped';
+          if (r.status !== 429 && r.status < 500) return done({ ok: true, reply });
+          last = httpError(spec.why, reply);
+          if (r.status === 429 && reply.retryAfterMs !== undefined) {
+            waitFromApi = true;
+            return again(reply.retryAfterMs);
+          }
+          return again();
+        } catch (e) {
+          const timedOut = e instanceof TimeoutError;
+          const detail = timedOut ? e.message : describeThrown(e);
+          last = timedOut
+            ? { code: 'TIMEOUT', message: redact(`${spec.why}: the organizations API did not answer in time (${detail})`), retryable: true }
+            : { code: 'NETWORK', message: redact(`${spec.why}: network error (${detail})`), retryable: true };
+          log(`${label} → ${last.code} (${spec.why}; attempt ${attempt}/${maxAttempts}: ${detail})`);
+          return again();
+        }
+      },
+    );
+    if (sent.ok) return sent.value;
+    if (sent.stop === 'deadline' && last) {
+      // Waiting would overrun the invocation: stop now and let the caller retry later.
+      if (last.code === 'RATE_LIMITED') return { ok: false, error: { ...last, retryAfterMs: sent.waitMs } };
+      return fail('BUDGET_EXHAUSTED', redact(`${spec.why}: no time left to retry within ${budgetMs} ms; last error: ${last.message}`), true, sent.waitMs);
     }
     return { ok: false, error: last ?? { code: 'SERVER_ERROR', message: `${spec.why}: no attempt made`, retryable: true } };
   }

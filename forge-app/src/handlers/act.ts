@@ -4,6 +4,7 @@
  */
 import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
 import type { Ports } from '../ports';
+import { again, done, exponential, retry } from '../shared/retry';
 
 export interface ActOutcome {
   /** The result to feed back to the core (grant and revoke actions only). */
@@ -119,13 +120,19 @@ const LEASE_WAIT_MS = 15_000;
  * of the invocation's time, which its budget accounts for.
  */
 export async function takeLease(ports: Ports, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
-  const giveUp = ports.clock.now() + waitMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const token = await ports.store.tryLease(name, ttlMs);
-    if (token || ports.clock.now() + delay > giveUp) return token;
-    await ports.clock.sleep(Math.round(delay * (0.5 + Math.random())));
-  }
+  const taken = await retry(
+    ports.clock,
+    { attempts: Infinity, delayMs: LEASE_BACKOFF, deadline: ports.clock.now() + waitMs },
+    async () => {
+      const token = await ports.store.tryLease(name, ttlMs);
+      return token ? done(token) : again();
+    },
+  );
+  return taken.ok ? taken.value : null;
 }
+
+/** 50 ms doubling to 1 s, jittered, so revokes that wait for each other do not retry in step. */
+const LEASE_BACKOFF = exponential(50, 1000, (ms) => Math.round(ms * (0.5 + Math.random())));
 
 /**
  * Asks the core whether this revoke may run now, on a fresh read of the org admins and of the

@@ -24,8 +24,9 @@ import type {
   Result,
 } from '../shared/types';
 import type { AuditRecord } from '../decision/core';
+import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '../shared/retry';
 import { verifyAuditChain } from './auditVerification';
-import { backoff, iso } from './dispatch';
+import { iso } from './dispatch';
 import { coalesceKeys } from './panel';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -148,7 +149,7 @@ function policyData(doc: PolicyDoc | null, pending: PendingPolicyChange | null, 
  * audit records. A refusal is audited like any other decision; a lost race decides again.
  */
 async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | null, cmd: PolicyCommand): Promise<Result<PolicyData>> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  const changed = await retry(wallClock, { attempts: 8, delayMs: conflictBackoff }, async (): Promise<Attempt<Result<PolicyData>>> => {
     const [current, slot, head] = await Promise.all([ports.store.policy(), ports.store.policyChangeSlot(), ports.store.auditHead()]);
     const input: PolicyChangeInput = {
       command: cmd,
@@ -173,13 +174,10 @@ async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | nu
           expectedHead: head,
         });
         // A moved audit head or pending change: decide again, so the refusal's record is not lost.
-        if (committed === 'conflict') {
-          await backoff(attempt);
-          continue;
-        }
+        if (committed === 'conflict') return again();
       }
       ports.log.warn('policy change refused', { by: actor, code: answer.error.code });
-      return { ok: false, error: answer.error, ...(answer.problems?.length ? { problems: answer.problems } : {}) };
+      return done({ ok: false, error: answer.error, ...(answer.problems?.length ? { problems: answer.problems } : {}) });
     }
     if (answer.outcome === 'needsOrgAdmins') throw new Error('the core asked for the org admins again after they were read');
     const pending = answer.pending === 'keep' ? slot.change : answer.pending === 'set' ? (answer.change ?? null) : null;
@@ -196,11 +194,11 @@ async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | nu
       // not at the next sweep. It never throws; what it cannot finish, the sweep does.
       if (answer.policy) await applyPolicyToOpenGrants(ports);
       const access = authorize(ports, 'getPolicy', actor, jiraAdmin, doc, pending);
-      return { ok: true, data: { ...policyData(doc, pending, access), outcome: answer.outcome } };
+      return done({ ok: true, data: { ...policyData(doc, pending, access), outcome: answer.outcome } });
     }
-    await backoff(attempt);
-  }
-  return { ok: false, error: { code: 'CONFLICT', message: 'the policy or the audit log kept changing; try again' } };
+    return again();
+  });
+  return changed.ok ? changed.value : { ok: false, error: { code: 'CONFLICT', message: 'the policy or the audit log kept changing; try again' } };
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Gate, type Grant, type Policy } from '../decision/core';
 import { JiraLimitError, type Ports, type StoredGrant } from '../ports';
+import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '../shared/retry';
 import { act } from './act';
 import { requesterFor } from './identity';
 
@@ -51,10 +52,11 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0): Promise<DispatchResult> {
   const { store, clock } = ports;
-  for (let attempt = 1; ; attempt++) {
+  let lost = '';
+  const result = await retry(wallClock, { attempts: MAX_ATTEMPTS, delayMs: conflictBackoff }, async (): Promise<Attempt<DispatchResult>> => {
     // Load.
     const [stored, policyDoc, head] = await Promise.all([store.grant(request.grantId), store.policy(), store.auditHead()]);
-    if (!policyDoc) return { ok: false, error: NO_POLICY };
+    if (!policyDoc) return done({ ok: false, error: NO_POLICY });
     const subject = request.event.type === 'submit' ? (request.event.subject ?? request.actor?.accountId) : undefined;
     const openGrants = typeof subject === 'string' ? (await store.openGrantsFor(subject)).filter((g) => g.id !== request.grantId) : [];
     const requester = stored && needsRequester(stored.grant, request) ? await requesterFor(ports, stored.grant.requester) : null;
@@ -81,22 +83,21 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
         const tally = await store.refusalTally(coalesce.key);
         if (tally) answer = core.decide({ ...input, context: { ...input.context, refusals: [tally] } });
       }
-      if (answer.ok) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core accepted an event it had refused' } };
+      if (answer.ok) return done({ ok: false, error: { code: 'INVALID_STATE', message: 'the core accepted an event it had refused' } });
       if (answer.audit?.length && (await appendAudit(ports, answer.audit, head)) === 'conflict') {
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`could not record a refusal on ${request.grantId}: ${attempt} conflicting writes`);
-        await backoff(attempt);
-        continue;
+        lost = 'record a refusal on';
+        return again();
       }
       if (answer.coalesce) await store.countRefusal(answer.coalesce.key);
       for (const action of answer.actions ?? []) await act(ports, policyDoc.policy, action);
-      return { ok: false, error: answer.error };
+      return done({ ok: false, error: answer.error });
     }
     if (!answer.changed) {
       // A duplicate: nothing to save, but finish any work a crashed invocation left behind.
       if (stored?.outbox.length) await drain(ports, request.grantId, depth, policyDoc.policy);
-      return { ok: true, grant: stored?.grant ?? null, changed: false };
+      return done({ ok: true, grant: stored?.grant ?? null, changed: false });
     }
-    if (!answer.grant) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core returned no grant' } };
+    if (!answer.grant) return done({ ok: false, error: { code: 'INVALID_STATE', message: 'the core returned no grant' } });
 
     // Save (the decision, its audit and its outbox, atomically).
     const next = { grant: answer.grant, outbox: [...(stored?.outbox ?? []), ...answer.actions] };
@@ -108,16 +109,17 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
       expectedHead: head,
     });
     if (committed === 'conflict') {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`could not save ${request.grantId}: ${attempt} conflicting writes`);
-      await backoff(attempt);
-      continue;
+      lost = 'save';
+      return again();
     }
 
     // Act.
     await mirror(ports, answer.grant, policyDoc.policy);
     await drain(ports, request.grantId, depth, policyDoc.policy);
-    return { ok: true, grant: answer.grant, changed: true };
-  }
+    return done({ ok: true, grant: answer.grant, changed: true });
+  });
+  if (!result.ok) throw new Error(`could not ${lost} ${request.grantId}: ${result.attempts} conflicting writes`);
+  return result.value;
 }
 
 /**
@@ -298,28 +300,19 @@ export async function mirror(ports: Ports, grant: Grant, policy: Policy): Promis
   }
 }
 
-/** Real time, not the (possibly virtual) domain clock: this only spreads out racing writers. */
-export async function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(20 * 2 ** Math.min(attempt, 6), 1000) * (0.5 + Math.random());
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Records the result of an action that belongs to no grant (the sweep's revocations). */
 export async function recordUngranted(ports: Ports, event: Event): Promise<void> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  const recorded = await retry(wallClock, { attempts: MAX_ATTEMPTS, delayMs: conflictBackoff }, async (): Promise<Attempt<void>> => {
     const [policyDoc, head] = await Promise.all([ports.store.policy(), ports.store.auditHead()]);
-    if (!policyDoc) return;
+    if (!policyDoc) return done(undefined);
     const answer = core.decide({ policy: policyDoc.policy, grant: null, event, actor: null, now: iso(ports.clock.now()), auditHead: head, source: 'system' });
     if (!answer.ok) {
       ports.log.error('the core refused an action result', { error: answer.error });
-      return;
+      return done(undefined);
     }
-    if ((await appendAudit(ports, answer.audit, head)) === 'conflict') {
-      await backoff(attempt);
-      continue;
-    }
+    if ((await appendAudit(ports, answer.audit, head)) === 'conflict') return again();
     for (const action of answer.actions) await act(ports, policyDoc.policy, action);
-    return;
-  }
-  throw new Error('could not record an action result: the audit log kept changing');
+    return done(undefined);
+  });
+  if (!recorded.ok) throw new Error('could not record an action result: the audit log kept changing');
 }

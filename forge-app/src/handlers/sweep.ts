@@ -6,8 +6,9 @@
 import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
 import type { Ports, StoredGrant } from '../ports';
 import type { DriftReport } from '../shared/types';
+import { conflictBackoff, done, again, retry, wallClock } from '../shared/retry';
 import { act, alertOrgApiProblem } from './act';
-import { appendAudit, backoff, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
+import { appendAudit, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -116,10 +117,9 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   }
 
   // Decide, and record the findings (retrying if another writer moved the audit head).
-  let answer;
-  for (let attempt = 1; ; attempt++) {
+  const decided = await retry(wallClock, { attempts: 8, delayMs: conflictBackoff }, async () => {
     const [head, previous] = await Promise.all([store.auditHead(), store.sweepState()]);
-    answer = core.sweep({
+    const answer = core.sweep({
       policy,
       grants,
       snapshot,
@@ -131,10 +131,10 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       formerPermanentAdmins: policyDoc.formerPermanentAdmins ?? [],
     });
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
-    if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;
-    if (attempt >= 8) throw new Error('could not record the sweep: the audit log kept changing');
-    await backoff(attempt);
-  }
+    return (await appendAudit(ports, answer.audit, head)) === 'ok' ? done(answer) : again();
+  });
+  if (!decided.ok) throw new Error('could not record the sweep: the audit log kept changing');
+  const answer = decided.value;
   await store.saveSweepState({
     at: iso(clock.now()),
     fingerprint: answer.fingerprint,
