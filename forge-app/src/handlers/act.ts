@@ -3,7 +3,7 @@
  * expects back. It decides nothing: the revocation guard and every retry policy live in the core.
  */
 import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
-import type { Ports } from '../ports';
+import type { AlertStore, ClaimStore, Ports } from '../ports';
 import { again, done, exponential, retry } from '../shared/retry';
 
 export interface ActOutcome {
@@ -96,7 +96,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
  * Runs a side effect at most once per key across duplicate deliveries; on failure frees the key
  * and keeps the action in the outbox (a full queue or a Jira hiccup is retried later).
  */
-async function once(ports: Ports, key: string, effect: () => Promise<unknown>): Promise<ActOutcome> {
+async function once(ports: Pick<Ports, 'log'> & { store: ClaimStore }, key: string, effect: () => Promise<unknown>): Promise<ActOutcome> {
   if (!(await ports.store.claim(key))) return {};
   try {
     await effect();
@@ -119,7 +119,7 @@ const LEASE_WAIT_MS = 15_000;
  * Takes a lease, waiting up to `waitMs` (0: one try). The wait is on the ports' clock: it is part
  * of the invocation's time, which its budget accounts for.
  */
-export async function takeLease(ports: Ports, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
+export async function takeLease(ports: Pick<Ports, 'clock'> & { store: ClaimStore }, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
   const taken = await retry(
     ports.clock,
     { attempts: Infinity, delayMs: LEASE_BACKOFF, deadline: ports.clock.now() + waitMs },
@@ -167,8 +167,11 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
 }
 
 /** Stores an alert for the admin page and logs it (unless `quiet`: the caller logs a summary). */
+/** What raising an alert uses: a claim (once per key), the alert store, the clock and the log. */
+type Alerting = Pick<Ports, 'clock' | 'log'> & { store: ClaimStore & AlertStore };
+
 async function raise(
-  ports: Ports,
+  ports: Alerting,
   key: string,
   severity: 'info' | 'warning' | 'critical',
   code: string,
@@ -201,7 +204,7 @@ const ORG_API_PROBLEMS = new Set(['API_KEY_SCOPED', 'UNAUTHORIZED', 'ORG_API_CON
  * first.
  */
 export async function alertOrgApiProblem(
-  ports: Ports,
+  ports: Alerting,
   error: { code: string; message: string; endpoint?: string },
   context: { grantId?: string | null; issueKey?: string | null } = {},
 ): Promise<void> {

@@ -9,7 +9,7 @@
  * passed on as unknown and refused. The UI's buttons are only a convenience.
  */
 import { core, ORG_ADMIN_ROLE, type AdminAccess, type Grant, type HolderReason, type Access, type OrgAdminsRead, type PendingPolicyChange, type PolicyChangeInput, type PolicyCommand } from '../decision/core';
-import type { PolicyDoc, Ports } from '../ports';
+import type { AuditLog, GrantStore, PolicyDoc, Ports } from '../ports';
 import type {
   AdminCall,
   AlertRecord,
@@ -102,7 +102,7 @@ export async function adminCall(ports: Ports, context: { accountId?: string }, c
  * Jira's answer to "does the caller hold ADMINISTER?", asked as the caller; `null` when Jira could
  * not be asked, which the core refuses (`PERMISSION_UNKNOWN`) rather than guessing.
  */
-async function isJiraAdmin(ports: Ports, accountId: string): Promise<boolean | null> {
+async function isJiraAdmin(ports: Pick<Ports, 'jira' | 'log'>, accountId: string): Promise<boolean | null> {
   try {
     return await ports.jira.callerHasGlobalPermission('ADMINISTER');
   } catch (e) {
@@ -218,7 +218,7 @@ async function readOrgAdmins(ports: Ports, input: PolicyChangeInput, confirmFirs
   return { complete: snapshot.complete, holders: snapshot.holders };
 }
 
-async function listGrants(ports: Ports, scope: 'open' | 'all'): Promise<Result<GrantList>> {
+async function listGrants(ports: Pick<Ports, 'clock'> & { store: GrantStore }, scope: 'open' | 'all'): Promise<Result<GrantList>> {
   const grants = scope === 'open' ? (await ports.store.openGrants()).map((s) => s.grant) : await ports.store.allGrants(100);
   return { ok: true, data: { grants, now: iso(ports.clock.now()) } };
 }
@@ -238,14 +238,14 @@ function auditQuery(p: Payload): AuditQuery {
   };
 }
 
-async function getAudit(ports: Ports, query: AuditQuery): Promise<Result<AuditPage>> {
+async function getAudit(ports: Pick<Ports, 'clock'> & { store: AuditLog }, query: AuditQuery): Promise<Result<AuditPage>> {
   // Bounded work per call: the records since the last verified one, and a chunk of the older ones.
   const [page, verification] = await Promise.all([ports.store.auditPage(query), verifyAuditChain(ports)]);
   const refusalCounts = await ports.store.refusalCounts(coalesceKeys(page.records));
   return { ok: true, data: { ...page, refusalCounts, verification } };
 }
 
-async function exportAudit(ports: Ports, query: AuditQuery, format: 'csv' | 'json'): Promise<Result<AuditExport>> {
+async function exportAudit(ports: Pick<Ports, 'clock'> & { store: AuditLog }, query: AuditQuery, format: 'csv' | 'json'): Promise<Result<AuditExport>> {
   const records: AuditRecord[] = [];
   let beforeSeq = query.beforeSeq;
   while (records.length < EXPORT_LIMIT) {

@@ -8,7 +8,7 @@
  * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
  */
 import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Gate, type Grant, type Policy } from '../decision/core';
-import { JiraLimitError, type Ports, type StoredGrant } from '../ports';
+import { JiraLimitError, type GrantStore, type Ports, type StoredGrant } from '../ports';
 import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '../shared/retry';
 import { act } from './act';
 import { requesterFor } from './identity';
@@ -127,7 +127,7 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
  * one org-API operation, or for an org-admin revoke the wait for the revoke lease, the guard's
  * read and the revoke. Anything else always fits (Jira and storage calls are bounded by the tail).
  */
-export function fitsInline(ports: Ports, action: Action): boolean {
+export function fitsInline(ports: Pick<Ports, 'budget' | 'clock'>, action: Action): boolean {
   const b = ports.budget;
   if (!b || (action.type !== 'grant' && action.type !== 'revoke')) return true;
   const cost = action.type === 'revoke' && action.access.type === 'orgRole' ? b.leaseWaitMs + 2 * b.orgOperationMs : b.orgOperationMs;
@@ -211,7 +211,7 @@ function onGrantIssue(action: Action, grant: Grant, grantId: string): Action {
  * failing queue must not turn a saved decision into an error: the outbox stays in storage, the
  * grant stays in the sweep's index, and the next sweep (within five minutes) drains it.
  */
-async function deferDrain(ports: Ports, grantId: string, delaySeconds: number): Promise<void> {
+async function deferDrain(ports: Pick<Ports, 'queue' | 'log'>, grantId: string, delaySeconds: number): Promise<void> {
   try {
     await ports.queue.push({ kind: 'drain', grantId }, delaySeconds);
   } catch (error) {
@@ -220,7 +220,7 @@ async function deferDrain(ports: Ports, grantId: string, delaySeconds: number): 
 }
 
 /** Appends audit records without touching a grant (refusals, sweeps, policy changes). */
-export async function appendAudit(ports: Ports, records: AuditRecord[], expectedHead: AuditHead) {
+export async function appendAudit(ports: { store: Pick<GrantStore, 'commit'> }, records: AuditRecord[], expectedHead: AuditHead) {
   if (records.length === 0) return 'ok' as const;
   return ports.store.commit({ expectedRev: null, audit: records, expectedHead });
 }
@@ -283,7 +283,7 @@ function canonical(value: unknown): string {
  * or out-of-date property, so a failed write blocks transitions rather than letting a stale
  * answer through; the sweep rewrites a property that does not match.
  */
-export async function mirror(ports: Ports, grant: Grant, policy: Policy): Promise<void> {
+export async function mirror(ports: Pick<Ports, 'jira' | 'clock' | 'log'>, grant: Grant, policy: Policy): Promise<void> {
   let value = grantProperty(grant, policy, ports.clock.now());
   try {
     // By id: the issue keeps it when it moves to another project (its key changes).

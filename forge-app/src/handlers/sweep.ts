@@ -4,7 +4,7 @@
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
 import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
-import type { Ports, StoredGrant } from '../ports';
+import type { GrantStore, Ports, StoredGrant } from '../ports';
 import type { DriftReport } from '../shared/types';
 import { conflictBackoff, done, again, retry, wallClock } from '../shared/retry';
 import { act, alertOrgApiProblem } from './act';
@@ -48,7 +48,7 @@ const canonical = (value: unknown): string =>
   );
 
 /** The grants the sweep compares holders with: every open one, and those updated within `MEMORY_MS`. */
-export async function grantsToWatch(ports: Ports): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
+export async function grantsToWatch(ports: Pick<Ports, 'clock'> & { store: GrantStore }): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
   const [open, recent] = await Promise.all([ports.store.openGrants(), ports.store.grantsUpdatedSince(ports.clock.now() - MEMORY_MS)]);
   const byId = new Map<string, StoredGrant>();
   for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
