@@ -4,7 +4,7 @@
  * factories return them); Forge adapters do it with `@forge/*`, and the playground and tests run
  * the same adapters against local emulators. Nothing here imports an adapter.
  */
-import type { Access, Action, ActionError as CoreActionError, AuditHead, AuditRecord, CommentBlock, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
+import type { Access, Action, ActionError as CoreActionError, GroupHolders, AuditHead, AuditRecord, CommentBlock, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
 import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
 
 export interface Clock {
@@ -48,12 +48,8 @@ export type ActionError = CoreActionError & {
 };
 export type ActionOutcome = { ok: true; detail?: string } | { ok: false; error: ActionError };
 
-/** Members of one group that holds the target's role: they hold the target through the group. */
-export interface GroupHolding {
-  groupId: string;
-  groupName?: string;
-  accountIds: string[];
-}
+/** The core's `GroupHolders` (members of a group that holds the target's role), as read: members always listed. */
+export type GroupHolding = GroupHolders & { accountIds: string[] };
 
 export interface HolderSnapshot {
   /**
