@@ -166,10 +166,10 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
   return { code: answer.reason?.code ?? 'REFUSED', message: answer.reason?.message ?? 'refused', obsolete: answer.obsolete };
 }
 
-/** Stores an alert for the admin page and logs it (unless `quiet`: the caller logs a summary). */
 /** What raising an alert uses: a claim (once per key), the alert store, the clock and the log. */
 type Alerting = Pick<Ports, 'clock' | 'log'> & { store: ClaimStore & AlertStore };
 
+/** Stores an alert for the admin page and logs it (unless `quiet`: the caller logs a summary). */
 async function raise(
   ports: Alerting,
   key: string,

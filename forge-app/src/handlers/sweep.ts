@@ -6,7 +6,7 @@
 import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
 import type { GrantStore, Ports, StoredGrant } from '../ports';
 import type { DriftReport } from '../shared/types';
-import { conflictBackoff, done, again, retry, wallClock } from '../shared/retry';
+import { again, conflictBackoff, done, retry, wallClock } from '../shared/retry';
 import { act, alertOrgApiProblem } from './act';
 import { appendAudit, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
