@@ -3,7 +3,14 @@
  * `https://api.atlassian.com/admin`, so its `/v1/...` paths are served under `/admin/v1/...`.
  * Parameter names follow the spec's templates (it names the same account `{userId}` on the v1 role
  * endpoints and `{accountId}` elsewhere). The conformance test enumerates this table against the spec.
+ *
+ * Adding an endpoint: one entry in `ORG_ADMIN_ROUTES` below (its id joins `RouteId`) and its handler in
+ * `OPERATIONS` (api.ts, keyed by that id; the compiler insists). The server, the router, the request log, the
+ * counters and fault injection pick it up from this table; the spec subset must hold the operation
+ * (scripts/refresh-specs.ts), or the OpenAPI gate refuses it before it is routed.
  */
+
+import { RouteTable } from '../../http/router';
 
 export type RouteId =
   | 'getOrgs'
@@ -110,49 +117,16 @@ export const ORG_ADMIN_ROUTES: readonly RouteDef[] = [
 /** `METHOD /path/template`, the key of the per-route counters. */
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
 
-const split = (p: string): string[] => p.split('/').filter((s) => s.length > 0);
-
 export type RouteMatch =
   | { kind: 'match'; route: RouteDef; params: Record<string, string> }
   | { kind: 'wrongMethod'; allowed: string[] }
   | { kind: 'none' };
 
+const TABLE = new RouteTable<RouteDef>();
+for (const route of ORG_ADMIN_ROUTES) TABLE.add(route.method, route.path, route);
+
 /** Finds the route for a request path (already stripped of its query). Literal segments win over parameters. */
 export function matchRoute(method: string, pathname: string): RouteMatch {
-  const segs = split(pathname);
-  let best: { route: RouteDef; params: Record<string, string>; literals: number } | undefined;
-  const allowed = new Set<string>();
-  for (const route of ORG_ADMIN_ROUTES) {
-    const tpl = split(route.path);
-    if (tpl.length !== segs.length) continue;
-    const params: Record<string, string> = {};
-    let literals = 0;
-    let ok = true;
-    for (let i = 0; i < tpl.length && ok; i++) {
-      const t = tpl[i];
-      if (t.startsWith('{') && t.endsWith('}')) {
-        let value: string;
-        try {
-          value = decodeURIComponent(segs[i]);
-        } catch {
-          ok = false;
-          break;
-        }
-        params[t.slice(1, -1)] = value;
-      } else if (t === segs[i]) {
-        literals++;
-      } else {
-        ok = false;
-      }
-    }
-    if (!ok) continue;
-    if (route.method !== method) {
-      allowed.add(route.method);
-      continue;
-    }
-    if (!best || literals > best.literals) best = { route, params, literals };
-  }
-  if (best) return { kind: 'match', route: best.route, params: best.params };
-  if (allowed.size) return { kind: 'wrongMethod', allowed: [...allowed] };
-  return { kind: 'none' };
+  const found = TABLE.lookup(method, pathname);
+  return found.kind === 'match' ? { kind: 'match', route: found.value, params: found.params } : found;
 }
