@@ -11,9 +11,21 @@ export type RouteLookup<T> =
   | { kind: 'wrongMethod'; allowed: string[] }
   | { kind: 'none' };
 
-/** `{name}` (OpenAPI) to `:name` (find-my-way); literal colons are escaped as find-my-way wants (`::`). */
-export const routerPath = (template: string): string =>
-  template.replace(/:/g, '::').replace(/\{(\w+)\}/g, (_m, name: string) => `:${name}`);
+/**
+ * `{name}` (OpenAPI) to `:name` (find-my-way); literal colons are escaped as find-my-way wants (`::`). A parameter
+ * must be a whole segment, and `*` is refused: find-my-way gives both meanings our templates never have.
+ */
+export function routerPath(template: string): string {
+  return template
+    .split('/')
+    .map((seg) => {
+      const param = /^\{(\w+)\}$/.exec(seg);
+      if (param) return `:${param[1]}`;
+      if (/[{}*]/.test(seg)) throw new Error(`route template \`${template}\`: segment \`${seg}\` is not a literal or a whole \`{parameter}\``);
+      return seg.replace(/:/g, '::');
+    })
+    .join('/');
+}
 
 /** Routes keyed by method and path template, each carrying a value (a route definition, a handler...). */
 export class RouteTable<T> {
