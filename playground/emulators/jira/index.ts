@@ -17,8 +17,7 @@ import { adfToHtml, adfToPlainText } from './adf';
 import { jiraGate } from '../openapi/index';
 import { BodyTooLarge, EMULATOR_BODY_LIMIT, readBody } from '../../http/body';
 import { createJiraModel } from './model';
-import { jiraHandlers } from './handlers';
-import { lookupJiraRoute, type JiraOperation } from './routes';
+import { jiraHandlers, lookupJiraRoute, type JiraOperation } from './routes';
 import { ACT_AS_USER_HEADER, APP_AUTH_HEADER, JiraHttpError, textToAdf, type JiraEmulator, type JiraEmulatorOptions, type JiraFault, type JiraRequestLogEntry } from './types';
 
 export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef, type JiraValidatorDef, type ValidatorFunctionEvent, type ValidatorFunctionResult } from './workflow';

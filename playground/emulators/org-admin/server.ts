@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { HANDLERS, appError, proxyError, type ApiContext, type ApiKeyRecord, type ApiResponse } from './api';
+import { runOperation, appError, proxyError, type ApiContext, type ApiKeyRecord, type ApiResponse } from './api';
 import { FaultInjector, StatsRecorder, normalizeContractFaults, type ContractFaults, type FaultKind, type FaultOptions } from './faults';
 import { orgApiGate } from '../openapi/index';
 import { BodyTooLarge, EMULATOR_BODY_LIMIT, readBody } from '../../http/body';
@@ -318,7 +318,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
       r = proxyError(401, 'Unauthorized');
     } else {
       try {
-        r = HANDLERS[match.route.id](ctx, { params: match.params, query: url.searchParams, body });
+        r = runOperation(ctx, match.route.id, { params: match.params, query: url.searchParams, body });
       } catch (e) {
         r = appError(500, 'ADMIN-500-1', `emulator bug: ${e instanceof Error ? e.message : String(e)}`, 'Internal error');
       }
