@@ -39,7 +39,7 @@ test('router: empty parameters, trailing slashes and broken percent-encoding mat
   assert.equal(t.lookup('GET', '/groups/%E0%A4%A').kind, 'none');
 });
 
-test('router: long parameters match (find-my-way's own cap of 100 characters is lifted)', () => {
+test('router: long parameters match (the 100-character default cap of find-my-way is lifted)', () => {
   const long = 'k'.repeat(5_000);
   assert.deepEqual(table().lookup('GET', `/groups/${long}`), { kind: 'match', value: 'get', params: { groupId: long } });
 });
