@@ -16,7 +16,6 @@
  * - `GET /rest/api/3/group/bulk` needs *Browse users and groups* (403); by `groupId` or
  *   `groupName`, paged (default 50).
  */
-import type { JiraRoute } from './index';
 
 /** A user as the emulator stores it (the fields this module reads). */
 export interface DirectoryUser {
@@ -27,14 +26,6 @@ export interface DirectoryUser {
   accountType: 'atlassian' | 'app' | 'customer';
   groups: Array<{ name: string; groupId: string }>;
 }
-
-/** The operations this module serves (appended to the emulator's route table). */
-export const peopleRoutes: readonly JiraRoute[] = [
-  { method: 'GET', path: '/rest/api/3/user/bulk', operation: 'bulkGetUsers' },
-  { method: 'GET', path: '/rest/api/3/user/search', operation: 'findUsers' },
-  { method: 'GET', path: '/rest/api/3/groups/picker', operation: 'findGroups' },
-  { method: 'GET', path: '/rest/api/3/group/bulk', operation: 'bulkGetGroups' },
-];
 
 /** Limits and defaults of these operations. */
 export const PEOPLE_LIMITS = {
