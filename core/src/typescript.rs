@@ -28,6 +28,11 @@ use crate::eligibility::Actor;
 use crate::error::ErrorBody;
 use crate::event::{Event, EVENT_TYPES};
 use crate::gate::{Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
+use crate::health::{
+    CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport, HealthStatus, KeyProbe,
+    OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome, QueueProbe, StorageProbe,
+    SweepProbe, TargetKind, TargetProbe,
+};
 use crate::grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
@@ -129,7 +134,11 @@ fn declare_all(out: &mut Declarations) {
         AdminCall, PolicyState, PolicyDiff, PendingPolicyChange, OrgAdminsRead, AdminAccessInput,
         Permission, AdminViewer, PendingState, Approvers, PendingStatus, AdminAccess,
         PolicyCommand, PolicyChangeInput, ChangeOutcome, PendingWrite, PolicyChangeDecision,
-        ChangeRefusalExtras
+        ChangeRefusalExtras,
+        // the Health view
+        ProbeOutcome, ProbeError, KeyProbe, CountProbe, TargetKind, TargetProbe, OrgAdminHolding,
+        PermanentAdminProbe, StorageProbe, QueueProbe, SweepProbe, HealthInput, HealthStatus,
+        HealthCheckKind, HealthCheck, HealthReport
     );
 }
 
