@@ -25,7 +25,9 @@ export interface Log {
 /** Events on the app's own queue. */
 export type QueueEvent =
   | { kind: 'wake'; grantId: string; at: string }
-  | { kind: 'drain'; grantId: string };
+  | { kind: 'drain'; grantId: string }
+  /** The Health view's queue probe: the consumer records its delivery. */
+  | { kind: 'health'; pushedAt: string };
 
 export interface QueuePort {
   /** Delivers `event` to the consumer after `delaySeconds` (0–900). */
@@ -149,6 +151,24 @@ export interface Store {
     audit: AuditRecord[];
     expectedHead: AuditHead;
   }): Promise<Commit>;
+  /**
+   * The Health view's storage probe: in each entity kind (and for a plain key), writes a probe
+   * record under a key of its own, reads it back and removes it. Never throws.
+   */
+  probeStorage(): Promise<StorageProbeResult[]>;
+  /** The Health view's queue probe: the push it waits for, and the consumer's last delivery. */
+  healthQueue(): Promise<{ pushedAt?: string; deliveredAt?: string }>;
+  saveHealthQueuePush(at: string): Promise<void>;
+  saveHealthQueueDelivery(at: string): Promise<void>;
+}
+
+/** One entity kind's storage probe. */
+export interface StorageProbeResult {
+  /** The entity, or `kvs` for a plain key. */
+  entity: string;
+  ok: boolean;
+  /** Why not: the storage error's code and message. */
+  error?: { code: string; message: string };
 }
 
 /**
@@ -185,6 +205,8 @@ export interface Ports {
   deadline: number;
   /** The invocation's time budget (absent: no limit but `deadline`). */
   budget?: InvocationBudget;
+  /** The deployer's `ORG_ID` (for the Health view's organization check; not a secret). */
+  orgId?: string;
 }
 
 export type { Finding };

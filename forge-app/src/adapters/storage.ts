@@ -27,7 +27,7 @@
  */
 import { Filter, FilterConditions, kvs, Sort, WhereConditions } from '@forge/kvs';
 import type { Action, AuditHead, AuditRecord, Grant, OpenGrant } from '../decision/core';
-import type { AuditCheckpoint, Commit, PolicyChangeSlot, PolicyDoc, Store, StoredGrant, SweepState } from '../ports';
+import type { AuditCheckpoint, Commit, PolicyChangeSlot, PolicyDoc, Store, StoredGrant, StorageProbeResult, SweepState } from '../ports';
 import type { AlertRecord, AuditQuery } from '../shared/types';
 
 const GENESIS: AuditHead = { seq: 0, hash: '0'.repeat(64) };
@@ -172,6 +172,15 @@ function grantEntity(rev: number, grant: Grant, outbox: Action[], now: number): 
 
 const stored = (e: GrantEntity): StoredGrant => ({ grant: e.record.grant, outbox: e.record.outbox ?? [], rev: e.rev });
 
+/**
+ * The key of the Health view's probe records (one per entity kind, removed after the read-back).
+ * Indexed queries may meet one in the moment it exists, so every listing leaves it out; its
+ * index attributes are also placed where no query of the app looks (seq -1, timestamps in 1970).
+ */
+export const HEALTH_PROBE_KEY = 'jit-health-probe';
+const real = <T>(results: Array<{ key: string; value: T }>) => results.filter((r) => r.key !== HEALTH_PROBE_KEY);
+const PROBE_EPOCH = '1970-01-01T00:00:00.000Z';
+
 async function all<T>(query: () => { cursor(c: string): unknown; getMany(): Promise<{ results: Array<{ key: string; value: T }>; nextCursor?: string }> }): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
@@ -179,7 +188,7 @@ async function all<T>(query: () => { cursor(c: string): unknown; getMany(): Prom
     const q = query() as { cursor(c: string): unknown; getMany(): Promise<{ results: Array<{ key: string; value: T }>; nextCursor?: string }> };
     if (cursor) q.cursor(cursor);
     const { results, nextCursor } = await q.getMany();
-    out.push(...results.map((r) => r.value));
+    out.push(...real(results).map((r) => r.value));
     if (!nextCursor) break;
     cursor = nextCursor;
   }
@@ -303,7 +312,8 @@ export function createKvsStore(clockNow: () => number): Store {
     },
 
     async allGrants(limit) {
-      const { results } = await grants().query().index('by-updated').sort(Sort.DESC).limit(Math.min(limit, PAGE)).getMany();
+      const { results: found } = await grants().query().index('by-updated').sort(Sort.DESC).limit(Math.min(limit, PAGE)).getMany();
+      const results = real(found);
       return results.map((r) => r.value.record.grant);
     },
 
@@ -378,7 +388,7 @@ export function createKvsStore(clockNow: () => number): Store {
 
     async alerts(limit) {
       const { results } = await kvs.entity<AlertEntity>('alert').query().index('by-at').sort(Sort.DESC).limit(Math.min(limit, PAGE)).getMany();
-      return results.map((r) => r.value.record);
+      return real(results).map((r) => r.value.record);
     },
 
     async sweepState() {
@@ -404,7 +414,7 @@ export function createKvsStore(clockNow: () => number): Store {
       for (let page = 0; page < 200 && records.length < limit; page++) {
         const { results } = await audits().query().index('by-seq').where(WhereConditions.lessThan(before)).sort(Sort.DESC).limit(PAGE).getMany();
         if (results.length === 0) return { records };
-        for (const { value } of results) {
+        for (const { value } of real(results)) {
           before = value.seq;
           if (matches(value)) records.push(value.record);
           if (records.length === limit) break;
@@ -513,6 +523,87 @@ export function createKvsStore(clockNow: () => number): Store {
         if (slot && ((await meta<StoredSlot>().get('policy-change'))?.version ?? 0) !== slot.expectedSeq) return true;
         return audit.length > 0 && headMoved(expectedHead);
       });
+    },
+
+    async probeStorage() {
+      const token = `${now()}-${Math.random().toString(36).slice(2, 10)}`;
+      const marker = { healthProbe: token };
+      // Each kind with values it accepts (the manifest's attribute types) and that no query of the
+      // app selects: seq -1, a 1970 timestamp, `open` 0, no subject or grant id.
+      const probes: Array<{ entity: string; write(): Promise<void>; read(): Promise<unknown>; remove(): Promise<void> }> = [
+        {
+          entity: 'grant',
+          write: () => grants().set(HEALTH_PROBE_KEY, { rev: 0, version: 0, open: 0, updatedAt: PROBE_EPOCH, record: marker as never }),
+          read: async () => (await grants().get(HEALTH_PROBE_KEY))?.record,
+          remove: () => grants().delete(HEALTH_PROBE_KEY),
+        },
+        {
+          entity: 'audit',
+          write: () => audits().set(HEALTH_PROBE_KEY, { seq: -1, at: PROBE_EPOCH, record: marker as never }),
+          read: async () => (await audits().get(HEALTH_PROBE_KEY))?.record,
+          remove: () => audits().delete(HEALTH_PROBE_KEY),
+        },
+        {
+          entity: 'meta',
+          write: () => meta<typeof marker>().set(HEALTH_PROBE_KEY, { version: 0, value: marker }),
+          read: async () => (await meta<typeof marker>().get(HEALTH_PROBE_KEY))?.value,
+          remove: () => meta().delete(HEALTH_PROBE_KEY),
+        },
+        {
+          entity: 'lease',
+          write: () => leases().set(HEALTH_PROBE_KEY, { until: PROBE_EPOCH, owner: token }),
+          read: async () => {
+            const l = await leases().get(HEALTH_PROBE_KEY);
+            return l ? { healthProbe: l.owner } : undefined;
+          },
+          remove: () => leases().delete(HEALTH_PROBE_KEY),
+        },
+        {
+          entity: 'alert',
+          write: () => kvs.entity<AlertEntity>('alert').set(HEALTH_PROBE_KEY, { at: PROBE_EPOCH, record: marker as never }),
+          read: async () => (await kvs.entity<AlertEntity>('alert').get(HEALTH_PROBE_KEY))?.record,
+          remove: () => kvs.entity<AlertEntity>('alert').delete(HEALTH_PROBE_KEY),
+        },
+        {
+          entity: 'kvs',
+          write: () => kvs.set(HEALTH_PROBE_KEY, marker),
+          read: () => kvs.get(HEALTH_PROBE_KEY),
+          remove: () => kvs.delete(HEALTH_PROBE_KEY),
+        },
+      ];
+      const describe = (e: unknown) => {
+        const err = e as { code?: unknown; message?: unknown } | null;
+        return { code: typeof err?.code === 'string' ? err.code : 'STORAGE_ERROR', message: String(typeof err?.message === 'string' ? err.message : e).slice(0, 300) };
+      };
+      return Promise.all(
+        probes.map(async (p): Promise<StorageProbeResult> => {
+          try {
+            await p.write();
+            const back = (await p.read()) as { healthProbe?: unknown } | undefined;
+            await p.remove();
+            if (back?.healthProbe !== token) return { entity: p.entity, ok: false, error: { code: 'READ_BACK_MISMATCH', message: 'the probe record read back is not the one written' } };
+            return { entity: p.entity, ok: true };
+          } catch (e) {
+            // Whatever was written goes again; a failed removal changes nothing the app reads.
+            await p.remove().catch(() => undefined);
+            return { entity: p.entity, ok: false, error: describe(e) };
+          }
+        }),
+      );
+    },
+
+    async healthQueue() {
+      const [pushed, delivered] = await Promise.all([meta<string>().get('health-queue-pushed'), meta<string>().get('health-queue-delivered')]);
+      return { ...(pushed ? { pushedAt: pushed.value } : {}), ...(delivered ? { deliveredAt: delivered.value } : {}) };
+    },
+
+    // Two keys, one writer each (the Health call and the consumer), so neither overwrites the other.
+    async saveHealthQueuePush(at) {
+      await meta<string>().set('health-queue-pushed', { version: 1, value: isoText(at) });
+    },
+
+    async saveHealthQueueDelivery(at) {
+      await meta<string>().set('health-queue-delivered', { version: 1, value: isoText(at) });
     },
   };
   return store;

@@ -32,6 +32,9 @@ export type {
   ErrorBody,
   Finding,
   Grant,
+  HealthCheck,
+  HealthReport,
+  HealthStatus,
   Holder,
   HolderReason,
   Policy,
@@ -98,6 +101,8 @@ export interface AdminCalls {
   approvePolicyChange: { changeId: string };
   /** Withdraws the pending guard-rail change named (its proposer). */
   withdrawPolicyChange: { changeId: string };
+  /** Runs the Health checks of the installation (the answer: the core's `HealthReport`). */
+  getHealth: Record<string, never>;
 }
 
 export type AdminCall = keyof AdminCalls;
