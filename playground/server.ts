@@ -28,10 +28,12 @@ import {
   DEMO_ORG_ID,
   DEMO_PEOPLE,
   DEMO_SITE_ARI,
+  HEALTHY,
   JIT_WORKFLOW,
   TRANSITIONS,
   demoPolicy,
   startLocalApp,
+  type HealthFaults,
   type LocalApp,
   type TransitionName,
 } from './local-app';
@@ -102,6 +104,8 @@ interface SavedState {
   org: EmulatorSnapshot;
   jira: JiraSnapshot;
   faults?: FaultOptions | null;
+  /** The health faults that live outside the emulators' snapshots (variables, the scheduler). */
+  health?: Pick<HealthFaults, 'key' | 'orgId' | 'sweep'>;
 }
 
 interface Session {
@@ -195,6 +199,7 @@ async function openSession(dataDir: string, options: PlaygroundOptions, log: (li
   });
   try {
     if (saved?.faults) app.org.setFaults(saved.faults);
+    if (saved?.health) await app.setHealthFaults(saved.health);
     if (!saved) {
       await app.seedPolicy(demoPolicy());
       app.jira.createIssue(EXAMPLE_ISSUE);
@@ -203,7 +208,7 @@ async function openSession(dataDir: string, options: PlaygroundOptions, log: (li
     await app.close();
     throw e;
   }
-  return { session: { app, clock } as Session, speed: saved?.speed, restored: !!saved };
+  return { session: { app, clock } as Session, speed: saved?.speed, restored: !!saved, health: saved?.health };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,6 +317,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   let session: Session | null = opened.session;
   let ready: Promise<Session> = Promise.resolve(opened.session);
   let speed = checkSpeed(opened.speed ?? options.speed ?? 1);
+  let healthSaved: SavedState['health'] = opened.health;
   let closing = false;
 
   // Panel freshness: the mirrored grant version the panel last saw per issue, and panel calls in flight.
@@ -354,6 +360,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       org: app.org.exportSnapshot(),
       jira: app.jira.exportSnapshot(),
       faults: savedFaults(app),
+      health: healthSaved,
     };
     const path = join(dataDir, 'state.json');
     writeFileSync(`${path}.tmp`, JSON.stringify(state));
@@ -390,6 +397,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       }
       wipe(dataDir);
       panelSeen.clear();
+      healthSaved = undefined;
       const fresh = await openSession(dataDir, { ...options, startAt: undefined }, log, say);
       session = fresh.session;
       speed = checkSpeed(options.speed ?? 1);
@@ -631,6 +639,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
           issue: key ? issueDetail(app, key, jira) : null,
           org: await orgView(app),
           faults: app.org.faults(),
+          health: await app.healthFaults(),
           people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
           targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
           apiKey: DEMO_API_KEY,
@@ -639,7 +648,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       }
 
       case 'GET /__playground/faults':
-        return sendJson(res, 200, { faults: app.org.faults() });
+        return sendJson(res, 200, { faults: app.org.faults(), health: await app.healthFaults() });
 
       case 'POST /__playground/faults': {
         const body = await jsonBody(req);
@@ -657,6 +666,16 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
             throw badRequest((e as Error).message);
           }
           out.drift = { accountId, target, revoked: revoke };
+        }
+        if (body.health !== undefined) {
+          const wanted = body.health === 'off' ? HEALTHY : readHealthFaults(body.health);
+          try {
+            out.health = await app.setHealthFaults(wanted);
+          } catch (e) {
+            throw badRequest((e as Error).message);
+          }
+          const h = out.health as HealthFaults;
+          healthSaved = { key: h.key, orgId: h.orgId, sweep: h.sweep };
         }
         if (body.rate !== undefined || body.kinds !== undefined || body.off === true) {
           const rate = body.off === true ? 0 : body.rate;
@@ -681,8 +700,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
           } catch (e) {
             throw badRequest((e as Error).message);
           }
-        } else if (body.drift === undefined) {
-          throw badRequest('send `{rate, kinds}` (or `{off: true}`) and/or `{drift: {accountId, target}}`');
+        } else if (body.drift === undefined && body.health === undefined) {
+          throw badRequest('send `{rate, kinds}` (or `{off: true}`), `{drift: {accountId, target}}` and/or `{health: {key?, orgId?, group?, permanentAdmin?, sweep?}}` (or `{health: "off"}`)');
         }
         trySave();
         return sendJson(res, 200, { ...out, faults: app.org.faults(), holders: await orgView(app) });
@@ -821,6 +840,27 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       await new Promise<void>((r) => (logStream ? logStream.end(r) : r()));
     },
   };
+}
+
+const HEALTH_FAULT_VALUES: { [K in keyof HealthFaults]: readonly HealthFaults[K][] } = {
+  key: ['ok', 'wrong', 'scoped'],
+  orgId: ['ok', 'wrong'],
+  group: ['ok', 'missing', 'scim'],
+  permanentAdmin: ['ok', 'revoked'],
+  sweep: ['running', 'stopped'],
+};
+
+/** `{health: {...}}` of `POST /__playground/faults`: each field one of its values. */
+function readHealthFaults(value: unknown): Partial<HealthFaults> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('`health` must be "off" or an object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Json)) {
+    const allowed = (HEALTH_FAULT_VALUES as Record<string, readonly unknown[]>)[k];
+    if (!allowed) throw badRequest(`\`health.${k}\` is not a health fault (one of: ${Object.keys(HEALTH_FAULT_VALUES).join(', ')})`);
+    if (!allowed.includes(v)) throw badRequest(`\`health.${k}\` must be one of: ${allowed.join(', ')}`);
+    out[k] = v;
+  }
+  return out as Partial<HealthFaults>;
 }
 
 /** The org emulator's fault settings, as options to restore them with (null: off). */

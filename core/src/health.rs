@@ -272,6 +272,23 @@ pub enum HealthCheckKind {
     Sweep,
 }
 
+impl HealthCheckKind {
+    /// The check's name, as the deploy guide's table (step 4) names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::ApiKey => "API key",
+            Self::Organization => "organization",
+            Self::Directory => "directory",
+            Self::RoleEndpoints => "role endpoints",
+            Self::Target => "targets",
+            Self::PermanentAdmin => "permanent admins",
+            Self::Storage => "storage",
+            Self::Queue => "queue",
+            Self::Sweep => "sweep",
+        }
+    }
+}
+
 /// One row of the Health view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -279,6 +296,8 @@ pub enum HealthCheckKind {
 pub struct HealthCheck {
     /// What it checks.
     pub check: HealthCheckKind,
+    /// Its name, as the deploy guide's table names it (`API key`, `permanent admins`, …).
+    pub title: String,
     /// Which one (a target key, an account id, an entity), for checks with several rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -318,6 +337,7 @@ fn row(
 ) -> HealthCheck {
     HealthCheck {
         check,
+        title: check.title().to_owned(),
         subject: subject.map(str::to_owned),
         status,
         code: code.to_owned(),

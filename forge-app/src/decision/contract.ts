@@ -2313,6 +2313,10 @@ export type HealthCheck = {
    */
   check: HealthCheckKind,
   /**
+   * Its name, as the deploy guide's table names it (`API key`, `permanent admins`, …).
+   */
+  title: string,
+  /**
    * Which one (a target key, an account id, an entity), for checks with several rows.
    */
   subject?: string,
