@@ -742,9 +742,16 @@ fn judge_queue(p: &QueueProbe, now: Timestamp) -> HealthCheck {
         return row(
             kind,
             None,
-            if p.push == ProbeOutcome::Unfinished { Unknown } else { Failed },
+            if p.push == ProbeOutcome::Unfinished {
+                Unknown
+            } else {
+                Failed
+            },
             "QUEUE_PUSH_FAILED",
-            format!("a health event could not be pushed to the queue ({})", error_text(p.error.as_ref())),
+            format!(
+                "a health event could not be pushed to the queue ({})",
+                error_text(p.error.as_ref())
+            ),
             Some(LOGS),
         );
     }
@@ -754,7 +761,10 @@ fn judge_queue(p: &QueueProbe, now: Timestamp) -> HealthCheck {
             None,
             Ok,
             "QUEUE_OK",
-            format!("the last health event was delivered at {delivered} ({} s after it was pushed)", pushed.seconds_until(delivered)),
+            format!(
+                "the last health event was delivered at {delivered} ({} s after it was pushed)",
+                pushed.seconds_until(delivered)
+            ),
             None,
         ),
         (Some(pushed), _) if pushed.minutes_until(now) >= QUEUE_LATE_MINUTES => row(

@@ -90,9 +90,10 @@ pub use grant::{
     PendingAction, PendingKind, Provisioning, Status,
 };
 pub use health::{
-    judge_health, CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport, HealthStatus,
-    KeyProbe, OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome, QueueProbe,
-    StorageProbe, SweepProbe, TargetKind, TargetProbe, QUEUE_LATE_MINUTES, SWEEP_LATE_MINUTES,
+    judge_health, CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport,
+    HealthStatus, KeyProbe, OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome,
+    QueueProbe, StorageProbe, SweepProbe, TargetKind, TargetProbe, QUEUE_LATE_MINUTES,
+    SWEEP_LATE_MINUTES,
 };
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 pub use lifecycle::schedule::{is_due, next_attention};

@@ -28,14 +28,14 @@ use crate::eligibility::Actor;
 use crate::error::ErrorBody;
 use crate::event::{Event, EVENT_TYPES};
 use crate::gate::{Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
+use crate::grant::{
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    PendingAction, PendingKind, Provisioning, Status,
+};
 use crate::health::{
     CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport, HealthStatus, KeyProbe,
     OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome, QueueProbe, StorageProbe,
     SweepProbe, TargetKind, TargetProbe,
-};
-use crate::grant::{
-    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
-    PendingAction, PendingKind, Provisioning, Status,
 };
 use crate::input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 use crate::policy::authorization::{

@@ -8,9 +8,8 @@ use serde_json::Value;
 
 use crate::boundary::answer::{
     authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
-    judge_health_answer,
-    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
-    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
+    judge_health_answer, policy_change_answer, sweep_answer, unreadable_policy, validate_answer,
+    verify_answer, view_answer, Answer, Nothing, ValidateInput, VerifyInput,
 };
 use crate::error::DecisionError;
 use crate::gate::GateInput;

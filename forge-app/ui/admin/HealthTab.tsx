@@ -66,7 +66,7 @@ export function HealthTab({ zone, locale }: { zone: string; locale?: string }) {
                     {c.subject ? <span class="mono-cell"> {c.subject}</span> : null}
                   </td>
                   <td>
-                    <Lozenge tone={TONE[c.status]}>{c.status}</Lozenge> <span class="mono subtlest">{c.code}</span>
+                    <Lozenge tone={TONE[c.status]}>{c.status}</Lozenge> <span class="mono subtlest nowrap">{c.code}</span>
                   </td>
                   <td>{c.found}</td>
                   <td data-testid="health-fix">{c.fix ?? '—'}</td>
