@@ -18,7 +18,10 @@ import { iso } from './dispatch';
 
 /** How long one probe may take (one org-API operation is bounded to 5 s in a resolver). */
 export const PROBE_MS = 8_000;
-/** Most targets and permanent admins probed in one run: each costs at least one org-API request. */
+/**
+ * Most targets and permanent admins probed in one run: each costs at least one org-API request, and
+ * the adapter sends at most 80. Those past it are reported unfinished (`unknown`), not left out.
+ */
 const MAX_SUBJECTS = 25;
 
 const UNFINISHED = Symbol('unfinished');
@@ -60,18 +63,19 @@ export async function getHealth(ports: Ports): Promise<Result<HealthReport>> {
   const now = iso(ports.clock.now());
   const policyDoc = await ports.store.policy();
   const policy = policyDoc?.policy;
-  const targets = (policy?.targets ?? []).slice(0, MAX_SUBJECTS);
-  const admins = (policy?.permanentAdmins ?? []).slice(0, MAX_SUBJECTS);
+  const targets = policy?.targets ?? [];
+  const admins = policy?.permanentAdmins ?? [];
 
   const [key, directory, roleEndpoints, targetProbes, adminProbes, storage, queue, sweep] = await Promise.all([
     org(ports, { kind: 'key' }),
     org(ports, { kind: 'directories' }),
     org(ports, { kind: 'roleEndpoint' }),
     Promise.all(
-      targets.map(async (t) => {
+      targets.map(async (t, i) => {
         const kind: TargetKind = t.access.type;
         const subject = t.access.type === 'groupMembership' ? t.access.groupId : t.access.type === 'resourceRole' ? t.access.resource : '';
         if (t.access.type === 'orgRole') return { target: t.key, kind, subject, outcome: 'ok' as const, externallySynced: false };
+        if (i >= MAX_SUBJECTS) return { target: t.key, kind, subject, outcome: 'unfinished' as const, externallySynced: false };
         const p = await org(
           ports,
           t.access.type === 'groupMembership' ? { kind: 'group', groupId: t.access.groupId } : { kind: 'resource', role: t.access.role, resource: t.access.resource },
@@ -88,7 +92,8 @@ export async function getHealth(ports: Ports): Promise<Result<HealthReport>> {
       }),
     ),
     Promise.all(
-      admins.map(async (accountId) => {
+      admins.map(async (accountId, i) => {
+        if (i >= MAX_SUBJECTS) return { accountId, outcome: 'unfinished' as const };
         const p = await org(ports, { kind: 'orgAdmin', accountId });
         return { accountId, outcome: p.outcome, ...(p.error ? { error: p.error } : {}), ...(p.found?.holding ? { holding: p.found.holding } : {}) };
       }),
