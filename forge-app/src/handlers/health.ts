@@ -11,8 +11,7 @@
  * requests, is reported `unfinished` (the core's `unknown`), never as a pass or a failure.
  */
 import { core, type HealthInput, type HealthReport, type ProbeError, type ProbeOutcome, type TargetKind } from '../decision/core';
-import type { OrgProbe, OrgProbeResult } from '../adapters/orgAdmin';
-import type { Ports, StorageProbeResult } from '../ports';
+import type { OrgProbe, OrgProbeResult, Ports, StorageProbeResult } from '../ports';
 import type { Result } from '../shared/types';
 import { iso } from './dispatch';
 
