@@ -108,6 +108,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       org: app.org.exportSnapshot(),
       jira: app.jira.exportSnapshot(),
       faults: savedFaults(app),
+      health: app.variableFaults(),
     };
     const path = join(dataDir, 'state.json');
     writeFileSync(`${path}.tmp`, JSON.stringify(state));

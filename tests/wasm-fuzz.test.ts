@@ -96,6 +96,14 @@ const VALID: Record<keyof typeof core, unknown> = {
     current: { policy, version: 1, updatedAt: '2026-06-01T09:00:00Z', updatedBy: 'perm-1' },
     now: '2026-06-01T09:00:00Z',
   },
+  judgeHealth: {
+    now: '2026-06-01T09:00:00Z',
+    key: { outcome: 'ok', orgIds: ['o'], configuredOrgId: 'o' },
+    directory: { outcome: 'ok', count: 1 },
+    roleEndpoints: { outcome: 'failed', error: { code: 'FORBIDDEN', message: 'no' } },
+    queue: { push: 'ok' },
+    sweep: { outcome: 'ok' },
+  },
   version: undefined,
 };
 

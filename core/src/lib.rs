@@ -16,7 +16,8 @@
 //! - [`validate_policy`]: every problem in a policy, at its path;
 //! - [`verify_audit`]: the first broken link in an audit chain;
 //! - [`authorize_admin`]: whether an admin-page call may go ahead, and the caller's policy buttons;
-//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule.
+//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule;
+//! - [`judge_health`]: the Health view's checks, judged from what the probes found.
 //!
 //! [`boundary`] wraps them as tagged `{ok,…}` answers, with JSON-in/JSON-out variants.
 
@@ -55,6 +56,7 @@ mod error;
 mod event;
 mod gate;
 mod grant;
+mod health;
 mod input;
 mod json;
 mod lifecycle;
@@ -86,6 +88,12 @@ pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusC
 pub use grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
+};
+pub use health::{
+    judge_health, CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport,
+    HealthStatus, KeyProbe, OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome,
+    QueueProbe, StorageProbe, SweepProbe, TargetKind, TargetProbe, QUEUE_LATE_MINUTES,
+    SWEEP_LATE_MINUTES,
 };
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 pub use lifecycle::schedule::{is_due, next_attention};

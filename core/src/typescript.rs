@@ -32,6 +32,11 @@ use crate::grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
+use crate::health::{
+    CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport, HealthStatus, KeyProbe,
+    OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome, QueueProbe, StorageProbe,
+    SweepProbe, TargetKind, TargetProbe,
+};
 use crate::input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 use crate::policy::authorization::{
     AdminAccess, AdminAccessInput, AdminCall, AdminViewer, Approvers, PendingState, PendingStatus,
@@ -129,7 +134,11 @@ fn declare_all(out: &mut Declarations) {
         AdminCall, PolicyState, PolicyDiff, PendingPolicyChange, OrgAdminsRead, AdminAccessInput,
         Permission, AdminViewer, PendingState, Approvers, PendingStatus, AdminAccess,
         PolicyCommand, PolicyChangeInput, ChangeOutcome, PendingWrite, PolicyChangeDecision,
-        ChangeRefusalExtras
+        ChangeRefusalExtras,
+        // the Health view
+        ProbeOutcome, ProbeError, KeyProbe, CountProbe, TargetKind, TargetProbe, OrgAdminHolding,
+        PermanentAdminProbe, StorageProbe, QueueProbe, SweepProbe, HealthInput, HealthStatus,
+        HealthCheckKind, HealthCheck, HealthReport
     );
 }
 

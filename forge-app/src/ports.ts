@@ -22,7 +22,9 @@ export interface Log {
 /** Events on the app's own queue. */
 export type QueueEvent =
   | { kind: 'wake'; grantId: string; at: string }
-  | { kind: 'drain'; grantId: string };
+  | { kind: 'drain'; grantId: string }
+  /** The Health view's queue probe: the consumer records its delivery. */
+  | { kind: 'health'; pushedAt: string };
 
 /** Forge's longest delay for one queue event; longer waits are chained by the consumer. */
 export const MAX_DELAY_SECONDS = 900;
@@ -89,7 +91,43 @@ export interface OrgDirectory {
    * that test doubles of this port need not implement it.
    */
   requestUsage?(): { used: number; limit: number };
+  /**
+   * One Health probe (read-only, or a revoke that cannot change anything): what it found, or the
+   * adapter's error. Never throws. Optional so that test doubles of this port need not implement it.
+   */
+  probe?(probe: OrgProbe): Promise<OrgProbeResult>;
 }
+
+/** The Health view's probes of the organizations API. */
+export type OrgProbe =
+  /** The organizations the key sees (`GET /v1/orgs`, an operation without scopes). */
+  | { kind: 'key' }
+  /** How many directories the key can manage. */
+  | { kind: 'directories' }
+  /** The org-admin revoke endpoint, called for an account that cannot exist (changes nothing). */
+  | { kind: 'roleEndpoint' }
+  /** Whether a group exists, and whether SCIM syncs it. */
+  | { kind: 'group'; groupId: string }
+  /** Whether a site or product resource exists (the workspaces list). */
+  | { kind: 'resource'; role: string; resource: string }
+  /** How an account holds org admin. */
+  | { kind: 'orgAdmin'; accountId: string };
+
+export type OrgProbeResult =
+  | {
+      ok: true;
+      /** `key`: the organizations the key sees. */
+      orgIds?: string[];
+      /** `directories`: how many. */
+      count?: number;
+      /** `group`, `resource`: whether it exists. */
+      exists?: boolean;
+      /** `group`: synced from an identity provider. */
+      externallySynced?: boolean;
+      /** `orgAdmin`: assigned directly, only by another method (a group), or not at all. */
+      holding?: 'direct' | 'indirect' | 'none';
+    }
+  | { ok: false; error: ActionError };
 
 /**
  * For a caller that only needs to know that enough holders exist (the revocation guard), not who
@@ -285,6 +323,28 @@ export interface PolicyStore {
   }): Promise<Commit>;
 }
 
+/** The Health view's own records: storage probes and the queue probe's timestamps. */
+export interface HealthStore {
+  /**
+   * The Health view's storage probe: in each entity kind (and for a plain key), writes a probe
+   * record under a key of its own, reads it back and removes it. Never throws.
+   */
+  probeStorage(): Promise<StorageProbeResult[]>;
+  /** The Health view's queue probe: the push it waits for, and the consumer's last delivery. */
+  healthQueue(): Promise<{ pushedAt?: string; deliveredAt?: string }>;
+  saveHealthQueuePush(at: string): Promise<void>;
+  saveHealthQueueDelivery(at: string): Promise<void>;
+}
+
+/** One entity kind's storage probe. */
+export interface StorageProbeResult {
+  /** The entity, or `kvs` for a plain key. */
+  entity: string;
+  ok: boolean;
+  /** Why not: the storage error's code and message. */
+  error?: { code: string; message: string };
+}
+
 /** Claims (an action runs once under at-least-once delivery) and leases (one holder at a time). */
 export interface ClaimStore {
   /** Records that an action key has been executed; false if it already was (at-least-once delivery). */
@@ -311,7 +371,7 @@ export interface AlertStore {
  * All of the app's storage, one object per invocation (`adapters/storage.ts` composes it from the
  * per-concern modules). Code that needs only one concern takes only that interface.
  */
-export interface Store extends GrantStore, AuditLog, PolicyStore, ClaimStore, AlertStore {}
+export interface Store extends GrantStore, AuditLog, PolicyStore, ClaimStore, AlertStore, HealthStore {}
 
 /**
  * How long the work of one invocation may take, on `Ports.clock` (forge.ts derives it from Forge's
@@ -347,6 +407,8 @@ export interface Ports {
   deadline: number;
   /** The invocation's time budget (absent: no limit but `deadline`). */
   budget?: InvocationBudget;
+  /** The deployer's `ORG_ID` (for the Health view's organization check; not a secret). */
+  orgId?: string;
 }
 
 export type { Finding };

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { RouteTable } from '../http/router';
-import { DEMO_API_KEY, DEMO_ORG_ID, DEMO_PEOPLE, TRANSITIONS, type LocalApp, type TransitionName } from '../local-app';
+import { DEMO_API_KEY, DEMO_ORG_ID, DEMO_PEOPLE, HEALTHY, TRANSITIONS, type HealthFaults, type LocalApp, type TransitionName } from '../local-app';
 import { FAULT_KINDS, type FaultOptions } from '../emulators/org-admin/index';
 import { PANEL_CALLS } from '../../forge-app/src/handlers/panel';
 import { ADMIN_CALLS } from '../../forge-app/src/handlers/admin';
@@ -174,6 +174,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
       issue: key ? issueDetail(app, key, jira) : null,
       org: await orgView(app),
       faults: app.org.faults(),
+      health: await app.healthFaults(),
       people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
       targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
       apiKey: DEMO_API_KEY,
@@ -182,7 +183,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
   });
 
   on('GET', '/__playground/faults', async ({ res, app }) => {
-    return sendJson(res, 200, { faults: app.org.faults() });
+    return sendJson(res, 200, { faults: app.org.faults(), health: await app.healthFaults() });
   });
 
   on('POST', '/__playground/faults', async ({ req, res, app }) => {
@@ -201,6 +202,14 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
         throw badRequest((e as Error).message);
       }
       out.drift = { accountId, target, revoked: revoke };
+    }
+    if (body.health !== undefined) {
+      const wanted = body.health === 'off' ? HEALTHY : readHealthFaults(body.health);
+      try {
+        out.health = await app.setHealthFaults(wanted);
+      } catch (e) {
+        throw badRequest((e as Error).message);
+      }
     }
     if (body.rate !== undefined || body.kinds !== undefined || body.off === true) {
       const rate = body.off === true ? 0 : body.rate;
@@ -225,8 +234,8 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
       } catch (e) {
         throw badRequest((e as Error).message);
       }
-    } else if (body.drift === undefined) {
-      throw badRequest('send `{rate, kinds}` (or `{off: true}`) and/or `{drift: {accountId, target}}`');
+    } else if (body.drift === undefined && body.health === undefined) {
+      throw badRequest('send `{rate, kinds}` (or `{off: true}`), `{drift: {accountId, target}}` and/or `{health: {key?, orgId?, group?, permanentAdmin?, sweep?}}` (or `{health: "off"}`)');
     }
     trySave();
     return sendJson(res, 200, { ...out, faults: app.org.faults(), holders: await orgView(app) });
@@ -267,4 +276,25 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     if (found.kind !== 'match') throw notFound(method, url);
     await found.value({ req, res, url, params: found.params, s, app: s.app });
   };
+}
+
+const HEALTH_FAULT_VALUES: { [K in keyof HealthFaults]: readonly HealthFaults[K][] } = {
+  key: ['ok', 'wrong', 'scoped'],
+  orgId: ['ok', 'wrong'],
+  group: ['ok', 'missing', 'scim'],
+  permanentAdmin: ['ok', 'revoked'],
+  sweep: ['running', 'stopped'],
+};
+
+/** `{health: {...}}` of `POST /__playground/faults`: each field one of its values. */
+function readHealthFaults(value: unknown): Partial<HealthFaults> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('`health` must be "off" or an object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Json)) {
+    const allowed = (HEALTH_FAULT_VALUES as Record<string, readonly unknown[]>)[k];
+    if (!allowed) throw badRequest(`\`health.${k}\` is not a health fault (one of: ${Object.keys(HEALTH_FAULT_VALUES).join(', ')})`);
+    if (!allowed.includes(v)) throw badRequest(`\`health.${k}\` must be one of: ${allowed.join(', ')}`);
+    out[k] = v;
+  }
+  return out as Partial<HealthFaults>;
 }

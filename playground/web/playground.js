@@ -224,6 +224,7 @@
     }
     renderSpeed(data.speed);
     renderFaults(data.faults);
+    renderHealthFault(data.health);
     if (changed('issues', [data.issues, state.issue])) renderIssueList(data.issues);
     if (state.view === 'issue' && state.issue) renderIssue(data.issue);
     if (changed('org', data.org)) renderOrg(data.org);
@@ -286,6 +287,18 @@
       select.appendChild(o);
     }
     select.value = value;
+  }
+
+  function renderHealthFault(h) {
+    var select = $('health-fault');
+    if (!h || document.activeElement === select) return;
+    var broken = [];
+    if (h.key !== 'ok') broken.push('key:' + h.key);
+    if (h.orgId !== 'ok') broken.push('orgId:' + h.orgId);
+    if (h.group !== 'ok') broken.push('group:' + h.group);
+    if (h.permanentAdmin !== 'ok') broken.push('permanentAdmin:' + h.permanentAdmin);
+    if (h.sweep !== 'running') broken.push('sweep:' + h.sweep);
+    select.value = broken.length === 1 ? broken[0] : broken.length === 0 ? 'off' : select.value;
   }
 
   var STATUS_TONE = { new: 'lozenge-new', indeterminate: 'lozenge-indeterminate', done: 'lozenge-done' };

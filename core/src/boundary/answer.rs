@@ -7,6 +7,7 @@ use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, Decision};
 use crate::error::{DecisionError, ErrorBody};
 use crate::gate::{gate, GateAnswer, GateInput};
+use crate::health::{judge_health, HealthInput, HealthReport};
 use crate::input::DecideInput;
 use crate::policy::authorization::{authorize_admin, AdminAccess, AdminAccessInput};
 use crate::policy::change::{policy_change, PendingWrite, PolicyChangeDecision, PolicyChangeInput};
@@ -186,6 +187,11 @@ pub fn validate_answer(input: &ValidateInput) -> Answer<Validity> {
 /// Answers an `authorizeAdmin` input.
 pub fn authorize_admin_answer(input: &AdminAccessInput) -> Answer<AdminAccess> {
     Answer::ok(authorize_admin(input))
+}
+
+/// Answers a `judgeHealth` input.
+pub fn judge_health_answer(input: &HealthInput) -> Answer<HealthReport> {
+    Answer::ok(judge_health(input))
 }
 
 /// Answers a `policyChange` input.

@@ -8,11 +8,12 @@ use serde_json::Value;
 
 use crate::boundary::answer::{
     authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
-    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
-    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
+    judge_health_answer, policy_change_answer, sweep_answer, unreadable_policy, validate_answer,
+    verify_answer, view_answer, Answer, Nothing, ValidateInput, VerifyInput,
 };
 use crate::error::DecisionError;
 use crate::gate::GateInput;
+use crate::health::HealthInput;
 use crate::json::read::{as_javascript_numbers, read};
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
@@ -180,4 +181,14 @@ pub fn authorize_admin_json(input: &str) -> String {
 /// `policyChange`, JSON text in and out.
 pub fn policy_change_json(input: &str) -> String {
     on_text(input, policy_change_text, invalid_text)
+}
+
+/// `judgeHealth` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn judge_health_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: HealthInput| judge_health_answer(&i))
+}
+
+/// `judgeHealth`, JSON text in and out.
+pub fn judge_health_json(input: &str) -> String {
+    on_text(input, judge_health_text, invalid_text)
 }

@@ -6,6 +6,7 @@ mod comments;
 mod extension;
 mod fixtures;
 mod gate;
+mod health;
 mod lifecycle;
 mod policy_change;
 mod policy_guard;

@@ -103,6 +103,12 @@ pub fn policy_change(input: JsValue) -> JsValue {
     call(input, boundary::policy_change_text, boundary::invalid_text)
 }
 
+/// The Health view's checks, judged from what the probes of the installation found.
+#[wasm_bindgen(js_name = judgeHealth)]
+pub fn judge_health(input: JsValue) -> JsValue {
+    call(input, boundary::judge_health_text, boundary::invalid_text)
+}
+
 /// The core's version and the contract's version.
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> JsValue {

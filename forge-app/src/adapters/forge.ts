@@ -134,7 +134,10 @@ export function boundedRequest<A extends unknown[], R>(
         request(controller.signal, ...args),
         t.fired.then(() => {
           controller.abort();
-          throw new Error(`no answer within ${ms} ms`);
+          // Named, so the adapters report a timeout (retryable, TIMEOUT) and not a network error.
+          const timeout = new Error(`no answer within ${ms} ms`);
+          timeout.name = 'TimeoutError';
+          throw timeout;
         }),
       ]);
     } finally {
@@ -224,6 +227,7 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
       .filter(Boolean),
     deadline: Math.min(start + b.inlineMs, endsAt),
     budget,
+    orgId: process.env.ORG_ID ?? '',
   };
 }
 

@@ -17,6 +17,8 @@ import type {
   GateOutcome,
   GuardInput,
   GuardOutcome,
+  HealthInput,
+  HealthReport,
   HoldersExplained,
   HoldersInput,
   PolicyChangeDecision,
@@ -46,6 +48,7 @@ export type VerifyAnswer = Answer<Verification>;
 export type GuardAnswer = Answer<GuardOutcome>;
 export type AuthorizeAdminAnswer = Answer<AdminAccess>;
 export type PolicyChangeAnswer = Answer<PolicyChangeDecision, ChangeRefusalExtras>;
+export type JudgeHealthAnswer = Answer<HealthReport>;
 
 /** The Wasm module's exports (`core/wasm/src/lib.rs`), each one plain object in and out. */
 export interface CoreExports {
@@ -59,6 +62,7 @@ export interface CoreExports {
   guardRevocation(input: GuardInput): GuardAnswer;
   authorizeAdmin(input: AdminAccessInput): AuthorizeAdminAnswer;
   policyChange(input: PolicyChangeInput): PolicyChangeAnswer;
+  judgeHealth(input: HealthInput): JudgeHealthAnswer;
   /** No envelope. */
   version(): VersionInfo;
 }

@@ -1733,7 +1733,7 @@ export type VersionInfo = {
 /**
  * The admin page's resolver calls.
  */
-export type AdminCall = "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings" | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange";
+export type AdminCall = "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings" | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange" | "getHealth";
 
 /**
  * The policy as stored, with the facts its changes need.
@@ -2075,6 +2075,284 @@ export type PolicyChangeDecision = {
  * change, and the refusal's audit record.
  */
 export type ChangeRefusalExtras = { problems: Array<PolicyProblem>, pending: PendingWrite, audit: Array<AuditRecord>, auditHead: AuditHead, };
+
+/**
+ * How a probe ended.
+ */
+export type ProbeOutcome = "ok" | "failed" | "unfinished";
+
+/**
+ * The error a probe met, as the adapter reported it (stable adapter codes such as
+ * `UNAUTHORIZED`, `API_KEY_SCOPED`, `NOT_FOUND`, `FORBIDDEN`, `ORG_API_CONTRACT_CHANGED`).
+ */
+export type ProbeError = {
+  /**
+   * The adapter's code.
+   */
+  code: string,
+  /**
+   * Its message (never holds the key).
+   */
+  message: string, };
+
+/**
+ * The key probe: the organizations the key can see (`GET /v1/orgs`, an operation without
+ * scopes, so a key with scopes is refused).
+ */
+export type KeyProbe = {
+  /**
+   * How it ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null,
+  /**
+   * The organization ids the key answered with.
+   */
+  orgIds: Array<string>,
+  /**
+   * The configured `ORG_ID` (empty when unset).
+   */
+  configuredOrgId: string, };
+
+/**
+ * A probe that only answers or fails (the directories, the role endpoints).
+ */
+export type CountProbe = {
+  /**
+   * How it ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null,
+  /**
+   * How many were found (directories), when it answered.
+   */
+  count?: number | null, };
+
+/**
+ * What a target's access is made of, as far as the Health view checks it.
+ */
+export type TargetKind = "orgRole" | "resourceRole" | "groupMembership";
+
+/**
+ * One policy target, looked up.
+ */
+export type TargetProbe = {
+  /**
+   * The target's key.
+   */
+  target: string,
+  /**
+   * Its kind.
+   */
+  kind: TargetKind,
+  /**
+   * The group id or resource ARI looked up (empty for the org-admin role).
+   */
+  subject: string,
+  /**
+   * How the look-up ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong (`NOT_FOUND`: no such group).
+   */
+  error?: ProbeError | null,
+  /**
+   * Whether the group or resource exists, when the look-up answered.
+   */
+  exists?: boolean | null,
+  /**
+   * Whether the group is synced from an identity provider (SCIM).
+   */
+  externallySynced: boolean, };
+
+/**
+ * How a permanent admin holds org admin.
+ */
+export type OrgAdminHolding = "direct" | "indirect" | "none";
+
+/**
+ * One permanent admin's org-admin role, read.
+ */
+export type PermanentAdminProbe = {
+  /**
+   * The account.
+   */
+  accountId: string,
+  /**
+   * How the read ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null,
+  /**
+   * How they hold org admin, when the read answered.
+   */
+  holding?: OrgAdminHolding | null, };
+
+/**
+ * One storage entity kind, written and read back.
+ */
+export type StorageProbe = {
+  /**
+   * The entity (or `kvs` for plain keys).
+   */
+  entity: string,
+  /**
+   * How the write, read-back and clean-up ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null, };
+
+/**
+ * The queue probe: the previous health event's push and delivery, and this run's push.
+ */
+export type QueueProbe = {
+  /**
+   * This run's push of a health event.
+   */
+  push: ProbeOutcome,
+  /**
+   * Why the push failed.
+   */
+  error?: ProbeError | null,
+  /**
+   * The oldest health event pushed and not yet delivered (or the last one pushed), before this run.
+   */
+  pushedAt?: Timestamp | null,
+  /**
+   * When the consumer last recorded a health event's delivery.
+   */
+  deliveredAt?: Timestamp | null, };
+
+/**
+ * The sweep's last run, as it recorded it.
+ */
+export type SweepProbe = {
+  /**
+   * When the policy was last saved (absent: no policy, so the sweep has nothing to do).
+   */
+  policySavedAt?: Timestamp | null,
+  /**
+   * When the sweep last finished comparing the holders with the policy.
+   */
+  lastRunAt?: Timestamp | null,
+  /**
+   * Whether reading the sweep's record finished.
+   */
+  outcome: ProbeOutcome, };
+
+/**
+ * Input of [`judge_health`]: everything the probes found.
+ */
+export type HealthInput = {
+  /**
+   * When the probes ran.
+   */
+  now: Timestamp,
+  /**
+   * The key (and the organizations it sees).
+   */
+  key: KeyProbe,
+  /**
+   * The organization's directories.
+   */
+  directory: CountProbe,
+  /**
+   * A harmless call of a role endpoint (a revoke for an account that cannot exist).
+   */
+  roleEndpoints: CountProbe,
+  /**
+   * Each policy target.
+   */
+  targets: Array<TargetProbe>,
+  /**
+   * Each permanent admin of the policy.
+   */
+  permanentAdmins: Array<PermanentAdminProbe>,
+  /**
+   * Each storage entity kind.
+   */
+  storage: Array<StorageProbe>,
+  /**
+   * The queue.
+   */
+  queue: QueueProbe,
+  /**
+   * The sweep.
+   */
+  sweep: SweepProbe, };
+
+/**
+ * Where a check stands.
+ */
+export type HealthStatus = "ok" | "warning" | "unknown" | "failed";
+
+/**
+ * What a check is about.
+ */
+export type HealthCheckKind = "apiKey" | "organization" | "directory" | "roleEndpoints" | "target" | "permanentAdmin" | "storage" | "queue" | "sweep";
+
+/**
+ * One row of the Health view.
+ */
+export type HealthCheck = {
+  /**
+   * What it checks.
+   */
+  check: HealthCheckKind,
+  /**
+   * Its name, as the deploy guide's table names it (`API key`, `permanent admins`, …).
+   */
+  title: string,
+  /**
+   * Which one (a target key, an account id, an entity), for checks with several rows.
+   */
+  subject?: string,
+  /**
+   * Where it stands.
+   */
+  status: HealthStatus,
+  /**
+   * A stable code (`KEY_SCOPED`, `TARGET_GROUP_SCIM`, …).
+   */
+  code: string,
+  /**
+   * What was found, in words.
+   */
+  found: string,
+  /**
+   * What to do, when it is not ok.
+   */
+  fix?: string, };
+
+/**
+ * The answer of [`judge_health`].
+ */
+export type HealthReport = {
+  /**
+   * The worst status of all checks.
+   */
+  status: HealthStatus,
+  /**
+   * When the probes ran.
+   */
+  at: Timestamp,
+  /**
+   * One row per check, in the order the deploy guide lists them.
+   */
+  checks: Array<HealthCheck>, };
 
 /** Every audit event the core writes, in the order the admin page lists them. */
 export const AUDIT_EVENTS = [

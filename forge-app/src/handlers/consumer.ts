@@ -8,7 +8,12 @@ import { dispatch, drain } from './dispatch';
 export type ConsumeOutcome = { done: true } | { done: false; retryAfterSeconds: number; reason: string };
 
 export async function onQueueEvent(ports: Ports, body: unknown): Promise<ConsumeOutcome> {
-  const event = body as Partial<QueueEvent> | undefined;
+  if ((body as Partial<QueueEvent> | undefined)?.kind === 'health') {
+    // The Health view's queue probe: its delivery is the finding.
+    await ports.store.saveHealthQueueDelivery(new Date(ports.clock.now()).toISOString());
+    return { done: true };
+  }
+  const event = body as Partial<Exclude<QueueEvent, { kind: 'health' }>> | undefined;
   if (!event || typeof event.grantId !== 'string' || !event.grantId) {
     ports.log.warn('queue event without a grant id; dropped', { body });
     return { done: true };

@@ -11,6 +11,7 @@ import type {
   AuditPage,
   DriftReport,
   GrantList,
+  HealthReport,
   HoldingsData,
   PanelCalls,
   PanelData,
@@ -36,6 +37,7 @@ export interface AdminResults {
   getHoldings: HoldingsData;
   approvePolicyChange: PolicyData;
   withdrawPolicyChange: PolicyData;
+  getHealth: HealthReport;
 }
 
 function bridgeFailure<T>(e: unknown): Result<T> {
