@@ -533,6 +533,36 @@ fn csv(
     out
 }
 
+/// The JSON file: the pack's facts and every event, with its high-risk flag.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EvidenceFile<'a> {
+    grant_id: &'a str,
+    issue_key: &'a str,
+    account_id: &'a str,
+    target: &'a str,
+    from: String,
+    to: String,
+    complete: bool,
+    collected_at: String,
+    events: Vec<FileEvent<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileEvent<'a> {
+    id: &'a str,
+    time: &'a str,
+    action: &'a str,
+    high_risk: bool,
+    actor_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actor_name: Option<&'a str>,
+    context: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ip: Option<&'a str>,
+}
+
 fn json_file(
     input: &EvidenceInput,
     kept: &[(Option<Timestamp>, OrgEvent)],
@@ -544,33 +574,31 @@ fn json_file(
             to,
             account_id,
             ..
-        } => (from.to_string(), to.to_string(), account_id.clone()),
-        _ => (String::new(), String::new(), String::new()),
+        } => (from.to_string(), to.to_string(), account_id.as_str()),
+        _ => (String::new(), String::new(), ""),
     };
-    let complete = matches!(input.read, AuditLogRead::Complete { .. });
-    let events: Vec<Value> = kept
-        .iter()
-        .map(|(_, e)| {
-            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert(
-                    "highRisk".into(),
-                    Value::from(settings.is_high_risk(&e.action)),
-                );
-            }
-            v
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "grantId": input.grant.id,
-        "issueKey": input.grant.issue_key,
-        "accountId": account_id,
-        "target": input.grant.target,
-        "from": from,
-        "to": to,
-        "complete": complete,
-        "collectedAt": input.now.to_string(),
-        "events": events,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    let doc = EvidenceFile {
+        grant_id: &input.grant.id,
+        issue_key: &input.grant.issue_key,
+        account_id,
+        target: &input.grant.target,
+        from,
+        to,
+        complete: matches!(input.read, AuditLogRead::Complete { .. }),
+        collected_at: input.now.to_string(),
+        events: kept
+            .iter()
+            .map(|(_, e)| FileEvent {
+                id: &e.id,
+                time: &e.time,
+                action: &e.action,
+                high_risk: settings.is_high_risk(&e.action),
+                actor_id: &e.actor_id,
+                actor_name: e.actor_name.as_deref(),
+                context: &e.context,
+                ip: e.ip.as_deref(),
+            })
+            .collect(),
+    };
+    crate::json::write::to_string(&doc, 4096).unwrap_or_default()
 }

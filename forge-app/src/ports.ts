@@ -2,13 +2,15 @@
  * The small interfaces the handlers use to reach the world. Forge adapters implement them with
  * `@forge/*`; the playground and tests run the same adapters against local emulators.
  */
-import type { Action, AuditHead, AuditRecord, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
+import type { Action, AuditHead, AuditRecord, FormerPermanentAdmin, Finding, Grant, OpenGrant, OrgEvent, PendingPolicyChange, Policy } from './decision/core';
+import type { OrgAuditLog } from './adapters/orgEvents';
 import type { OrgDirectory } from './adapters/orgAdmin';
 import type { JiraPort } from './adapters/jira';
 import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
 
 export type { OrgDirectory } from './adapters/orgAdmin';
 export type { JiraPort } from './adapters/jira';
+export type { OrgAuditLog, EventsPage, EventsQuery } from './adapters/orgEvents';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -25,7 +27,9 @@ export interface Log {
 /** Events on the app's own queue. */
 export type QueueEvent =
   | { kind: 'wake'; grantId: string; at: string }
-  | { kind: 'drain'; grantId: string };
+  | { kind: 'drain'; grantId: string }
+  /** Read the next page of a grant's evidence collection (see `handlers/evidence.ts`). */
+  | { kind: 'evidence'; grantId: string };
 
 export interface QueuePort {
   /** Delivers `event` to the consumer after `delaySeconds` (0–900). */
@@ -171,6 +175,36 @@ export interface InvocationBudget {
   handOff: boolean;
 }
 
+/** The `collectEvidence` action the core decided. */
+export type CollectEvidence = Extract<Action, { type: 'collectEvidence' }>;
+
+/** Where one grant's evidence collection stands. */
+export interface EvidenceJob {
+  collection: CollectEvidence;
+  /** The next page's cursor (absent: the first page, or the read is over). */
+  cursor?: string;
+  /** Pages read (and stored) so far. */
+  pages: number;
+  /** Events stored so far. */
+  events: number;
+  /** 429s met so far, and retryable failures in a row. */
+  rateLimited: number;
+  failures: number;
+  /** Set once the read is over: how it ended. */
+  read?: { status: 'complete' } | { status: 'partial'; reason: string } | { status: 'unavailable'; httpStatus: number };
+  /** Set once the comment, files, alerts and record are done. */
+  reported?: boolean;
+}
+
+/** Evidence collections: the job and its pages of events. */
+export interface EvidenceStore {
+  job(grantId: string): Promise<EvidenceJob | null>;
+  saveJob(grantId: string, job: EvidenceJob): Promise<void>;
+  savePage(grantId: string, n: number, events: OrgEvent[]): Promise<void>;
+  /** The events of pages 0 … pages−1, in order. */
+  events(grantId: string, pages: number): Promise<OrgEvent[]>;
+}
+
 /** Everything a handler needs, for one invocation. */
 export interface Ports {
   org: OrgDirectory;
@@ -185,6 +219,10 @@ export interface Ports {
   deadline: number;
   /** The invocation's time budget (absent: no limit but `deadline`). */
   budget?: InvocationBudget;
+  /** The organization's audit log (`GET /v1/orgs/{orgId}/events`), for evidence packs. */
+  auditLog: OrgAuditLog;
+  /** Evidence collections in progress. */
+  evidence: EvidenceStore;
 }
 
 export type { Finding };

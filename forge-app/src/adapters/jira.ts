@@ -9,6 +9,7 @@
  */
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
 import type { CommentBlock } from '../decision/core';
+import { multipartBody } from './multipart';
 
 export interface JiraIssueSummary {
   key: string;
@@ -42,6 +43,12 @@ export interface JiraPort {
   callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
   /** The issue property `jit-admin-grant`, or null when the issue has none. */
   grantProperty(issueKey: string): Promise<unknown>;
+  /**
+   * Attaches a text file to the issue as the app (`POST /rest/api/3/issue/{key}/attachments`:
+   * multipart form data, field `file`, with `X-Atlassian-Token: no-check`, without which Jira
+   * blocks the request). Not retried on a lost answer: a second copy is worse than a retry later.
+   */
+  attach(issueKey: string, file: { filename: string; mediaType: string; content: string }): Promise<void>;
 }
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
@@ -312,6 +319,13 @@ export function createJira(
       }
       const body = (await res.json()) as { value?: unknown };
       return body.value ?? null;
+    },
+
+    async attach(issueKey, file) {
+      const { body, contentType } = multipartBody([{ field: 'file', ...file }]);
+      const headers = { Accept: 'application/json', 'Content-Type': contentType, 'X-Atlassian-Token': 'no-check' };
+      const path = route`/rest/api/3/issue/${issueKey}/attachments`;
+      await send('POST', path, () => requestJira(route`/rest/api/3/issue/${issueKey}/attachments`, { method: 'POST', headers, body }));
     },
   };
 }

@@ -13,6 +13,8 @@ import type {
   DecideInput,
   Decision,
   ErrorBody,
+  EvidenceInput,
+  EvidenceReport,
   GateInput,
   GateOutcome,
   GuardInput,
@@ -46,6 +48,7 @@ export type VerifyAnswer = Answer<Verification>;
 export type GuardAnswer = Answer<GuardOutcome>;
 export type AuthorizeAdminAnswer = Answer<AdminAccess>;
 export type PolicyChangeAnswer = Answer<PolicyChangeDecision, ChangeRefusalExtras>;
+export type EvidenceReportAnswer = Answer<EvidenceReport>;
 
 /** The Wasm module's exports (`core/wasm/src/lib.rs`), each one plain object in and out. */
 export interface CoreExports {
@@ -61,4 +64,5 @@ export interface CoreExports {
   policyChange(input: PolicyChangeInput): PolicyChangeAnswer;
   /** No envelope. */
   version(): VersionInfo;
+  evidenceReport(input: EvidenceInput): EvidenceReportAnswer;
 }

@@ -46,4 +46,5 @@ export const core: CoreExports = {
   authorizeAdmin: loading('authorizeAdmin'),
   policyChange: loading('policyChange'),
   version: loading('version'),
+  evidenceReport: loading('evidenceReport'),
 };

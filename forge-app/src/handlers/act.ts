@@ -4,6 +4,7 @@
  */
 import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
 import type { Ports } from '../ports';
+import { startEvidence } from './evidence';
 
 export interface ActOutcome {
   /** The result to feed back to the core (grant and revoke actions only). */
@@ -88,6 +89,8 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
       return once(ports, action.key, () =>
         raise(ports, action.key, action.severity, action.code, action.message, action, false, options.quietAlerts),
       );
+    case 'collectEvidence':
+      return once(ports, action.key, () => startEvidence(ports, action));
   }
 }
 

@@ -1,0 +1,202 @@
+/**
+ * The evidence pack of an ended grant, as queued work: the core's `collectEvidence` action
+ * starts a job (`startEvidence`), and each `{kind: 'evidence'}` queue event reads one page of the
+ * organization's audit log (`runEvidence`), paced at the events API's 10 requests a minute,
+ * resuming by cursor, coming back after a 429's `Retry-After`. When the read is over, the core's
+ * `evidenceReport` says what to record, attach, comment and alert; this file only carries it out.
+ *
+ * Pacing: every page read first takes the installation-wide lease `lease:org-events-read` for
+ * `READ_SPACING_MS` and never gives it back, so however many collections run, reads of the events
+ * path are at least that far apart. A job that finds the lease taken comes back on the queue.
+ */
+import { core, MAX_EVIDENCE_EVENTS, type AuditLogRead } from '../decision/core';
+import type { CollectEvidence, EvidenceJob, Ports } from '../ports';
+import { MAX_DELAY_SECONDS } from '../adapters/queue';
+import { act, alertOrgApiProblem } from './act';
+import { appendAudit, iso } from './dispatch';
+
+/** "Rate limit per API path: 10 requests per minute" (the events operation's description). */
+export const READ_SPACING_MS = 6_000;
+const READ_LEASE = 'lease:org-events-read';
+/** One job's reads run one at a time (a duplicated queue event finds it held). */
+const JOB_LEASE_MS = 150_000;
+/** Events per page: the spec allows 1–500; 100 keeps one stored page small. */
+const PAGE_SIZE = 100;
+/** 429s one pack waits through before it is made from what was read (about an hour at most). */
+const MAX_RATE_LIMITED = 30;
+/** Retryable failures in a row before giving up on the rest. */
+const MAX_FAILURES = 8;
+/** Conditional-write attempts for the audit record. */
+const MAX_ATTEMPTS = 16;
+
+const key = (c: CollectEvidence) => c.key;
+
+/** Executes a `collectEvidence` action: saves the job (unless one exists) and queues its first read at `at`. */
+export async function startEvidence(ports: Ports, action: CollectEvidence): Promise<void> {
+  if (!(await ports.evidence.job(action.grantId))) {
+    await ports.evidence.saveJob(action.grantId, { collection: action, pages: 0, events: 0, rateLimited: 0, failures: 0 });
+  }
+  await ports.queue.push({ kind: 'evidence', grantId: action.grantId }, delayUntil(ports, Date.parse(action.at)));
+}
+
+/** Seconds from now until `atMs`, within the queue's 0–900. */
+function delayUntil(ports: Ports, atMs: number): number {
+  return Math.min(Math.max(0, Math.ceil((atMs - ports.clock.now()) / 1000)), MAX_DELAY_SECONDS);
+}
+
+/** Handles one `{kind: 'evidence'}` queue event. */
+export async function runEvidence(ports: Ports, grantId: string): Promise<void> {
+  const { store, evidence, log } = ports;
+  const lease = await store.tryLease(`lease:evidence:${grantId}`, JOB_LEASE_MS);
+  if (!lease) {
+    log.info('evidence: another delivery is working on this job', { grantId });
+    return;
+  }
+  try {
+    const job = await evidence.job(grantId);
+    if (!job || job.reported) return;
+    const c = job.collection;
+    if (!job.read) {
+      const atMs = Date.parse(c.at);
+      if (ports.clock.now() < atMs) {
+        // Early (a hop of a delay longer than the queue allows): hop again.
+        await ports.queue.push({ kind: 'evidence', grantId }, delayUntil(ports, atMs));
+        return;
+      }
+      const again = await readPage(ports, job);
+      await evidence.saveJob(grantId, job);
+      if (again !== null) {
+        await ports.queue.push({ kind: 'evidence', grantId }, again);
+        return;
+      }
+    }
+    await report(ports, job);
+    job.reported = true;
+    await evidence.saveJob(grantId, job);
+  } finally {
+    await store.releaseLease(`lease:evidence:${grantId}`, lease).catch(() => undefined);
+  }
+}
+
+/**
+ * Reads one page if the pace allows and records it in `job`. Returns the delay in seconds after
+ * which the job must come back, or null once the read is over (`job.read` set).
+ */
+async function readPage(ports: Ports, job: EvidenceJob): Promise<number | null> {
+  const c = job.collection;
+  const paced = await ports.store.tryLease(READ_LEASE, READ_SPACING_MS);
+  if (!paced) return Math.ceil(READ_SPACING_MS / 1000) + 1;
+  const page = await ports.auditLog.events({
+    actor: c.accountId,
+    fromMs: Date.parse(c.from),
+    toMs: Date.parse(c.to),
+    limit: PAGE_SIZE,
+    ...(job.cursor ? { cursor: job.cursor } : {}),
+  });
+  if (page.ok) {
+    job.failures = 0;
+    // The page is stored before the job moves past it.
+    await ports.evidence.savePage(c.grantId, job.pages, page.events);
+    job.pages += 1;
+    job.events += page.events.length;
+    if (page.next && job.cursor === page.next) {
+      job.read = { status: 'partial', reason: 'the audit log returned the same page cursor twice' };
+      return null;
+    }
+    job.cursor = page.next;
+    if (!page.next) {
+      job.read = { status: 'complete' };
+      return null;
+    }
+    if (job.events >= MAX_EVIDENCE_EVENTS) {
+      job.read = { status: 'partial', reason: `more than ${MAX_EVIDENCE_EVENTS} events` };
+      return null;
+    }
+    return Math.ceil(READ_SPACING_MS / 1000);
+  }
+  if (page.kind === 'unavailable') {
+    job.read = { status: 'unavailable', httpStatus: page.status };
+    ports.log.warn('evidence: the org audit log is not available', { grantId: c.grantId, status: page.status });
+    return null;
+  }
+  if (page.kind === 'rateLimited') {
+    job.rateLimited += 1;
+    if (job.rateLimited > MAX_RATE_LIMITED) {
+      job.read = { status: 'partial', reason: `rate limited ${job.rateLimited} times` };
+      return null;
+    }
+    ports.log.info('evidence: rate limited; coming back after Retry-After', { grantId: c.grantId, retryAfterMs: page.retryAfterMs });
+    return Math.min(Math.max(1, Math.ceil(page.retryAfterMs / 1000)), MAX_DELAY_SECONDS);
+  }
+  job.failures += 1;
+  ports.log.warn('evidence: reading the org audit log failed', { grantId: c.grantId, code: page.code, message: page.message });
+  if (page.code === 'UNAUTHORIZED') await alertOrgApiProblem(ports, { code: page.code, message: page.message }, { grantId: c.grantId, issueKey: c.issueKey });
+  if (!page.retryable || job.failures > MAX_FAILURES) {
+    job.read = { status: 'partial', reason: `${page.code}: ${page.message}` };
+    return null;
+  }
+  return Math.min(30 * 2 ** (job.failures - 1), MAX_DELAY_SECONDS);
+}
+
+/** Asks the core what the pack says, and carries it out: the record, the files, the comment, the alerts. */
+async function report(ports: Ports, job: EvidenceJob): Promise<void> {
+  const c = job.collection;
+  const [stored, policyDoc, events] = await Promise.all([ports.store.grant(c.grantId), ports.store.policy(), ports.evidence.events(c.grantId, job.pages)]);
+  if (!stored || !policyDoc) {
+    ports.log.error('evidence: the grant or the policy is gone; no pack', { grantId: c.grantId });
+    return;
+  }
+  const read: AuditLogRead =
+    job.read?.status === 'unavailable'
+      ? { status: 'unavailable', httpStatus: job.read.httpStatus }
+      : job.read?.status === 'partial'
+        ? { status: 'partial', pages: job.pages, reason: job.read.reason }
+        : { status: 'complete', pages: job.pages };
+  for (let attempt = 1; ; attempt++) {
+    const head = await ports.store.auditHead();
+    const answer = core.evidenceReport({
+      policy: policyDoc.policy,
+      grant: stored.grant,
+      collection: c,
+      events: events.slice(0, MAX_EVIDENCE_EVENTS),
+      read,
+      now: iso(ports.clock.now()),
+      auditHead: head,
+    });
+    if (!answer.ok) {
+      ports.log.error('evidence: the core refused the report', { grantId: c.grantId, error: answer.error });
+      return;
+    }
+    // The record once per pack, whatever happens after it (a failed comment is retried alone).
+    if (await ports.store.claim(`${key(c)}:audit`)) {
+      let committed: 'ok' | 'conflict';
+      try {
+        committed = await appendAudit(ports, answer.audit, head);
+      } catch (e) {
+        await ports.store.release(`${key(c)}:audit`).catch(() => undefined);
+        throw e;
+      }
+      if (committed === 'conflict') {
+        await ports.store.release(`${key(c)}:audit`);
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`evidence: could not record the pack of ${c.grantId}: ${attempt} conflicting writes`);
+        continue;
+      }
+    }
+    for (const file of answer.attachments) {
+      const claim = `${key(c)}:attach:${file.filename}`;
+      if (!(await ports.store.claim(claim))) continue;
+      try {
+        await ports.jira.attach(c.issueKey, { filename: file.filename, mediaType: file.mediaType, content: file.content });
+      } catch (e) {
+        await ports.store.release(claim).catch(() => undefined);
+        throw e;
+      }
+    }
+    for (const action of answer.actions) {
+      const outcome = await act(ports, policyDoc.policy, action);
+      if (outcome.keep) throw new Error(`evidence: ${action.type} ${action.key} failed; retrying`);
+    }
+    ports.log.info('evidence pack made', { grantId: c.grantId, events: answer.events, highRisk: answer.highRisk.length, status: read.status });
+    return;
+  }
+}
