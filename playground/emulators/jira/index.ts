@@ -17,6 +17,7 @@ import { adfTextLength, adfToHtml, adfToPlainText, checkAdf, isAdfDoc } from './
 import { DEFAULT_REQUEST_WORKFLOW, STATUS_CATEGORIES, type JiraStatus, type JiraTransitionDef, type JiraWorkflow, type ValidatorFunctionEvent } from './workflow';
 import { evaluateExpression, ExpressionError } from './expression';
 import { jiraGate } from '../openapi/index';
+import { AttachmentError, acceptUpload, attachmentBean, type AttachmentRec } from './attachments';
 
 export { DEFAULT_REQUEST_WORKFLOW, type JiraWorkflow, type JiraStatus, type JiraTransitionDef, type JiraValidatorDef, type ValidatorFunctionEvent, type ValidatorFunctionResult } from './workflow';
 export { adfToHtml, adfToPlainText, checkAdf } from './adf';
@@ -67,6 +68,9 @@ export const jiraRoutes: readonly JiraRoute[] = [
   { method: 'GET', path: '/rest/api/3/user/groups', operation: 'getUserGroups' },
   { method: 'GET', path: '/rest/api/3/myself', operation: 'getCurrentUser' },
   { method: 'GET', path: '/rest/api/3/mypermissions', operation: 'getMyPermissions' },
+  { method: 'POST', path: '/rest/api/3/issue/{issueIdOrKey}/attachments', operation: 'addAttachment' },
+  { method: 'GET', path: '/rest/api/3/attachment/{id}', operation: 'getAttachment' },
+  { method: 'GET', path: '/rest/api/3/attachment/content/{id}', operation: 'getAttachmentContent' },
 ];
 
 /**
@@ -192,13 +196,15 @@ interface IssueRec {
   updated: number;
   comments: CommentRec[];
   properties: Record<string, unknown>;
+  /** Files attached (`attachments.ts`); absent on issues saved before attachments existed. */
+  attachments?: AttachmentRec[];
   /** Keys the issue had before it moved to another project (Jira keeps them as aliases). */
   historicalKeys?: string[];
 }
 
 export interface JiraSnapshot {
   version: 1;
-  counters: { issueId: number; commentId: number; changelogId: number; projectSeq: Record<string, number> };
+  counters: { issueId: number; commentId: number; changelogId: number; projectSeq: Record<string, number>; attachmentId?: number };
   projects: JiraProject[];
   users: UserRec[];
   issues: IssueRec[];
@@ -309,6 +315,8 @@ export interface JiraEmulator {
   comments(issueIdOrKey: string): Array<{ id: string; author: string; body: unknown; text: string; html: string; created: number }>;
   property(issueIdOrKey: string, propertyKey: string): unknown;
   properties(issueIdOrKey: string): Record<string, unknown>;
+  /** Files attached to an issue, oldest first, with their content. */
+  attachments(issueIdOrKey: string): Array<{ id: string; filename: string; mimeType: string; author: string; created: number; size: number; content: string }>;
   /** Transitions an issue as a user (as the Jira UI would); fires transition listeners. */
   transition(issueIdOrKey: string, transitionIdOrName: string, options: { actor: string; comment?: string }): Promise<void>;
   /** Subscribes to "transition done" events. Returns the unsubscribe function. */
@@ -675,8 +683,19 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     body: unknown;
     hasBody: boolean;
     principal: string;
+    /** The body as sent, and the request's headers (multipart uploads). */
+    raw: string;
+    headers: Record<string, string | string[] | undefined>;
   };
-  type Result = { status: number; body?: unknown; headers?: Record<string, string> };
+  type Result = { status: number; body?: unknown; headers?: Record<string, string>; text?: string };
+
+  const findAttachment = (id: string): AttachmentRec => {
+    for (const issue of issues.values()) {
+      const a = issue.attachments?.find((x) => x.id === id);
+      if (a) return a;
+    }
+    throw new JiraHttpError(404, [`The attachment with id '${id}' does not exist.`]);
+  };
 
   const requireBody = (ctx: Ctx): Record<string, unknown> => {
     if (!ctx.hasBody || typeof ctx.body !== 'object' || ctx.body === null || Array.isArray(ctx.body)) {
@@ -734,6 +753,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
         created: () => jiraDate(issue.created),
         updated: () => jiraDate(issue.updated),
         description: () => issue.description,
+        attachment: () => (issue.attachments ?? []).map((a) => attachmentBean(baseUrl, a, userDetails(a.author))),
       };
       const requested = (ctx.query.get('fields') ?? '*all')
         .split(',')
@@ -782,6 +802,31 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
           comments: sorted.slice(startAt, startAt + maxResults).map((c) => commentBean(issue, c)),
         },
       };
+    },
+
+    addAttachment(ctx) {
+      const issue = requireIssue(ctx.params.issueIdOrKey!);
+      const existing = issue.attachments ?? [];
+      const added = acceptUpload(ctx.headers, ctx.raw, existing.length, (f) => ({
+        id: String((counters.attachmentId = (counters.attachmentId ?? 20000) + 1)),
+        filename: f.filename,
+        mimeType: f.mimeType,
+        author: ctx.principal,
+        created: now(),
+        content: f.content,
+      }));
+      issue.attachments = [...existing, ...added];
+      return { status: 200, body: added.map((a) => attachmentBean(baseUrl, a, userDetails(a.author))) };
+    },
+
+    getAttachment(ctx) {
+      const found = findAttachment(ctx.params.id!);
+      return { status: 200, body: attachmentBean(baseUrl, found, userDetails(found.author)) };
+    },
+
+    getAttachmentContent(ctx) {
+      const found = findAttachment(ctx.params.id!);
+      return { status: 200, text: found.content, headers: { 'content-type': `${found.mimeType}; charset=utf-8`, 'content-disposition': `attachment; filename="${found.filename.replace(/"/g, '_')}"` } };
     },
 
     addComment(ctx) {
@@ -998,7 +1043,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       entry.principal = principal;
       let body: unknown;
       const hasBody = raw.trim().length > 0;
-      if (hasBody) {
+      if (hasBody && matched?.route.operation !== 'addAttachment') {
         if (!String(req.headers['content-type'] ?? '').toLowerCase().includes('application/json')) {
           throw new JiraHttpError(415, ['Unsupported Media Type: send the body as application/json.']);
         }
@@ -1028,11 +1073,19 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
           ? new JiraHttpError(405, [`Method ${entry.method} is not allowed for ${url.pathname}.`])
           : new JiraHttpError(404, [`No resource at ${url.pathname}.`]);
       }
-      const result = await handlers[matched.route.operation]!({ params: matched.params, query: url.searchParams, body, hasBody, principal });
+      const result = await handlers[matched.route.operation]!({ params: matched.params, query: url.searchParams, body, hasBody, principal, raw, headers: req.headers });
       entry.status = result.status;
+      if (result.text !== undefined) {
+        res.writeHead(result.status, { 'x-arequestid': randomUUID(), ...result.headers });
+        res.end(result.text);
+        return;
+      }
       send(res, result.status, result.body, result.headers);
     } catch (e) {
-      if (e instanceof JiraHttpError) {
+      if (e instanceof AttachmentError) {
+        entry.status = e.status;
+        send(res, e.status, { errorMessages: e.errorMessages, errors: {} });
+      } else if (e instanceof JiraHttpError) {
         entry.status = e.status;
         send(res, e.status, { errorMessages: e.errorMessages, errors: e.errors }, e.headers);
       } else {
@@ -1127,6 +1180,10 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     properties(idOrKey) {
       const i = findIssue(idOrKey);
       return i ? structuredClone(i.properties) : {};
+    },
+    attachments(idOrKey) {
+      const i = findIssue(idOrKey);
+      return (i?.attachments ?? []).map((a) => ({ ...a, size: Buffer.byteLength(a.content) }));
     },
     async transition(idOrKey, transitionIdOrName, { actor, comment }) {
       if (!users.has(actor)) throw new Error(`unknown actor ${actor}; seed the user first`);

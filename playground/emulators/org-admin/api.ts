@@ -6,6 +6,7 @@
  * Where the spec is silent the choice is marked GUESS (and listed in README.md).
  */
 
+import { actorOf, getEvent, getEvents, type OrgAuditLog } from './events';
 import { randomUUID } from 'node:crypto';
 import {
   ORG_ADMIN_ROLE,
@@ -67,6 +68,13 @@ export interface ApiContext {
   caller?: ApiKeyRecord;
   /** Contract faults: operations that answer as if removed, changed or not enabled. */
   contract: ContractFaults;
+  /** The org's audit log (`events.ts`). */
+  auditLog: OrgAuditLog;
+  /**
+   * The person a playground org action is performed as (`events.ts` `act`): the actor the audit
+   * log records instead of the API key. Set only for the duration of one synchronous operation.
+   */
+  actingAs?: string;
 }
 
 export interface ApiRequest {
@@ -353,8 +361,22 @@ function assignRoleCommon(ctx: ApiContext, req: ApiRequest, orgLevelOnly: boolea
   // the user already holds directly is a no-op 204 (idempotent), as a PUT-like assign usually is.
   if (!hasDirect(truth, accountId, body.change.role, resource)) {
     ctx.state.write({ kind: 'assignRole', accountId, role: body.change.role, resource });
+    recordRoleEvent(ctx, 'granted', accountId, body.change.role, resource);
   }
   return { status: 204 };
+}
+
+/** The audit-log event of a role change (Guess: the action ids; Atlassian documents display names only). */
+function recordRoleEvent(ctx: ApiContext, verb: 'granted' | 'revoked', accountId: string, role: string, resource: string): void {
+  const action = role === ORG_ADMIN_ROLE ? `org_admin_role_${verb}` : role === 'atlassian/site-admin' ? `site_admin_role_${verb}` : `user_role_${verb}`;
+  ctx.auditLog.record({
+    action,
+    actor: actorOf(ctx),
+    context: [
+      { type: 'user', id: accountId },
+      { type: 'role', id: role, name: resource },
+    ],
+  });
 }
 
 function revokeRoleCommon(ctx: ApiContext, req: ApiRequest, orgLevelOnly: boolean): ApiResponse {
@@ -388,6 +410,7 @@ function revokeRoleCommon(ctx: ApiContext, req: ApiRequest, orgLevelOnly: boolea
   // directly is a no-op 204. (A role held only through a group or inferred is left alone.)
   if (hasDirect(truth, accountId, body.change.role, resource)) {
     ctx.state.write({ kind: 'revokeRole', accountId, role: body.change.role, resource });
+    recordRoleEvent(ctx, 'revoked', accountId, body.change.role, resource);
   }
   return { status: 204 };
 }
@@ -514,6 +537,7 @@ function addGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
   // Spec: 409 "The user is already in the group". GUESS: the code (ADMIN-409-28, "Conflict").
   if (g.members.includes(accountId)) return appError(409, 'ADMIN-409-28', `User \`${accountId}\` is already a member of group \`${g.name}\``);
   ctx.state.write({ kind: 'addMember', groupId: g.id, accountId });
+  ctx.auditLog.record({ action: 'group_member_added', actor: actorOf(ctx), context: [{ type: 'group', id: g.id, name: g.name }, { type: 'user', id: accountId }] });
   return { status: 204 };
 }
 
@@ -547,6 +571,7 @@ function removeGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
     }
   }
   ctx.state.write({ kind: 'removeMember', groupId: g.id, accountId });
+  ctx.auditLog.record({ action: 'group_member_removed', actor: actorOf(ctx), context: [{ type: 'group', id: g.id, name: g.name }, { type: 'user', id: accountId }] });
   return { status: 204 };
 }
 
@@ -928,6 +953,8 @@ const OPERATIONS: Record<RouteId, (ctx: ApiContext, req: ApiRequest) => ApiRespo
   getUserRoleAssignments,
   getGroupRoleAssignments,
   queryWorkspaces,
+  getEvents,
+  getEvent,
 };
 
 /** Every operation, behind the key-scope check and the contract faults. */

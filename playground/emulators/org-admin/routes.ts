@@ -20,7 +20,9 @@ export type RouteId =
   | 'searchUsers'
   | 'getUserRoleAssignments'
   | 'getGroupRoleAssignments'
-  | 'queryWorkspaces';
+  | 'queryWorkspaces'
+  | 'getEvents'
+  | 'getEvent';
 
 export interface RouteDef {
   id: RouteId;
@@ -105,6 +107,8 @@ export const ORG_ADMIN_ROUTES: readonly RouteDef[] = [
     scopes: ['read:groups:admin'],
   },
   { id: 'queryWorkspaces', method: 'POST', path: '/admin/v2/orgs/{orgId}/workspaces', purpose: 'discover site and product resource ids', scopes: ['read:workspaces:admin'] },
+  { id: 'getEvents', method: 'GET', path: '/admin/v1/orgs/{orgId}/events', purpose: "read the audit log (an elevated person's evidence pack)", scopes: ['read:events:admin'] },
+  { id: 'getEvent', method: 'GET', path: '/admin/v1/orgs/{orgId}/events/{eventId}', purpose: 'read one audit-log event', scopes: ['read:events:admin'] },
 ];
 
 /** `METHOD /path/template`, the key of the per-route counters. */

@@ -35,6 +35,7 @@ import {
   type World,
 } from './model';
 import { ORG_ADMIN_ROUTES, matchRoute, routeKey, type RouteDef, type RouteId } from './routes';
+import { OrgAuditLog, PERSON_ACTIONS, recordPersonAction, type AuditEventRecord, type PersonAction } from './events';
 
 /** What a role or membership is, in the organizations API's own terms (the emulator models Atlassian and imports nothing of the app). */
 export type EmulatorTarget =
@@ -133,6 +134,8 @@ export interface EmulatorSnapshot {
   consistencyDelayMs: number;
   keyOwnerAccountId?: string;
   state: StateSnapshot;
+  /** The audit log (absent in snapshots saved before it existed: empty, available). */
+  auditLog?: { events: AuditEventRecord[]; available: boolean };
 }
 
 export interface OrgAdminEmulator {
@@ -179,6 +182,16 @@ export interface OrgAdminEmulator {
   /** Switches contract faults on or off (`null` fields: healthy). */
   setContractFaults(faults: Partial<ContractFaults> | null): void;
   contractFaults(): ContractFaults;
+  /** The audit log's events, oldest first. */
+  auditEvents(): AuditEventRecord[];
+  /** False: the org has no Atlassian Guard; the events API answers 403. */
+  setAuditLogAvailable(available: boolean): void;
+  /**
+   * `actor` does something in the org as an org admin (refused unless they hold org admin now):
+   * `addOrgAdmin` assigns org admin to `subject` through the modelled operation; the others are
+   * recorded in the audit log (`events.ts` `PERSON_ACTIONS`).
+   */
+  act(actor: string, action: PersonAction | 'addOrgAdmin', subject?: string): AuditEventRecord;
 }
 
 export const DEFAULT_ORG_ID = '5a3c1e2d-7b4f-4c8a-9e1d-2f6b8a0c4d13';
@@ -252,6 +265,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
   const state = new OrgState(now, options.snapshot?.consistencyDelayMs ?? options.consistencyDelayMs ?? 0);
   const faults = new FaultInjector(options.faults);
   const stats = new StatsRecorder();
+  const auditLog = new OrgAuditLog(now);
   const holds = new Set<ReturnType<typeof setTimeout>>();
   let closed = false;
   /** The request log keeps the latest calls only, so a long playground session stays small. */
@@ -271,6 +285,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     publicUrl: '',
     siteAriForm: options.siteAriForm ?? 'jira-core',
     contract: normalizeContractFaults(options.contract),
+    auditLog,
   };
 
   const seedBoth = (seed: OrgSeed) => {
@@ -279,6 +294,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
   };
   const loadInitial = () => {
     state.clear();
+    auditLog.clear();
     if (options.snapshot) restore(options.snapshot);
     else seedBoth(initialSeed);
   };
@@ -290,6 +306,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     ctx.keyOwnerAccountId = s.keyOwnerAccountId;
     state.consistencyDelayMs = s.consistencyDelayMs;
     state.restore(s.state);
+    auditLog.restore(s.auditLog);
   };
   loadInitial();
 
@@ -360,7 +377,31 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     consistencyDelayMs: state.consistencyDelayMs,
     ...(ctx.keyOwnerAccountId ? { keyOwnerAccountId: ctx.keyOwnerAccountId } : {}),
     state: state.snapshot(),
+    auditLog: auditLog.snapshot(),
   });
+
+  const act = (actor: string, action: PersonAction | 'addOrgAdmin', subject?: string): AuditEventRecord => {
+    state.sync();
+    if (!orgAdmins(state.truth, orgId).includes(actor)) throw new Error(`\`${actor}\` is not an organization admin now: the org refuses admin actions by them`);
+    if (action !== 'addOrgAdmin') {
+      if (!(action in PERSON_ACTIONS)) throw new Error(`unknown org action \`${String(action)}\`; one of addOrgAdmin, ${Object.keys(PERSON_ACTIONS).join(', ')}`);
+      return recordPersonAction(ctx, actor, action, subject);
+    }
+    if (!subject) throw new Error('addOrgAdmin needs the account to make an org admin');
+    const caller = ctx.caller;
+    ctx.caller = undefined;
+    ctx.actingAs = actor;
+    try {
+      const r = HANDLERS.assignOrgRole(ctx, { params: { orgId, userId: subject }, query: new URLSearchParams(), body: JSON.stringify({ role: ORG_ADMIN_ROLE }) });
+      if (r.status >= 300) throw new Error(`the org refused: ${JSON.stringify(r.body)}`);
+    } finally {
+      ctx.actingAs = undefined;
+      ctx.caller = caller;
+    }
+    const recorded = auditLog.events.at(-1);
+    // Assigning a role someone already holds changes nothing and records nothing.
+    return recorded && recorded.actor.id === actor ? recorded : auditLog.record({ action: 'org_admin_role_granted', actor: { id: actor }, context: [{ type: 'user', id: subject }] });
+  };
 
   const api = {
     setFaults: (f: FaultOptions | null) => faults.configure(f),
@@ -412,6 +453,11 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     },
     exportSnapshot,
     importSnapshot: (s: EmulatorSnapshot) => restore(s),
+    auditEvents: () => structuredClone(auditLog.events),
+    setAuditLogAvailable: (available: boolean) => {
+      auditLog.available = available;
+    },
+    act,
   };
 
   /** Control endpoints. Errors are `{error}` with 400; these are for tests and the playground only. */
@@ -474,6 +520,19 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
           return ok();
         case 'GET /__emulator/snapshot':
           return ok(exportSnapshot());
+        case 'GET /__emulator/audit-log':
+          return ok({ available: auditLog.available, events: auditLog.events });
+        case 'PUT /__emulator/audit-log': {
+          const b = json() as { available?: boolean } | null;
+          if (typeof b?.available !== 'boolean') throw new Error('body must be {"available": true|false}');
+          api.setAuditLogAvailable(b.available);
+          return ok({ available: auditLog.available });
+        }
+        case 'POST /__emulator/act': {
+          const b = json() as { actor?: string; action?: PersonAction | 'addOrgAdmin'; subject?: string } | null;
+          if (!b?.actor || !b.action) throw new Error('body must be {"actor","action","subject"?}');
+          return ok(act(b.actor, b.action, b.subject));
+        }
         case 'PUT /__emulator/snapshot':
           restore(json() as EmulatorSnapshot);
           return ok();
