@@ -16,6 +16,7 @@
  *
  * `startPlayground()` runs it in-process (tests); run this file directly to serve it.
  */
+import { attachmentList, evidenceRoute, isEvidencePath } from './evidence-routes';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -476,6 +477,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       created: new Date(rec.created).toISOString(),
       description: rec.description ? adfToPlainText(rec.description) : '',
       comments: app.jira.comments(key).map((c) => ({ id: c.id, author: c.author, text: c.text, html: c.html, created: new Date(c.created).toISOString() })),
+      attachments: attachmentList(app, issue.key),
       grant,
       transitions,
       panel: {
@@ -508,6 +510,18 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const route = `${method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
     const s = await ready;
     const { app } = s;
+
+    if (isEvidencePath(url.pathname)) {
+      const answer = evidenceRoute(app, method, url.pathname, method === 'POST' ? await jsonBody(req) : null, DEMO_PEOPLE);
+      if (answer) {
+        if ('text' in answer) {
+          res.writeHead(answer.status, answer.headers);
+          res.end(answer.text);
+        } else sendJson(res, answer.status, answer.json);
+        if (method === 'POST') trySave();
+        return;
+      }
+    }
 
     switch (route) {
       case 'GET /__playground/bridge-shim.js':
@@ -631,6 +645,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
           issue: key ? issueDetail(app, key, jira) : null,
           org: await orgView(app),
           faults: app.org.faults(),
+          auditLog: { available: app.org.auditLogAvailable() },
           people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
           targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
           apiKey: DEMO_API_KEY,

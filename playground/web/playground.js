@@ -227,6 +227,8 @@
     if (changed('issues', [data.issues, state.issue])) renderIssueList(data.issues);
     if (state.view === 'issue' && state.issue) renderIssue(data.issue);
     if (changed('org', data.org)) renderOrg(data.org);
+    $('org-act-as').textContent = state.as;
+    if (data.auditLog) $('audit-log-available').checked = !!data.auditLog.available;
     $('org-api-url').textContent = location.origin + '/admin/v1/orgs';
     $('org-api-key').textContent = data.apiKey;
 
@@ -257,6 +259,8 @@
     $('new-reporter').innerHTML = options;
     $('drift-person').innerHTML = options;
     $('drift-person').value = 'mallory';
+    $('org-action-subject').innerHTML = options;
+    $('org-action-subject').value = 'erin';
     $('drift-target').innerHTML = data.targets
       .map(function (t) {
         return '<option value="' + esc(t.key) + '">' + esc(t.label) + '</option>';
@@ -387,6 +391,19 @@
             })
             .join('')
         : '<li class="subtle">No comments yet.</li>';
+    }
+    var files = issue.attachments || [];
+    if (changed('attachments', files)) {
+      $('attachments').innerHTML = files.length
+        ? files
+            .map(function (a) {
+              return (
+                '<li data-testid="attachment"><a href="' + esc(a.url) + '" target="_blank" rel="noopener">' + esc(a.filename) + '</a> ' +
+                '<span class="subtle small">' + esc(a.mimeType) + ' · ' + esc(a.size) + ' bytes · ' + esc(fmt(a.created, true)) + '</span></li>'
+              );
+            })
+            .join('')
+        : '<li class="subtle">No attachments.</li>';
     }
   }
 
@@ -535,6 +552,29 @@
       .then(function () {
         toast('Sweep done');
         refresh();
+      })
+      .catch(function (err) {
+        toast(err.message, true);
+      });
+  });
+
+  $('org-action-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var action = $('org-action').value;
+    var subject = action === 'addOrgAdmin' || action === 'deleteUser' ? $('org-action-subject').value : undefined;
+    api('POST', '/__playground/org-action', { as: state.as, action: action, subject: subject })
+      .then(function (r) {
+        toast(state.as + ': ' + r.event.action + ' (recorded in the org audit log)');
+        return refresh();
+      })
+      .catch(function (err) {
+        toast(err.message, true);
+      });
+  });
+  $('audit-log-available').addEventListener('change', function (e) {
+    api('POST', '/__playground/audit-log', { available: e.target.checked })
+      .then(function (r) {
+        toast(r.available ? 'The org audit log can be read (Atlassian Guard)' : 'The org audit log cannot be read (no Atlassian Guard)');
       })
       .catch(function (err) {
         toast(err.message, true);

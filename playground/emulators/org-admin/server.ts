@@ -186,6 +186,7 @@ export interface OrgAdminEmulator {
   auditEvents(): AuditEventRecord[];
   /** False: the org has no Atlassian Guard; the events API answers 403. */
   setAuditLogAvailable(available: boolean): void;
+  auditLogAvailable(): boolean;
   /**
    * `actor` does something in the org as an org admin (refused unless they hold org admin now):
    * `addOrgAdmin` assigns org admin to `subject` through the modelled operation; the others are
@@ -457,6 +458,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     setAuditLogAvailable: (available: boolean) => {
       auditLog.available = available;
     },
+    auditLogAvailable: () => auditLog.available,
     act,
   };
 
