@@ -153,7 +153,7 @@ export interface ForgeFetchLogEntry {
   path: string;
   method: string;
   status: number;
-  /** Parsed JSON body of the request, when it had one. */
+  /** The request body: parsed JSON, or the text sent when it is not JSON (a multipart upload). */
   body?: unknown;
 }
 
@@ -375,7 +375,8 @@ function parseBody(init?: RequestInit): unknown {
   try {
     return JSON.parse(init.body);
   } catch {
-    return undefined;
+    // Not JSON (a multipart upload): logged as the text sent.
+    return init.body;
   }
 }
 

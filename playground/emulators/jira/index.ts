@@ -821,7 +821,8 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
 
     getAttachment(ctx) {
       const found = findAttachment(ctx.params.id!);
-      return { status: 200, body: attachmentBean(baseUrl, found, userDetails(found.author)) };
+      // `AttachmentMetadata.id` is an integer, where the upload's `Attachment.id` is a string.
+      return { status: 200, body: { ...attachmentBean(baseUrl, found, userDetails(found.author)), id: Number(found.id) } };
     },
 
     getAttachmentContent(ctx) {
