@@ -90,6 +90,8 @@ test('browser: an elevated person’s org action becomes an evidence pack on the
   // The admin page's Drift tab lists the alert.
   await page.goto(`${pg.url}/?as=perm-1&view=admin`);
   const admin = page.frameLocator('[data-testid="admin-frame"]');
+  // The policy tab shows the evidence settings with the core's default high-risk actions.
+  await admin.getByTestId('policy-evidence').getByText('api_key_created').waitFor();
   await admin.getByTestId('tab-drift').click();
   await admin.getByText('HIGH_RISK_WHILE_ELEVATED').first().waitFor();
 });
