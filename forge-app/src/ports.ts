@@ -194,6 +194,8 @@ export interface EvidenceJob {
   read?: { status: 'complete' } | { status: 'partial'; reason: string } | { status: 'unavailable'; httpStatus: number };
   /** Set once the comment, files, alerts and record are done. */
   reported?: boolean;
+  /** The read turn this job holds (`EvidenceStore.reserveReadSlot`), in epoch ms. */
+  slotAt?: number;
 }
 
 /** Evidence collections: the job and its pages of events. */
@@ -203,6 +205,11 @@ export interface EvidenceStore {
   savePage(grantId: string, n: number, events: OrgEvent[]): Promise<void>;
   /** The events of pages 0 … pages−1, in order. */
   events(grantId: string, pages: number): Promise<OrgEvent[]>;
+  /**
+   * Takes the next turn to read the org audit log: the returned time (≥ `nowMs`) is at least
+   * `spacingMs` after the turn before it, whoever took that. Null when the store stayed contended.
+   */
+  reserveReadSlot(nowMs: number, spacingMs: number): Promise<number | null>;
 }
 
 /** Everything a handler needs, for one invocation. */

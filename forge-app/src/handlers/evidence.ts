@@ -5,9 +5,11 @@
  * resuming by cursor, coming back after a 429's `Retry-After`. When the read is over, the core's
  * `evidenceReport` says what to record, attach, comment and alert; this file only carries it out.
  *
- * Pacing: every page read first takes the installation-wide lease `lease:org-events-read` for
- * `READ_SPACING_MS` and never gives it back, so however many collections run, reads of the events
- * path are at least that far apart. A job that finds the lease taken comes back on the queue.
+ * Pacing: every page read first takes a turn (`EvidenceStore.reserveReadSlot`): turns are
+ * `READ_SPACING_MS` apart across the installation and handed out in order, so however many
+ * collections run, at most one read of the events path starts per turn. A job whose turn is later
+ * comes back on the queue at its time; one that wakes more than `LATE_MS` after it lost its turn
+ * and takes a new one (a late read could bunch up with the next turn's).
  */
 import { core, MAX_EVIDENCE_EVENTS, type AuditLogRead } from '../decision/core';
 import type { CollectEvidence, EvidenceJob, Ports } from '../ports';
@@ -15,9 +17,13 @@ import { MAX_DELAY_SECONDS } from '../adapters/queue';
 import { act, alertOrgApiProblem } from './act';
 import { appendAudit, iso } from './dispatch';
 
-/** "Rate limit per API path: 10 requests per minute" (the events operation's description). */
-export const READ_SPACING_MS = 6_000;
-const READ_LEASE = 'lease:org-events-read';
+/**
+ * "Rate limit per API path: 10 requests per minute" (the events operation's description): one read
+ * per 6.5 s keeps any 60 s window at 10, a read up to `LATE_MS` after its turn included.
+ */
+export const READ_SPACING_MS = 6_500;
+/** How late after its turn a read may still start. */
+const LATE_MS = 1_000;
 /** One job's reads run one at a time (a duplicated queue event finds it held). */
 const JOB_LEASE_MS = 150_000;
 /** Events per page: the spec allows 1–500; 100 keeps one stored page small. */
@@ -84,8 +90,15 @@ export async function runEvidence(ports: Ports, grantId: string): Promise<void> 
  */
 async function readPage(ports: Ports, job: EvidenceJob): Promise<number | null> {
   const c = job.collection;
-  const paced = await ports.store.tryLease(READ_LEASE, READ_SPACING_MS);
-  if (!paced) return Math.ceil(READ_SPACING_MS / 1000) + 1;
+  const now = ports.clock.now();
+  if (job.slotAt === undefined || now > job.slotAt + LATE_MS) {
+    const slot = await ports.evidence.reserveReadSlot(now, READ_SPACING_MS);
+    // A contended store: try again in a minute or so (jittered, so the contenders spread out).
+    if (slot === null) return 60 + Math.floor(Math.random() * 30);
+    job.slotAt = slot;
+  }
+  if (job.slotAt > now) return Math.min(Math.ceil((job.slotAt - now) / 1000), MAX_DELAY_SECONDS);
+  job.slotAt = undefined;
   const page = await ports.auditLog.events({
     actor: c.accountId,
     fromMs: Date.parse(c.from),
@@ -112,7 +125,7 @@ async function readPage(ports: Ports, job: EvidenceJob): Promise<number | null> 
       job.read = { status: 'partial', reason: `more than ${MAX_EVIDENCE_EVENTS} events` };
       return null;
     }
-    return Math.ceil(READ_SPACING_MS / 1000);
+    return 0;
   }
   if (page.kind === 'unavailable') {
     job.read = { status: 'unavailable', httpStatus: page.status };
