@@ -6,29 +6,9 @@
  * a 429 by coming back after `Retry-After` on the queue, where waiting costs no invocation time.
  */
 import type { OrgEvent } from '../decision/core';
+import type { EventsPage, EventsQuery, OrgAuditLog } from '../ports';
 
-export interface EventsQuery {
-  actor: string;
-  /** Epoch milliseconds, inclusive. */
-  fromMs: number;
-  toMs: number;
-  /** The previous page's `next`. */
-  cursor?: string;
-  /** 1–500 (the spec's bounds); default 100. */
-  limit?: number;
-}
-
-export type EventsPage =
-  | { ok: true; events: OrgEvent[]; next?: string }
-  /** 403/404: the organization has no audit-log access (the events API needs Atlassian Guard). */
-  | { ok: false; kind: 'unavailable'; status: number; message: string }
-  | { ok: false; kind: 'rateLimited'; retryAfterMs: number; message: string }
-  /** Worth trying again later (5xx, timeouts, network); or not (401, 400) when `retryable` is false. */
-  | { ok: false; kind: 'failed'; retryable: boolean; code: string; message: string };
-
-export interface OrgAuditLog {
-  events(query: EventsQuery): Promise<EventsPage>;
-}
+export type { EventsPage, EventsQuery, OrgAuditLog } from '../ports';
 
 export interface OrgEventsOptions {
   fetch: (url: string, init: RequestInit) => Promise<Response>;

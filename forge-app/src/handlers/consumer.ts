@@ -3,8 +3,7 @@
  * on early, so a window ends on time), "finish this outbox" events, and the pages of evidence
  * collections.
  */
-import type { Ports, QueueEvent } from '../ports';
-import { MAX_DELAY_SECONDS } from '../adapters/queue';
+import { MAX_DELAY_SECONDS, type Ports, type QueueEvent } from '../ports';
 import { dispatch, drain } from './dispatch';
 import { runEvidence } from './evidence';
 
