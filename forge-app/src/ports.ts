@@ -23,8 +23,8 @@ export interface Log {
 export type QueueEvent =
   | { kind: 'wake'; grantId: string; at: string }
   | { kind: 'drain'; grantId: string }
-  /** Read the next page of a grant's evidence collection (see `handlers/evidence.ts`). */
-  | { kind: 'evidence'; grantId: string };
+  /** Read the next page of a grant's evidence collection (see `handlers/evidence.ts`); `hop` numbers its chain. */
+  | { kind: 'evidence'; grantId: string; hop?: number };
 
 /** Forge's longest delay for one queue event; longer waits are chained by the consumer. */
 export const MAX_DELAY_SECONDS = 900;
@@ -387,6 +387,8 @@ export interface EvidenceJob {
   reported?: boolean;
   /** The read turn this job holds (`EvidenceStore.reserveReadSlot`), in epoch ms. */
   slotAt?: number;
+  /** The hop of the job's one live queue chain; deliveries of other hops are dropped. */
+  hop?: number;
 }
 
 /** Evidence collections: the job and its pages of events. */

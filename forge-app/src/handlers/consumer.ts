@@ -42,7 +42,7 @@ export async function onQueueEvent(ports: Ports, body: unknown): Promise<Consume
       return { done: true };
     }
     if (event.kind === 'evidence') {
-      await runEvidence(ports, event.grantId);
+      await runEvidence(ports, event.grantId, typeof event.hop === 'number' ? event.hop : 0);
       return { done: true };
     }
     ports.log.warn('unknown queue event; dropped', { body });

@@ -42,7 +42,7 @@ export async function startEvidence(ports: Ports, action: CollectEvidence): Prom
   if (!(await ports.evidence.job(action.grantId))) {
     await ports.evidence.saveJob(action.grantId, { collection: action, pages: 0, events: 0, rateLimited: 0, failures: 0 });
   }
-  await ports.queue.push({ kind: 'evidence', grantId: action.grantId }, delayUntil(ports, Date.parse(action.at)));
+  await ports.queue.push({ kind: 'evidence', grantId: action.grantId, hop: 0 }, delayUntil(ports, Date.parse(action.at)));
 }
 
 /** Seconds from now until `atMs`, within the queue's 0–900. */
@@ -50,37 +50,60 @@ function delayUntil(ports: Ports, atMs: number): number {
   return Math.min(Math.max(0, Math.ceil((atMs - ports.clock.now()) / 1000)), MAX_DELAY_SECONDS);
 }
 
-/** Handles one `{kind: 'evidence'}` queue event. */
-export async function runEvidence(ports: Ports, grantId: string): Promise<void> {
+/**
+ * Handles one `{kind: 'evidence', hop}` queue event. A job is one chain of hops: each hop saves
+ * the job with the next hop number before pushing it, and a delivery of any other hop (a duplicate
+ * delivery, a redelivery after the chain moved on) is dropped, so at-least-once delivery never
+ * grows a second chain (duplicated chains would each take read turns, pushing the real reads ever
+ * later). The next hop is pushed only after the job's lease is given back, so it can never find
+ * its own job still held.
+ */
+export async function runEvidence(ports: Ports, grantId: string, hop = 0): Promise<void> {
   const { store, evidence, log } = ports;
-  const lease = await store.tryLease(`lease:evidence:${grantId}`, JOB_LEASE_MS);
+  const leaseName = `lease:evidence:${grantId}`;
+  const lease = await store.tryLease(leaseName, JOB_LEASE_MS);
   if (!lease) {
-    log.info('evidence: another delivery is working on this job', { grantId });
+    log.info('evidence: another delivery is working on this job', { grantId, hop });
     return;
   }
+  let next = null as { job: EvidenceJob; delay: number } | null;
   try {
     const job = await evidence.job(grantId);
     if (!job || job.reported) return;
+    if ((job.hop ?? 0) !== hop) {
+      log.info('evidence: a stale or duplicated hop dropped', { grantId, hop, current: job.hop ?? 0 });
+      return;
+    }
     const c = job.collection;
     if (!job.read) {
       const atMs = Date.parse(c.at);
-      if (ports.clock.now() < atMs) {
-        // Early (a hop of a delay longer than the queue allows): hop again.
-        await ports.queue.push({ kind: 'evidence', grantId }, delayUntil(ports, atMs));
-        return;
-      }
-      const again = await readPage(ports, job);
-      await evidence.saveJob(grantId, job);
+      // Early (a hop of a delay longer than the queue allows): hop again. Otherwise read a page.
+      const again = ports.clock.now() < atMs ? delayUntil(ports, atMs) : await readPage(ports, job);
       if (again !== null) {
-        await ports.queue.push({ kind: 'evidence', grantId }, again);
-        return;
+        job.hop = hop + 1;
+        await evidence.saveJob(grantId, job);
+        // Pushed below, once the lease is given back (a `return` here would skip that).
+        next = { job, delay: again };
+      } else {
+        await evidence.saveJob(grantId, job);
       }
     }
-    await report(ports, job);
-    job.reported = true;
-    await evidence.saveJob(grantId, job);
+    if (!next) {
+      await report(ports, job);
+      job.reported = true;
+      await evidence.saveJob(grantId, job);
+    }
   } finally {
-    await store.releaseLease(`lease:evidence:${grantId}`, lease).catch(() => undefined);
+    await store.releaseLease(leaseName, lease).catch(() => undefined);
+  }
+  if (!next) return;
+  try {
+    await ports.queue.push({ kind: 'evidence', grantId, hop: hop + 1 }, next.delay);
+  } catch (e) {
+    // Not pushed: the redelivery of this hop must find the job still at it.
+    next.job.hop = hop;
+    await evidence.saveJob(grantId, next.job).catch(() => undefined);
+    throw e;
   }
 }
 
