@@ -18,10 +18,6 @@ export const ORG_ACTIONS = ['addOrgAdmin', 'createApiKey', 'updateAuthentication
 
 const refusal = (status: number, code: string, message: string): EvidenceRouteAnswer => ({ status, json: { error: { code, message } } });
 
-/** Whether a playground path is one of these endpoints (its body is read only then). */
-export const isEvidencePath = (pathname: string) =>
-  pathname === '/__playground/org-action' || pathname === '/__playground/audit-log' || pathname.startsWith('/__playground/attachments/');
-
 /** The attachments of an issue as the issue page lists them (without their content). */
 export function attachmentList(app: LocalApp, key: string) {
   return app.jira.attachments(key).map((a) => ({

@@ -216,6 +216,9 @@
     return true;
   }
 
+  /** Renderers other scripts add (playground-evidence.js), run after the page's own on every refresh. */
+  var renderHooks = [];
+
   function render(data) {
     if (!state.peopleRendered) renderPeople(data);
     if (state.view === 'issue' && !state.issue && data.issues.length) {
@@ -227,10 +230,11 @@
     if (changed('issues', [data.issues, state.issue])) renderIssueList(data.issues);
     if (state.view === 'issue' && state.issue) renderIssue(data.issue);
     if (changed('org', data.org)) renderOrg(data.org);
-    $('org-act-as').textContent = state.as;
-    if (data.auditLog) $('audit-log-available').checked = !!data.auditLog.available;
     $('org-api-url').textContent = location.origin + '/admin/v1/orgs';
     $('org-api-key').textContent = data.apiKey;
+    renderHooks.forEach(function (hook) {
+      hook(data);
+    });
 
     // The panel cannot know about changes made elsewhere (another viewer, the workflow, the queue, the clock):
     // reload it when the grant moved past the version the panel last saw, and nobody is using it right now.
@@ -259,8 +263,6 @@
     $('new-reporter').innerHTML = options;
     $('drift-person').innerHTML = options;
     $('drift-person').value = 'mallory';
-    $('org-action-subject').innerHTML = options;
-    $('org-action-subject').value = 'erin';
     $('drift-target').innerHTML = data.targets
       .map(function (t) {
         return '<option value="' + esc(t.key) + '">' + esc(t.label) + '</option>';
@@ -293,383 +295,28 @@
   }
 
   var STATUS_TONE = { new: 'lozenge-new', indeterminate: 'lozenge-indeterminate', done: 'lozenge-done' };
-  function grantTone(g) {
-    if (!g) return '';
-    if (g.status === 'requested') return 'lozenge-discovery';
-    if (g.status === 'approved') return 'lozenge-info';
-    if (g.status === 'active') return 'lozenge-success';
-    if (g.outcome === 'failed' || g.outcome === 'revoked') return 'lozenge-danger';
-    return '';
-  }
-  function grantWord(g) {
-    return g ? (g.status === 'ended' ? g.outcome || 'ended' : g.status) : '';
-  }
+  // The issue list, the issue page and the org view (playground-render.js, loaded first).
+  var renderers = window.__playgroundRenderers({ $: $, STATUS_TONE: STATUS_TONE, changed: changed, esc: esc, fmt: fmt, personName: personName, state: state });
+  var renderIssueList = renderers.renderIssueList;
+  var renderIssue = renderers.renderIssue;
+  var renderOrg = renderers.renderOrg;
 
-  function renderIssueList(issues) {
-    $('issue-list').innerHTML = issues.length
-      ? issues
-          .map(function (i) {
-            var current = i.key === state.issue && state.view === 'issue';
-            var g = i.grant;
-            return (
-              '<li><a href="?as=' + esc(encodeURIComponent(state.as)) + '&issue=' + esc(i.key) + '" data-issue="' + esc(i.key) + '" data-testid="issue-link-' + esc(i.key) + '"' +
-              (current ? ' aria-current="page"' : '') + '>' +
-              '<span class="issue-line"><span><span class="issue-key">' + esc(i.key) + '</span></span>' +
-              (g ? '<span class="lozenge ' + grantTone(g) + '">' + esc(grantWord(g)) + '</span>' : '<span class="lozenge">no request</span>') +
-              '</span><span class="issue-title">' + esc(i.summary) + '</span></a></li>'
-            );
-          })
-          .join('')
-      : '<li class="subtle">No issues yet.</li>';
-  }
-
-  function renderIssue(issue) {
-    if (!issue) {
-      if (changed('issue', null)) {
-        $('issue-summary').textContent = 'Issue ' + state.issue + ' does not exist';
-        $('issue-description').textContent = 'Pick another issue on the left, or reset the playground.';
-        $('comments').innerHTML = '';
-        $('issue-details').innerHTML = '';
-      }
-      return;
-    }
-    if (changed('issue-head', [issue.key, issue.summary, issue.description])) {
-      $('crumb-key').textContent = issue.key;
-      $('issue-summary').textContent = issue.summary;
-      $('issue-description').innerHTML = issue.description ? esc(issue.description) : '<span class="subtle">No description.</span>';
-    }
-    if (changed('issue-status', [issue.status, issue.statusCategory, issue.transitions, state.as])) {
-      var s = $('issue-status');
-      s.textContent = issue.status;
-      s.className = 'lozenge ' + (STATUS_TONE[issue.statusCategory] || '');
-      var sel = $('transition-select');
-      sel.innerHTML = issue.transitions.length
-        ? issue.transitions
-            .map(function (t) {
-              return '<option value="' + esc(t.event) + '">' + esc(t.name) + '</option>';
-            })
-            .join('')
-        : '<option value="">No transitions</option>';
-      sel.disabled = !issue.transitions.length;
-    }
-    if (changed('issue-details', [issue.reporter, issue.created, issue.grant])) {
-      var g = issue.grant;
-      var rows = [
-        ['Reporter', issue.reporter ? esc(personName(issue.reporter)) + ' <code>' + esc(issue.reporter) + '</code>' : 'none'],
-        ['Created', esc(fmt(issue.created, true))],
-      ];
-      if (g) {
-        rows.push(['Grant', '<span class="lozenge ' + grantTone(g) + '" data-testid="issue-grant-status">' + esc(grantWord(g)) + '</span>']);
-        rows.push(['Target', esc(g.targetLabel || g.target)]);
-        rows.push(['For', '<code>' + esc(g.subject) + '</code>']);
-        rows.push(['Access', '<span data-testid="issue-grant-access">' + esc(g.access) + '</span>']);
-        if (g.windowEnd) rows.push(['Window', esc(fmt(g.windowStart, true)) + ' → ' + esc(fmt(g.windowEnd, true))]);
-        if (g.approvers && g.approvers.length) rows.push(['Approvers', esc(g.approvers.join(', '))]);
-        if (g.extensions) rows.push(['Extensions', esc(g.extensions)]);
-        rows.push(['Property', '<code>jit-admin-grant</code> v' + esc(g.version)]);
-      } else {
-        rows.push(['Grant', '<span class="subtle">none requested yet</span>']);
-      }
-      $('issue-details').innerHTML = rows
-        .map(function (r) {
-          return '<dt>' + r[0] + '</dt><dd>' + r[1] + '</dd>';
-        })
-        .join('');
-    }
-    if (changed('comments', issue.comments)) {
-      $('comments').innerHTML = issue.comments.length
-        ? issue.comments
-            .map(function (c) {
-              var app = c.author === '557058:jit-admin-app';
-              var name = personName(c.author);
-              return (
-                '<li class="comment" data-testid="comment"><span class="avatar' + (app ? ' avatar-app' : '') + '" aria-hidden="true">' + esc(app ? 'JIT' : name.slice(0, 1)) + '</span>' +
-                '<div><div class="comment-head">' + esc(name) + '<time datetime="' + esc(c.created) + '">' + esc(fmt(c.created, true)) + '</time></div>' +
-                // The emulator renders the ADF (escaped text, mentions only from mention nodes).
-                '<div class="comment-body comment-adf">' + (typeof c.html === 'string' ? c.html : esc(c.text)) + '</div></div></li>'
-              );
-            })
-            .join('')
-        : '<li class="subtle">No comments yet.</li>';
-    }
-    var files = issue.attachments || [];
-    if (changed('attachments', files)) {
-      $('attachments').innerHTML = files.length
-        ? files
-            .map(function (a) {
-              return (
-                '<li data-testid="attachment"><a href="' + esc(a.url) + '" target="_blank" rel="noopener">' + esc(a.filename) + '</a> ' +
-                '<span class="subtle small">' + esc(a.mimeType) + ' · ' + esc(a.size) + ' bytes · ' + esc(fmt(a.created, true)) + '</span></li>'
-              );
-            })
-            .join('')
-        : '<li class="subtle">No attachments.</li>';
-    }
-  }
-
-  /** The core's reason a holder holds a target (`explainHolders`), as a badge; the core decides, this only names it. */
-  function reasonBadge(reason) {
-    switch (reason && reason.type) {
-      case 'grant':
-        return '<span class="lozenge lozenge-success">JIT · ' + esc(reason.issueKey) + (reason.until ? ' until ' + esc(fmt(reason.until, true)) : '') + '</span>';
-      case 'permanent':
-        return '<span class="lozenge">permanent</span>';
-      case 'standing':
-        return '<span class="lozenge">standing (policy)</span>';
-      case 'grace':
-        return '<span class="lozenge lozenge-warning">grace' + (reason.until ? ' until ' + esc(fmt(reason.until, true)) : '') + '</span>';
-      case 'endedStillHeld':
-        return '<span class="lozenge lozenge-danger" title="Its grant ended; the sweep removes it">still held after ' + esc(reason.grantId) + '</span>';
-      case 'viaGroup':
-        return '<span class="lozenge lozenge-danger" title="Given by a group\'s role, outside JIT Admin">via group ' + esc(reason.groupName || reason.groupId) + '</span>';
-      case 'drift':
-        return '<span class="lozenge lozenge-danger" title="Not a permanent admin, and no grant explains it">drift</span>';
-      default:
-        return '<span class="lozenge" title="No policy yet, or the core gave no reason">not explained</span>';
-    }
-  }
-
-  function renderOrg(org) {
-    var html = org.targets
-      .map(function (t) {
-        var items = t.holders.length
-          ? t.holders
-              .map(function (h) {
-                var badge = reasonBadge(h.reason);
-                return (
-                  '<li data-testid="org-holder-' + esc(t.key) + '-' + esc(h.accountId) + '"><span class="who">' + esc(h.name) + '</span> <code>' + esc(h.accountId) + '</code> ' + badge +
-                  (h.method === 'group' && t.access.type === 'orgRole' ? ' <span class="subtle small">via group</span>' : '') + '</li>'
-                );
-              })
-              .join('')
-          : '<li class="none">nobody</li>';
-        return (
-          '<section class="org-target" data-testid="org-target-' + esc(t.key) + '" aria-label="' + esc(t.label) + '">' +
-          '<h3>' + esc(t.label) + ' <span class="lozenge">' + t.holders.length + '</span>' +
-          (t.externallySynced ? ' <span class="lozenge lozenge-warning">SCIM-synced</span>' : '') + '</h3>' +
-          '<ul>' + items + '</ul></section>'
-        );
-      })
-      .join('');
-    var targetGroups = org.targets
-      .map(function (t) {
-        return t.access.groupId;
-      })
-      .filter(Boolean);
-    var others = org.groups.filter(function (g) {
-      return targetGroups.indexOf(g.groupId) < 0;
-    });
-    if (others.length) {
-      html +=
-        '<section class="org-target" aria-label="Other groups"><h3>Other groups</h3><ul>' +
-        others
-          .map(function (g) {
-            return (
-              '<li><code>' + esc(g.name) + '</code>' + (g.externalSynced ? ' <span class="lozenge lozenge-warning">SCIM-synced</span>' : '') +
-              ' <span class="subtle small">' + (g.members.length ? esc(g.members.join(', ')) : 'no members') + '</span></li>'
-            );
-          })
-          .join('') +
-        '</ul></section>';
-    }
-    if (org.pendingWrites) html += '<p class="subtle small">' + org.pendingWrites + ' write(s) not yet visible to reads (eventual consistency).</p>';
-    $('org-targets').innerHTML = html;
-  }
-
-  // ---- the clock
-
-  function tickClock() {
-    var d = state.data;
-    if (d) {
-      var now = d.nowMs + (performance.now() - state.receivedAt) * d.speed;
-      var el = $('clock-now');
-      el.textContent = fmt(now) + (d.speed !== 1 ? '  (' + d.speed + '×)' : '');
-      el.setAttribute('datetime', new Date(now).toISOString());
-    }
-  }
-  setInterval(tickClock, 250);
-
-  $('advance-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var minutes = Number($('advance-minutes').value);
-    if (!(minutes > 0)) {
-      toast('Enter a number of minutes above 0', true);
-      $('advance-minutes').focus();
-      return;
-    }
-    var button = $('advance-form').querySelector('button');
-    button.disabled = true;
-    toast('Advancing ' + minutes + ' min…');
-    api('POST', '/__playground/clock', { advanceSeconds: minutes * 60 })
-      .then(function (r) {
-        toast('Advanced to ' + fmt(r.now));
-        return refresh().then(function () {
-          loadFrames(true);
-        });
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      })
-      .then(function () {
-        button.disabled = false;
-      });
-  });
-
-  $('speed-buttons').addEventListener('click', function (e) {
-    var b = e.target.closest('button[data-speed]');
-    if (!b) return;
-    api('POST', '/__playground/clock', { speed: Number(b.dataset.speed) })
-      .then(function () {
-        toast('Speed ' + b.dataset.speed + '×');
-        refresh();
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  // ---- other controls
-
-  $('view-as').addEventListener('change', function (e) {
-    go({ as: e.target.value }, false);
-  });
-
-  $('faults').addEventListener('change', function (e) {
-    var preset = FAULT_PRESETS[e.target.value];
-    if (!preset) return;
-    api('POST', '/__playground/faults', preset)
-      .then(function () {
-        toast(e.target.value === 'off' ? 'Org API faults off' : 'Org API faults on: ' + e.target.options[e.target.selectedIndex].text);
-        refresh();
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  $('sweep-now').addEventListener('click', function () {
-    api('POST', '/__playground/sweep', {})
-      .then(function () {
-        toast('Sweep done');
-        refresh();
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  $('org-action-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var action = $('org-action').value;
-    var subject = action === 'addOrgAdmin' || action === 'deleteUser' ? $('org-action-subject').value : undefined;
-    api('POST', '/__playground/org-action', { as: state.as, action: action, subject: subject })
-      .then(function (r) {
-        toast(state.as + ': ' + r.event.action + ' (recorded in the org audit log)');
-        return refresh();
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-  $('audit-log-available').addEventListener('change', function (e) {
-    api('POST', '/__playground/audit-log', { available: e.target.checked })
-      .then(function (r) {
-        toast(r.available ? 'The org audit log can be read (Atlassian Guard)' : 'The org audit log cannot be read (no Atlassian Guard)');
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  $('reset').addEventListener('click', function () {
-    if (!window.confirm('Reset the playground? Every issue, grant, audit record and org change is wiped, and the demo data comes back.')) return;
-    api('POST', '/__playground/reset', {})
-      .then(function () {
-        location.href = '?as=' + encodeURIComponent(state.as);
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  $('new-issue-toggle').addEventListener('click', function () {
-    var form = $('new-issue-form');
-    form.hidden = !form.hidden;
-    $('new-issue-toggle').setAttribute('aria-expanded', String(!form.hidden));
-    if (!form.hidden) {
-      $('new-reporter').value = state.as;
-      $('new-summary').focus();
-    }
-  });
-  $('new-issue-cancel').addEventListener('click', function () {
-    $('new-issue-form').hidden = true;
-    $('new-issue-toggle').setAttribute('aria-expanded', 'false');
-    $('new-issue-toggle').focus();
-  });
-  $('new-issue-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var summary = $('new-summary').value.trim();
-    if (!summary) {
-      toast('A summary is required', true);
-      $('new-summary').focus();
-      return;
-    }
-    api('POST', '/__playground/issues', { summary: summary, reporter: $('new-reporter').value, description: $('new-description').value || undefined })
-      .then(function (r) {
-        $('new-summary').value = '';
-        $('new-description').value = '';
-        $('new-issue-form').hidden = true;
-        $('new-issue-toggle').setAttribute('aria-expanded', 'false');
-        toast('Created ' + r.key);
-        go({ view: 'issue', issue: r.key }, true);
-        $('main').focus();
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  $('transition-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    var event = $('transition-select').value;
-    if (!event || !state.issue) return;
-    api('POST', '/__playground/transition', { as: state.as, issueKey: state.issue, event: event })
-      .then(function (r) {
-        toast(state.issue + ' → ' + r.issue.status);
-        return refresh().then(function () {
-          loadFrames(true);
-        });
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  });
-
-  function drift(revoke) {
-    api('POST', '/__playground/faults', { drift: { accountId: $('drift-person').value, target: $('drift-target').value, revoke: revoke } })
-      .then(function () {
-        toast(revoke ? 'Removed behind the app’s back' : 'Granted behind the app’s back: the next sweep reports it');
-        refresh();
-      })
-      .catch(function (err) {
-        toast(err.message, true);
-      });
-  }
-  $('drift-form').addEventListener('submit', function (e) {
-    e.preventDefault();
-    drift(false);
-  });
-  $('drift-revoke').addEventListener('click', function () {
-    drift(true);
-  });
-
-  // ---- start
-
-  renderView();
-  refresh().then(function () {
-    loadFrames();
-  });
-  setInterval(function () {
-    if (document.visibilityState === 'visible') refresh();
-  }, POLL_MS);
+  // The controls (playground-controls.js, loaded next) share these.
+  window.__playground = {
+    $: $,
+    state: state,
+    api: api,
+    toast: toast,
+    fmt: fmt,
+    go: go,
+    renderView: renderView,
+    loadFrames: loadFrames,
+    refresh: refresh,
+    POLL_MS: POLL_MS,
+    FAULT_PRESETS: FAULT_PRESETS,
+    esc: esc,
+    onRender: function (hook) {
+      renderHooks.push(hook);
+    },
+  };
 })();

@@ -8,6 +8,10 @@
  * `/attachment/content/{id}` read them back.
  */
 
+import type { JiraModel } from './model';
+import type { Ctx, Result } from './routes';
+import { JiraHttpError } from './types';
+
 /** Jira's documented or default limits (Guess for the sizes: Jira Cloud's default "maximum attachment size" is 10 MB in the emulator; the per-issue limit is not published, 2,000 here). */
 export const ATTACHMENT_LIMITS = {
   filesPerRequest: 60,
@@ -98,5 +102,45 @@ export function attachmentBean(baseUrl: string, a: AttachmentRec, author: unknow
     size: Buffer.byteLength(a.content),
     mimeType: a.mimeType,
     content: `${baseUrl}/rest/api/3/attachment/content/${a.id}`,
+  };
+}
+
+/** Attachment ids: the issue's id × 10,000 + the attachment's number on it (numeric, as Jira's are, and found without an index). */
+const ID_FACTOR = 10_000;
+
+/** The attachment operations over a model (routes.ts merges them into the handlers). */
+export function attachmentHandlers(m: JiraModel) {
+  const find = (id: string): AttachmentRec => {
+    const n = Number(id);
+    const issue = Number.isInteger(n) && n > 0 ? m.findIssue(String(Math.floor(n / ID_FACTOR))) : undefined;
+    const found = issue?.attachments?.find((a) => a.id === id);
+    if (!found) throw new JiraHttpError(404, [`The attachment with id '${id}' does not exist.`]);
+    return found;
+  };
+  return {
+    addAttachment(ctx: Ctx): Result {
+      const issue = m.requireIssue(ctx.params.issueIdOrKey!);
+      const existing = issue.attachments ?? [];
+      let next = existing.length;
+      const added = acceptUpload(ctx.headers, ctx.raw, existing.length, (f) => ({
+        id: String(Number(issue.id) * ID_FACTOR + ++next),
+        filename: f.filename,
+        mimeType: f.mimeType,
+        author: ctx.principal,
+        created: m.now(),
+        content: f.content,
+      }));
+      issue.attachments = [...existing, ...added];
+      return { status: 200, body: added.map((a) => attachmentBean(m.baseUrl, a, m.userDetails(a.author))) };
+    },
+    getAttachment(ctx: Ctx): Result {
+      const a = find(ctx.params.id!);
+      // `AttachmentMetadata.id` is an integer, where the upload's `Attachment.id` is a string.
+      return { status: 200, body: { ...attachmentBean(m.baseUrl, a, m.userDetails(a.author)), id: Number(a.id) } };
+    },
+    getAttachmentContent(ctx: Ctx): Result {
+      const a = find(ctx.params.id!);
+      return { status: 200, text: a.content, headers: { 'content-type': `${a.mimeType}; charset=utf-8`, 'content-disposition': `attachment; filename="${a.filename.replace(/"/g, '_')}"` } };
+    },
   };
 }

@@ -16,8 +16,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ApiContext, ApiRequest, ApiResponse } from './api';
+import type { OrgOperation } from './routes';
 
-// The spec's two error shapes, as `api.ts` writes them (not imported: api.ts imports this file).
+// The spec's two error shapes, as `api.ts` writes them (not imported: api.ts reaches this file through routes.ts).
 const appError = (status: number, code: string, detail: string, title: string): ApiResponse => ({
   status,
   body: { errors: [{ id: randomUUID(), status: String(status), code, title, detail }] },
@@ -237,4 +238,59 @@ export function recordPersonAction(ctx: ApiContext, actor: string, kind: PersonA
             ? [{ type: 'user', id: subject }]
             : [];
   return ctx.auditLog.record({ action: def.action, actor: { id: actor }, context, ip: '203.0.113.7' });
+}
+
+/** The audit-log event of a role change (Guess: the action ids; Atlassian documents display names only). */
+export function recordRoleEvent(ctx: ApiContext, verb: 'granted' | 'revoked', accountId: string, role: string, resource: string): void {
+  const action = role === 'atlassian/org-admin' ? `org_admin_role_${verb}` : role === 'atlassian/site-admin' ? `site_admin_role_${verb}` : `user_role_${verb}`;
+  ctx.auditLog.record({
+    action,
+    actor: actorOf(ctx),
+    context: [
+      { type: 'user', id: accountId },
+      { type: 'role', id: role, name: resource },
+    ],
+  });
+}
+
+/** The audit-log operations (routes.ts spreads them into the route table). */
+export const EVENT_OPERATIONS = {
+  getEvents: { method: 'GET', path: '/admin/v1/orgs/{orgId}/events', purpose: "read the audit log (an elevated person's evidence pack)", scopes: ['read:events:admin'], handle: getEvents },
+  getEvent: { method: 'GET', path: '/admin/v1/orgs/{orgId}/events/{eventId}', purpose: 'read one audit-log event', scopes: ['read:events:admin'], handle: getEvent },
+} satisfies Record<string, OrgOperation>;
+
+/**
+ * `actor` acting in the org (the emulator's `act`): refused unless they hold org admin now.
+ * `addOrgAdmin` runs the modelled role assignment (`assignOrgRole`, given by the server) as them,
+ * so it changes the org and records its event with them as the actor.
+ */
+export function actInOrg(
+  ctx: ApiContext,
+  isOrgAdmin: (accountId: string) => boolean,
+  assignOrgRole: (accountId: string) => ApiResponse,
+  actor: string,
+  action: PersonAction | 'addOrgAdmin',
+  subject?: string,
+): AuditEventRecord {
+  if (!isOrgAdmin(actor)) throw new Error(`\`${actor}\` is not an organization admin now: the org refuses admin actions by them`);
+  if (action !== 'addOrgAdmin') {
+    if (!(action in PERSON_ACTIONS)) throw new Error(`unknown org action \`${String(action)}\`; one of addOrgAdmin, ${Object.keys(PERSON_ACTIONS).join(', ')}`);
+    return recordPersonAction(ctx, actor, action, subject);
+  }
+  if (!subject) throw new Error('addOrgAdmin needs the account to make an org admin');
+  const caller = ctx.caller;
+  const before = ctx.auditLog.events.length;
+  ctx.caller = undefined;
+  ctx.actingAs = actor;
+  try {
+    const r = assignOrgRole(subject);
+    if (r.status >= 300) throw new Error(`the org refused: ${JSON.stringify(r.body)}`);
+  } finally {
+    ctx.actingAs = undefined;
+    ctx.caller = caller;
+  }
+  // Assigning a role someone already holds changes nothing and records nothing; say what was asked.
+  return ctx.auditLog.events.length > before
+    ? ctx.auditLog.events.at(-1)!
+    : ctx.auditLog.record({ action: 'org_admin_role_granted', actor: { id: actor }, context: [{ type: 'user', id: subject }] });
 }
