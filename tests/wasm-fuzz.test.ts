@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { core } from '../forge-app/src/decision/core';
 import { demoPolicy } from '../playground/local-app';
 import { seededRandom } from '../playground/forge-runtime/queue';
@@ -105,6 +106,8 @@ const VALID: Record<keyof typeof core, unknown> = {
     sweep: { outcome: 'ok' },
   },
   version: undefined,
+  // The contract example's input: an ended grant, its collection and three events.
+  evidenceReport: JSON.parse(readFileSync(new URL('../core/contract/examples/29-evidence-report.input.json', import.meta.url), 'utf8')),
 };
 
 /** A short description of an input for a failure message (safe for cycles, BigInt and depth). */

@@ -104,6 +104,8 @@ audit_events! {
     ActionSucceeded => "actionSucceeded",
     /// An action failure (recorded only when refused).
     ActionFailed => "actionFailed",
+    /// The evidence pack of an ended grant: what its holder did in the org's audit log.
+    EvidenceCollected => "evidenceCollected",
 }
 
 impl fmt::Display for AuditEvent {

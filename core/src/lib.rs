@@ -18,6 +18,7 @@
 //! - [`authorize_admin`]: whether an admin-page call may go ahead, and the caller's policy buttons;
 //! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule;
 //! - [`judge_health`]: the Health view's checks, judged from what the probes found.
+//! - [`evidence_report`]: what an ended grant's evidence pack says (comment, files, alerts).
 //!
 //! [`boundary`] wraps them as tagged `{ok,…}` answers, with JSON-in/JSON-out variants.
 
@@ -54,6 +55,7 @@ mod decision;
 mod eligibility;
 mod error;
 mod event;
+mod evidence;
 mod gate;
 mod grant;
 mod health;
@@ -84,6 +86,10 @@ pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
+pub use evidence::{
+    evidence_report, ActionCount, Attachment, AuditLogRead, EvidenceInput, EvidenceReport,
+    OrgEvent, INGEST_LAG_MINUTES, MAX_EVIDENCE_EVENTS,
+};
 pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 pub use grant::{
     AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
@@ -107,14 +113,15 @@ pub use policy::change::{
     PolicyChangeRefusal, PolicyCommand,
 };
 pub use policy::diff::{diff as policy_diff, PolicyDiff, GUARD_RAILS};
+pub use policy::evidence::DEFAULT_HIGH_RISK_ACTIONS;
 pub use policy::state::{
     FormerPermanentAdmin, OrgAdminsRead, PendingPolicyChange, PolicyState, CHANGE_TTL_HOURS,
     GRACE_DAYS,
 };
 pub use policy::validation::{validate as validate_policy, PolicyProblem};
 pub use policy::{
-    Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
-    ORG_ADMIN_ROLE, RESOURCE_ROLES,
+    Access, AccountId, DriftMode, EvidenceSettings, JustificationRule, Policy, Principals,
+    ServiceAccount, Target, ORG_ADMIN_ROLE, RESOURCE_ROLES,
 };
 pub use provisioning::backoff::backoff_seconds;
 pub use step::SYSTEM;

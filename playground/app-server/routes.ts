@@ -16,6 +16,7 @@ import { ADMIN_CALLS } from '../../forge-app/src/handlers/admin';
 import { HttpError, badRequest, injectShim, jsonBody, readPlaygroundBody, sendFile, sendJson, str, type Json } from './http';
 import { GRANT_PROPERTY, MAX_ADVANCE_SECONDS, PEOPLE_ORDER, ROLES, UI_DIST, WEB_DIR, checkSpeed, demoTargets, resolveTarget, type Session } from './session';
 import type { createViews } from './views';
+import { evidenceRoute } from '../evidence-routes';
 
 /** What the endpoints reach of the running playground. */
 export interface PlaygroundHost {
@@ -175,6 +176,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
       org: await orgView(app),
       faults: app.org.faults(),
       health: await app.healthFaults(),
+      auditLog: { available: app.org.auditLogAvailable() },
       people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
       targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
       apiKey: DEMO_API_KEY,
@@ -253,6 +255,22 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     trySave();
     return sendJson(res, 200, { ok: true, ...clockInfo(s) });
   });
+
+  // The evidence pack's endpoints: org actions as a person, the audit-log switch, attachments (../evidence-routes.ts).
+  const evidence = async ({ req, res, url, app }: Call) => {
+    const method = req.method ?? 'GET';
+    const answer = evidenceRoute(app, method, url.pathname, method === 'POST' ? await jsonBody(req) : null, DEMO_PEOPLE);
+    if (!answer) throw notFound(method, url);
+    if ('text' in answer) {
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.text);
+    } else sendJson(res, answer.status, answer.json);
+    if (method === 'POST') trySave();
+  };
+  on('POST', '/__playground/org-action', evidence);
+  on('GET', '/__playground/audit-log', evidence);
+  on('POST', '/__playground/audit-log', evidence);
+  on('GET', '/__playground/attachments/{id}', evidence);
 
   // The Custom UI bundles, with the shim injected into their index.html (`.../panel/` is its index.html).
   const uiFile = async ({ res, url, params }: Call) => {

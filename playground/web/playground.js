@@ -216,6 +216,9 @@
     return true;
   }
 
+  /** Renderers other scripts add (playground-evidence.js), run after the page's own on every refresh. */
+  var renderHooks = [];
+
   function render(data) {
     if (!state.peopleRendered) renderPeople(data);
     if (state.view === 'issue' && !state.issue && data.issues.length) {
@@ -230,6 +233,9 @@
     if (changed('org', data.org)) renderOrg(data.org);
     $('org-api-url').textContent = location.origin + '/admin/v1/orgs';
     $('org-api-key').textContent = data.apiKey;
+    renderHooks.forEach(function (hook) {
+      hook(data);
+    });
 
     // The panel cannot know about changes made elsewhere (another viewer, the workflow, the queue, the clock):
     // reload it when the grant moved past the version the panel last saw, and nobody is using it right now.
@@ -321,5 +327,9 @@
     refresh: refresh,
     POLL_MS: POLL_MS,
     FAULT_PRESETS: FAULT_PRESETS,
+    esc: esc,
+    onRender: function (hook) {
+      renderHooks.push(hook);
+    },
   };
 })();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, Decision};
 use crate::error::{DecisionError, ErrorBody};
+use crate::evidence::{evidence_report, EvidenceInput, EvidenceReport};
 use crate::gate::{gate, GateAnswer, GateInput};
 use crate::health::{judge_health, HealthInput, HealthReport};
 use crate::input::DecideInput;
@@ -238,4 +239,13 @@ pub fn verify_answer(input: &VerifyInput) -> Answer<Verification> {
         input.anchor.as_ref(),
         input.expected_head.as_ref(),
     ))
+}
+
+/// Answers an `evidenceReport` input: refused (`INVALID_INPUT`) only for a collection that is not
+/// the grant's or more events than a pack holds.
+pub fn evidence_report_answer(input: &EvidenceInput) -> Answer<EvidenceReport> {
+    match evidence_report(input) {
+        Ok(report) => Answer::ok(report),
+        Err(e) => Answer::invalid(&e),
+    }
 }

@@ -4,10 +4,13 @@ pub(crate) mod admin_error;
 pub(crate) mod authorization;
 pub(crate) mod change;
 pub(crate) mod diff;
+pub(crate) mod evidence;
 pub(crate) mod state;
 pub(crate) mod validation;
 
 use serde::{Deserialize, Serialize};
+
+pub use evidence::EvidenceSettings;
 
 /// An Atlassian account id (`5b10ac8d82e05b22cc7d4ef5`, `557058:f58131cb-…`).
 pub type AccountId = String;
@@ -55,6 +58,10 @@ pub struct Policy {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub targets: Vec<Target>,
+    /// The evidence pack: what each ended grant's holder did in the organization's audit log.
+    #[serde(default, skip_serializing_if = "EvidenceSettings::is_default")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub evidence: EvidenceSettings,
 }
 
 /// What the sweep does with drift (admins who hold a target outside the app).

@@ -38,6 +38,9 @@ pub fn validate(policy: &Policy) -> Vec<PolicyProblem> {
     if let Some(key) = &policy.alert_issue_key {
         v.id(|| "alertIssueKey".into(), key);
     }
+    for (field, code, message) in policy.evidence.problems() {
+        v.add(format!("evidence.{field}"), code, message);
+    }
     let mut sa_seen = HashSet::new();
     for (i, sa) in policy.service_accounts.iter().enumerate() {
         let at = |field: &str| format!("serviceAccounts[{i}].{field}");

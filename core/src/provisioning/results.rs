@@ -214,6 +214,9 @@ fn revoke_succeeded(step: &mut Step<'_>) {
         AuditEvent::AccessRevoked,
         details([("verified", Value::from(true))]),
     );
+    if let Some(collect) = crate::evidence::collection(step.policy, &step.grant, now) {
+        step.act(collect);
+    }
 }
 
 fn revoke_failed(step: &mut Step<'_>, error: &ActionError) {

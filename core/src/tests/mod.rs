@@ -3,6 +3,7 @@
 mod approval;
 mod boundary;
 mod comments;
+mod evidence;
 mod extension;
 mod fixtures;
 mod gate;

@@ -10,7 +10,9 @@ import type { InvocationKind } from '../platform';
 import type { Clock, InvocationBudget, Log, Ports } from '../ports';
 import { systemClock } from './clock';
 import { createJira } from './jira';
+import { createEvidenceStore } from './evidenceStore';
 import { createOrgDirectory } from './orgAdmin';
+import { createOrgAuditLog } from './orgEvents';
 import { createQueue } from './queue';
 import { createKvsStore } from './storage';
 
@@ -197,6 +199,15 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
     log: (line) => log.info(line),
     ...options.orgOptions,
   });
+  const auditLog = createOrgAuditLog({
+    fetch: boundedRequest(clock, b.orgRequestMs, (signal, url: string, init: RequestInit) =>
+      forgeFetch(url, { ...init, signal: linked(init.signal, signal) } as never) as unknown as Promise<Response>,
+    ),
+    baseUrl: 'https://api.atlassian.com',
+    orgId: process.env.ORG_ID ?? '',
+    apiKey: process.env.ORG_API_KEY ?? '',
+    clock,
+  });
   const requestJira = asApp().requestJira;
   const jira = createJira(
     boundedRequest(clock, b.jiraRequestMs, (signal, path: Parameters<typeof requestJira>[0], init?: Parameters<typeof requestJira>[1]) =>
@@ -228,6 +239,8 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
     deadline: Math.min(start + b.inlineMs, endsAt),
     budget,
     orgId: process.env.ORG_ID ?? '',
+    auditLog,
+    evidence: createEvidenceStore(),
   };
 }
 

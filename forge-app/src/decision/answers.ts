@@ -13,6 +13,8 @@ import type {
   DecideInput,
   Decision,
   ErrorBody,
+  EvidenceInput,
+  EvidenceReport,
   GateInput,
   GateOutcome,
   GuardInput,
@@ -49,6 +51,7 @@ export type GuardAnswer = Answer<GuardOutcome>;
 export type AuthorizeAdminAnswer = Answer<AdminAccess>;
 export type PolicyChangeAnswer = Answer<PolicyChangeDecision, ChangeRefusalExtras>;
 export type JudgeHealthAnswer = Answer<HealthReport>;
+export type EvidenceReportAnswer = Answer<EvidenceReport>;
 
 /** The Wasm module's exports (`core/wasm/src/lib.rs`), each one plain object in and out. */
 export interface CoreExports {
@@ -65,4 +68,5 @@ export interface CoreExports {
   judgeHealth(input: HealthInput): JudgeHealthAnswer;
   /** No envelope. */
   version(): VersionInfo;
+  evidenceReport(input: EvidenceInput): EvidenceReportAnswer;
 }

@@ -175,6 +175,25 @@ export type ServiceAccount = {
 export type DriftMode = "report" | "enforce";
 
 /**
+ * What the app collects from the organization's audit log when a grant ends.
+ */
+export type EvidenceSettings = {
+  /**
+   * Whether an ended grant that was activated gets an evidence pack.
+   */
+  enabled?: boolean,
+  /**
+   * Minutes after the confirmed revoke that the pack still covers (audit-log events of actions
+   * started just before the revoke can carry a later time).
+   */
+  afterRevokeMinutes?: number,
+  /**
+   * Audit-log action ids that raise an alert when the elevated person did one; a trailing `*`
+   * matches a prefix.
+   */
+  highRiskActions?: Array<string>, };
+
+/**
  * The whole policy, as saved from the admin page.
  */
 export type Policy = {
@@ -205,7 +224,11 @@ export type Policy = {
   /**
    * Everything that can be elevated.
    */
-  targets?: Array<Target>, };
+  targets?: Array<Target>,
+  /**
+   * The evidence pack: what each ended grant's holder did in the organization's audit log.
+   */
+  evidence?: EvidenceSettings, };
 
 /**
  * A piece of a paragraph.
@@ -372,7 +395,35 @@ export type Action = { "type": "grant",
   /**
    * The issue, if any.
    */
-  issueKey?: string, };
+  issueKey?: string, } | { "type": "collectEvidence",
+  /**
+   * Idempotency key, `{grantId}:evidence` (one pack per grant).
+   */
+  key: string,
+  /**
+   * The grant.
+   */
+  grantId: string,
+  /**
+   * The request issue, which receives the pack.
+   */
+  issueKey: string,
+  /**
+   * Whose events: the grant's subject.
+   */
+  accountId: string,
+  /**
+   * The activation.
+   */
+  from: Timestamp,
+  /**
+   * The confirmed revoke plus the policy's `evidence.afterRevokeMinutes`.
+   */
+  to: Timestamp,
+  /**
+   * When to start reading: `to` plus the time the audit log takes to show an event.
+   */
+  at: Timestamp, };
 
 /**
  * The lifecycle: requested → approved → active → ended.
@@ -718,7 +769,8 @@ export type AuditEvent =
   | "tick"
   | "policyCheck"
   | "actionSucceeded"
-  | "actionFailed";
+  | "actionFailed"
+  | "evidenceCollected";
 
 /**
  * Whether the event was accepted.
@@ -2354,6 +2406,161 @@ export type HealthReport = {
    */
   checks: Array<HealthCheck>, };
 
+/**
+ * One audit-log event as the org adapter read it (`data[].attributes` of
+ * `GET /v1/orgs/{orgId}/events`, flattened).
+ */
+export type OrgEvent = {
+  /**
+   * The event id.
+   */
+  id: string,
+  /**
+   * `attributes.time` as the API wrote it.
+   */
+  time: string,
+  /**
+   * `attributes.action`.
+   */
+  action: string,
+  /**
+   * `attributes.actor.id`.
+   */
+  actorId: string,
+  /**
+   * `attributes.actor.name`, if given.
+   */
+  actorName?: string,
+  /**
+   * `attributes.context[]`, each as `type id (name)`.
+   */
+  context?: Array<string>,
+  /**
+   * `attributes.location.ip`, if given.
+   */
+  ip?: string, };
+
+/**
+ * How the read of the audit log went.
+ */
+export type AuditLogRead = { "status": "complete",
+  /**
+   * Pages read.
+   */
+  pages: number, } | { "status": "partial",
+  /**
+   * Pages read.
+   */
+  pages: number,
+  /**
+   * Why it stopped (the wrapper's words: the event cap, an error that kept coming back).
+   */
+  reason: string, } | { "status": "unavailable",
+  /**
+   * The HTTP status the events API answered.
+   */
+  httpStatus: number, };
+
+/**
+ * Input of `evidenceReport`: the collection the core asked for and what was read.
+ */
+export type EvidenceInput = {
+  /**
+   * The policy in force (its high-risk actions).
+   */
+  policy: Policy,
+  /**
+   * The grant.
+   */
+  grant: Grant,
+  /**
+   * The `collectEvidence` action being answered.
+   */
+  collection: Action,
+  /**
+   * The events read, in any order.
+   */
+  events?: Array<OrgEvent>,
+  /**
+   * How the read went.
+   */
+  read: AuditLogRead,
+  /**
+   * Now.
+   */
+  now: Timestamp,
+  /**
+   * The audit chain's head.
+   */
+  auditHead?: AuditHead | null, };
+
+/**
+ * How often one action occurs.
+ */
+export type ActionCount = {
+  /**
+   * The audit-log action.
+   */
+  action: string,
+  /**
+   * How many events.
+   */
+  count: number, };
+
+/**
+ * A file to attach to the request issue.
+ */
+export type Attachment = {
+  /**
+   * File name.
+   */
+  filename: string,
+  /**
+   * `text/csv` or `application/json`.
+   */
+  mediaType: string,
+  /**
+   * The whole file.
+   */
+  content: string, };
+
+/**
+ * The answer of `evidenceReport`.
+ */
+export type EvidenceReport = {
+  /**
+   * Events in the pack (by the subject, within the span), oldest first.
+   */
+  events: number,
+  /**
+   * Events the read returned that the pack left out (another actor, outside the span).
+   */
+  ignored: number,
+  /**
+   * Events per action, most frequent first.
+   */
+  byAction: Array<ActionCount>,
+  /**
+   * The high-risk ones among them.
+   */
+  highRisk: Array<ActionCount>,
+  /**
+   * Files to attach to the request issue, each once (none when nothing could be read).
+   */
+  attachments: Array<Attachment>,
+  /**
+   * The summary comment and the alerts, to execute like `decide`'s actions.
+   */
+  actions: Array<Action>,
+  /**
+   * The `evidenceCollected` record.
+   */
+  audit: Array<AuditRecord>,
+  /**
+   * The chain's new head.
+   */
+  auditHead: AuditHead, };
+
 /** Every audit event the core writes, in the order the admin page lists them. */
 export const AUDIT_EVENTS = [
   "submitRequest",
@@ -2385,7 +2592,8 @@ export const AUDIT_EVENTS = [
   "tick",
   "policyCheck",
   "actionSucceeded",
-  "actionFailed"
+  "actionFailed",
+  "evidenceCollected"
 ] as const;
 
 /** The org-level role that makes someone an organization admin. */
@@ -2457,4 +2665,38 @@ export const GRACE_DAYS = 7 as const;
 
 /** Hours a proposed guard-rail change waits for its second permanent admin. */
 export const CHANGE_TTL_HOURS = 72 as const;
+
+/** What the core reads a policy without `evidence` as (the default high-risk audit-log actions among them). */
+export const EVIDENCE_DEFAULTS = {
+  "enabled": true,
+  "afterRevokeMinutes": 5,
+  "highRiskActions": [
+    "api_key_created",
+    "org_admin_role_granted",
+    "site_admin_role_granted",
+    "user_role_granted",
+    "authentication_policy_*",
+    "policy_*",
+    "user_deleted",
+    "user_deactivated"
+  ]
+} as const;
+
+/** The audit-log actions that are high-risk when the policy names none (a trailing `*` matches a prefix). */
+export const DEFAULT_HIGH_RISK_ACTIONS = [
+  "api_key_created",
+  "org_admin_role_granted",
+  "site_admin_role_granted",
+  "user_role_granted",
+  "authentication_policy_*",
+  "policy_*",
+  "user_deleted",
+  "user_deactivated"
+] as const;
+
+/** Most audit-log events one evidence pack holds: stop reading there and report the read as partial. */
+export const MAX_EVIDENCE_EVENTS = 5000 as const;
+
+/** Minutes a collection waits after its span for the audit log to show the last events. */
+export const INGEST_LAG_MINUTES = 5 as const;
 

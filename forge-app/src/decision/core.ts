@@ -47,4 +47,5 @@ export const core: CoreExports = {
   policyChange: loading('policyChange'),
   judgeHealth: loading('judgeHealth'),
   version: loading('version'),
+  evidenceReport: loading('evidenceReport'),
 };

@@ -16,6 +16,7 @@ import { formatDateTime } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { describeAccess } from '../shared/words';
 import { CheckField, ChipList, NumberField, Problems, SelectField, TextField } from './fields';
+import { EvidenceCard } from './EvidenceCard';
 import { PendingChange } from './PendingChange';
 import {
   duplicateTarget,
@@ -420,6 +421,8 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
           />
         </div>
       </section>
+
+      <EvidenceCard policy={policy} problems={problems} edit={edit} />
 
       <section class="card" aria-labelledby="sa-title">
         <div class="card-head">

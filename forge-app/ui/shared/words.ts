@@ -84,6 +84,7 @@ export const AUDIT_EVENT_WORDS: Record<AuditEvent, string> = {
   policyCheck: 'policy check',
   actionSucceeded: 'action result',
   actionFailed: 'action failure',
+  evidenceCollected: 'evidence pack made from the org audit log',
 };
 
 /** What "tried to …" says for a refused event. */

@@ -6,6 +6,7 @@ import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './
 import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, directoryForWrite, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
 import { type GroupRecord, ORG_ADMIN_ROLE, orgAdmins } from './model';
 import type { OrgOperation } from './routes';
+import { actorOf } from './events';
 
 // ---------------------------------------------------------------------------------------------
 // v2: directories and groups.
@@ -129,6 +130,7 @@ function addGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
   // Spec: 409 "The user is already in the group". GUESS: the code (ADMIN-409-28, "Conflict").
   if (g.members.includes(accountId)) return appError(409, 'ADMIN-409-28', `User \`${accountId}\` is already a member of group \`${g.name}\``);
   ctx.state.write({ kind: 'addMember', groupId: g.id, accountId });
+  ctx.auditLog.record({ action: 'group_member_added', actor: actorOf(ctx), context: [{ type: 'group', id: g.id, name: g.name }, { type: 'user', id: accountId }] });
   return { status: 204 };
 }
 
@@ -162,6 +164,7 @@ function removeGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
     }
   }
   ctx.state.write({ kind: 'removeMember', groupId: g.id, accountId });
+  ctx.auditLog.record({ action: 'group_member_removed', actor: actorOf(ctx), context: [{ type: 'group', id: g.id, name: g.name }, { type: 'user', id: accountId }] });
   return { status: 204 };
 }
 
