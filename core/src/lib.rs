@@ -84,10 +84,11 @@ pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
 pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 pub use grant::{
-    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Notices, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
+pub use lifecycle::notice::{reminder_due, warning_due};
 pub use lifecycle::schedule::{is_due, next_attention};
 pub use policy::admin_error::AdminError;
 pub use policy::authorization::{

@@ -7,6 +7,7 @@ mod extension;
 mod fixtures;
 mod gate;
 mod lifecycle;
+mod notices;
 mod policy_change;
 mod policy_guard;
 mod request;
