@@ -935,7 +935,7 @@ export type Actor = {
 /**
  * Where an event came from.
  */
-export type Source = "panel" | "workflow" | "system";
+export type Source = "panel" | "workflow" | "system" | "portal";
 
 /**
  * An open grant, as far as the duplicate check needs to know it.

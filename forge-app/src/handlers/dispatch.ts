@@ -13,7 +13,7 @@ import type { Ports, StoredGrant } from '../ports';
 import { act } from './act';
 import { requesterFor } from './identity';
 
-export type Source = 'panel' | 'workflow' | 'system';
+export type Source = 'panel' | 'workflow' | 'system' | 'portal';
 
 export interface DispatchRequest {
   grantId: string;
