@@ -117,7 +117,10 @@ pub(crate) fn reschedule(step: &mut Step<'_>) {
     }
     step.grant.wake_at = next;
     if let Some(at) = next {
-        let key = format!("{}:wake:{}", step.grant.id, at.millis());
+        // The version too: a grant's wake time can come back to an earlier value (a reminder or
+        // a result timeout in between), and a wake claimed under the same key would not run
+        // again while the earlier chain was dropped as superseded.
+        let key = format!("{}:wake:{}:v{}", step.grant.id, at.millis(), step.version);
         let grant_id = step.grant.id.clone();
         step.actions.push(Action::Wake { key, grant_id, at });
     }
