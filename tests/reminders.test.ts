@@ -83,7 +83,7 @@ test('the requester is warned ten minutes before the window ends with the way to
   }
 });
 
-test('on the portal the requester sees the grant with the core’s buttons, elevates, asks for more time and marks it done; the calls are audited as from the portal', async () => {
+test('on the portal the requester sees the grant with the core’s buttons, elevates, asks for more time and marks it done; forged identity is ignored and refusals are audited as from the portal', async () => {
   const app = await demoApp({ scheduleSweep: false });
   try {
     const key = await requestOrgAdmin(app);
@@ -108,7 +108,8 @@ test('on the portal the requester sees the grant with the core’s buttons, elev
     const other = answer(await app.portal('mallory', key, 'getView'));
     assert.ok(other.ok);
     assert.deepEqual(other.data.view.actions.filter((a: { allowed: boolean }) => a.allowed), []);
-    const refused = answer(await app.portal('mallory', key, 'cancel'));
+    // Identity and request in the payload are ignored: the platform's context decides.
+    const refused = answer(await app.portal('mallory', key, 'cancel', { accountId: 'alice', actor: 'alice', issueKey: 'OTHER-1', grantId: 'x' }));
     assert.equal(!refused.ok && refused.error.code, 'NOT_REQUESTER');
     const timeline = answer(await app.portal('alice', key, 'getView'));
     assert.ok(timeline.ok);
