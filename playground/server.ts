@@ -490,11 +490,13 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
   // ---- resolver calls
 
-  const callResolver = async (app: LocalApp, module: 'panel' | 'admin', as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown) => {
+  const callResolver = async (app: LocalApp, module: 'panel' | 'admin' | 'portal', as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown) => {
     if (module === 'admin') return app.admin(as as string, fn, payload);
     const key = issueKey ?? '';
     panelBusy.set(key, (panelBusy.get(key) ?? 0) + 1);
     try {
+      // The portal's request page: the request by key, as the service-management portal names it.
+      if (module === 'portal') return await app.portal(as as string, key, fn, payload);
       return await app.panel(as as string, key, fn, payload);
     } finally {
       panelBusy.set(key, (panelBusy.get(key) ?? 1) - 1);
@@ -517,7 +519,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         const body = await jsonBody(req);
         const functionKey = str(body, 'functionKey')!;
         const context = (body.context && typeof body.context === 'object' ? body.context : {}) as Json;
-        const module = context.module === 'admin' ? 'admin' : 'panel';
+        const module = context.module === 'admin' ? 'admin' : context.module === 'portal' ? 'portal' : 'panel';
         const accountId = typeof context.accountId === 'string' && context.accountId ? context.accountId : undefined;
         const issueKey = typeof context.issueKey === 'string' && context.issueKey ? context.issueKey : undefined;
         const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
@@ -528,7 +530,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         } catch (e) {
           throw new HttpError(500, 'RESOLVER_FAILED', `the resolver threw: ${e instanceof Error ? e.message : String(e)}`);
         }
-        if (module === 'panel' && issueKey) {
+        if (module !== 'admin' && issueKey) {
           const v = (app.jira.property(issueKey, GRANT_PROPERTY) as { version?: number } | undefined)?.version;
           if (typeof v === 'number') panelSeen.set(issueKey.toUpperCase(), v);
         }
@@ -540,9 +542,9 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         const body = await jsonBody(req);
         const as = str(body, 'as')!;
         const fn = str(body, 'fn')!;
-        const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : null;
-        if (!module) throw badRequest('`module` must be "panel" (default) or "admin"');
-        const issueKey = module === 'panel' ? str(body, 'issueKey')! : undefined;
+        const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : body.module === 'portal' ? 'portal' : null;
+        if (!module) throw badRequest('`module` must be "panel" (default), "portal" or "admin"');
+        const issueKey = module !== 'admin' ? str(body, 'issueKey')! : undefined;
         if (issueKey && !app.jira.issue(issueKey)) throw new HttpError(404, 'UNKNOWN_ISSUE', `there is no issue \`${issueKey}\``);
         const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
         if (!known.includes(fn)) throw badRequest(`\`${fn}\` is not a ${module} function (one of: ${known.join(', ')})`);
@@ -703,7 +705,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     }
 
     // The Custom UI bundles, with the shim injected into their index.html.
-    const ui = /^\/__playground\/ui\/(panel|admin)\/([A-Za-z0-9._-]*)$/.exec(url.pathname);
+    const ui = /^\/__playground\/ui\/(panel|admin|portal)\/([A-Za-z0-9._-]*)$/.exec(url.pathname);
     if (ui && method === 'GET') {
       const file = ui[2] || 'index.html';
       const path = join(UI_DIST, ui[1]!, file);
@@ -749,6 +751,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     if (url.pathname.startsWith('/admin/')) return proxyOrgApi(req, res, url);
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
     if (url.pathname === '/' || url.pathname === '/index.html') return sendFile(res, join(WEB_DIR, 'index.html'));
+    // The service-management portal's request page (`?as=&issue=`), with the portal module's iframe.
+    if (url.pathname === '/portal' || url.pathname === '/portal.html') return sendFile(res, join(WEB_DIR, 'portal.html'));
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204);
       res.end();

@@ -329,6 +329,7 @@
       }
       return;
     }
+    $('portal-link').href = '/portal?as=' + encodeURIComponent(state.as) + '&issue=' + encodeURIComponent(issue.key);
     if (changed('issue-head', [issue.key, issue.summary, issue.description])) {
       $('crumb-key').textContent = issue.key;
       $('issue-summary').textContent = issue.summary;

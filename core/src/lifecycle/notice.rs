@@ -187,7 +187,8 @@ pub(crate) fn warn(step: &mut Step<'_>) {
     };
     step.grant.notices.warned_window_end = Some(end);
     let g = &step.grant;
-    let minutes = step.now.minutes_until(end).max(1);
+    // Whole minutes, rounded up: a tick a few seconds late still says "in 10 minutes".
+    let minutes = step.now.seconds_until(end).saturating_add(59).div_euclid(60).max(1);
     let left = step.policy.target(&g.target).map_or(0, |t| {
         t.max_extensions.saturating_sub(g.approved_extensions())
     });

@@ -244,3 +244,12 @@ fn the_verified_removal_of_a_service_accounts_access_also_tells_its_requester() 
         "Access removed: @svc-ci no longer holds Organization admin (verified). Requested by @alice."
     );
 }
+
+#[test]
+fn a_warning_a_few_seconds_late_still_counts_the_minutes_left_rounded_up() {
+    let mut d = Driver::active("org-admin");
+    let end = d.grant().window.expect("window").end;
+    d.now = end.plus_seconds(-10 * 60 + 5).expect("in range");
+    let warned = d.system(Event::Tick {});
+    assert!(last_comment(&warned.actions).contains("(in 10 minutes)"));
+}
