@@ -113,6 +113,14 @@ test('the portal request page renders the grant with its buttons: request, eleva
     const warning = page.getByTestId('portal-comment').filter({ hasText: 'To keep it, use “Ask for more time”' });
     await warning.waitFor();
     assert.deepEqual(await warning.locator('.mention').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-account-id'))), ['alice']);
+    // The module follows on its next load: the history shows the warning too.
+    await page.reload();
+    await portal().locator('[data-testid="timeline-item"][data-event="windowEndWarning"]').waitFor();
+    await page.waitForFunction(() => {
+      const f = document.querySelector<HTMLIFrameElement>('[data-testid="portal-frame"]');
+      const doc = f?.contentDocument;
+      return !!doc && Math.abs(f!.getBoundingClientRect().height - Math.max(doc.documentElement.getBoundingClientRect().height, 200)) < 2;
+    });
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'portal-request-warning.png'), fullPage: true, animations: 'disabled' });
   });
