@@ -152,7 +152,7 @@ pub(crate) fn announce(step: &Step<'_>, body: Comment) -> (Comment, Value) {
 
 /// Reminds the approvers who have not approved, once, if it is due.
 pub(crate) fn remind(step: &mut Step<'_>) {
-    if !reminder_due(&step.grant).is_some_and(|at| at <= step.now) {
+    if reminder_due(&step.grant).is_none_or(|at| at > step.now) {
         return;
     }
     step.grant.notices.approval_reminded_at = Some(step.now);
@@ -179,7 +179,7 @@ pub(crate) fn remind(step: &mut Step<'_>) {
 
 /// Warns the requester, once per window end, that the access ends soon and how to keep it.
 pub(crate) fn warn(step: &mut Step<'_>) {
-    if !warning_due(&step.grant).is_some_and(|at| at <= step.now) {
+    if warning_due(&step.grant).is_none_or(|at| at > step.now) {
         return;
     }
     let Some(end) = step.grant.window.map(|w| w.end) else {
@@ -188,7 +188,12 @@ pub(crate) fn warn(step: &mut Step<'_>) {
     step.grant.notices.warned_window_end = Some(end);
     let g = &step.grant;
     // Whole minutes, rounded up: a tick a few seconds late still says "in 10 minutes".
-    let minutes = step.now.seconds_until(end).saturating_add(59).div_euclid(60).max(1);
+    let minutes = step
+        .now
+        .seconds_until(end)
+        .saturating_add(59)
+        .div_euclid(60)
+        .max(1);
     let left = step.policy.target(&g.target).map_or(0, |t| {
         t.max_extensions.saturating_sub(g.approved_extensions())
     });
