@@ -135,6 +135,11 @@ export interface LocalApp {
   healthFaults(): Promise<HealthFaults>;
   /** The health faults kept outside the emulators' snapshots (the variables, the scheduler), for saving. */
   variableFaults(): Pick<HealthFaults, 'key' | 'orgId' | 'sweep'>;
+  /**
+   * Calls the service-management portal's resolver as `accountId` on the request `issueKey`, as
+   * the portal's request page would: the context names the request by key only.
+   */
+  portal(accountId: string, issueKey: string, fn: string, payload?: unknown): Promise<unknown>;
 }
 
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
@@ -361,6 +366,17 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const approved = (await app.admin(approver, 'approvePolicyChange', { changeId: saved.data.pendingChange?.id })) as Saved;
       if (!approved.ok || !approved.data) throw new Error(`approvePolicyChange by ${approver} refused: ${approved.error?.code} ${approved.error?.message}`);
       return approved.data.version;
+    },
+    portal(accountId, issueKey, fn, payload) {
+      return runtime.invokeResolver(handlers.portalResolver as never, {
+        functionKey: fn,
+        payload: payload ?? {},
+        context: {
+          accountId,
+          moduleKey: 'jit-admin-portal',
+          extension: { type: 'jiraServiceManagement:portalRequestDetail', page: 'view_request', portal: { id: 1 }, request: { key: issueKey, typeId: '1' } },
+        },
+      });
     },
   };
   return app;

@@ -92,7 +92,7 @@ pub use evidence::{
 };
 pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 pub use grant::{
-    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Notices, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
 pub use health::{
@@ -102,6 +102,7 @@ pub use health::{
     SWEEP_LATE_MINUTES,
 };
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
+pub use lifecycle::notice::{reminder_due, warning_due};
 pub use lifecycle::schedule::{is_due, next_attention};
 pub use policy::admin_error::AdminError;
 pub use policy::authorization::{

@@ -33,7 +33,7 @@ use crate::evidence::{
 };
 use crate::gate::{Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 use crate::grant::{
-    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Notices, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
 use crate::health::{
@@ -121,7 +121,7 @@ fn declare_all(out: &mut Declarations) {
         // the grant and what happens to it
         Inline, CommentBlock, RevokeReason, Severity, ActionError, Action,
         Status, Outcome, AccessState, ExtensionStatus, Approval, Window, Activation, Ending,
-        Extension, PendingKind, PendingAction, Provisioning, Grant, Event,
+        Extension, PendingKind, PendingAction, Provisioning, Notices, Grant, Event,
         // the audit chain
         AuditEvent, AuditOutcome, AuditEntry, AuditRecord, AuditHead, Verification, BrokenLink,
         // decide

@@ -558,6 +558,35 @@ fn story() -> Vec<Step> {
                 })
             },
         },
+        Step {
+            name: "30-tick-reminder",
+            export: Export::Decide,
+            // Nobody has approved alice's request (01) an hour before its approval deadline: the
+            // wake at `notices.approvalReminderAt` brings the one reminder to the approvers.
+            input: |o| {
+                let at = grant_of(o, "01-submit")["notices"]["approvalReminderAt"].clone();
+                let at = at.as_str().expect("a reminder time").to_owned();
+                after("01-submit", o, &at, None, json!({"type": "tick"}))
+            },
+        },
+        Step {
+            name: "31-tick-window-end-warning",
+            export: Export::Decide,
+            // Ten minutes before the end of alice's window (after 04, before any extension).
+            input: |o| {
+                let end = grant_of(o, "04-action-succeeded-grant")["window"]["end"].clone();
+                let end = jit_admin_core::Timestamp::parse(end.as_str().expect("a window end"))
+                    .expect("a time");
+                let at = end.plus_seconds(-600).expect("in range").to_string();
+                after(
+                    "04-action-succeeded-grant",
+                    o,
+                    &at,
+                    None,
+                    json!({"type": "tick"}),
+                )
+            },
+        },
     ]
 }
 

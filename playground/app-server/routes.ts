@@ -18,6 +18,9 @@ import { GRANT_PROPERTY, MAX_ADVANCE_SECONDS, PEOPLE_ORDER, ROLES, UI_DIST, WEB_
 import type { createViews } from './views';
 import { evidenceRoute } from '../evidence-routes';
 
+/** The Custom UI modules the playground hosts: the issue panel, the admin page, the service-management portal's request page. */
+export type ResolverModule = 'panel' | 'admin' | 'portal';
+
 /** What the endpoints reach of the running playground. */
 export interface PlaygroundHost {
   /** The current session (waits out a reset). */
@@ -27,7 +30,7 @@ export interface PlaygroundHost {
   advance(ms: number): Promise<number>;
   reset(): Promise<void>;
   trySave(): void;
-  callResolver(app: LocalApp, module: 'panel' | 'admin', as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown): Promise<unknown>;
+  callResolver(app: LocalApp, module: ResolverModule, as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown): Promise<unknown>;
   /** The grant version the panel last saw, per issue key. */
   panelSeen: Map<string, number>;
   clockInfo(s: Session): { now: string; nowMs: number; speed: number };
@@ -59,7 +62,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     const body = await jsonBody(req);
     const functionKey = str(body, 'functionKey')!;
     const context = (body.context && typeof body.context === 'object' ? body.context : {}) as Json;
-    const module = context.module === 'admin' ? 'admin' : 'panel';
+    const module = context.module === 'admin' ? 'admin' : context.module === 'portal' ? 'portal' : 'panel';
     const accountId = typeof context.accountId === 'string' && context.accountId ? context.accountId : undefined;
     const issueKey = typeof context.issueKey === 'string' && context.issueKey ? context.issueKey : undefined;
     const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
@@ -70,7 +73,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     } catch (e) {
       throw new HttpError(500, 'RESOLVER_FAILED', `the resolver threw: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (module === 'panel' && issueKey) {
+    if (module !== 'admin' && issueKey) {
       const v = (app.jira.property(issueKey, GRANT_PROPERTY) as { version?: number } | undefined)?.version;
       if (typeof v === 'number') panelSeen.set(issueKey.toUpperCase(), v);
     }
@@ -82,9 +85,9 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     const body = await jsonBody(req);
     const as = str(body, 'as')!;
     const fn = str(body, 'fn')!;
-    const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : null;
-    if (!module) throw badRequest('`module` must be "panel" (default) or "admin"');
-    const issueKey = module === 'panel' ? str(body, 'issueKey')! : undefined;
+    const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : body.module === 'portal' ? 'portal' : null;
+    if (!module) throw badRequest('`module` must be "panel" (default), "portal" or "admin"');
+    const issueKey = module !== 'admin' ? str(body, 'issueKey')! : undefined;
     if (issueKey && !app.jira.issue(issueKey)) throw new HttpError(404, 'UNKNOWN_ISSUE', `there is no issue \`${issueKey}\``);
     const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
     if (!known.includes(fn)) throw badRequest(`\`${fn}\` is not a ${module} function (one of: ${known.join(', ')})`);
@@ -276,7 +279,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
   const uiFile = async ({ res, url, params }: Call) => {
     const module = params.module;
     const file = params.file ?? (url.pathname.endsWith('/') ? 'index.html' : '');
-    if ((module !== 'panel' && module !== 'admin') || !/^[A-Za-z0-9._-]+$/.test(file)) throw notFound('GET', url);
+    if ((module !== 'panel' && module !== 'admin' && module !== 'portal') || !/^[A-Za-z0-9._-]+$/.test(file)) throw notFound('GET', url);
     const path = join(UI_DIST, module, file);
     if (!existsSync(path)) {
       throw new HttpError(file === 'index.html' ? 503 : 404, 'NOT_BUILT', `forge-app/ui/dist/${module}/${file} does not exist: run bash scripts/build-ui.sh`);

@@ -155,6 +155,23 @@ pub struct Target {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub standing_holders: Vec<AccountId>,
+    /// Most approvers mentioned by name (and so notified by Jira) when a request arrives and
+    /// when it is reminded about; the rest see it in their queue.
+    #[serde(default = "defaults::max_approvers_notified")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub max_approvers_notified: u32,
+    /// Minutes before the approval deadline at which the approvers who have not approved yet
+    /// are reminded; 0 sends no reminder, and neither does a reminder that would fall before the
+    /// request arrived.
+    #[serde(default = "defaults::approval_reminder_before")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub approval_reminder_before_minutes: u32,
+    /// Minutes before the window ends at which the requester is warned, with the way to ask
+    /// for more time; 0 sends no warning, and neither does a warning that would fall before the
+    /// activation (a window shorter than the warning).
+    #[serde(default = "defaults::window_end_warning")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub window_end_warning_minutes: u32,
 }
 
 impl Target {
@@ -338,6 +355,15 @@ mod defaults {
         true
     }
     pub fn min_justification() -> u32 {
+        10
+    }
+    pub fn max_approvers_notified() -> u32 {
+        5
+    }
+    pub fn approval_reminder_before() -> u32 {
+        60
+    }
+    pub fn window_end_warning() -> u32 {
         10
     }
 }

@@ -9,6 +9,7 @@ mod fixtures;
 mod gate;
 mod health;
 mod lifecycle;
+mod notices;
 mod policy_change;
 mod policy_guard;
 mod request;

@@ -271,7 +271,7 @@ export function retryLater(seconds: number, reason: string): InvocationError {
 export interface ResolverRequest {
   payload: unknown;
   /** Platform-provided: who is calling and from where. Never taken from the payload. */
-  context: { accountId?: string; moduleKey?: string; extension?: { issue?: { key?: string; id?: string } } };
+  context: { accountId?: string; moduleKey?: string; extension?: { issue?: { key?: string; id?: string }; request?: { key?: string; typeId?: string } } };
 }
 
 type ResolverCtor = new () => {

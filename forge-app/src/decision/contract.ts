@@ -150,7 +150,24 @@ export type Target = {
   /**
    * Accounts allowed to hold this target permanently without being drift (integrations).
    */
-  standingHolders?: Array<string>, };
+  standingHolders?: Array<string>,
+  /**
+   * Most approvers mentioned by name (and so notified by Jira) when a request arrives and
+   * when it is reminded about; the rest see it in their queue.
+   */
+  maxApproversNotified?: number,
+  /**
+   * Minutes before the approval deadline at which the approvers who have not approved yet
+   * are reminded; 0 sends no reminder, and neither does a reminder that would fall before the
+   * request arrived.
+   */
+  approvalReminderBeforeMinutes?: number,
+  /**
+   * Minutes before the window ends at which the requester is warned, with the way to ask
+   * for more time; 0 sends no warning, and neither does a warning that would fall before the
+   * activation (a window shorter than the warning).
+   */
+  windowEndWarningMinutes?: number, };
 
 /**
  * A non-human account that its owners may elevate.
@@ -433,7 +450,7 @@ export type Status = "requested" | "approved" | "active" | "ended";
 /**
  * How a grant ended.
  */
-export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed" | "ineligible";
+export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed" | "ineligible" | "unapproved";
 
 /**
  * Where the access stands in the organization.
@@ -612,6 +629,29 @@ export type Provisioning = {
   landedGrants?: Array<string>, };
 
 /**
+ * When a grant's reminder and warning are due, and what was sent.
+ */
+export type Notices = {
+  /**
+   * When the approvers who have not approved are reminded; none when the policy asks for
+   * no reminder or it would fall before the request arrived.
+   */
+  approvalReminderAt?: Timestamp,
+  /**
+   * When the reminder went out.
+   */
+  approvalRemindedAt?: Timestamp,
+  /**
+   * Minutes before the window end at which the requester is warned (0: never).
+   */
+  windowEndWarningMinutes?: number,
+  /**
+   * The window end the requester was last warned about; an approved extension moves the
+   * end, and the warning is due again for the new one.
+   */
+  warnedWindowEnd?: Timestamp, };
+
+/**
  * The whole record of one request, from submission until its access is confirmed removed.
  */
 export type Grant = {
@@ -715,7 +755,13 @@ export type Grant = {
   /**
    * The next time this grant needs attention, as last scheduled.
    */
-  wakeAt?: Timestamp, };
+  wakeAt?: Timestamp,
+  /**
+   * The approval reminder and the end-of-window warning: when they are due and which went
+   * out. Fixed at submission from the policy, like the deadline; absent on grants stored
+   * before there were notices, which then get none.
+   */
+  notices?: Notices, };
 
 /**
  * An event for `decide`: everything that can happen to a grant.
@@ -770,7 +816,9 @@ export type AuditEvent =
   | "policyCheck"
   | "actionSucceeded"
   | "actionFailed"
-  | "evidenceCollected";
+  | "evidenceCollected"
+  | "approvalReminder"
+  | "windowEndWarning";
 
 /**
  * Whether the event was accepted.
@@ -939,7 +987,7 @@ export type Actor = {
 /**
  * Where an event came from.
  */
-export type Source = "panel" | "workflow" | "system";
+export type Source = "panel" | "workflow" | "system" | "portal";
 
 /**
  * An open grant, as far as the duplicate check needs to know it.
@@ -2593,7 +2641,9 @@ export const AUDIT_EVENTS = [
   "policyCheck",
   "actionSucceeded",
   "actionFailed",
-  "evidenceCollected"
+  "evidenceCollected",
+  "approvalReminder",
+  "windowEndWarning"
 ] as const;
 
 /** The org-level role that makes someone an organization admin. */
@@ -2637,6 +2687,7 @@ export const POLICY_DEFAULTS = {
   },
   "target": {
     "approvalDeadlineMinutes": 1440,
+    "approvalReminderBeforeMinutes": 60,
     "approvers": {
       "accountIds": [],
       "groupIds": []
@@ -2648,6 +2699,7 @@ export const POLICY_DEFAULTS = {
       "minLength": 10,
       "required": true
     },
+    "maxApproversNotified": 5,
     "maxDurationMinutes": 240,
     "maxExtensions": 2,
     "maxStartAheadMinutes": 10080,
@@ -2656,7 +2708,8 @@ export const POLICY_DEFAULTS = {
       "groupIds": []
     },
     "requiredApprovals": 1,
-    "standingHolders": []
+    "standingHolders": [],
+    "windowEndWarningMinutes": 10
   }
 } as const;
 

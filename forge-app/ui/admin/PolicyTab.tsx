@@ -669,6 +669,15 @@ function TargetCard({
         </fieldset>
 
         <fieldset class="subsection">
+          <legend>Notifications (Jira mentions)</legend>
+          <div class="grid">
+            <NumberField path={`${at}.maxApproversNotified`} label="Approvers mentioned at most" problems={problems} value={t.maxApproversNotified} defaultValue={POLICY_DEFAULTS.target.maxApproversNotified} onChange={set(['maxApproversNotified'])} />
+            <NumberField path={`${at}.approvalReminderBeforeMinutes`} label="Remind approvers before the deadline (0: never)" unit="min" problems={problems} value={t.approvalReminderBeforeMinutes} defaultValue={POLICY_DEFAULTS.target.approvalReminderBeforeMinutes} onChange={set(['approvalReminderBeforeMinutes'])} />
+            <NumberField path={`${at}.windowEndWarningMinutes`} label="Warn the requester before the window ends (0: never)" unit="min" problems={problems} value={t.windowEndWarningMinutes} defaultValue={POLICY_DEFAULTS.target.windowEndWarningMinutes} onChange={set(['windowEndWarningMinutes'])} />
+          </div>
+        </fieldset>
+
+        <fieldset class="subsection">
           <legend>Justification</legend>
           <div class="grid">
             <CheckField
