@@ -3,7 +3,7 @@
  * here. Where the spec is silent the choice is marked GUESS (and listed in README.md).
  */
 import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './api';
-import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, directoryForWrite, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
+import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, searchRequest, directoryForWrite, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
 import { type GroupRecord, ORG_ADMIN_ROLE, orgAdmins } from './model';
 import type { OrgOperation } from './routes';
 import { actorOf } from './events';
@@ -41,21 +41,9 @@ function getGroup(ctx: ApiContext, req: ApiRequest): ApiResponse {
 }
 
 function searchGroups(ctx: ApiContext, req: ApiRequest): ApiResponse {
-  const { orgId, directoryId } = req.params;
-  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
-  if (notFound) return notFound;
-  const parsed = parseJsonObject(req.body, true);
-  if (!parsed.ok) return appError(400, 'ADMIN-400-24', parsed.problem, 'Invalid request body');
-  let f = parsed.value;
-  let offset = 0;
-  const scope = `${orgId}/${directoryId}`;
-  if (f.cursor !== undefined) {
-    if (typeof f.cursor !== 'string') return appError(400, 'ADMIN-400-24', '`cursor` must be a string', 'Invalid request body');
-    const c = decodeCursor(f.cursor, 'searchGroups', scope);
-    if (!c) return invalidCursor();
-    f = c.f;
-    offset = c.o;
-  }
+  const read = searchRequest(ctx, req, 'searchGroups');
+  if ('status' in read) return read;
+  const { f, offset, scope, directoryId } = read;
   const problem = firstProblem(
     checkStringArray(f.accountIds, 'accountIds', { min: 1, max: 10, unique: true }),
     checkStringArray(f.directoryIds, 'directoryIds', { min: 1, max: 10, unique: true }),

@@ -3,7 +3,7 @@
  * here. Where the spec is silent the choice is marked GUESS (and listed in README.md).
  */
 import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './api';
-import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, type Json, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
+import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, searchRequest, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, type Json, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
 import { assignmentsOf, PLATFORM_ROLES, resourceOwnerOf, ROLE_IDS, type UserRecord, type World } from './model';
 import type { OrgOperation } from './routes';
 
@@ -47,21 +47,9 @@ function userModel(ctx: ApiContext, world: World, u: UserRecord, expand: string[
 }
 
 function searchUsers(ctx: ApiContext, req: ApiRequest): ApiResponse {
-  const { orgId, directoryId } = req.params;
-  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
-  if (notFound) return notFound;
-  const parsed = parseJsonObject(req.body, true);
-  if (!parsed.ok) return appError(400, 'ADMIN-400-24', parsed.problem, 'Invalid request body');
-  let f = parsed.value;
-  let offset = 0;
-  const scope = `${orgId}/${directoryId}`;
-  if (f.cursor !== undefined) {
-    if (typeof f.cursor !== 'string') return appError(400, 'ADMIN-400-24', '`cursor` must be a string', 'Invalid request body');
-    const c = decodeCursor(f.cursor, 'searchUsers', scope);
-    if (!c) return invalidCursor();
-    f = c.f;
-    offset = c.o;
-  }
+  const read = searchRequest(ctx, req, 'searchUsers');
+  if ('status' in read) return read;
+  const { f, offset, scope, directoryId } = read;
   const problem = firstProblem(
     checkStringArray(f.accountIds, 'accountIds', { min: 1, max: 10 }),
     checkStringArray(f.accountStatus, 'accountStatus', { min: 1, max: 3, enumOf: ['active', 'inactive', 'closed'] }),
