@@ -38,6 +38,8 @@ pub enum AdminCall {
     ApprovePolicyChange,
     /// Withdraws a pending guard-rail change.
     WithdrawPolicyChange,
+    /// Runs the Health checks (probes that write only their own health keys).
+    GetHealth,
     /// Who may request, approve or break glass on each target, their last use, the idle ones.
     GetEligibilityReview,
     /// Display names and avatars of account ids and group ids the page shows.
@@ -257,7 +259,8 @@ pub(super) fn gate(
         | AdminCall::GetEligibilityReview
         | AdminCall::LookupPeople
         | AdminCall::SearchPeople
-        | AdminCall::SearchGroups => Ok(Standing::Named),
+        | AdminCall::SearchGroups
+        | AdminCall::GetHealth => Ok(Standing::Named),
         AdminCall::SavePolicy => match ctx.current {
             Some(p) if !p.is_permanent(ctx.actor) => Err(AdminError::NotAuthorized),
             None if !ctx.bootstrap.is_empty() && !ctx.bootstrap.iter().any(|a| a == ctx.actor) => {

@@ -13,10 +13,14 @@ import type {
   DecideInput,
   Decision,
   ErrorBody,
+  EvidenceInput,
+  EvidenceReport,
   GateInput,
   GateOutcome,
   GuardInput,
   GuardOutcome,
+  HealthInput,
+  HealthReport,
   HoldersExplained,
   HoldersInput,
   PolicyChangeDecision,
@@ -48,6 +52,8 @@ export type VerifyAnswer = Answer<Verification>;
 export type GuardAnswer = Answer<GuardOutcome>;
 export type AuthorizeAdminAnswer = Answer<AdminAccess>;
 export type PolicyChangeAnswer = Answer<PolicyChangeDecision, ChangeRefusalExtras>;
+export type JudgeHealthAnswer = Answer<HealthReport>;
+export type EvidenceReportAnswer = Answer<EvidenceReport>;
 export type EligibilityReviewAnswer = Answer<Review>;
 
 /** The Wasm module's exports (`core/wasm/src/lib.rs`), each one plain object in and out. */
@@ -62,7 +68,9 @@ export interface CoreExports {
   guardRevocation(input: GuardInput): GuardAnswer;
   authorizeAdmin(input: AdminAccessInput): AuthorizeAdminAnswer;
   policyChange(input: PolicyChangeInput): PolicyChangeAnswer;
+  judgeHealth(input: HealthInput): JudgeHealthAnswer;
   eligibilityReview(input: ReviewInput): EligibilityReviewAnswer;
   /** No envelope. */
   version(): VersionInfo;
+  evidenceReport(input: EvidenceInput): EvidenceReportAnswer;
 }

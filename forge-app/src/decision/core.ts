@@ -45,6 +45,8 @@ export const core: CoreExports = {
   guardRevocation: loading('guardRevocation'),
   authorizeAdmin: loading('authorizeAdmin'),
   policyChange: loading('policyChange'),
+  judgeHealth: loading('judgeHealth'),
   eligibilityReview: loading('eligibilityReview'),
   version: loading('version'),
+  evidenceReport: loading('evidenceReport'),
 };

@@ -37,6 +37,9 @@ export type {
   ErrorBody,
   Finding,
   Grant,
+  HealthCheck,
+  HealthReport,
+  HealthStatus,
   Holder,
   HolderReason,
   Policy,
@@ -105,6 +108,8 @@ export interface AdminCalls {
   approvePolicyChange: { changeId: string };
   /** Withdraws the pending guard-rail change named (its proposer). */
   withdrawPolicyChange: { changeId: string };
+  /** Runs the Health checks of the installation (the answer: the core's `HealthReport`). */
+  getHealth: Record<string, never>;
   /** Who may request, approve or break glass on each target, their last use, the idle ones (the core's). */
   getEligibilityReview: Record<string, never>;
   /** Names and avatars of the account ids and group ids a page shows (at most 200 ids). */

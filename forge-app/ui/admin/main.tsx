@@ -1,5 +1,6 @@
 /**
- * The admin page: policy editor, open grants, drift, audit trail, and the holdings timeline, as tabs.
+ * The admin page: policy editor, open grants, drift, audit trail, the holdings timeline and the
+ * Health checks, as tabs.
  * Tabs follow the WAI-ARIA tabs pattern: one tab stop, arrow keys / Home / End move between tabs.
  * A tab is mounted the first time it is shown and then kept (hidden), so unsaved policy edits survive.
  */
@@ -10,6 +11,7 @@ import { startUi, type UiContext } from '../shared/api';
 import { AuditTab } from './AuditTab';
 import { DriftTab } from './DriftTab';
 import { GrantsTab } from './GrantsTab';
+import { HealthTab } from './HealthTab';
 import { PolicyTab } from './PolicyTab';
 import { TimelineTab } from './TimelineTab';
 import { ReviewTab } from './ReviewTab';
@@ -22,6 +24,7 @@ const TABS = [
   { name: 'drift', label: 'Drift' },
   { name: 'audit', label: 'Audit' },
   { name: 'timeline', label: 'Timeline' },
+  { name: 'health', label: 'Health' },
   { name: 'review', label: 'Eligibility review' },
 ] as const;
 type TabName = (typeof TABS)[number]['name'];
@@ -124,6 +127,8 @@ function App() {
               <DriftTab zone={zone} locale={locale} />
             ) : t.name === 'audit' ? (
               <AuditTab zone={zone} locale={locale} />
+            ) : t.name === 'health' ? (
+              <HealthTab zone={zone} locale={locale} />
             ) : t.name === 'timeline' ? (
               <TimelineTab zone={zone} locale={locale} />
             ) : (

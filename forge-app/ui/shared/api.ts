@@ -12,6 +12,7 @@ import type {
   DriftReport,
   EligibilityReviewData,
   GrantList,
+  HealthReport,
   HoldingsData,
   PanelCalls,
   PanelData,
@@ -40,6 +41,7 @@ export interface AdminResults {
   getHoldings: HoldingsData;
   approvePolicyChange: PolicyData;
   withdrawPolicyChange: PolicyData;
+  getHealth: HealthReport;
   getEligibilityReview: EligibilityReviewData;
   lookupPeople: PeopleNames;
   searchPeople: { people: Person[] };
@@ -115,14 +117,15 @@ export async function startUi(): Promise<UiContext> {
       timezone?: string;
       locale?: string;
       moduleKey?: string;
-      extension?: { issue?: { key?: string } };
+      extension?: { issue?: { key?: string }; request?: { key?: string } };
     };
     return {
       accountId: c.accountId,
       timezone: usableZone(c.timezone),
       locale: usableLocale(c.locale),
       moduleKey: c.moduleKey,
-      issueKey: c.extension?.issue?.key,
+      // The issue panel names its issue; the portal's request page its request (an issue key too).
+      issueKey: c.extension?.issue?.key ?? c.extension?.request?.key,
     };
   } catch {
     return { timezone: usableZone(undefined) };
