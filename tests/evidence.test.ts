@@ -48,6 +48,7 @@ test('a holder who changes the org while elevated gets an evidence comment, CSV 
     const comment = app.jira.comments(key).map((c) => c.text).find((t) => t.startsWith('Evidence pack'));
     assert.ok(comment, 'an evidence comment');
     assert.match(comment!, /2 audit-log event\(s\)/);
+    assert.match(comment!, /@Alice Requester/, 'the summary mentions alice by her display name');
     assert.match(comment!, /High-risk actions while elevated: api_key_created × 1/);
 
     const high = (await alerts(app)).filter((a) => a.code === 'HIGH_RISK_WHILE_ELEVATED');

@@ -128,6 +128,24 @@ test('commentToAdf makes mentions only from mention items and never emits empty 
   ]);
 });
 
+test('commentToAdf gives a mention the display name it was given as its text, and a mention without one only its id', () => {
+  const { doc } = commentToAdf(
+    [{ type: 'paragraph', content: [{ type: 'mention', accountId: 'abc' }, { type: 'text', text: ' and ' }, { type: 'mention', accountId: 'xyz' }] }],
+    32_767,
+    { abc: 'Ada Lovelace', other: 'Not Mentioned' },
+  );
+  assert.deepEqual(doc.content, [
+    {
+      type: 'paragraph',
+      content: [
+        { type: 'mention', attrs: { id: 'abc', text: '@Ada Lovelace', accessLevel: '' } },
+        { type: 'text', text: ' and ' },
+        { type: 'mention', attrs: { id: 'xyz' } },
+      ],
+    },
+  ]);
+});
+
 test('setGrantProperty stores the jit-admin-grant issue property', async () => {
   const key = issueKey();
   const grant = { v: 1, state: 'active', role: 'atlassian/org-admin', until: '2026-05-01T10:00:00Z' };

@@ -11,20 +11,28 @@ import { activeOrgAdmin, answer, demoApp, orgAdmins, requestOrgAdmin, T0, window
 
 const MINUTE = 60_000;
 
-/** The accounts a comment's ADF mentions: whom Jira notifies. */
-function mentioned(body: unknown): string[] {
-  const out: string[] = [];
+/** The accounts a comment's ADF mentions (whom Jira notifies), and each mention's `text`. */
+function mentioned(body: unknown): { ids: string[]; texts: string[] } {
+  const ids: string[] = [];
+  const texts: string[] = [];
   const walk = (n: unknown) => {
     if (!n || typeof n !== 'object') return;
-    const node = n as { type?: string; attrs?: { id?: string }; content?: unknown[] };
-    if (node.type === 'mention' && node.attrs?.id) out.push(node.attrs.id);
+    const node = n as { type?: string; attrs?: { id?: string; text?: string }; content?: unknown[] };
+    if (node.type === 'mention' && node.attrs?.id) {
+      ids.push(node.attrs.id);
+      texts.push(node.attrs.text ?? '');
+    }
     for (const c of node.content ?? []) walk(c);
   };
   walk(body);
-  return out;
+  return { ids, texts };
 }
 
-const commentsOn = (app: LocalApp, key: string) => app.jira.comments(key).map((c) => ({ text: c.text, mentions: mentioned(c.body) }));
+const commentsOn = (app: LocalApp, key: string) =>
+  app.jira.comments(key).map((c) => {
+    const m = mentioned(c.body);
+    return { text: c.text, mentions: m.ids, names: m.texts };
+  });
 
 test('a new request mentions its approvers (never more than maxApproversNotified), the queue reminds them before the deadline, and an unanswered request expires unapproved', async () => {
   const app = await demoApp({ scheduleSweep: false });
@@ -45,6 +53,10 @@ test('a new request mentions its approvers (never more than maxApproversNotified
     const reminder = commentsOn(app, key).at(-1)!;
     assert.match(reminder.text, /^Reminder: /);
     assert.deepEqual(reminder.mentions, ['bob', 'carol']);
+    // Real ADF mentions: the id notifies, the text carries the display name Jira gave the app.
+    assert.deepEqual(reminder.names, ['@Bob Approver', '@Carol Approver']);
+    assert.match(reminder.text, /^Reminder: @Bob Approver, @Carol Approver and 1 more approver — /);
+    assert.deepEqual(submitted.names, ['@Alice Requester', '@Bob Approver', '@Carol Approver']);
 
     await app.clock.advanceTo(deadline);
     const view = answer(await app.panel('alice', key, 'getView'));
@@ -71,6 +83,7 @@ test('the requester is warned ten minutes before the window ends with the way to
     await app.clock.advanceTo(end - 10 * MINUTE);
     const warning = commentsOn(app, key).at(-1)!;
     assert.deepEqual(warning.mentions, ['alice']);
+    assert.deepEqual(warning.names, ['@Alice Requester']);
     assert.match(warning.text, /in 10 minutes\)\. To keep it, use “Ask for more time” on this request \(2 extensions left\)\./);
 
     await app.clock.advanceTo(end);
@@ -94,6 +107,9 @@ test('on the portal the requester sees the grant with the core’s buttons, elev
     assert.equal(view.data.issueKey, key);
     const buttons = view.data.view.actions.filter((a: { allowed: boolean }) => a.allowed).map((a: { action: string }) => a.action);
     assert.deepEqual(buttons.sort(), ['activate', 'cancel']);
+    // The portal shows people by name, as the panel does (display only: the ids stay the identity).
+    assert.equal(view.data.people.alice.displayName, 'Alice Requester');
+    assert.equal(view.data.people.bob.displayName, 'Bob Approver');
 
     const activated = answer(await app.portal('alice', key, 'activate'));
     assert.ok(activated.ok);

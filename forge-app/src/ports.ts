@@ -171,9 +171,10 @@ export interface JiraIssueSummary {
 export interface JiraPort {
   /**
    * Adds a comment from the core's structured body (see `commentToAdf`): text is only ever plain
-   * text, mentions only the core's own, user text in its own labelled quote block.
+   * text, mentions only the core's own, user text in its own labelled quote block. `names`:
+   * display names of the mentioned accounts (the mentions' `text`; absent ones mention by id only).
    */
-  comment(issueKey: string, body: CommentBlock[]): Promise<void>;
+  comment(issueKey: string, body: CommentBlock[], names?: Record<string, string>): Promise<void>;
   /** Sets the issue property `jit-admin-grant` (JSON ≤ 32,768 characters, refused locally if larger). */
   setGrantProperty(issueKey: string, value: unknown): Promise<void>;
   /** Group ids of a user (`GET /rest/api/3/user/groups`). */

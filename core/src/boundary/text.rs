@@ -7,10 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::answer::{
-    authorize_admin_answer, decide_answer, eligibility_review_answer, evidence_report_answer, explain_holders_answer,
-    gate_answer, guard_answer, judge_health_answer, policy_change_answer, sweep_answer,
-    unreadable_policy, validate_answer, verify_answer, view_answer, Answer, Nothing, ValidateInput,
-    VerifyInput,
+    authorize_admin_answer, decide_answer, eligibility_review_answer, evidence_report_answer,
+    explain_holders_answer, gate_answer, guard_answer, judge_health_answer, policy_change_answer,
+    sweep_answer, unreadable_policy, validate_answer, verify_answer, view_answer, Answer, Nothing,
+    ValidateInput, VerifyInput,
 };
 use crate::eligibility_review::ReviewInput;
 use crate::error::DecisionError;

@@ -100,7 +100,12 @@ export type AdfDoc = { type: 'doc'; version: 1; content: AdfNode[] };
  * plain text, so it cannot end the quotation and go on as the app. Text longer than `maxChars` in
  * all is cut, with a note (`truncated` says whether).
  */
-export function commentToAdf(body: CommentBlock[], maxChars = COMMENT_MAX_CHARS): { doc: AdfDoc; chars: number; truncated: boolean } {
+export function commentToAdf(
+  body: CommentBlock[],
+  maxChars = COMMENT_MAX_CHARS,
+  /** Display names of mentioned accounts: a mention's `text` (`@Name`), what Jira shows where it cannot resolve the id. */
+  names: Record<string, string> = {},
+): { doc: AdfDoc; chars: number; truncated: boolean } {
   // Jira counts a comment's text with one character between blocks: the note's block included.
   let budget = maxChars - TRUNCATION_NOTE.length - 1;
   let chars = 0;
@@ -126,9 +131,13 @@ export function commentToAdf(body: CommentBlock[], maxChars = COMMENT_MAX_CHARS)
       const inline: AdfNode[] = [];
       for (const piece of block.content) {
         if (piece.type === 'mention') {
-          // Jira shows a mention as the person's name: leave room for it in the size limit.
-          inline.push({ type: 'mention', attrs: { id: piece.accountId } });
-          budget -= 64;
+          // Jira shows a mention as the person's current name, whatever `text` says; `text` is
+          // the ADF fallback (and what plain-text renderings show), so it carries the name we read.
+          // The id stays the mention: a name is never parsed into one.
+          const name = Object.prototype.hasOwnProperty.call(names, piece.accountId) ? names[piece.accountId]!.trim() : '';
+          const text = name ? `@${name}` : '';
+          inline.push({ type: 'mention', attrs: text ? { id: piece.accountId, text, accessLevel: '' } : { id: piece.accountId } });
+          budget -= Math.max(64, text.length);
           chars += 1;
         } else inline.push(...texts(piece.text));
       }
@@ -231,8 +240,8 @@ export function createJira(
   };
 
   return {
-    async comment(issueKey, body) {
-      const { doc, chars, truncated } = commentToAdf(body);
+    async comment(issueKey, body, names) {
+      const { doc, chars, truncated } = commentToAdf(body, COMMENT_MAX_CHARS, names);
       if (chars === 0) throw new Error('jira: refusing to add an empty comment');
       if (truncated) log?.(`jira: comment on ${issueKey} is longer than ${COMMENT_MAX_CHARS} characters; truncated`);
       const payload = JSON.stringify({ body: doc });

@@ -80,7 +80,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
         log.warn('comment without a body dropped', { key: action.key });
         return {};
       }
-      return once(ports, action.key, () => jira.comment(action.issueKey, body));
+      return once(ports, action.key, async () => jira.comment(action.issueKey, body, await mentionNames(jira, body, log)));
     }
     case 'wake':
       return once(ports, action.key, () =>
@@ -217,4 +217,21 @@ export async function alertOrgApiProblem(
   await raise(ports, `org-api:${error.code}:${endpoint}:${day}`, 'critical', error.code, error.message, context).catch((e) =>
     ports.log.warn('could not store an org API alert', { code: error.code, error: String(e) }),
   );
+}
+
+/**
+ * Display names of the accounts a comment mentions (`user/bulk`, as the app), for the mentions'
+ * text. Display only: the mention is the account id, and a lookup that fails leaves the mentions
+ * by id rather than holding the comment back.
+ */
+async function mentionNames(jira: Ports['jira'], body: CommentBlock[], log: Ports['log']): Promise<Record<string, string>> {
+  const ids = [...new Set(body.flatMap((b) => (b.type === 'paragraph' ? b.content.flatMap((p) => (p.type === 'mention' ? [p.accountId] : [])) : [])))];
+  if (!ids.length) return {};
+  try {
+    const people = await jira.users(ids);
+    return Object.fromEntries(people.map((p) => [p.accountId, p.displayName]));
+  } catch (e) {
+    log.warn('mention names not read; mentioning by account id', { error: e instanceof Error ? e.message : String(e) });
+    return {};
+  }
 }
