@@ -19,18 +19,50 @@ export const DEMO_SCIM_GROUP = 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1b03';
 /** The emulated org's API key, printed by the playground (it is not a secret of anything real). */
 export const DEMO_API_KEY = 'demo-org-api-key-0123456789abcdef';
 
+/**
+ * The demo people's friendly aliases (`?as=alice` in the playground, the tests' actors) → their
+ * account ids. The ids look like Atlassian's: `712020:` or `557058:` and a UUID for current
+ * accounts, 24 hex digits for older ones. Only the playground's entry points read an alias
+ * (`demoAccountId`); everything the app stores, prints or sends is the account id.
+ */
+export const DEMO_ACCOUNTS: Readonly<Record<'perm-1' | 'perm-2' | 'perm-3' | 'alice' | 'erin' | 'bob' | 'carol' | 'dan' | 'jade' | 'mallory', string>> = {
+  'perm-1': '712020:5d1c8b3e-2f4a-4b6c-9e8d-7a1f3c5e9b21',
+  'perm-2': '5b10ac8d82e05b22cc7d4ef5',
+  'perm-3': '712020:a8e4f2c1-6b3d-4d9e-8f7a-2c5b1e4d6f03',
+  alice: '712020:0b6a3f2e-9c41-4d87-b5e2-8f3a1c7d9e46',
+  erin: '712020:c47e9a15-3b2d-4f68-9a1e-6d5c8b2f4e70',
+  bob: '557058:f2b9d4e1-7a3c-4e5b-8d6f-1c9a2e4b7d38',
+  carol: '712020:6e2d8a4c-1f5b-4c3e-a9d7-4b8f2e6c1a95',
+  dan: '5d3f8a9c1e2b4a0012c7e6f4',
+  jade: '712020:9a4c2e7f-8b1d-4e3a-b6c5-3f7e1d9a2c84',
+  mallory: '712020:e1f7b3d9-4a2c-4b8e-9d6f-5c3a7e1b8f26',
+};
+/** A demo person's friendly alias. */
+export type DemoAlias = keyof typeof DEMO_ACCOUNTS;
+const A = DEMO_ACCOUNTS;
+
+/** The account id of a demo alias (`alice`); anything else (an account id already) unchanged. */
+export function demoAccountId(aliasOrId: string): string {
+  return Object.prototype.hasOwnProperty.call(DEMO_ACCOUNTS, aliasOrId) ? DEMO_ACCOUNTS[aliasOrId as DemoAlias] : aliasOrId;
+}
+
+/** The alias of a demo account id, or undefined for an account that is not a demo person. */
+export function demoAlias(accountId: string): DemoAlias | undefined {
+  return (Object.keys(DEMO_ACCOUNTS) as DemoAlias[]).find((alias) => DEMO_ACCOUNTS[alias] === accountId);
+}
+
 /** Demo people: account id → display name. */
 export const DEMO_PEOPLE: Record<string, string> = {
-  'perm-1': 'Pat Permanent',
-  'perm-2': 'Priya Permanent',
-  'perm-3': 'Paulo Permanent',
-  alice: 'Alice Requester',
-  erin: 'Erin Requester',
-  bob: 'Bob Approver',
-  carol: 'Carol Approver',
-  dan: 'Dan Approver',
-  jade: 'Jade Jira-Admin',
-  mallory: 'Mallory Outsider',
+  [A['perm-1']]: 'Pat Permanent',
+  [A['perm-2']]: 'Priya Permanent',
+  [A['perm-3']]: 'Paulo Permanent',
+  [A.alice]: 'Alice Requester',
+  [A.erin]: 'Erin Requester',
+  [A.bob]: 'Bob Approver',
+  [A.carol]: 'Carol Approver',
+  [A.dan]: 'Dan Approver',
+  [A.jade]: 'Jade Jira-Admin',
+  [A.mallory]: 'Mallory Outsider',
 };
 
 /**
@@ -38,11 +70,11 @@ export const DEMO_PEOPLE: Record<string, string> = {
  * people, not groups, so these change no decision).
  */
 export const DEMO_TEAMS: Record<string, string[]> = {
-  alice: ['platform-engineers'],
-  erin: ['platform-engineers'],
-  bob: ['security-approvers'],
-  carol: ['security-approvers'],
-  dan: ['security-approvers'],
+  [A.alice]: ['platform-engineers'],
+  [A.erin]: ['platform-engineers'],
+  [A.bob]: ['security-approvers'],
+  [A.carol]: ['security-approvers'],
+  [A.dan]: ['security-approvers'],
 };
 
 /** The Jira group that holds Jira's global permission ADMINISTER in the demo site (the emulator's default). */
@@ -51,12 +83,12 @@ export const DEMO_JIRA_ADMIN_GROUP = 'jira-admins';
  * The demo's Jira admins: the permanent admins, and `jade`, a Jira admin who is neither a
  * permanent admin nor an org admin (the admin page's authorization matrix needs every role).
  */
-export const DEMO_JIRA_ADMINS = ['perm-1', 'perm-2', 'perm-3', 'jade'];
+export const DEMO_JIRA_ADMINS: string[] = [A['perm-1'], A['perm-2'], A['perm-3'], A.jade];
 
 /** The demo policy the playground starts with. */
 export function demoPolicy(alertIssueKey?: string): Policy {
   return {
-    permanentAdmins: ['perm-1', 'perm-2', 'perm-3'],
+    permanentAdmins: [A['perm-1'], A['perm-2'], A['perm-3']],
     maxPermanentAdmins: 3,
     minOrgAdmins: 1,
     driftMode: 'report',
@@ -67,8 +99,8 @@ export function demoPolicy(alertIssueKey?: string): Policy {
         key: 'org-admin',
         label: 'Organization admin',
         access: { type: 'orgRole', role: 'atlassian/org-admin' },
-        requesters: { accountIds: ['alice', 'erin'] },
-        approvers: { accountIds: ['bob', 'carol', 'dan'] },
+        requesters: { accountIds: [A.alice, A.erin] },
+        approvers: { accountIds: [A.bob, A.carol, A.dan] },
         defaultDurationMinutes: 60,
         maxDurationMinutes: 240,
         maxExtensions: 2,
@@ -78,8 +110,8 @@ export function demoPolicy(alertIssueKey?: string): Policy {
         key: 'site-admin',
         label: 'Site admin (demo site)',
         access: { type: 'resourceRole', role: 'atlassian/site-admin', resource: DEMO_SITE_ARI },
-        requesters: { accountIds: ['alice', 'erin'] },
-        approvers: { accountIds: ['bob', 'carol', 'dan'] },
+        requesters: { accountIds: [A.alice, A.erin] },
+        approvers: { accountIds: [A.bob, A.carol, A.dan] },
         defaultDurationMinutes: 60,
         maxDurationMinutes: 480,
       },
@@ -87,8 +119,8 @@ export function demoPolicy(alertIssueKey?: string): Policy {
         key: 'jira-admins',
         label: 'Jira admins (jira-admins-demo)',
         access: { type: 'groupMembership', groupId: DEMO_JIRA_ADMINS_GROUP, groupName: 'jira-admins-demo' },
-        requesters: { accountIds: ['alice', 'erin'] },
-        approvers: { accountIds: ['bob', 'carol', 'dan'] },
+        requesters: { accountIds: [A.alice, A.erin] },
+        approvers: { accountIds: [A.bob, A.carol, A.dan] },
         defaultDurationMinutes: 60,
         maxDurationMinutes: 480,
       },
@@ -196,16 +228,16 @@ export function manifestModules(): Record<string, ModuleConfig> {
 export function demoOrgSeed() {
   return {
     orgName: 'Acme (demo)',
-    users: Object.entries(DEMO_PEOPLE).map(([accountId, name]) => ({ accountId, name, email: `${accountId}@acme.example` })),
+    users: Object.entries(DEMO_PEOPLE).map(([accountId, name]) => ({ accountId, name, email: `${demoAlias(accountId) ?? 'user'}@acme.example` })),
     sites: [{ cloudId: DEMO_CLOUD_ID, name: 'acme-demo', hostUrl: 'acme-demo.atlassian.net', products: ['jira-software', 'confluence'] }],
     groups: [
       { id: DEMO_JIRA_ADMINS_GROUP, name: 'jira-admins-demo', description: 'Jira administrators on the demo site' },
       { id: DEMO_SCIM_GROUP, name: 'idp-platform-admins', description: 'Synced from the identity provider', externalSynced: true },
     ],
     assignments: [
-      { accountId: 'perm-1', role: 'atlassian/org-admin' },
-      { accountId: 'perm-2', role: 'atlassian/org-admin' },
-      { accountId: 'perm-3', role: 'atlassian/org-admin' },
+      { accountId: A['perm-1'], role: 'atlassian/org-admin' },
+      { accountId: A['perm-2'], role: 'atlassian/org-admin' },
+      { accountId: A['perm-3'], role: 'atlassian/org-admin' },
     ],
   };
 }

@@ -15,9 +15,13 @@ import type { JiraWorkflow } from './emulators/jira/workflow';
 import { startForgeRuntime, type ForgeRuntime, type TimerClock } from './forge-runtime/index';
 import type { QueueFaults } from './forge-runtime/queue';
 
-import { DEMO_ORG_ID, DEMO_CLOUD_ID, DEMO_API_KEY, DEMO_PEOPLE, DEMO_JIRA_ADMIN_GROUP, DEMO_JIRA_ADMINS, DEMO_JIRA_ADMINS_GROUP, DEMO_SCIM_GROUP, DEMO_TEAMS, demoPolicy, TRANSITIONS, type TransitionName, RECORD_VALIDATOR, JIT_WORKFLOW, manifestEntities, manifestModules, demoOrgSeed } from './demo';
+import { DEMO_ORG_ID, DEMO_CLOUD_ID, DEMO_API_KEY, DEMO_ACCOUNTS, demoAccountId, DEMO_PEOPLE, DEMO_JIRA_ADMIN_GROUP, DEMO_JIRA_ADMINS, DEMO_JIRA_ADMINS_GROUP, DEMO_SCIM_GROUP, DEMO_TEAMS, demoPolicy, TRANSITIONS, type TransitionName, RECORD_VALIDATOR, JIT_WORKFLOW, manifestEntities, manifestModules, demoOrgSeed } from './demo';
 
 export {
+  DEMO_ACCOUNTS,
+  demoAccountId,
+  demoAlias,
+  type DemoAlias,
   DEMO_ORG_ID,
   DEMO_CLOUD_ID,
   DEMO_SITE_ARI,
@@ -45,7 +49,7 @@ export const DEMO_SCOPED_API_KEY = 'demo-scoped-org-api-key-0123456789abcdef';
 /** A group id no organization has. */
 export const MISSING_GROUP_ID = 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1bff';
 /** The permanent admin a `permanentAdmin: 'revoked'` health fault takes org admin from. */
-export const HEALTH_FAULT_ADMIN = 'perm-3';
+export const HEALTH_FAULT_ADMIN: string = DEMO_ACCOUNTS['perm-3'];
 
 /**
  * What the playground can break for the Health view, each the way it breaks in a real
@@ -105,7 +109,11 @@ export interface LocalApp {
   runtime: ForgeRuntime;
   /** Every log line the handlers wrote (for the secret-leak check). */
   logLines: string[];
-  /** Calls a panel resolver function as `accountId` on `issueKey`, exactly as the panel would. */
+  /**
+   * Calls a panel resolver function as `accountId` on `issueKey`, exactly as the panel would.
+   * Here and in every method below that takes a person, a demo alias (`alice`) stands for its
+   * account id, as `?as=alice` does in the playground; the app only ever sees the account id.
+   */
   panel(accountId: string, issueKey: string, fn: string, payload?: unknown): Promise<unknown>;
   /** Calls an admin-page resolver function as `accountId`. */
   admin(accountId: string, fn: string, payload?: unknown): Promise<unknown>;
@@ -240,7 +248,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     jira,
     runtime,
     logLines,
-    panel(accountId, issueKey, fn, payload) {
+    panel(as, issueKey, fn, payload) {
+      const accountId = demoAccountId(as);
       const id = issueIds.get(issueKey) ?? jira.issue(issueKey)?.id ?? '0';
       return runtime.invokeResolver(handlers.panelResolver as never, {
         functionKey: fn,
@@ -248,15 +257,16 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         context: { accountId, moduleKey: 'jit-admin-panel', extension: { type: 'jira:issuePanel', issue: { key: issueKey, id } } },
       });
     },
-    admin(accountId, fn, payload) {
+    admin(as, fn, payload) {
+      const accountId = demoAccountId(as);
       return runtime.invokeResolver(handlers.adminResolver as never, {
         functionKey: fn,
         payload: payload ?? {},
         context: { accountId, moduleKey: 'jit-admin-admin', extension: { type: 'jira:adminPage' } },
       });
     },
-    async transition(accountId, issueKey, event) {
-      await jira.transition(issueKey, TRANSITIONS[event].transitionId, { actor: accountId });
+    async transition(as, issueKey, event) {
+      await jira.transition(issueKey, TRANSITIONS[event].transitionId, { actor: demoAccountId(as) });
       await jira.idle();
     },
     async deliverPostFunction(accountId, issueKey, event) {
@@ -265,7 +275,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
         issue: { id: issue?.id ?? '0', key: issueKey },
         transition: { transitionId: Number(TRANSITIONS[event].transitionId), transitionName: event, from_status: issue?.status ?? '', to_status: issue?.status ?? '', executionId: `exec-${clock.now()}` },
         workflow: { workflowId: JIT_WORKFLOW.id, workflowName: JIT_WORKFLOW.name },
-        atlassianId: accountId,
+        atlassianId: demoAccountId(accountId),
         changelog: { id: '0' },
         configuration: {},
         context: { cloudId: DEMO_CLOUD_ID, moduleKey: TRANSITIONS[event].moduleKey },
@@ -277,7 +287,7 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       if (!run.ok) throw new Error(`the sweep failed (${run.status}): ${run.error ?? JSON.stringify(run.result)}`);
     },
     createIssue(summary, reporter, description) {
-      const issue = jira.createIssue({ summary, reporter, ...(description ? { description } : {}) });
+      const issue = jira.createIssue({ summary, reporter: demoAccountId(reporter), ...(description ? { description } : {}) });
       issueIds.set(issue.key, issue.id);
       return issue;
     },
@@ -368,7 +378,8 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       if (!approved.ok || !approved.data) throw new Error(`approvePolicyChange by ${approver} refused: ${approved.error?.code} ${approved.error?.message}`);
       return approved.data.version;
     },
-    portal(accountId, issueKey, fn, payload) {
+    portal(as, issueKey, fn, payload) {
+      const accountId = demoAccountId(as);
       return runtime.invokeResolver(handlers.portalResolver as never, {
         functionKey: fn,
         payload: payload ?? {},

@@ -9,6 +9,7 @@ import { timeLimitSeconds } from '../playground/forge-runtime/manifest';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { activeOrgAdmin, answer, orgAdmins, T0 } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 /** Advances the clock until `done()` holds, at most `maxMs`. */
 async function until(app: LocalApp & { clock: VirtualClock }, done: () => boolean, maxMs: number, stepMs = 1000): Promise<number> {
@@ -27,23 +28,23 @@ async function slowApp() {
 test('with every org-API request taking 5 s, each click and transition answers within 25 s, and the grant and the revoke still complete through the queue', async () => {
   const app = await slowApp();
   try {
-    const issue = app.createIssue('Org admin for the SAML rotation', 'alice');
-    const submitted = answer(await app.panel('alice', issue.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' }));
+    const issue = app.createIssue('Org admin for the SAML rotation', A.alice);
+    const submitted = answer(await app.panel(A.alice, issue.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' }));
     assert.ok(submitted.ok);
-    assert.ok(answer(await app.panel('bob', issue.key, 'approve')).ok);
+    assert.ok(answer(await app.panel(A.bob, issue.key, 'approve')).ok);
 
     app.runtime.setEgressLatency(() => 5_000);
-    const activated = answer(await app.clock.drive(app.panel('alice', issue.key, 'activate')));
+    const activated = answer(await app.clock.drive(app.panel(A.alice, issue.key, 'activate')));
     assert.ok(activated.ok, JSON.stringify(activated));
-    const granted = await until(app, () => orgAdmins(app).includes('alice'), 5 * 60_000);
-    assert.ok(orgAdmins(app).includes('alice'), 'the grant landed');
+    const granted = await until(app, () => orgAdmins(app).includes(A.alice), 5 * 60_000);
+    assert.ok(orgAdmins(app).includes(A.alice), 'the grant landed');
     assert.ok(granted < 2 * 60_000, `through the queue, promptly (${granted} ms)`);
 
-    await app.clock.drive(app.deliverPostFunction('alice', issue.key, 'complete'));
-    await until(app, () => !orgAdmins(app).includes('alice'), 10 * 60_000);
-    assert.ok(!orgAdmins(app).includes('alice'), 'the revoke completed');
+    await app.clock.drive(app.deliverPostFunction(A.alice, issue.key, 'complete'));
+    await until(app, () => !orgAdmins(app).includes(A.alice), 10 * 60_000);
+    assert.ok(!orgAdmins(app).includes(A.alice), 'the revoke completed');
     await until(app, () => false, 2 * 60_000);
-    const view = answer(await app.clock.drive(app.panel('alice', issue.key, 'getView')));
+    const view = answer(await app.clock.drive(app.panel(A.alice, issue.key, 'getView')));
     assert.ok(view.ok);
     assert.equal(view.data.view.grant.grant.provisioning.state, 'revoked');
 
@@ -91,19 +92,19 @@ test('grants are keyed by the issue id: after the issue moves to another project
     const old = (await (await app.runtime.rawFetch(`${app.jira.url}/rest/api/3/issue/${key}`, { headers: { authorization: `Bearer ${app.jira.appToken}` } })).json()) as { id: string; key: string };
     assert.deepEqual([old.id, old.key], [id, 'OPS-1']);
 
-    const view = answer(await app.panel('alice', 'OPS-1', 'getView'));
+    const view = answer(await app.panel(A.alice, 'OPS-1', 'getView'));
     assert.ok(view.ok);
     assert.equal(view.data.view.grant?.grant.id, id, 'the panel on the moved issue shows its grant');
     assert.equal(view.data.view.grant.grant.status, 'active');
 
-    await app.deliverPostFunction('alice', 'OPS-1', 'complete');
-    assert.ok(!orgAdmins(app).includes('alice'), 'the workflow on the moved issue revoked the grant');
+    await app.deliverPostFunction(A.alice, 'OPS-1', 'complete');
+    assert.ok(!orgAdmins(app).includes(A.alice), 'the workflow on the moved issue revoked the grant');
     const comments = app.jira.comments('OPS-1').filter((c) => c.author === app.jira.appAccountId);
     assert.ok(comments.length > 0);
     const afterMove = app.jira.requests.filter((r) => r.method === 'POST' && /\/comment$/.test(r.path)).at(-1)!;
     assert.equal(afterMove.path, `/rest/api/3/issue/${id}/comment`, 'the comment went to the issue by its id');
     assert.equal((app.jira.property('OPS-1', 'jit-admin-grant') as { status: string }).status, 'ended');
-    const ended = answer(await app.panel('alice', 'OPS-1', 'getView'));
+    const ended = answer(await app.panel(A.alice, 'OPS-1', 'getView'));
     assert.ok(ended.ok);
     assert.equal(ended.data.view.grant.grant.status, 'ended');
   } finally {

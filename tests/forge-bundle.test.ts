@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoPolicy, startLocalApp } from '../playground/local-app';
 import { realClock } from '../playground/forge-runtime/index';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,23 +35,23 @@ test('the real Forge bundler bundles the handlers into one file that loads elsew
     const saved = (await app.runtime.invokeResolver(bundle.adminResolver!, {
       functionKey: 'savePolicy',
       payload: { policy: demoPolicy() },
-      context: { accountId: 'perm-1', moduleKey: 'jit-admin-admin' },
+      context: { accountId: A['perm-1'], moduleKey: 'jit-admin-admin' },
     })) as { ok: boolean };
     assert.equal(saved.ok, true, JSON.stringify(saved));
 
-    const issue = app.createIssue('Org admin for the SAML certificate', 'alice');
+    const issue = app.createIssue('Org admin for the SAML certificate', A.alice);
     const submitted = (await app.runtime.invokeResolver(bundle.panelResolver!, {
       functionKey: 'submitRequest',
       payload: { target: 'org-admin', durationMinutes: 30, justification: 'rotate the SAML certificate' },
-      context: { accountId: 'alice', moduleKey: 'jit-admin-panel', extension: { issue: { key: issue.key, id: issue.id } } },
+      context: { accountId: A.alice, moduleKey: 'jit-admin-panel', extension: { issue: { key: issue.key, id: issue.id } } },
     })) as { ok: boolean; data?: { view: { grant: { state: string } } } };
     assert.equal(submitted.ok, true, JSON.stringify(submitted));
     assert.equal(submitted.data?.view.grant.state, 'awaiting approval');
 
     const refused = (await app.runtime.invokeResolver(bundle.panelResolver!, {
       functionKey: 'approve',
-      payload: { accountId: 'bob' },
-      context: { accountId: 'alice', moduleKey: 'jit-admin-panel', extension: { issue: { key: issue.key, id: issue.id } } },
+      payload: { accountId: A.bob },
+      context: { accountId: A.alice, moduleKey: 'jit-admin-panel', extension: { issue: { key: issue.key, id: issue.id } } },
     })) as { ok: boolean; error?: { code: string } };
     assert.equal(refused.error?.code, 'SELF_APPROVAL', 'identity comes from the context, not the payload');
 

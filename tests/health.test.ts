@@ -9,8 +9,9 @@ import type { HealthCheck, HealthReport } from '../forge-app/src/decision/core';
 import { PROBE_ACCOUNT_ID } from '../forge-app/src/adapters/orgAdmin';
 import { HEALTH_FAULT_ADMIN, type LocalApp } from '../playground/local-app';
 import { answer, demoApp } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
-async function health(app: LocalApp, as = 'perm-1'): Promise<HealthReport> {
+async function health(app: LocalApp, as = A['perm-1']): Promise<HealthReport> {
   const r = answer(await app.admin(as, 'getHealth', {}));
   if (!r.ok) throw new Error(`getHealth refused: ${r.error.code} ${r.error.message}`);
   return r.data as HealthReport;
@@ -49,7 +50,7 @@ test('health: the demo installation passes every check, one row per target, perm
     );
     assert.deepEqual(
       report.checks.filter((c) => c.check === 'permanentAdmin').map((c) => c.subject),
-      ['perm-1', 'perm-2', 'perm-3'],
+      [A['perm-1'], A['perm-2'], A['perm-3']],
     );
     assert.deepEqual(
       report.checks.filter((c) => c.check === 'storage').map((c) => c.subject),
@@ -59,13 +60,13 @@ test('health: the demo installation passes every check, one row per target, perm
     // The probe records are gone, and the role-endpoint probe named only the impossible account.
     const writes = app.org.requestLog().filter((e) => ['assignOrgRole', 'revokeOrgRole', 'assignRole', 'revokeRole', 'addGroupMember', 'removeGroupMember'].includes(e.route));
     assert.ok(writes.length > 0 && writes.every((e) => e.params.userId === PROBE_ACCOUNT_ID && e.status === 404), JSON.stringify(writes));
-    const grants = answer(await app.admin('perm-1', 'listGrants', { scope: 'all' }));
+    const grants = answer(await app.admin(A['perm-1'], 'listGrants', { scope: 'all' }));
     assert.ok(grants.ok && grants.data.grants.length === 0);
-    const audit = answer(await app.admin('perm-1', 'getAudit', { limit: 100 }));
+    const audit = answer(await app.admin(A['perm-1'], 'getAudit', { limit: 100 }));
     assert.ok(audit.ok && audit.data.verification.valid !== false, JSON.stringify(audit.ok && audit.data.verification));
     // A Jira admin who is nothing else may run them too; someone who is no Jira admin may not.
-    assert.equal((await health(app, 'jade')).checks.length, report.checks.length);
-    const refused = answer(await app.admin('mallory', 'getHealth', {}));
+    assert.equal((await health(app, A.jade)).checks.length, report.checks.length);
+    const refused = answer(await app.admin(A.mallory, 'getHealth', {}));
     assert.ok(!refused.ok && refused.error.code === 'NOT_JIRA_ADMIN');
   } finally {
     await app.close();
@@ -126,7 +127,7 @@ test('health: a missing group target, a SCIM group target and a permanent admin 
     const admin = row(report, 'permanentAdmin', HEALTH_FAULT_ADMIN);
     assert.equal(admin.code, 'PERMANENT_ADMIN_NOT_ORG_ADMIN');
     assert.match(admin.fix ?? '', /org-admin role/);
-    assert.equal(row(report, 'permanentAdmin', 'perm-1').code, 'PERMANENT_ADMIN_OK');
+    assert.equal(row(report, 'permanentAdmin', A['perm-1']).code, 'PERMANENT_ADMIN_OK');
   } finally {
     await app.close();
   }

@@ -12,6 +12,7 @@ import { JIT_WORKFLOW, TRANSITIONS, jitWorkflow, type LocalApp } from '../playgr
 import { ACT_AS_USER_HEADER, startJiraEmulator } from '../playground/emulators/jira/index';
 import { evaluateExpression, ExpressionError, parseExpression } from '../playground/emulators/jira/expression';
 import { answer, demoApp, orgAdmins, requestOrgAdmin } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 /** Transitions `key` as `as` over Jira's REST API, the way the issue view does. */
 async function restTransition(app: LocalApp, as: string, key: string, event: keyof typeof TRANSITIONS) {
@@ -25,7 +26,7 @@ async function restTransition(app: LocalApp, as: string, key: string, event: key
   return { status: res.status, body };
 }
 
-async function grantOf(app: LocalApp, key: string, as = 'alice') {
+async function grantOf(app: LocalApp, key: string, as = A.alice) {
   const view = answer(await app.panel(as, key, 'getView'));
   assert.ok(view.ok);
   return view.data.view.grant.grant;
@@ -47,14 +48,14 @@ test('a self-approval by transition does not move the issue, and the requester i
   try {
     const key = await requestOrgAdmin(app);
     const before = appComments(app, key).length;
-    const refused = await restTransition(app, 'alice', key, 'approve');
+    const refused = await restTransition(app, A.alice, key, 'approve');
     assert.equal(refused.status, 400);
-    assert.deepEqual(refused.body, { errorMessages: ['`alice` cannot decide on their own request'], errors: {} });
+    assert.deepEqual(refused.body, { errorMessages: [`\`${A.alice}\` cannot decide on their own request`], errors: {} });
     assert.equal(app.jira.issue(key)?.status, 'Waiting for approval', 'the issue did not move');
     assert.equal((await grantOf(app, key)).status, 'requested');
     assert.equal(appComments(app, key).length, before, 'no post-function ran');
 
-    const approved = await restTransition(app, 'bob', key, 'approve');
+    const approved = await restTransition(app, A.bob, key, 'approve');
     assert.equal(approved.status, 204);
     assert.equal(app.jira.issue(key)?.status, 'Approved');
     assert.equal((await grantOf(app, key)).status, 'approved', 'an approver’s transition approves');
@@ -67,18 +68,18 @@ test('an extension approved by the approver of the request is blocked before the
   const app = await demoApp();
   try {
     const key = await requestOrgAdmin(app);
-    await app.transition('bob', key, 'approve');
-    assert.ok(answer(await app.panel('alice', key, 'activate')).ok);
-    assert.ok(answer(await app.panel('alice', key, 'requestExtension', { minutes: 30, justification: 'the migration runs long' })).ok);
+    await app.transition(A.bob, key, 'approve');
+    assert.ok(answer(await app.panel(A.alice, key, 'activate')).ok);
+    assert.ok(answer(await app.panel(A.alice, key, 'requestExtension', { minutes: 30, justification: 'the migration runs long' })).ok);
     const end = Date.parse((await grantOf(app, key)).window.end);
 
-    const bob = await restTransition(app, 'bob', key, 'approveExtension');
+    const bob = await restTransition(app, A.bob, key, 'approveExtension');
     assert.equal(bob.status, 400);
-    assert.match(bob.body!.errorMessages[0]!, /`bob` already approved this grant; an extension needs a different approver/);
+    assert.match(bob.body!.errorMessages[0]!, new RegExp(`\`${A.bob}\` already approved this grant; an extension needs a different approver`));
     assert.equal(app.jira.issue(key)?.status, 'Approved', 'the issue did not move');
     assert.equal(Date.parse((await grantOf(app, key)).window.end), end);
 
-    assert.equal((await restTransition(app, 'carol', key, 'approveExtension')).status, 204);
+    assert.equal((await restTransition(app, A.carol, key, 'approveExtension')).status, 204);
     assert.equal(app.jira.issue(key)?.status, 'In progress');
     assert.equal(Date.parse((await grantOf(app, key)).window.end), end + 30 * 60_000);
   } finally {
@@ -90,21 +91,21 @@ test('done before activation is refused (an unactivated approval ends by cancel 
   const app = await demoApp();
   try {
     const key = await requestOrgAdmin(app);
-    await app.transition('bob', key, 'approve');
-    const early = await restTransition(app, 'alice', key, 'complete');
+    await app.transition(A.bob, key, 'approve');
+    const early = await restTransition(app, A.alice, key, 'complete');
     assert.equal(early.status, 400);
     assert.deepEqual(early.body!.errorMessages, ['cannot complete a grant that is approved']);
     assert.equal(app.jira.issue(key)?.status, 'Approved');
     assert.equal((await grantOf(app, key)).status, 'approved');
 
-    assert.ok(answer(await app.panel('alice', key, 'activate')).ok);
-    assert.ok(orgAdmins(app).includes('alice'));
-    const bob = await restTransition(app, 'bob', key, 'complete');
-    assert.deepEqual(bob.body!.errorMessages, ['only the requester `alice` can mark this grant done']);
-    assert.equal((await restTransition(app, 'alice', key, 'complete')).status, 204);
+    assert.ok(answer(await app.panel(A.alice, key, 'activate')).ok);
+    assert.ok(orgAdmins(app).includes(A.alice));
+    const bob = await restTransition(app, A.bob, key, 'complete');
+    assert.deepEqual(bob.body!.errorMessages, [`only the requester \`${A.alice}\` can mark this grant done`]);
+    assert.equal((await restTransition(app, A.alice, key, 'complete')).status, 204);
     assert.equal(app.jira.issue(key)?.status, 'Done');
     assert.equal((await grantOf(app, key)).provisioning.state, 'revoked');
-    assert.ok(!orgAdmins(app).includes('alice'));
+    assert.ok(!orgAdmins(app).includes(A.alice));
   } finally {
     await app.close();
   }
@@ -115,25 +116,25 @@ test('a grant property rewritten by someone who may edit the issue is refused by
   try {
     const key = await requestOrgAdmin(app);
     const genuine = app.jira.property(key, 'jit-admin-grant') as { gate: { approve: { deny: Record<string, string> } } };
-    assert.ok(genuine.gate.approve.deny.alice, 'the requester is refused by name');
+    assert.ok(genuine.gate.approve.deny[A.alice], 'the requester is refused by name');
     // alice may edit her own issue, so she may rewrite its properties over REST.
     const forged = structuredClone(genuine) as { gate: { approve: Record<string, unknown> } };
-    forged.gate.approve = { accounts: ['alice'], anyone: false, groupIds: [], deny: {}, reason: '' };
+    forged.gate.approve = { accounts: [A.alice], anyone: false, groupIds: [], deny: {}, reason: '' };
     const put = await app.runtime.rawFetch(`${app.jira.url}/rest/api/3/issue/${key}/properties/jit-admin-grant`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${app.jira.appToken}`, [ACT_AS_USER_HEADER]: 'alice', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${app.jira.appToken}`, [ACT_AS_USER_HEADER]: A.alice, 'content-type': 'application/json' },
       body: JSON.stringify(forged),
     });
     assert.equal(put.status, 200);
 
-    const refused = await restTransition(app, 'alice', key, 'approve');
+    const refused = await restTransition(app, A.alice, key, 'approve');
     assert.equal(refused.status, 400);
     assert.match(refused.body!.errorMessages[0]!, /out of date and has been refreshed/);
     assert.equal(app.jira.issue(key)?.status, 'Waiting for approval');
     assert.equal((await grantOf(app, key)).status, 'requested');
     assert.deepEqual(app.jira.property(key, 'jit-admin-grant'), genuine, 'the core’s answer is back');
-    const again = await restTransition(app, 'alice', key, 'approve');
-    assert.deepEqual(again.body!.errorMessages, ['`alice` cannot decide on their own request']);
+    const again = await restTransition(app, A.alice, key, 'approve');
+    assert.deepEqual(again.body!.errorMessages, [`\`${A.alice}\` cannot decide on their own request`]);
   } finally {
     await app.close();
   }
@@ -143,8 +144,8 @@ test('post-function retries exhausted after a transition: the sweep reports the 
   const app = await demoApp({ scheduleSweep: false });
   try {
     const key = await requestOrgAdmin(app);
-    await app.transition('bob', key, 'approve');
-    assert.ok(answer(await app.panel('alice', key, 'activate')).ok);
+    await app.transition(A.bob, key, 'approve');
+    assert.ok(answer(await app.panel(A.alice, key, 'activate')).ok);
     // Storage is down for every delivery of the Done post-function: the first attempt and the
     // four retries Forge allows (the local runtime's cap). Simulated at the platform boundary
     // (`__forge_fetch__`), so the handler's real failure path asks for each retry.
@@ -163,7 +164,7 @@ test('post-function retries exhausted after a transition: the sweep reports the 
       return realFetch(target, path, init);
     };
     try {
-      await app.jira.transition(key, TRANSITIONS.complete.transitionId, { actor: 'alice' });
+      await app.jira.transition(key, TRANSITIONS.complete.transitionId, { actor: A.alice });
       // Each delivery fails, then waits 30 s of clock time for its retry (as the handler asks).
       for (let delivery = 1; delivery <= 5; delivery++) {
         await until(() => failedInvocations.size >= delivery);
@@ -176,10 +177,10 @@ test('post-function retries exhausted after a transition: the sweep reports the 
     assert.equal(failedInvocations.size, 5, 'one delivery and four retries, then Forge gives up');
     assert.equal(app.jira.issue(key)?.status, 'Done', 'the validators passed: the issue moved');
     assert.equal((await grantOf(app, key)).status, 'active', 'the post-function gave up: the grant did not end');
-    assert.ok(orgAdmins(app).includes('alice'));
+    assert.ok(orgAdmins(app).includes(A.alice));
 
     await app.sweep();
-    const alerts = answer(await app.admin('perm-1', 'getAlerts'));
+    const alerts = answer(await app.admin(A['perm-1'], 'getAlerts'));
     assert.ok(alerts.ok);
     const diverged = alerts.data.filter((a: { code: string }) => a.code === 'STATUS_AHEAD_OF_GRANT');
     assert.equal(diverged.length, 1);
@@ -188,18 +189,18 @@ test('post-function retries exhausted after a transition: the sweep reports the 
     const comment = appComments(app, key).at(-1)?.text ?? '';
     assert.match(comment, /this issue's status does not match its grant/);
     assert.match(comment, /use the JIT Admin panel/);
-    assert.ok(orgAdmins(app).includes('alice'), 'a status alone never revokes: the sweep does not know who moved the issue');
+    assert.ok(orgAdmins(app).includes(A.alice), 'a status alone never revokes: the sweep does not know who moved the issue');
 
     const comments = app.jira.comments(key).length;
     await app.sweep();
-    const again = answer(await app.admin('perm-1', 'getAlerts'));
+    const again = answer(await app.admin(A['perm-1'], 'getAlerts'));
     assert.ok(again.ok);
     assert.equal(again.data.filter((a: { code: string }) => a.code === 'STATUS_AHEAD_OF_GRANT').length, 1, 'reported once');
     assert.equal(app.jira.comments(key).length, comments, 'commented once');
 
     // The requester ends it from the panel, as the comment asks: status and grant agree again.
-    assert.ok(answer(await app.panel('alice', key, 'complete')).ok);
-    assert.ok(!orgAdmins(app).includes('alice'));
+    assert.ok(answer(await app.panel(A.alice, key, 'complete')).ok);
+    assert.ok(!orgAdmins(app).includes(A.alice));
   } finally {
     await app.close();
   }
@@ -209,11 +210,11 @@ test('in a workflow without the validators a self-approval moves the issue; the 
   const app = await demoApp({ scheduleSweep: false, workflow: jitWorkflow({ withValidators: false }) });
   try {
     const key = await requestOrgAdmin(app);
-    assert.equal((await restTransition(app, 'alice', key, 'approve')).status, 204);
+    assert.equal((await restTransition(app, A.alice, key, 'approve')).status, 204);
     assert.equal(app.jira.issue(key)?.status, 'Approved');
     assert.equal((await grantOf(app, key)).status, 'requested', 'the core refused the self-approval');
     await app.sweep();
-    const alerts = answer(await app.admin('perm-1', 'getAlerts'));
+    const alerts = answer(await app.admin(A['perm-1'], 'getAlerts'));
     assert.ok(alerts.ok);
     const diverged = alerts.data.find((a: { code: string }) => a.code === 'STATUS_AHEAD_OF_GRANT');
     assert.equal(diverged?.severity, 'warning');
@@ -230,7 +231,7 @@ test('the sweep rewrites an issue property that no longer says what the core say
     const genuine = app.jira.property(key, 'jit-admin-grant');
     // The mirror writes by issue id (it survives a move).
     app.jira.injectFault({ status: 403, method: 'PUT', path: `/rest/api/3/issue/${app.jira.issue(key)!.id}/properties`, times: 1 });
-    assert.ok(answer(await app.panel('bob', key, 'approve')).ok, 'the decision stands although its mirror failed');
+    assert.ok(answer(await app.panel(A.bob, key, 'approve')).ok, 'the decision stands although its mirror failed');
     assert.deepEqual(app.jira.property(key, 'jit-admin-grant'), genuine, 'the property is stale');
     await app.sweep();
     const property = app.jira.property(key, 'jit-admin-grant') as { status: string; gate: { approve: { accounts: string[] } } };
@@ -273,7 +274,7 @@ test('the expression subset refuses what it does not support, and such a validat
 
   const errors: string[] = [];
   const jira = await startJiraEmulator({
-    users: [{ accountId: 'bob', displayName: 'Bob' }],
+    users: [{ accountId: A.bob, displayName: 'Bob' }],
     onValidatorError: (e) => errors.push(String(e)),
     workflow: {
       ...JIT_WORKFLOW,
@@ -282,7 +283,7 @@ test('the expression subset refuses what it does not support, and such a validat
   });
   try {
     const issue = jira.createIssue({ summary: 'x' });
-    await assert.rejects(jira.transition(issue.key, '21', { actor: 'bob' }), /could not check/);
+    await assert.rejects(jira.transition(issue.key, '21', { actor: A.bob }), /could not check/);
     assert.equal(jira.issue(issue.key)?.status, 'Waiting for approval');
     assert.match(errors[0] ?? '', /optional chaining is not supported/);
   } finally {

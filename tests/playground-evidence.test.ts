@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { rawFetch } from '../playground/forge-runtime/index';
 import { startPlayground, type Playground } from '../playground/server';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const T0 = Date.UTC(2026, 5, 1, 9, 0, 0);
 const tmp = mkdtempSync(join(tmpdir(), 'jit-playground-evidence-'));
@@ -46,21 +47,21 @@ after(async () => {
 });
 
 test('playground: an org action by the elevated person ends up in the evidence pack on the issue, listed and downloadable', async () => {
-  const created = await call('POST', '/__playground/issues', { summary: 'Org admin for the SSO change', reporter: 'alice' });
+  const created = await call('POST', '/__playground/issues', { summary: 'Org admin for the SSO change', reporter: A.alice });
   const key = created.json.key as string;
-  await invoke('alice', key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' });
-  await invoke('bob', key, 'approve');
+  await invoke(A.alice, key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' });
+  await invoke(A.bob, key, 'approve');
   // Not an org admin yet: the org refuses.
-  const early = await call('POST', '/__playground/org-action', { as: 'alice', action: 'createApiKey' });
+  const early = await call('POST', '/__playground/org-action', { as: A.alice, action: 'createApiKey' });
   assert.equal(early.status, 403, early.text);
   assert.equal(early.json.error.code, 'NOT_ORG_ADMIN');
-  await invoke('alice', key, 'activate');
-  const acted = await call('POST', '/__playground/org-action', { as: 'alice', action: 'createApiKey', subject: 'deploy key' });
+  await invoke(A.alice, key, 'activate');
+  const acted = await call('POST', '/__playground/org-action', { as: A.alice, action: 'createApiKey', subject: 'deploy key' });
   assert.equal(acted.status, 200, acted.text);
   assert.equal(acted.json.event.action, 'api_key_created');
-  const bad = await call('POST', '/__playground/org-action', { as: 'alice', action: 'rm -rf' });
+  const bad = await call('POST', '/__playground/org-action', { as: A.alice, action: 'rm -rf' });
   assert.equal(bad.status, 400);
-  await invoke('alice', key, 'complete');
+  await invoke(A.alice, key, 'complete');
   await call('POST', '/__playground/clock', { advanceSeconds: 15 * 60 });
 
   const ui = await call('GET', `/__playground/ui-state?issue=${key}`);
@@ -69,7 +70,7 @@ test('playground: an org action by the elevated person ends up in the evidence p
   const csv = await call('GET', files.find((f) => f.filename.endsWith('.csv'))!.url);
   assert.equal(csv.status, 200);
   assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
-  assert.match(csv.text, /"api_key_created","yes","alice"/);
+  assert.ok(csv.text.includes(`"api_key_created","yes","${A.alice}"`), csv.text);
   assert.ok(ui.json.issue.comments.some((c: { text: string }) => c.text.startsWith('Evidence pack')));
   assert.equal((await call('GET', '/__playground/attachments/nope')).status, 404);
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { rawFetch } from '../playground/forge-runtime/index';
 import { DEMO_API_KEY, DEMO_ORG_ID, startPlayground, type Playground } from '../playground/server';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const T0 = Date.UTC(2026, 5, 1, 9, 0, 0);
 const tmp = mkdtempSync(join(tmpdir(), 'jit-playground-test-'));
@@ -88,10 +89,10 @@ test('serves the host page, the portal page, their assets, the bridge shim and t
 
 test('a fresh start has the demo data: policy, people, org, one example issue', async () => {
   const { issues } = await ok('/__playground/issues');
-  assert.deepEqual(issues.map((i: any) => [i.key, i.reporter]), [['JIT-1', 'alice']]);
-  const policy = (await ok('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy' })) as Answer;
+  assert.deepEqual(issues.map((i: any) => [i.key, i.reporter]), [['JIT-1', A.alice]]);
+  const policy = (await ok('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getPolicy' })) as Answer;
   assertOk(policy, 'getPolicy');
-  assert.deepEqual(policy.data.policy.permanentAdmins, ['perm-1', 'perm-2', 'perm-3']);
+  assert.deepEqual(policy.data.policy.permanentAdmins, [A['perm-1'], A['perm-2'], A['perm-3']]);
   assert.deepEqual(policy.data.policy.targets.map((t: any) => [t.key, t.maxDurationMinutes]), [
     ['org-admin', 240],
     ['site-admin', 480],
@@ -99,12 +100,12 @@ test('a fresh start has the demo data: policy, people, org, one example issue', 
   ]);
   assert.equal(policy.data.policy.driftMode, 'report');
   const state = await ok('/__playground/state');
-  assert.deepEqual([...state.holders.orgAdmins].sort(), ['perm-1', 'perm-2', 'perm-3']);
+  assert.deepEqual([...state.holders.orgAdmins].sort(), [A['perm-1'], A['perm-2'], A['perm-3']].sort());
   assert.ok(Math.abs(state.nowMs - T0) < 60_000, `the clock starts at startAt (now ${state.now})`);
 });
 
 test('POST /__playground/issues creates a request issue and rejects bad bodies with 400', async () => {
-  const created = await ok('/__playground/issues', { summary: 'Site admin to fix an app install', reporter: 'erin' }, 201);
+  const created = await ok('/__playground/issues', { summary: 'Site admin to fix an app install', reporter: A.erin }, 201);
   assert.equal(created.key, 'JIT-2');
 
   const bad: Array<[unknown, RegExp]> = [
@@ -112,10 +113,10 @@ test('POST /__playground/issues creates a request issue and rejects bad bodies w
     ['', /empty/],
     ['[1,2]', /JSON object/],
     ['null', /JSON object/],
-    [{ reporter: 'alice' }, /`summary` is required/],
+    [{ reporter: A.alice }, /`summary` is required/],
     [{ summary: 'x', reporter: 'zed' }, /unknown reporter `zed`/],
-    [{ summary: 42, reporter: 'alice' }, /`summary` must be a string/],
-    [{ summary: 'x'.repeat(300), reporter: 'alice' }, /1 to 255/],
+    [{ summary: 42, reporter: A.alice }, /`summary` must be a string/],
+    [{ summary: 'x'.repeat(300), reporter: A.alice }, /1 to 255/],
   ];
   for (const [body, message] of bad) {
     const r = await post('/__playground/issues', body);
@@ -126,20 +127,20 @@ test('POST /__playground/issues creates a request issue and rejects bad bodies w
 });
 
 test('POST /__playground/invoke answers exactly what the panel gets, refusals included', async () => {
-  const submitted = await invoke('alice', 'JIT-1', 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' });
+  const submitted = await invoke(A.alice, 'JIT-1', 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' });
   assertOk(submitted, 'submit');
   assert.equal(submitted.data.view.grant.state, 'awaiting approval');
 
-  const self = await invoke('alice', 'JIT-1', 'approve');
+  const self = await invoke(A.alice, 'JIT-1', 'approve');
   assert.equal(self.ok, false);
   assert.equal(!self.ok && self.error.code, 'SELF_APPROVAL');
 
   // The bridge endpoint the shim uses gives the same answer for the same caller.
-  const viaInvoke = await invoke('bob', 'JIT-1', 'getView');
+  const viaInvoke = await invoke(A.bob, 'JIT-1', 'getView');
   const viaBridge = (await ok('/__playground/bridge/invoke', {
     functionKey: 'getView',
     payload: {},
-    context: { accountId: 'bob', module: 'panel', moduleKey: 'jit-admin-panel', issueKey: 'JIT-1' },
+    context: { accountId: A.bob, module: 'panel', moduleKey: 'jit-admin-panel', issueKey: 'JIT-1' },
   })) as Answer;
   assertOk(viaInvoke, 'getView');
   assertOk(viaBridge, 'bridge getView');
@@ -148,15 +149,15 @@ test('POST /__playground/invoke answers exactly what the panel gets, refusals in
   assert.deepEqual(viaBridge.data.timeline, viaInvoke.data.timeline);
   assert.ok(viaInvoke.data.view.actions.some((a: any) => a.action === 'approve' && a.allowed), 'bob may approve');
 
-  const approved = await invoke('bob', 'JIT-1', 'approve');
+  const approved = await invoke(A.bob, 'JIT-1', 'approve');
   assertOk(approved, 'approve');
   assert.equal(approved.data.view.grant.state, 'approved');
 
   // Admin functions, through invoke and through the bridge.
-  const audit = (await ok('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getAudit', payload: { limit: 5 } })) as Answer;
+  const audit = (await ok('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getAudit', payload: { limit: 5 } })) as Answer;
   assertOk(audit, 'getAudit');
   assert.equal(audit.data.verification.valid, true);
-  const grants = (await ok('/__playground/bridge/invoke', { functionKey: 'listGrants', payload: { scope: 'all' }, context: { accountId: 'perm-1', module: 'admin' } })) as Answer;
+  const grants = (await ok('/__playground/bridge/invoke', { functionKey: 'listGrants', payload: { scope: 'all' }, context: { accountId: A['perm-1'], module: 'admin' } })) as Answer;
   assertOk(grants, 'listGrants');
   assert.deepEqual(grants.data.grants.map((g: any) => g.issueKey), ['JIT-1'], 'one grant, on JIT-1 (its id is the issue id)');
 
@@ -166,15 +167,15 @@ test('POST /__playground/invoke answers exactly what the panel gets, refusals in
 
   const bad: Array<[string, unknown, number, RegExp]> = [
     ['/__playground/invoke', { issueKey: 'JIT-1', fn: 'getView' }, 400, /`as` is required/],
-    ['/__playground/invoke', { as: 'alice', fn: 'getView' }, 400, /`issueKey` is required/],
-    ['/__playground/invoke', { as: 'alice', issueKey: 'JIT-1', fn: 'selfDestruct' }, 400, /not a panel function/],
-    ['/__playground/invoke', { as: 'alice', issueKey: 'JIT-1', fn: 'savePolicy' }, 400, /not a panel function/],
-    ['/__playground/invoke', { as: 'alice', module: 'admin', fn: 'approve' }, 400, /not a admin function/],
-    ['/__playground/invoke', { as: 'alice', module: 'dashboard', fn: 'getView' }, 400, /`module`/],
-    ['/__playground/invoke', { as: 'alice', issueKey: 'NOPE-9', fn: 'getView' }, 404, /no issue `NOPE-9`/],
-    ['/__playground/invoke', { as: 'alice', issueKey: 'JIT-1', fn: 'approve', payload: [1] }, 400, /`payload` must be a JSON object/],
+    ['/__playground/invoke', { as: A.alice, fn: 'getView' }, 400, /`issueKey` is required/],
+    ['/__playground/invoke', { as: A.alice, issueKey: 'JIT-1', fn: 'selfDestruct' }, 400, /not a panel function/],
+    ['/__playground/invoke', { as: A.alice, issueKey: 'JIT-1', fn: 'savePolicy' }, 400, /not a panel function/],
+    ['/__playground/invoke', { as: A.alice, module: 'admin', fn: 'approve' }, 400, /not a admin function/],
+    ['/__playground/invoke', { as: A.alice, module: 'dashboard', fn: 'getView' }, 400, /`module`/],
+    ['/__playground/invoke', { as: A.alice, issueKey: 'NOPE-9', fn: 'getView' }, 404, /no issue `NOPE-9`/],
+    ['/__playground/invoke', { as: A.alice, issueKey: 'JIT-1', fn: 'approve', payload: [1] }, 400, /`payload` must be a JSON object/],
     ['/__playground/invoke', 'approve please', 400, /not valid JSON/],
-    ['/__playground/bridge/invoke', { functionKey: 'nope', context: { accountId: 'alice', module: 'panel', issueKey: 'JIT-1' } }, 404, /no function `nope`/],
+    ['/__playground/bridge/invoke', { functionKey: 'nope', context: { accountId: A.alice, module: 'panel', issueKey: 'JIT-1' } }, 404, /no function `nope`/],
     ['/__playground/bridge/invoke', { context: {} }, 400, /`functionKey` is required/],
     ['/__playground/bridge/invoke', '{', 400, /not valid JSON/],
   ];
@@ -186,26 +187,26 @@ test('POST /__playground/invoke answers exactly what the panel gets, refusals in
 });
 
 test('POST /__playground/transition runs the workflow validators and post-function', async () => {
-  const { key } = await ok('/__playground/issues', { summary: 'Jira admin for a workflow fix', reporter: 'erin' }, 201);
-  assertOk(await invoke('erin', key, 'submitRequest', { target: 'jira-admins', durationMinutes: 30, justification: 'fix the broken workflow scheme' }), 'submit');
+  const { key } = await ok('/__playground/issues', { summary: 'Jira admin for a workflow fix', reporter: A.erin }, 201);
+  assertOk(await invoke(A.erin, key, 'submitRequest', { target: 'jira-admins', durationMinutes: 30, justification: 'fix the broken workflow scheme' }), 'submit');
 
-  const refused = await post('/__playground/transition', { as: 'erin', issueKey: key, event: 'approve' });
+  const refused = await post('/__playground/transition', { as: A.erin, issueKey: key, event: 'approve' });
   assert.equal(refused.status, 409, 'the workflow validators refuse self-approval before the issue moves');
   assert.equal(refused.json.error.code, 'TRANSITION_REFUSED');
-  assert.equal(refused.json.error.message, '`erin` cannot decide on their own request');
+  assert.equal(refused.json.error.message, `\`${A.erin}\` cannot decide on their own request`);
   const still = await ok('/__playground/ui-state?issue=' + key);
   assert.equal(still.issue.status, 'Waiting for approval');
 
-  const approved = await ok('/__playground/transition', { as: 'carol', issueKey: key, event: 'approve' });
+  const approved = await ok('/__playground/transition', { as: A.carol, issueKey: key, event: 'approve' });
   assert.equal(approved.issue.status, 'Approved');
   assert.equal(approved.grant.status, 'approved');
-  assert.deepEqual(approved.grant.approvers, ['carol']);
+  assert.deepEqual(approved.grant.approvers, [A.carol]);
 
   const bad: Array<[unknown, number, RegExp]> = [
-    [{ as: 'carol', issueKey: key, event: 'explode' }, 400, /`event` must be one of: approve, reject, complete, revoke, approveExtension/],
-    [{ as: 'carol', issueKey: 'JIT-999', event: 'approve' }, 404, /no issue/],
+    [{ as: A.carol, issueKey: key, event: 'explode' }, 400, /`event` must be one of: approve, reject, complete, revoke, approveExtension/],
+    [{ as: A.carol, issueKey: 'JIT-999', event: 'approve' }, 404, /no issue/],
     [{ as: 'zed', issueKey: key, event: 'approve' }, 400, /unknown user `zed`/],
-    [{ as: 'carol', event: 'approve' }, 400, /`issueKey` is required/],
+    [{ as: A.carol, event: 'approve' }, 400, /`issueKey` is required/],
     ['nope', 400, /not valid JSON/],
   ];
   for (const [body, status, message] of bad) {
@@ -215,8 +216,8 @@ test('POST /__playground/transition runs the workflow validators and post-functi
   }
   // A transition the workflow does not offer from the current status (Reject from Approved is offered; Done is
   // not offered from "Waiting for approval").
-  const { key: fresh } = await ok('/__playground/issues', { summary: 'nothing requested', reporter: 'alice' }, 201);
-  const notOffered = await post('/__playground/transition', { as: 'bob', issueKey: fresh, event: 'complete' });
+  const { key: fresh } = await ok('/__playground/issues', { summary: 'nothing requested', reporter: A.alice }, 201);
+  const notOffered = await post('/__playground/transition', { as: A.bob, issueKey: fresh, event: 'complete' });
   assert.equal(notOffered.status, 409, notOffered.text);
 });
 
@@ -248,14 +249,14 @@ test('POST /__playground/clock advances in time order and sets the speed; GET /_
   assert.deepEqual(state.grants.map((g: any) => g.issueKey).sort(), ['JIT-1', 'JIT-3']);
   assert.ok(state.audit.records.length > 0);
   assert.equal(state.audit.verification.valid, true);
-  const drift = (await ok('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getDrift' })) as Answer;
+  const drift = (await ok('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getDrift' })) as Answer;
   assertOk(drift, 'getDrift');
   assert.ok(drift.data.at && Date.parse(drift.data.at) > before.nowMs, `the sweep ran on the clock (last sweep: ${drift.data.at})`);
   const orgAdmin = state.holders.targets.find((t: any) => t.key === 'org-admin');
   assert.deepEqual(orgAdmin.holders.map((h: any) => [h.accountId, h.reason?.type]), [
-    ['perm-1', 'permanent'],
-    ['perm-2', 'permanent'],
-    ['perm-3', 'permanent'],
+    [A['perm-1'], 'permanent'],
+    [A['perm-2'], 'permanent'],
+    [A['perm-3'], 'permanent'],
   ]);
 });
 
@@ -270,15 +271,15 @@ test('the org API at its real paths, proxied to the emulator', async () => {
   assert.equal((await call('GET', '/admin/v1/orgs', undefined, { authorization: 'Bearer wrong' })).status, 401);
 
   // A write through the proxy reaches the emulator (and is drift: the app did not grant it).
-  const assign = await call('POST', `/admin/v1/orgs/${DEMO_ORG_ID}/users/dan/role-assignments/assign`, { role: 'atlassian/org-admin' }, auth);
+  const assign = await call('POST', `/admin/v1/orgs/${DEMO_ORG_ID}/users/${A.dan}/role-assignments/assign`, { role: 'atlassian/org-admin' }, auth);
   assert.ok(assign.status < 300, `assign: ${assign.status} ${assign.text}`);
   let state = await ok('/__playground/state');
-  const dan = state.holders.targets.find((t: any) => t.key === 'org-admin').holders.find((h: any) => h.accountId === 'dan');
+  const dan = state.holders.targets.find((t: any) => t.key === 'org-admin').holders.find((h: any) => h.accountId === A.dan);
   assert.equal(dan?.reason?.type, 'drift');
-  const revoke = await call('POST', `/admin/v1/orgs/${DEMO_ORG_ID}/users/dan/role-assignments/revoke`, { role: 'atlassian/org-admin' }, auth);
+  const revoke = await call('POST', `/admin/v1/orgs/${DEMO_ORG_ID}/users/${A.dan}/role-assignments/revoke`, { role: 'atlassian/org-admin' }, auth);
   assert.ok(revoke.status < 300, `revoke: ${revoke.status} ${revoke.text}`);
   state = await ok('/__playground/state');
-  assert.ok(!state.holders.orgAdmins.includes('dan'));
+  assert.ok(!state.holders.orgAdmins.includes(A.dan));
 });
 
 test('POST /__playground/faults: fault injection on and off, and drift behind the app\'s back', async () => {
@@ -290,15 +291,15 @@ test('POST /__playground/faults: fault injection on and off, and drift behind th
   assert.equal((await ok('/__playground/faults', { off: true })).faults.rate, 0);
   assert.equal((await call('GET', '/admin/v1/orgs', undefined, auth)).status, 200);
 
-  const drift = await ok('/__playground/faults', { drift: { accountId: 'mallory', target: 'jira-admins' } });
+  const drift = await ok('/__playground/faults', { drift: { accountId: A.mallory, target: 'jira-admins' } });
   const jiraAdmins = drift.holders.targets.find((t: any) => t.key === 'jira-admins');
-  assert.deepEqual(jiraAdmins.holders.map((h: any) => [h.accountId, h.reason?.type]), [['mallory', 'drift']]);
+  assert.deepEqual(jiraAdmins.holders.map((h: any) => [h.accountId, h.reason?.type]), [[A.mallory, 'drift']]);
 
   for (const [body, message] of [
     [{ rate: 2 }, /0\.\.1/],
     [{ rate: 0.5, kinds: ['meteor'] }, /`kinds` must be an array of/],
     [{ rate: 'lots' }, /`rate` must be a number/],
-    [{ drift: { accountId: 'mallory', target: 'root' } }, /unknown target `root`/],
+    [{ drift: { accountId: A.mallory, target: 'root' } }, /unknown target `root`/],
     [{ drift: { accountId: 'nobody', target: 'org-admin' } }, /unknown account/],
     [{}, /send/],
     ['x', /not valid JSON/],
@@ -311,7 +312,7 @@ test('POST /__playground/faults: fault injection on and off, and drift behind th
 });
 
 test('bad input never takes the server down', async () => {
-  const huge = await post('/__playground/issues', JSON.stringify({ summary: 'x'.repeat(2 * 1024 * 1024), reporter: 'alice' }));
+  const huge = await post('/__playground/issues', JSON.stringify({ summary: 'x'.repeat(2 * 1024 * 1024), reporter: A.alice }));
   assert.equal(huge.status, 413);
   assert.equal((await post('/__playground/nope', {})).status, 404);
   assert.equal((await call('PUT', '/__playground/clock', {})).status, 404);
@@ -321,7 +322,7 @@ test('bad input never takes the server down', async () => {
 test('state persists across a restart with the same data dir', async () => {
   const before = await ok('/__playground/state');
   const issues = (await ok('/__playground/issues')).issues.map((i: any) => i.key);
-  const view = await invoke('bob', 'JIT-1', 'getView');
+  const view = await invoke(A.bob, 'JIT-1', 'getView');
   assertOk(view, 'getView');
   await ok('/__playground/clock', { speed: 10 });
 
@@ -336,8 +337,8 @@ test('state persists across a restart with the same data dir', async () => {
   assert.deepEqual(after.grants.map((g: any) => [g.id, g.status]), before.grants.map((g: any) => [g.id, g.status]));
   assert.equal(after.audit.verification.valid, true);
   assert.ok(after.audit.verification.checked >= before.audit.verification.checked);
-  assert.deepEqual(after.holders.targets.find((t: any) => t.key === 'jira-admins').holders.map((h: any) => h.accountId), ['mallory'], 'the org emulator state is kept');
-  const again = await invoke('bob', 'JIT-1', 'getView');
+  assert.deepEqual(after.holders.targets.find((t: any) => t.key === 'jira-admins').holders.map((h: any) => h.accountId), [A.mallory], 'the org emulator state is kept');
+  const again = await invoke(A.bob, 'JIT-1', 'getView');
   assertOk(again, 'getView after restart');
   assert.deepEqual(again.data.view.grant.grant, view.data.view.grant.grant, 'the KVS (grants) is kept');
   assert.ok((await ok('/__playground/issues')).issues.length >= 4);
@@ -354,9 +355,9 @@ test('POST /__playground/reset wipes the state and re-seeds the demo data, also 
     assert.deepEqual((await ok('/__playground/issues')).issues.map((i: any) => i.key), ['JIT-1']);
     const state = await ok('/__playground/state');
     assert.deepEqual(state.grants, []);
-    assert.deepEqual([...state.holders.orgAdmins].sort(), ['perm-1', 'perm-2', 'perm-3']);
+    assert.deepEqual([...state.holders.orgAdmins].sort(), [A['perm-1'], A['perm-2'], A['perm-3']].sort());
     assert.deepEqual(state.holders.targets.find((t: any) => t.key === 'jira-admins').holders, []);
-    const view = await invoke('alice', 'JIT-1', 'getView');
+    const view = await invoke(A.alice, 'JIT-1', 'getView');
     assertOk(view, 'getView after reset');
     assert.ok(!view.data.view.grant, 'no grant on the example issue');
     assert.equal(state.speed, 1);

@@ -29,6 +29,7 @@ import { seededRandom } from '../playground/emulators/org-admin/faults';
 import { startLocalApp, DEMO_JIRA_ADMINS_GROUP, DEMO_SITE_ARI, type LocalApp, type TransitionName } from '../playground/local-app';
 import type { Policy } from '../forge-app/src/decision/core';
 import { answer, T0 } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20260601);
 const LIFECYCLES = 208;
@@ -55,9 +56,9 @@ const ATTEMPT_MS = 15_000;
  */
 const LATENESS_BOUND_MS = RETRY_INTERVAL_MS + 2 * ATTEMPT_MS + REORDER_WINDOW_MS + SAMPLE_MS;
 
-const PERMANENT = ['perm-1', 'perm-2', 'perm-3'];
+const PERMANENT = [A['perm-1'], A['perm-2'], A['perm-3']];
 const REQUESTERS = Array.from({ length: 40 }, (_, i) => `req-${String(i + 1).padStart(2, '0')}`);
-const APPROVERS = ['bob', 'carol', 'dan'];
+const APPROVERS = [A.bob, A.carol, A.dan];
 const TARGETS = ['org-admin', 'site-admin', 'jira-admins'] as const;
 type TargetKey = (typeof TARGETS)[number];
 
@@ -237,7 +238,7 @@ test(`faults: ${LIFECYCLES} randomized lifecycles with ${FAULT_RATE * 100}% org-
       }
       for (const m of h.groups.find((g) => g.groupId === DEMO_JIRA_ADMINS_GROUP)?.members ?? []) held.add(`${m}|jira-admins`);
       for (const k of held) {
-        if (k.startsWith('perm-')) continue;
+        if (PERMANENT.some((p) => k.startsWith(`${p}|`))) continue;
         if (!open.has(k)) {
           const iv = { key: k, start: t, end: null };
           open.set(k, iv);
@@ -393,7 +394,7 @@ test(`faults: ${LIFECYCLES} randomized lifecycles with ${FAULT_RATE * 100}% org-
     while (running > 0 || clock.now() < all[all.length - 1]!.startAt) await tick();
     // Let every grant finish (revokes still retrying), then two more sweeps.
     const openGrants = async () => {
-      const r = answer(await app.admin('perm-1', 'listGrants', { scope: 'open' }));
+      const r = answer(await app.admin(A['perm-1'], 'listGrants', { scope: 'open' }));
       assert.ok(r.ok);
       return r.data.grants as Array<{ id: string }>;
     };
@@ -429,10 +430,10 @@ test(`faults: ${LIFECYCLES} randomized lifecycles with ${FAULT_RATE * 100}% org-
       [],
       'every grant finished: ended, with its access confirmed revoked (or never granted)',
     );
-    const exported = answer(await app.admin('perm-1', 'exportAudit', { format: 'json' }));
+    const exported = answer(await app.admin(A['perm-1'], 'exportAudit', { format: 'json' }));
     assert.ok(exported.ok);
     const audit = JSON.parse(exported.data.content) as Array<{ seq: number; event: string; outcome: string; grantId?: string; details: Record<string, unknown> }>;
-    const verified = answer(await app.admin('perm-1', 'getAudit', { limit: 1 }));
+    const verified = answer(await app.admin(A['perm-1'], 'getAudit', { limit: 1 }));
     assert.ok(verified.ok);
     const log = app.org.requestLog();
     const stats = app.org.stats();
@@ -628,21 +629,21 @@ test('one org-admin read that keeps failing does not hold back a revoke the conf
     const activate = async (who: string, minutes: number) => {
       const issue = app.createIssue(`Org admin for ${who}`, who);
       assert.ok(answer(await app.panel(who, issue.key, 'submitRequest', { target: 'org-admin', durationMinutes: minutes, justification: 'rotate the SAML certificate' })).ok);
-      assert.ok(answer(await app.panel('bob', issue.key, 'approve')).ok);
+      assert.ok(answer(await app.panel(A.bob, issue.key, 'approve')).ok);
       assert.ok(answer(await app.panel(who, issue.key, 'activate')).ok);
       return issue.key;
     };
-    const key = await activate('alice', 30);
-    await activate('erin', 240);
+    const key = await activate(A.alice, 30);
+    await activate(A.erin, 240);
     // From now on every read of erin's role assignments fails; perm-1..3 read fine.
-    app.org.setFaultHook(({ route, params }) => (route === 'getUserRoleAssignments' && params.accountId === 'erin' ? '503' : null));
+    app.org.setFaultHook(({ route, params }) => (route === 'getUserRoleAssignments' && params.accountId === A.erin ? '503' : null));
     let heldUntil = 0;
     for (let t = 0; t < 40 * 60_000; t += 1000) {
       await clock.advance(1000);
-      if (app.org.holders().orgAdmins.includes('alice')) heldUntil = clock.now();
+      if (app.org.holders().orgAdmins.includes(A.alice)) heldUntil = clock.now();
     }
     const end = T0 + 30 * 60_000;
-    const v = answer(await app.panel('alice', key, 'getView'));
+    const v = answer(await app.panel(A.alice, key, 'getView'));
     assert.ok(v.ok);
     const attempts = (v.data.timeline as Array<{ event: string; details: { code?: string } }>).filter((r) => r.event === 'revokeFailed').map((r) => r.details.code);
     const late = Math.max(0, heldUntil - end);

@@ -11,6 +11,7 @@ import { DEMO_SITE_ARI, demoPolicy, type LocalApp } from '../playground/local-ap
 import type { OrgSeed } from '../playground/emulators/org-admin/index';
 import type { Policy } from '../forge-app/src/decision/core';
 import { activeOrgAdmin, answer, demoApp, orgAdmins, requestOrgAdmin } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const ORG_ADMIN_ROLE = 'atlassian/org-admin';
 const LEGACY_GROUP = 'legacy-org-admins';
@@ -21,13 +22,13 @@ async function savePolicy(app: LocalApp, p: Policy) {
 }
 
 async function alerts(app: LocalApp) {
-  const r = answer(await app.admin('perm-1', 'getAlerts', { limit: 200 }));
+  const r = answer(await app.admin(A['perm-1'], 'getAlerts', { limit: 200 }));
   assert.ok(r.ok);
   return r.data as Array<{ code: string; message: string; severity: string; key: string }>;
 }
 
 async function drift(app: LocalApp) {
-  const r = answer(await app.admin('perm-1', 'getDrift'));
+  const r = answer(await app.admin(A['perm-1'], 'getDrift'));
   assert.ok(r.ok);
   return r.data as {
     findings: Array<{ target: string; accountId: string; kind: string; disposition: string; groupId?: string; groupName?: string }>;
@@ -49,8 +50,8 @@ test('a member of a group that holds org admin is reported by the sweep naming t
     const p = demoPolicy();
     p.driftMode = 'enforce';
     await savePolicy(app, p);
-    app.org.seed({ groups: [{ id: LEGACY_GROUP, name: 'org-admins', members: ['mallory', 'perm-2'], roles: [{ role: ORG_ADMIN_ROLE }] }] });
-    assert.ok(orgAdmins(app).includes('mallory'), 'mallory is an org admin through the group');
+    app.org.seed({ groups: [{ id: LEGACY_GROUP, name: 'org-admins', members: [A.mallory, A['perm-2']], roles: [{ role: ORG_ADMIN_ROLE }] }] });
+    assert.ok(orgAdmins(app).includes(A.mallory), 'mallory is an org admin through the group');
     app.org.clearRequestLog();
     await app.sweep();
 
@@ -58,12 +59,12 @@ test('a member of a group that holds org admin is reported by the sweep naming t
     const via = d.findings.filter((f) => f.kind === 'viaGroup');
     assert.deepEqual(
       via.map((f) => [f.target, f.accountId, f.disposition, f.groupId, f.groupName]),
-      [['org-admin', 'mallory', 'reportGroup', LEGACY_GROUP, 'org-admins']],
+      [['org-admin', A.mallory, 'reportGroup', LEGACY_GROUP, 'org-admins']],
       'the permanent admin in the group is not a finding',
     );
     const orgRead = d.holders.find((h) => h.target === 'org-admin');
-    assert.deepEqual(orgRead?.viaGroups?.map((g) => [g.groupId, g.accountIds]), [[LEGACY_GROUP, ['mallory', 'perm-2']]]);
-    assert.ok(!orgRead?.holders.includes('mallory'), 'not a direct holder');
+    assert.deepEqual(orgRead?.viaGroups?.map((g) => [g.groupId, g.accountIds]), [[LEGACY_GROUP, [A.mallory, A['perm-2']].sort()]]);
+    assert.ok(!orgRead?.holders.includes(A.mallory), 'not a direct holder');
     const a = (await alerts(app)).filter((x) => x.code === 'DRIFT_VIA_GROUP');
     assert.equal(a.length, 1);
     assert.equal(a[0].severity, 'critical');
@@ -71,7 +72,7 @@ test('a member of a group that holds org admin is reported by the sweep naming t
     assert.match(a[0].message, /remove the role from group `org-admins`/);
     const writes = app.org.requestLog().filter((e) => !['searchUsers', 'searchGroups', 'getGroup', 'getUserRoleAssignments', 'getGroupRoleAssignments', 'getDirectories'].includes(e.route));
     assert.deepEqual(writes.map((e) => e.route), [], 'nothing written to the org');
-    assert.deepEqual(app.org.holders().groups.find((g) => g.groupId === LEGACY_GROUP)?.members, ['mallory', 'perm-2']);
+    assert.deepEqual(app.org.holders().groups.find((g) => g.groupId === LEGACY_GROUP)?.members, [A.mallory, A['perm-2']]);
   } finally {
     await app.close();
   }
@@ -144,23 +145,23 @@ test('300 org admins behind a group: the revocation guard confirms the floor fro
     // The permanent admins hold org admin only through the legacy group; 290 more members; 10 direct
     // org admins whose ids sort after every member.
     app.org.seed(largeOrg(10, 290, []));
-    app.org.seed({ groups: [{ id: LEGACY_GROUP, name: 'org-admins', members: [...Array.from({ length: 290 }, (_, i) => member(i)), 'perm-1', 'perm-2', 'perm-3'], roles: [{ role: ORG_ADMIN_ROLE }] }] });
-    for (const p of ['perm-1', 'perm-2', 'perm-3']) app.org.revoke(p, { type: 'orgRole', role: ORG_ADMIN_ROLE });
-    const key = await activeOrgAdmin(app, 'alice', 60);
-    const cost = await measured(app, () => app.panel('alice', key, 'complete'));
+    app.org.seed({ groups: [{ id: LEGACY_GROUP, name: 'org-admins', members: [...Array.from({ length: 290 }, (_, i) => member(i)), A['perm-1'], A['perm-2'], A['perm-3']], roles: [{ role: ORG_ADMIN_ROLE }] }] });
+    for (const p of [A['perm-1'], A['perm-2'], A['perm-3']]) app.org.revoke(p, { type: 'orgRole', role: ORG_ADMIN_ROLE });
+    const key = await activeOrgAdmin(app, A.alice, 60);
+    const cost = await measured(app, () => app.panel(A.alice, key, 'complete'));
     console.log(`large org: the revoke's invocation (guard + revoke + read-back): ${cost.requests} org API requests, ${cost.logLines} log lines`);
-    assert.ok(!app.org.holders().direct.some((d) => d.accountId === 'alice' && d.role === ORG_ADMIN_ROLE), 'revoked');
+    assert.ok(!app.org.holders().direct.some((d) => d.accountId === A.alice && d.role === ORG_ADMIN_ROLE), 'revoked');
     assert.ok(cost.requests <= 100, `org API requests in the invocation: ${cost.requests}`);
     assert.ok(cost.requests <= 12, `the guard needed no per-account reads: ${cost.log.map((e) => e.route).join(', ')}`);
 
     // Floor: with minOrgAdmins 3 and two other direct org admins left, the 293 group members never
     // count: erin's revoke is held back, not executed.
     for (let i = 2; i < 10; i++) app.org.revoke(admin(i), { type: 'orgRole', role: ORG_ADMIN_ROLE });
-    const erinKey = await activeOrgAdmin(app, 'erin', 60);
-    const held = await measured(app, () => app.panel('erin', erinKey, 'complete'));
+    const erinKey = await activeOrgAdmin(app, A.erin, 60);
+    const held = await measured(app, () => app.panel(A.erin, erinKey, 'complete'));
     console.log(`large org: a revoke the floor holds back: ${held.requests} org API requests, ${held.logLines} log lines`);
     assert.ok(held.requests <= 100, `requests: ${held.requests}`);
-    assert.ok(app.org.holders().direct.some((d) => d.accountId === 'erin' && d.role === ORG_ADMIN_ROLE), 'erin is kept');
+    assert.ok(app.org.holders().direct.some((d) => d.accountId === A.erin && d.role === ORG_ADMIN_ROLE), 'erin is kept');
     assert.ok(!held.log.some((e) => e.route === 'revokeOrgRole'), 'no revoke call');
     const codes = (await alerts(app)).map((a) => a.code);
     assert.ok(codes.includes('ADMIN_FLOOR') || codes.includes('HOLDERS_UNKNOWN'), codes.join(', '));
@@ -172,29 +173,29 @@ test('300 org admins behind a group: the revocation guard confirms the floor fro
 test('the experimental org-admin role-assignments operations answering as removed: the grant fails with a clear message, the revoke keeps retrying, and both raise ORG_API_CONTRACT_CHANGED naming the endpoint', async () => {
   const app = await demoApp({ scheduleSweep: false });
   try {
-    const held = await activeOrgAdmin(app, 'erin', 60);
+    const held = await activeOrgAdmin(app, A.erin, 60);
     app.org.setContractFaults({ orgRoleAssignments: 'removed' });
 
     // A new grant: activation fails for good, with the reason in the request's comments.
-    const key = await requestOrgAdmin(app, 'alice');
-    assert.ok(answer(await app.panel('bob', key, 'approve')).ok);
-    await app.panel('alice', key, 'activate');
-    const view = answer(await app.panel('alice', key, 'getView'));
+    const key = await requestOrgAdmin(app, A.alice);
+    assert.ok(answer(await app.panel(A.bob, key, 'approve')).ok);
+    await app.panel(A.alice, key, 'activate');
+    const view = answer(await app.panel(A.alice, key, 'getView'));
     assert.ok(view.ok);
     assert.equal(view.data.view.grant.grant.status, 'ended');
     assert.equal(view.data.view.grant.grant.provisioning.lastError.code, 'ORG_API_CONTRACT_CHANGED');
     const comments = app.jira.comments(key).map((c) => c.text).join('\n');
     assert.match(comments, /role-assignments\/assign/);
-    assert.ok(!orgAdmins(app).includes('alice'));
+    assert.ok(!orgAdmins(app).includes(A.alice));
 
     // The held grant's revoke cannot work: it stays revoking, is retried, and alerts.
-    await app.panel('erin', held, 'complete');
+    await app.panel(A.erin, held, 'complete');
     await app.clock.advance(10 * 60_000);
-    const erin = answer(await app.panel('erin', held, 'getView'));
+    const erin = answer(await app.panel(A.erin, held, 'getView'));
     assert.ok(erin.ok);
     assert.notEqual(erin.data.view.grant.grant.provisioning.state, 'revoked');
     assert.equal(erin.data.view.grant.grant.provisioning.lastError.code, 'ORG_API_CONTRACT_CHANGED');
-    assert.ok(orgAdmins(app).includes('erin'), 'still held, and nothing pretends otherwise');
+    assert.ok(orgAdmins(app).includes(A.erin), 'still held, and nothing pretends otherwise');
     const contract = (await alerts(app)).filter((a) => a.code === 'ORG_API_CONTRACT_CHANGED');
     assert.ok(contract.every((a) => a.severity === 'critical'));
     assert.ok(contract.some((a) => a.message.includes('`POST /v1/orgs/{orgId}/users/{userId}/role-assignments/assign`')));
@@ -203,7 +204,7 @@ test('the experimental org-admin role-assignments operations answering as remove
     // Once the operation is back, the retry removes it.
     app.org.setContractFaults(null);
     await app.clock.advance(30 * 60_000);
-    assert.ok(!orgAdmins(app).includes('erin'), 'revoked by a later retry');
+    assert.ok(!orgAdmins(app).includes(A.erin), 'revoked by a later retry');
   } finally {
     await app.close();
   }
@@ -213,10 +214,10 @@ test('an org API key with scopes: every grant fails with API_KEY_SCOPED and one 
   const app = await demoApp({ scheduleSweep: false });
   try {
     app.org.addApiKey(app.org.apiKey, { scopes: ['read:directories:admin', 'read:groups:admin', 'read:orgs:admin', 'read:workspaces:admin'] });
-    const key = await requestOrgAdmin(app, 'alice');
-    assert.ok(answer(await app.panel('bob', key, 'approve')).ok);
-    await app.panel('alice', key, 'activate');
-    const view = answer(await app.panel('alice', key, 'getView'));
+    const key = await requestOrgAdmin(app, A.alice);
+    assert.ok(answer(await app.panel(A.bob, key, 'approve')).ok);
+    await app.panel(A.alice, key, 'activate');
+    const view = answer(await app.panel(A.alice, key, 'getView'));
     assert.ok(view.ok);
     assert.equal(view.data.view.grant.grant.provisioning.lastError.code, 'API_KEY_SCOPED');
     await app.sweep();

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LocalApp } from '../playground/local-app';
 import { activeOrgAdmin, answer, demoApp, orgAdmins, requestOrgAdmin, T0, windowEnd } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const MINUTE = 60_000;
 
@@ -37,13 +38,13 @@ const commentsOn = (app: LocalApp, key: string) =>
 test('a new request mentions its approvers (never more than maxApproversNotified), the queue reminds them before the deadline, and an unanswered request expires unapproved', async () => {
   const app = await demoApp({ scheduleSweep: false });
   try {
-    const policy = (answer(await app.admin('perm-1', 'getPolicy')) as { ok: true; data: { policy: any } }).data.policy;
+    const policy = (answer(await app.admin(A['perm-1'], 'getPolicy')) as { ok: true; data: { policy: any } }).data.policy;
     policy.targets[0].maxApproversNotified = 2;
     policy.targets[0].approvalReminderBeforeMinutes = 120;
     await app.changePolicy(policy);
     const key = await requestOrgAdmin(app);
     const submitted = commentsOn(app, key).at(-1)!;
-    assert.deepEqual(submitted.mentions, ['alice', 'bob', 'carol'], submitted.text);
+    assert.deepEqual(submitted.mentions, [A.alice, A.bob, A.carol], submitted.text);
     assert.match(submitted.text, /Approval needed from .* and 1 more approver by /);
 
     const deadline = T0 + 24 * 60 * MINUTE;
@@ -52,19 +53,19 @@ test('a new request mentions its approvers (never more than maxApproversNotified
     await app.clock.advanceTo(deadline - 120 * MINUTE);
     const reminder = commentsOn(app, key).at(-1)!;
     assert.match(reminder.text, /^Reminder: /);
-    assert.deepEqual(reminder.mentions, ['bob', 'carol']);
+    assert.deepEqual(reminder.mentions, [A.bob, A.carol]);
     // Real ADF mentions: the id notifies, the text carries the display name Jira gave the app.
     assert.deepEqual(reminder.names, ['@Bob Approver', '@Carol Approver']);
     assert.match(reminder.text, /^Reminder: @Bob Approver, @Carol Approver and 1 more approver — /);
     assert.deepEqual(submitted.names, ['@Alice Requester', '@Bob Approver', '@Carol Approver']);
 
     await app.clock.advanceTo(deadline);
-    const view = answer(await app.panel('alice', key, 'getView'));
+    const view = answer(await app.panel(A.alice, key, 'getView'));
     assert.ok(view.ok);
     assert.equal(view.data.view.grant.grant.outcome, 'unapproved');
     assert.equal(view.data.view.grant.state, 'expired unapproved');
     const expired = commentsOn(app, key).at(-1)!;
-    assert.deepEqual(expired.mentions, ['alice']);
+    assert.deepEqual(expired.mentions, [A.alice]);
     assert.match(expired.text, /expired unapproved/);
     const events = view.data.timeline.map((r: { event: string }) => r.event);
     assert.deepEqual(events.slice(-2), ['approvalReminder', 'expire']);
@@ -82,15 +83,15 @@ test('the requester is warned ten minutes before the window ends with the way to
     assert.ok(!commentsOn(app, key).some((c) => /ends at/.test(c.text)), 'no warning early');
     await app.clock.advanceTo(end - 10 * MINUTE);
     const warning = commentsOn(app, key).at(-1)!;
-    assert.deepEqual(warning.mentions, ['alice']);
+    assert.deepEqual(warning.mentions, [A.alice]);
     assert.deepEqual(warning.names, ['@Alice Requester']);
     assert.match(warning.text, /in 10 minutes\)\. To keep it, use “Ask for more time” on this request \(2 extensions left\)\./);
 
     await app.clock.advanceTo(end);
-    assert.ok(!orgAdmins(app).includes('alice'));
+    assert.ok(!orgAdmins(app).includes(A.alice));
     const removed = commentsOn(app, key).at(-1)!;
     assert.match(removed.text, /Access removed: .* no longer holds Organization admin \(verified\)\./);
-    assert.deepEqual(removed.mentions, ['alice']);
+    assert.deepEqual(removed.mentions, [A.alice]);
   } finally {
     await app.close();
   }
@@ -100,36 +101,36 @@ test('on the portal the requester sees the grant with the core’s buttons, elev
   const app = await demoApp({ scheduleSweep: false });
   try {
     const key = await requestOrgAdmin(app);
-    assert.ok(answer(await app.panel('bob', key, 'approve')).ok);
+    assert.ok(answer(await app.panel(A.bob, key, 'approve')).ok);
 
-    const view = answer(await app.portal('alice', key, 'getView'));
+    const view = answer(await app.portal(A.alice, key, 'getView'));
     assert.ok(view.ok);
     assert.equal(view.data.issueKey, key);
     const buttons = view.data.view.actions.filter((a: { allowed: boolean }) => a.allowed).map((a: { action: string }) => a.action);
     assert.deepEqual(buttons.sort(), ['activate', 'cancel']);
     // The portal shows people by name, as the panel does (display only: the ids stay the identity).
-    assert.equal(view.data.people.alice.displayName, 'Alice Requester');
-    assert.equal(view.data.people.bob.displayName, 'Bob Approver');
+    assert.equal(view.data.people[A.alice].displayName, 'Alice Requester');
+    assert.equal(view.data.people[A.bob].displayName, 'Bob Approver');
 
-    const activated = answer(await app.portal('alice', key, 'activate'));
+    const activated = answer(await app.portal(A.alice, key, 'activate'));
     assert.ok(activated.ok);
-    assert.ok(orgAdmins(app).includes('alice'));
-    const asked = answer(await app.portal('alice', key, 'requestExtension', { minutes: 30, justification: 'the migration runs longer' }));
+    assert.ok(orgAdmins(app).includes(A.alice));
+    const asked = answer(await app.portal(A.alice, key, 'requestExtension', { minutes: 30, justification: 'the migration runs longer' }));
     assert.ok(asked.ok);
-    const done = answer(await app.portal('alice', key, 'complete'));
+    const done = answer(await app.portal(A.alice, key, 'complete'));
     assert.ok(done.ok);
-    assert.ok(!orgAdmins(app).includes('alice'));
+    assert.ok(!orgAdmins(app).includes(A.alice));
 
     // Someone else on the same request page gets no requester buttons, and a try is refused and audited.
-    const other = answer(await app.portal('mallory', key, 'getView'));
+    const other = answer(await app.portal(A.mallory, key, 'getView'));
     assert.ok(other.ok);
     assert.deepEqual(other.data.view.actions.filter((a: { allowed: boolean }) => a.allowed), []);
     // Identity and request in the payload are ignored: the platform's context decides.
-    const refused = answer(await app.portal('mallory', key, 'cancel', { accountId: 'alice', actor: 'alice', issueKey: 'OTHER-1', grantId: 'x' }));
+    const refused = answer(await app.portal(A.mallory, key, 'cancel', { accountId: A.alice, actor: A.alice, issueKey: 'OTHER-1', grantId: 'x' }));
     assert.equal(!refused.ok && refused.error.code, 'NOT_REQUESTER');
-    const timeline = answer(await app.portal('alice', key, 'getView'));
+    const timeline = answer(await app.portal(A.alice, key, 'getView'));
     assert.ok(timeline.ok);
-    const record = timeline.data.timeline.find((r: { actor: string; outcome: string }) => r.actor === 'mallory' && r.outcome === 'refused');
+    const record = timeline.data.timeline.find((r: { actor: string; outcome: string }) => r.actor === A.mallory && r.outcome === 'refused');
     assert.equal(record?.details.source, 'portal');
   } finally {
     await app.close();
@@ -139,7 +140,7 @@ test('on the portal the requester sees the grant with the core’s buttons, elev
 test('the portal resolver refuses a call without a signed-in account or a request, and a request that does not exist', async () => {
   const app = await demoApp({ scheduleSweep: false });
   try {
-    const missing = answer(await app.portal('alice', 'NOPE-1', 'getView'));
+    const missing = answer(await app.portal(A.alice, 'NOPE-1', 'getView'));
     assert.equal(!missing.ok && missing.error.code, 'NO_ISSUE');
     const anonymous = answer(await app.portal('', 'NOPE-1', 'getView'));
     assert.equal(!anonymous.ok && anonymous.error.code, 'NOT_SIGNED_IN');

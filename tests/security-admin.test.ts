@@ -15,6 +15,7 @@ import { DEMO_PEOPLE, demoPolicy, startLocalApp, type LocalApp } from '../playgr
 import { VirtualClock } from '../playground/forge-runtime/index';
 import { T0, answer, demoApp, orgAdmins, type Answer } from './support/app';
 import { ADMIN_CALLS, ADMIN_ROLES, orgWrites, readAdminMatrix, type AdminCallName } from './support/security';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const ORG_ADMIN = { type: 'orgRole', role: 'atlassian/org-admin' } as const;
 const WRITES = new Set<AdminCallName>(['savePolicy', 'approvePolicyChange', 'withdrawPolicyChange']);
@@ -38,7 +39,7 @@ async function must(app: LocalApp, as: string, fn: string, payload: unknown = {}
 
 /** perm-1 proposes switching drift to enforce (a guard rail); returns the pending change's id. */
 async function proposeEnforce(app: LocalApp): Promise<string> {
-  const d = await must(app, 'perm-1', 'savePolicy', { policy: enforce() });
+  const d = await must(app, A['perm-1'], 'savePolicy', { policy: enforce() });
   assert.equal(d.outcome, 'proposed');
   return d.pendingChange.id as string;
 }
@@ -51,7 +52,7 @@ async function stored(app: LocalApp) {
 }
 
 async function lastRecord(app: LocalApp) {
-  const r = answer(await app.admin('perm-3', 'getAudit', { limit: 1 }));
+  const r = answer(await app.admin(A['perm-3'], 'getAudit', { limit: 1 }));
   assert.ok(r.ok);
   return r.data.records[0] as { actor: string; event: string; outcome: string; details: Record<string, unknown> };
 }
@@ -72,7 +73,7 @@ function payloadFor(call: AdminCallName, changeId: string): Record<string, unkno
     case 'withdrawPolicyChange':
       return { changeId };
     case 'lookupPeople':
-      return { accountIds: ['alice', 'bob'] };
+      return { accountIds: [A.alice, A.bob] };
     case 'searchPeople':
     case 'searchGroups':
       return { query: 'a' };
@@ -149,7 +150,7 @@ test('admin matrix: every cell through the admin resolver, and the page offers t
         const records = after.head.seq - before.head.seq;
         if (WRITES.has(call) && !r.ok) {
           const last = await lastRecord(app);
-          if (records !== 1 || last.actor !== role || last.outcome !== 'refused') problems.push(`audit  ${role.padEnd(7)} ${call.padEnd(20)} ${records} record(s), last ${last.actor}/${last.outcome}`);
+          if (records !== 1 || last.actor !== A[role] || last.outcome !== 'refused') problems.push(`audit  ${role.padEnd(7)} ${call.padEnd(20)} ${records} record(s), last ${last.actor}/${last.outcome}`);
         } else if (records !== 0) problems.push(`audit  ${role.padEnd(7)} ${call.padEnd(20)} a read wrote ${records} audit record(s)`);
       }
     }
@@ -174,11 +175,11 @@ test('admin matrix: every cell through the admin resolver, and the page offers t
           call === 'savePolicy'
             ? s.version === 2 && s.doc?.policy.targets?.[0]?.label === 'Organization admin (relabelled)' && r.data.outcome === 'applied'
             : call === 'approvePolicyChange'
-              ? s.version === 2 && s.driftMode === 'enforce' && s.pending === null && s.doc?.approvedBy === role && r.data.outcome === 'approved'
+              ? s.version === 2 && s.driftMode === 'enforce' && s.pending === null && s.doc?.approvedBy === A[role] && r.data.outcome === 'approved'
               : s.version === 1 && s.pending === null && r.data.outcome === 'withdrawn';
         if (!effect) problems.push(`call   ${role.padEnd(7)} ${call.padEnd(20)} answered ok but did not take effect: ${JSON.stringify({ ...s, doc: undefined, outcome: r.data.outcome })}`);
         const last = await lastRecord(fresh);
-        if (last.actor !== role || last.outcome !== 'accepted') problems.push(`audit  ${role.padEnd(7)} ${call.padEnd(20)} the last record is ${last.actor}/${last.outcome}`);
+        if (last.actor !== A[role] || last.outcome !== 'accepted') problems.push(`audit  ${role.padEnd(7)} ${call.padEnd(20)} the last record is ${last.actor}/${last.outcome}`);
       } finally {
         await fresh.close();
       }
@@ -190,9 +191,9 @@ test('admin matrix: every cell through the admin resolver, and the page offers t
 test('finding 1: someone who is no Jira admin gets nothing from the admin resolver — no justification, audit, holding, drift or alert, no chain rescan', async () => {
   const app = await demoApp();
   try {
-    const { key } = app.createIssue('Org admin for the SAML rotation', 'alice');
-    await app.panel('alice', key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'a secret reason only admins may read' });
-    for (const who of ['mallory', 'alice', 'bob']) {
+    const { key } = app.createIssue('Org admin for the SAML rotation', A.alice);
+    await app.panel(A.alice, key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'a secret reason only admins may read' });
+    for (const who of [A.mallory, A.alice, A.bob]) {
       for (const call of ADMIN_CALLS) {
         const raw = await app.admin(who, call, payloadFor(call, 'pc-1-1'));
         const r = answer(raw);
@@ -205,9 +206,9 @@ test('finding 1: someone who is no Jira admin gets nothing from the admin resolv
     const asked = app.jira.requests.filter((e) => e.path === '/rest/api/3/mypermissions');
     assert.ok(asked.length >= 3 * ADMIN_CALLS.length);
     assert.ok(asked.every((e) => e.query === '?permissions=ADMINISTER' && e.principal !== app.jira.appAccountId), JSON.stringify(asked.slice(0, 3)));
-    assert.deepEqual([...new Set(asked.map((e) => e.principal))].filter((p) => p !== 'perm-1').sort(), ['alice', 'bob', 'mallory']);
+    assert.deepEqual([...new Set(asked.map((e) => e.principal))].filter((p) => p !== A['perm-1']).sort(), [A.alice, A.bob, A.mallory].sort());
     // A Jira admin still gets it all.
-    const grants = await must(app, 'jade', 'listGrants', { scope: 'all' });
+    const grants = await must(app, A.jade, 'listGrants', { scope: 'all' });
     assert.equal(grants.grants[0].justification, 'a secret reason only admins may read');
   } finally {
     await app.close();
@@ -219,11 +220,11 @@ test('a failed Jira permission lookup refuses the call (Jira down closes the adm
   try {
     app.jira.injectFault({ status: 503, times: 20, path: '/rest/api/3/mypermissions' });
     for (const call of ['getAudit', 'savePolicy'] as const) {
-      const r = answer(await drive(app, app.admin('perm-1', call, payloadFor(call, ''))));
+      const r = answer(await drive(app, app.admin(A['perm-1'], call, payloadFor(call, ''))));
       assert.equal(!r.ok && r.error.code, 'PERMISSION_UNKNOWN', call);
     }
     app.jira.clearFaults();
-    assert.ok(answer(await app.admin('perm-1', 'getAudit', { limit: 1 })).ok);
+    assert.ok(answer(await app.admin(A['perm-1'], 'getAudit', { limit: 1 })).ok);
   } finally {
     await app.close();
   }
@@ -232,11 +233,11 @@ test('a failed Jira permission lookup refuses the call (Jira down closes the adm
 test('two callers at once each get their own answer: the as-user lookup is the invocation’s, not the last one started', async () => {
   const app = await demoApp();
   try {
-    const calls = Array.from({ length: 12 }, (_, i) => (i % 2 ? 'mallory' : 'perm-1'));
+    const calls = Array.from({ length: 12 }, (_, i) => (i % 2 ? A.mallory : A['perm-1']));
     const results = await Promise.all(calls.map((who) => app.admin(who, 'getAudit', { limit: 1 }).then(answer)));
     calls.forEach((who, i) => {
       const r = results[i] as Answer;
-      if (who === 'mallory') assert.equal(!r.ok && r.error.code, 'NOT_JIRA_ADMIN', `call ${i}`);
+      if (who === A.mallory) assert.equal(!r.ok && r.error.code, 'NOT_JIRA_ADMIN', `call ${i}`);
       else assert.ok(r.ok, `call ${i}: ${JSON.stringify(r)}`);
     });
   } finally {
@@ -250,35 +251,35 @@ test('finding 2: a Jira admin who is no org admin cannot save the first policy, 
     // The attack: the real permanent admins listed, jade added as requester and break-glass.
     const normalLooking = demoPolicy();
     for (const t of normalLooking.targets!) {
-      t.requesters!.accountIds!.push('jade');
-      t.breakGlass = ['jade'];
+      t.requesters!.accountIds!.push(A.jade);
+      t.breakGlass = [A.jade];
     }
-    const r = answer(await app.admin('jade', 'savePolicy', { policy: normalLooking }));
+    const r = answer(await app.admin(A.jade, 'savePolicy', { policy: normalLooking }));
     assert.equal(r.ok, false, 'jade saved the first policy');
     assert.equal(!r.ok && r.error.code, 'NOT_ORG_ADMIN');
     assert.match(!r.ok ? r.error.message : '', /org admin today/);
     assert.equal((await stored(app)).doc, null, 'no policy stored');
     // Nor can someone who is not even a Jira admin.
-    assert.equal(answer(await app.admin('mallory', 'savePolicy', { policy: normalLooking })).ok, false);
+    assert.equal(answer(await app.admin(A.mallory, 'savePolicy', { policy: normalLooking })).ok, false);
     // Without a policy, jade's break glass goes nowhere.
-    const { key } = app.createIssue('Break glass', 'jade');
-    assert.equal(answer(await app.panel('jade', key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'break glass now please' })).ok, false);
-    assert.deepEqual(orgAdmins(app), ['perm-1', 'perm-2', 'perm-3']);
+    const { key } = app.createIssue('Break glass', A.jade);
+    assert.equal(answer(await app.panel(A.jade, key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'break glass now please' })).ok, false);
+    assert.deepEqual(orgAdmins(app), [A['perm-1'], A['perm-2'], A['perm-3']].sort());
 
     // The org API unreadable: refused with a clear message, nothing saved (fail closed).
     app.org.setFaults({ rate: 1, routes: ['searchUsers'], kinds: ['500'] });
-    const unreadable = answer(await drive(app, app.admin('perm-1', 'savePolicy', { policy: demoPolicy() })));
+    const unreadable = answer(await drive(app, app.admin(A['perm-1'], 'savePolicy', { policy: demoPolicy() })));
     assert.equal(!unreadable.ok && unreadable.error.code, 'ORG_ADMINS_UNKNOWN', JSON.stringify(unreadable));
     assert.match(!unreadable.ok ? unreadable.error.message : '', /could not be read from the organizations API/);
     assert.equal((await stored(app)).doc, null);
     app.org.setFaults(null);
 
     // perm-1 is a Jira admin and an org admin today: the first save applies.
-    const saved = await must(app, 'perm-1', 'savePolicy', { policy: demoPolicy() });
+    const saved = await must(app, A['perm-1'], 'savePolicy', { policy: demoPolicy() });
     assert.equal(saved.outcome, 'applied');
     assert.equal(saved.version, 1);
-    const records = JSON.parse((await must(app, 'perm-1', 'exportAudit', { format: 'json' })).content) as Array<{ actor: string; event: string; outcome: string; details: Record<string, unknown> }>;
-    assert.ok(records.some((x) => x.actor === 'jade' && x.event === 'policyChange' && x.outcome === 'refused' && x.details.code === 'NOT_ORG_ADMIN'), 'the attempt is audited');
+    const records = JSON.parse((await must(app, A['perm-1'], 'exportAudit', { format: 'json' })).content) as Array<{ actor: string; event: string; outcome: string; details: Record<string, unknown> }>;
+    assert.ok(records.some((x) => x.actor === A.jade && x.event === 'policyChange' && x.outcome === 'refused' && x.details.code === 'NOT_ORG_ADMIN'), 'the attempt is audited');
   } finally {
     await app.close();
   }
@@ -286,16 +287,16 @@ test('finding 2: a Jira admin who is no org admin cannot save the first policy, 
 
 test('with BOOTSTRAP_ADMINS set, only the accounts it names save the first policy', async () => {
   const saved = process.env.BOOTSTRAP_ADMINS;
-  process.env.BOOTSTRAP_ADMINS = 'perm-2, jade';
+  process.env.BOOTSTRAP_ADMINS = `${A['perm-2']}, ${A.jade}`;
   const app = await startLocalApp({ clock: new VirtualClock(T0) });
   try {
-    const refused = answer(await app.admin('perm-1', 'savePolicy', { policy: demoPolicy() }));
+    const refused = answer(await app.admin(A['perm-1'], 'savePolicy', { policy: demoPolicy() }));
     assert.equal(!refused.ok && refused.error.code, 'NOT_BOOTSTRAP_ADMIN');
     // A named account need not be an org admin; the policy must still list one.
     const ghosts = { ...demoPolicy(), permanentAdmins: ['ghost-1'] };
-    const noAdmin = answer(await app.admin('jade', 'savePolicy', { policy: ghosts }));
+    const noAdmin = answer(await app.admin(A.jade, 'savePolicy', { policy: ghosts }));
     assert.equal(!noAdmin.ok && noAdmin.error.code, 'NO_ORG_ADMIN_LISTED');
-    assert.equal((await must(app, 'jade', 'savePolicy', { policy: demoPolicy() })).outcome, 'applied');
+    assert.equal((await must(app, A.jade, 'savePolicy', { policy: demoPolicy() })).outcome, 'applied');
   } finally {
     await app.close();
     if (saved === undefined) delete process.env.BOOTSTRAP_ADMINS;
@@ -308,23 +309,23 @@ test('finding 3: one permanent admin cannot lock the others out with one save (a
   try {
     // The attack as the review found it: only a mistyped id, and enforce.
     const typo = { ...demoPolicy(), permanentAdmins: ['perm-1x'], driftMode: 'enforce' } as Policy;
-    const r = answer(await app.admin('perm-1', 'savePolicy', { policy: typo }));
+    const r = answer(await app.admin(A['perm-1'], 'savePolicy', { policy: typo }));
     assert.equal(!r.ok && r.error.code, 'SELF_REMOVAL', JSON.stringify(r));
 
     // Keeping themself but dropping the others: only proposed, nothing in force, nobody revoked.
-    const dropOthers = { ...demoPolicy(), permanentAdmins: ['perm-1', 'perm-2x'], driftMode: 'enforce' } as Policy;
-    const proposed = await must(app, 'perm-1', 'savePolicy', { policy: dropOthers });
+    const dropOthers = { ...demoPolicy(), permanentAdmins: [A['perm-1'], 'perm-2x'], driftMode: 'enforce' } as Policy;
+    const proposed = await must(app, A['perm-1'], 'savePolicy', { policy: dropOthers });
     assert.equal(proposed.outcome, 'proposed');
     assert.equal(proposed.version, 1);
     assert.equal(proposed.policy.driftMode, 'report', 'the policy in force is unchanged');
     await app.clock.advance(5 * 60_000);
     await sweep(app);
-    assert.deepEqual(orgAdmins(app), ['perm-1', 'perm-2', 'perm-3'], 'the sweep revoked nobody');
+    assert.deepEqual(orgAdmins(app), [A['perm-1'], A['perm-2'], A['perm-3']].sort(), 'the sweep revoked nobody');
 
     // A permanent admin who is no org admin any more cannot save a list with no org admin of today.
-    app.org.revoke('perm-3', ORG_ADMIN);
-    const ghost = { ...demoPolicy(), permanentAdmins: ['perm-3', 'ghost'] } as Policy;
-    const lockout = answer(await app.admin('perm-3', 'savePolicy', { policy: ghost }));
+    app.org.revoke(A['perm-3'], ORG_ADMIN);
+    const ghost = { ...demoPolicy(), permanentAdmins: [A['perm-3'], 'ghost'] } as Policy;
+    const lockout = answer(await app.admin(A['perm-3'], 'savePolicy', { policy: ghost }));
     assert.equal(!lockout.ok && lockout.error.code, 'NO_ORG_ADMIN_LISTED', JSON.stringify(lockout));
   } finally {
     await app.close();
@@ -335,36 +336,36 @@ test('the two-person rule: a guard-rail change waits, its proposer cannot approv
   const app = await demoApp();
   try {
     const changeId = await proposeEnforce(app);
-    const seen = await must(app, 'perm-2', 'getPolicy');
+    const seen = await must(app, A['perm-2'], 'getPolicy');
     assert.equal(seen.policy.driftMode, 'report');
     assert.equal(seen.pendingChange.id, changeId);
-    assert.equal(seen.pendingChange.proposer, 'perm-1');
+    assert.equal(seen.pendingChange.proposer, A['perm-1']);
     assert.deepEqual(seen.pendingChange.diff, [{ path: 'driftMode', guardRail: true, before: 'report', after: 'enforce' }]);
-    assert.deepEqual(seen.pendingStatus, { state: 'open', approvers: { accountIds: ['perm-2', 'perm-3'], orgAdminsMayApprove: false } });
+    assert.deepEqual(seen.pendingStatus, { state: 'open', approvers: { accountIds: [A['perm-2'], A['perm-3']], orgAdminsMayApprove: false } });
 
-    assert.equal(answer(await app.admin('perm-1', 'approvePolicyChange', { changeId })).ok, false, 'the proposer approved');
-    assert.equal(answer(await app.admin('jade', 'approvePolicyChange', { changeId })).ok, false, 'a Jira admin approved');
-    const wrongId = answer(await app.admin('perm-2', 'approvePolicyChange', { changeId: 'pc-0-0' }));
+    assert.equal(answer(await app.admin(A['perm-1'], 'approvePolicyChange', { changeId })).ok, false, 'the proposer approved');
+    assert.equal(answer(await app.admin(A.jade, 'approvePolicyChange', { changeId })).ok, false, 'a Jira admin approved');
+    const wrongId = answer(await app.admin(A['perm-2'], 'approvePolicyChange', { changeId: 'pc-0-0' }));
     assert.equal(!wrongId.ok && wrongId.error.code, 'NO_PENDING_CHANGE');
     // One guard-rail change at a time.
-    const second = answer(await app.admin('perm-3', 'savePolicy', { policy: { ...demoPolicy(), minOrgAdmins: 2 } }));
+    const second = answer(await app.admin(A['perm-3'], 'savePolicy', { policy: { ...demoPolicy(), minOrgAdmins: 2 } }));
     assert.equal(!second.ok && second.error.code, 'CHANGE_PENDING');
 
-    const approved = await must(app, 'perm-2', 'approvePolicyChange', { changeId });
+    const approved = await must(app, A['perm-2'], 'approvePolicyChange', { changeId });
     assert.equal(approved.outcome, 'approved');
     assert.equal(approved.policy.driftMode, 'enforce');
     assert.equal(approved.version, 2);
-    assert.equal(approved.updatedBy, 'perm-1');
-    assert.equal(approved.approvedBy, 'perm-2');
+    assert.equal(approved.updatedBy, A['perm-1']);
+    assert.equal(approved.approvedBy, A['perm-2']);
     assert.equal(approved.pendingChange, undefined);
-    const records = JSON.parse((await must(app, 'perm-3', 'exportAudit', { format: 'json' })).content) as Array<{ actor: string; event: string; outcome: string; details: Record<string, unknown> }>;
+    const records = JSON.parse((await must(app, A['perm-3'], 'exportAudit', { format: 'json' })).content) as Array<{ actor: string; event: string; outcome: string; details: Record<string, unknown> }>;
     // Refusals about who are audited; a wrong id and a second proposal are not attempts worth a record.
     const trail = records.filter((x) => /PolicyChange$/.test(x.event)).map((x) => `${x.actor}:${x.event}:${x.outcome}`);
     assert.deepEqual(trail, [
-      'perm-1:proposePolicyChange:accepted',
-      'perm-1:approvePolicyChange:refused',
-      'jade:approvePolicyChange:refused',
-      'perm-2:approvePolicyChange:accepted',
+      `${A['perm-1']}:proposePolicyChange:accepted`,
+      `${A['perm-1']}:approvePolicyChange:refused`,
+      `${A.jade}:approvePolicyChange:refused`,
+      `${A['perm-2']}:approvePolicyChange:accepted`,
     ]);
   } finally {
     await app.close();
@@ -376,9 +377,9 @@ test('a pending change goes stale when the policy changes under it, expires afte
   try {
     // Stale: a change to no guard rail lands in between.
     let changeId = await proposeEnforce(app);
-    assert.equal((await must(app, 'perm-2', 'savePolicy', { policy: relabelled() })).outcome, 'applied');
-    assert.equal((await must(app, 'perm-3', 'getPolicy')).pendingStatus.state, 'stale');
-    const stale = answer(await app.admin('perm-3', 'approvePolicyChange', { changeId }));
+    assert.equal((await must(app, A['perm-2'], 'savePolicy', { policy: relabelled() })).outcome, 'applied');
+    assert.equal((await must(app, A['perm-3'], 'getPolicy')).pendingStatus.state, 'stale');
+    const stale = answer(await app.admin(A['perm-3'], 'approvePolicyChange', { changeId }));
     assert.equal(!stale.ok && stale.error.code, 'CHANGE_STALE');
     assert.equal((await stored(app)).pending, null, 'a stale change is dropped');
     assert.equal((await stored(app)).driftMode, 'report');
@@ -386,15 +387,15 @@ test('a pending change goes stale when the policy changes under it, expires afte
     // Expired.
     changeId = await proposeEnforce(app);
     await app.clock.advance(72 * HOUR);
-    const expired = answer(await app.admin('perm-2', 'approvePolicyChange', { changeId }));
+    const expired = answer(await app.admin(A['perm-2'], 'approvePolicyChange', { changeId }));
     assert.equal(!expired.ok && expired.error.code, 'CHANGE_EXPIRED');
     assert.equal((await stored(app)).pending, null);
 
     // Withdrawn, by its proposer only.
     changeId = await proposeEnforce(app);
-    const notMine = answer(await app.admin('perm-2', 'withdrawPolicyChange', { changeId }));
+    const notMine = answer(await app.admin(A['perm-2'], 'withdrawPolicyChange', { changeId }));
     assert.equal(!notMine.ok && notMine.error.code, 'NOT_PROPOSER');
-    assert.equal((await must(app, 'perm-1', 'withdrawPolicyChange', { changeId })).outcome, 'withdrawn');
+    assert.equal((await must(app, A['perm-1'], 'withdrawPolicyChange', { changeId })).outcome, 'withdrawn');
     const after = await stored(app);
     assert.equal(after.pending, null);
     assert.equal(after.driftMode, 'report');
@@ -406,24 +407,24 @@ test('a pending change goes stale when the policy changes under it, expires afte
 test('a permanent admin dropped by an approved change is reported, not revoked, by enforce mode for 7 days', async () => {
   const app = (await demoApp()) as App;
   try {
-    await app.changePolicy({ ...demoPolicy(), permanentAdmins: ['perm-1', 'perm-2'], driftMode: 'enforce' } as Policy);
+    await app.changePolicy({ ...demoPolicy(), permanentAdmins: [A['perm-1'], A['perm-2']], driftMode: 'enforce' } as Policy);
     await app.clock.advance(5 * 60_000);
     await sweep(app);
-    assert.ok(orgAdmins(app).includes('perm-3'), 'perm-3 was revoked inside the grace period');
+    assert.ok(orgAdmins(app).includes(A['perm-3']), 'perm-3 was revoked inside the grace period');
     const doc = (await stored(app)).doc!;
     assert.equal(doc.policy.driftMode, 'enforce');
-    assert.deepEqual(doc.formerPermanentAdmins?.map((f) => f.accountId), ['perm-3']);
-    const drift = await must(app, 'perm-1', 'getDrift');
-    const finding = drift.findings.find((f: { accountId: string }) => f.accountId === 'perm-3');
+    assert.deepEqual(doc.formerPermanentAdmins?.map((f) => f.accountId), [A['perm-3']]);
+    const drift = await must(app, A['perm-1'], 'getDrift');
+    const finding = drift.findings.find((f: { accountId: string }) => f.accountId === A['perm-3']);
     assert.equal(finding?.disposition, 'keptGrace');
     assert.equal(finding?.graceUntil, new Date(T0 + 7 * 24 * HOUR).toISOString());
-    assert.ok((await must(app, 'perm-1', 'getAlerts', { limit: 100 })).some((a: { code: string }) => a.code === 'PERMANENT_ADMIN_GRACE'));
+    assert.ok((await must(app, A['perm-1'], 'getAlerts', { limit: 100 })).some((a: { code: string }) => a.code === 'PERMANENT_ADMIN_GRACE'));
 
     // After the grace period it is drift like any other.
     await app.clock.advance(7 * 24 * HOUR);
     await sweep(app);
-    assert.ok(!orgAdmins(app).includes('perm-3'), 'perm-3 is revoked once the grace period is over');
-    assert.deepEqual(orgAdmins(app), ['perm-1', 'perm-2']);
+    assert.ok(!orgAdmins(app).includes(A['perm-3']), 'perm-3 is revoked once the grace period is over');
+    assert.deepEqual(orgAdmins(app), [A['perm-1'], A['perm-2']].sort());
   } finally {
     await app.close();
   }
@@ -434,7 +435,7 @@ test('the demo has every admin role: the permanent admins and jade are Jira admi
   try {
     const admins: string[] = [];
     for (const who of Object.keys(DEMO_PEOPLE)) if (answer(await app.admin(who, 'getDrift')).ok) admins.push(who);
-    assert.deepEqual(admins.sort(), ['jade', 'perm-1', 'perm-2', 'perm-3']);
+    assert.deepEqual(admins.sort(), [A.jade, A['perm-1'], A['perm-2'], A['perm-3']].sort());
   } finally {
     await app.close();
   }

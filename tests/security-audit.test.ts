@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { recordHash } from '../scripts/verify-audit';
 import { activeOrgAdmin, answer, demoApp } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 type AuditRecord = { seq: number; prevHash: string; hash: string; hashVersion?: number; at: string; actor: string; event: string; outcome: string; grantId?: string; issueKey?: string; target?: string; details: Record<string, unknown> };
 
@@ -29,8 +30,8 @@ test('tampering with stored audit records shows in the chain verification', asyn
   const db = new DatabaseSync(kvsPath);
   try {
     const key = await activeOrgAdmin(app);
-    assert.equal(answer(await app.panel('mallory', key, 'revoke')).ok, false);
-    assert.ok(answer(await app.panel('alice', key, 'complete')).ok);
+    assert.equal(answer(await app.panel(A.mallory, key, 'revoke')).ok, false);
+    assert.ok(answer(await app.panel(A.alice, key, 'complete')).ok);
 
     const rows = () => db.prepare("SELECT key, value FROM items WHERE space = 'entity' AND entity = 'audit' ORDER BY key").all() as Array<{ key: string; value: string }>;
     const put = (k: string, value: string) => db.prepare("UPDATE items SET value = ? WHERE space = 'entity' AND entity = 'audit' AND key = ?").run(value, k);
@@ -46,12 +47,12 @@ test('tampering with stored audit records shows in the chain verification', asyn
       return JSON.stringify({ ...entity, actor: rec.actor, record: rec });
     };
     const verification = async () => {
-      const r = answer(await app.admin('perm-1', 'getAudit', { limit: 1 }));
+      const r = answer(await app.admin(A['perm-1'], 'getAudit', { limit: 1 }));
       assert.ok(r.ok);
       return r.data.verification as { valid: boolean; checked: number; firstBroken?: { seq: number; reason: string } };
     };
     const exportJson = async () => {
-      const r = answer(await app.admin('perm-1', 'exportAudit', { format: 'json' }));
+      const r = answer(await app.admin(A['perm-1'], 'exportAudit', { format: 'json' }));
       assert.ok(r.ok);
       return JSON.parse(r.data.content) as AuditRecord[];
     };
@@ -65,7 +66,7 @@ test('tampering with stored audit records shows in the chain verification', asyn
 
     // 1. An edited record: bob's approval made to look like carol's.
     const approval = original.find((r) => record(r).event === 'approve')!;
-    put(approval.key, withRecord(approval, { ...record(approval), actor: 'carol' }));
+    put(approval.key, withRecord(approval, { ...record(approval), actor: A.carol }));
     let v = await verification();
     if (v.valid || v.firstBroken?.seq !== record(approval).seq) problems.push(`an edited record: ${JSON.stringify(v)}`);
     restore(original);
@@ -78,7 +79,7 @@ test('tampering with stored audit records shows in the chain verification', asyn
     restore(original);
 
     // 3. An edited record whose own hash is recomputed: the next record's link breaks.
-    const rehashed = { ...record(approval), actor: 'carol' };
+    const rehashed = { ...record(approval), actor: A.carol };
     rehashed.hash = hashOf(rehashed);
     put(approval.key, withRecord(approval, rehashed));
     v = await verification();
@@ -96,7 +97,7 @@ test('tampering with stored audit records shows in the chain verification', asyn
     const recs = original.map(record);
     let prev = recs[0]!.prevHash;
     for (const [i, r] of recs.entries()) {
-      const edited: AuditRecord = { ...r, prevHash: prev, ...(r.event === 'approve' ? { actor: 'carol' } : {}) };
+      const edited: AuditRecord = { ...r, prevHash: prev, ...(r.event === 'approve' ? { actor: A.carol } : {}) };
       edited.hash = hashOf(edited);
       put(original[i]!.key, withRecord(original[i]!, edited));
       prev = edited.hash;

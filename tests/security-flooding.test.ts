@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answer, demoApp, requestOrgAdmin } from './support/app';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const REFUSALS = 2_500;
 
@@ -24,22 +25,22 @@ test(`${REFUSALS.toLocaleString('en-US')} refused calls: the panel answer stays 
       return r.data;
     };
     const head = async () => {
-      const r = answer(await app.admin('perm-1', 'getAudit', { limit: 1 }));
+      const r = answer(await app.admin(A['perm-1'], 'getAudit', { limit: 1 }));
       assert.ok(r.ok);
       return r.data.records[0]?.seq as number;
     };
-    const baseline = bytes(await view('alice'));
+    const baseline = bytes(await view(A.alice));
     const seqBefore = await head();
 
     const started = performance.now();
     for (let i = 0; i < REFUSALS; i++) {
-      const r = answer(await app.panel('mallory', key, 'approve'));
+      const r = answer(await app.panel(A.mallory, key, 'approve'));
       if (r.ok || r.error.code !== 'NOT_APPROVER') assert.fail(`call ${i}: ${JSON.stringify(r)}`);
     }
     const perCall = (performance.now() - started) / REFUSALS;
 
     const t0 = performance.now();
-    const data = await view('alice');
+    const data = await view(A.alice);
     const viewMs = performance.now() - t0;
     const size = bytes(data);
     const added = (await head()) - seqBefore;
@@ -52,19 +53,19 @@ test(`${REFUSALS.toLocaleString('en-US')} refused calls: the panel answer stays 
     // Nothing is hidden: the one record says how many refusals it stands for, in the panel and
     // on the admin page.
     const refusal = (data.timeline as Array<{ outcome: string; actor: string; details: Record<string, unknown> }>).find(
-      (r) => r.outcome === 'refused' && r.actor === 'mallory',
+      (r) => r.outcome === 'refused' && r.actor === A.mallory,
     );
     assert.ok(refusal, 'the refusal is on the timeline');
     const coalesceKey = refusal.details.coalesceKey as string;
     assert.equal(data.refusalCounts[coalesceKey], REFUSALS);
-    const audit = answer(await app.admin('perm-1', 'getAudit', { outcome: 'refused', limit: 10 }));
+    const audit = answer(await app.admin(A['perm-1'], 'getAudit', { outcome: 'refused', limit: 10 }));
     assert.ok(audit.ok);
     assert.equal(audit.data.refusalCounts[coalesceKey], REFUSALS);
     assert.equal(audit.data.verification.valid, true);
 
     // A new hour is a new period: recorded again, so a long campaign leaves one record an hour.
     await app.clock.advance(60 * 60_000);
-    assert.equal(answer(await app.panel('mallory', key, 'approve')).ok, false);
+    assert.equal(answer(await app.panel(A.mallory, key, 'approve')).ok, false);
     assert.equal((await head()) - seqBefore, added + 1);
   } finally {
     await app.close();
@@ -77,22 +78,22 @@ test('the panel sends the newest page of a long history, and older pages on requ
     const key = await requestOrgAdmin(app);
     // Sixty distinct refusals (different hours), each its own record.
     for (let i = 0; i < 60; i++) {
-      assert.equal(answer(await app.panel('mallory', key, 'approve')).ok, false);
+      assert.equal(answer(await app.panel(A.mallory, key, 'approve')).ok, false);
       await app.clock.advance(60 * 60_000);
     }
-    const first = answer(await app.panel('alice', key, 'getView'));
+    const first = answer(await app.panel(A.alice, key, 'getView'));
     assert.ok(first.ok);
     const page = first.data.timeline as Array<{ seq: number }>;
     assert.equal(page.length, 50);
     assert.ok(page.every((r, i) => i === 0 || r.seq > page[i - 1]!.seq), 'oldest first within the page');
     assert.equal(typeof first.data.timelineBefore, 'number');
-    const older = answer(await app.panel('alice', key, 'getView', { timelineBefore: first.data.timelineBefore }));
+    const older = answer(await app.panel(A.alice, key, 'getView', { timelineBefore: first.data.timelineBefore }));
     assert.ok(older.ok);
     const rest = older.data.timeline as Array<{ seq: number; event: string }>;
     assert.ok(rest.length > 0 && rest.at(-1)!.seq < page[0]!.seq);
     assert.equal(older.data.timelineBefore, undefined, 'the oldest page');
     assert.equal(rest[0]!.event, 'submitRequest');
-    const bad = answer(await app.panel('alice', key, 'getView', { timelineBefore: 'x' }));
+    const bad = answer(await app.panel(A.alice, key, 'getView', { timelineBefore: 'x' }));
     assert.ok(!bad.ok && bad.error.path === 'payload.timelineBefore');
   } finally {
     await app.close();

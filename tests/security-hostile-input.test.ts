@@ -12,6 +12,7 @@ import { answer, demoApp, orgAdmins, T0 } from './support/app';
 import { buildState, closeGrant, grantOf, orgWrites, rawPanel, SUBMIT, type State } from './support/security';
 import { act } from '../forge-app/src/handlers/act';
 import { platform } from '../forge-app/src/platform';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const JUSTIFICATION = 'Rotate the SAML signing certificate (INC-4711)';
 /**
@@ -74,9 +75,9 @@ async function unchanged(app: LocalApp, key: string, before: Awaited<ReturnType<
 async function submitCases(app: LocalApp, cases: Case[]): Promise<string[]> {
   const problems: string[] = [];
   for (const c of cases) {
-    const { key } = app.createIssue(`hostile: ${c.name}`, 'alice');
+    const { key } = app.createIssue(`hostile: ${c.name}`, A.alice);
     const before = await snapshot(app, key);
-    const wrong = [...judge(c, await call(app, 'alice', key, 'submitRequest', c.payload)), ...(await unchanged(app, key, before))];
+    const wrong = [...judge(c, await call(app, A.alice, key, 'submitRequest', c.payload)), ...(await unchanged(app, key, before))];
     if (wrong.length) problems.push(`${c.name}: ${wrong.join('; ')}`);
     if (await grantOf(app, key)) await closeGrant(app, key); // an accepted case must not block the next
   }
@@ -106,8 +107,8 @@ test('submitRequest: wrong types and missing fields name the field', async () =>
       { name: 'start object', payload: sub({ start: { at: 'now' } }), code: 'INVALID_INPUT', path: 'event.start' },
       { name: 'start boolean', payload: sub({ start: true }), code: 'INVALID_INPUT', path: 'event.start' },
       { name: 'subject number', payload: sub({ subject: 42 }), code: 'INVALID_INPUT', path: 'event.subject' },
-      { name: 'subject array', payload: sub({ subject: ['alice'] }), code: 'INVALID_INPUT', path: 'event.subject' },
-      { name: 'subject object', payload: sub({ subject: { accountId: 'alice' } }), code: 'INVALID_INPUT', path: 'event.subject' },
+      { name: 'subject array', payload: sub({ subject: [A.alice] }), code: 'INVALID_INPUT', path: 'event.subject' },
+      { name: 'subject object', payload: sub({ subject: { accountId: A.alice } }), code: 'INVALID_INPUT', path: 'event.subject' },
       { name: 'subject boolean', payload: sub({ subject: true }), code: 'INVALID_INPUT', path: 'event.subject' },
       { name: 'empty payload', payload: {}, code: 'INVALID_INPUT', path: 'event.target' },
       { name: 'target missing', payload: { durationMinutes: 60, justification: JUSTIFICATION }, code: 'INVALID_INPUT', path: 'event.target' },
@@ -226,8 +227,8 @@ test('submitRequest: start times are exact instants — offsets, DST gaps, leap 
     if (problems.length) assert.fail(`${problems.length} of ${cases.length} cases:\n${problems.join('\n')}`);
 
     // And an unusual but valid offset is honoured to the minute.
-    const { key } = app.createIssue('start with +14:00', 'alice');
-    const ok = answer(await app.panel('alice', key, 'submitRequest', sub({ start: '2026-06-01T23:30:00+14:00' })));
+    const { key } = app.createIssue('start with +14:00', A.alice);
+    const ok = answer(await app.panel(A.alice, key, 'submitRequest', sub({ start: '2026-06-01T23:30:00+14:00' })));
     assert.ok(ok.ok, JSON.stringify(ok));
     assert.equal(ok.data.view.grant.grant.requestedStart, '2026-06-01T09:30:00.000Z');
   } finally {
@@ -266,11 +267,11 @@ test('requestExtension: wrong types, missing fields, huge and absurd values chan
     const problems: string[] = [];
     for (const c of cases) {
       const before = await snapshot(app, key);
-      const wrong = [...judge(c, await call(app, 'alice', key, 'requestExtension', c.payload)), ...(await unchanged(app, key, before))];
+      const wrong = [...judge(c, await call(app, A.alice, key, 'requestExtension', c.payload)), ...(await unchanged(app, key, before))];
       if (wrong.length) problems.push(`${c.name}: ${wrong.join('; ')}`);
       const g = await grantOf(app, key);
       // An extension accepted by mistake would block the next cases: reject it.
-      if (g.extensions.at(-1)?.status === 'pending') await app.panel('carol', key, 'rejectExtension', { reason: 'test clean-up' });
+      if (g.extensions.at(-1)?.status === 'pending') await app.panel(A.carol, key, 'rejectExtension', { reason: 'test clean-up' });
     }
     if (problems.length) assert.fail(`${problems.length} of ${cases.length} cases:\n${problems.join('\n')}`);
   } finally {
@@ -290,9 +291,9 @@ test('reason fields of reject, revoke and rejectExtension: wrong types and 400 K
       ['2001 characters', 'r'.repeat(2001)],
     ];
     const calls: Array<{ fn: string; as: string; state: State }> = [
-      { fn: 'reject', as: 'bob', state: 'requested' },
-      { fn: 'revoke', as: 'perm-1', state: 'active' },
-      { fn: 'rejectExtension', as: 'carol', state: 'extension-pending' },
+      { fn: 'reject', as: A.bob, state: 'requested' },
+      { fn: 'revoke', as: A['perm-1'], state: 'active' },
+      { fn: 'rejectExtension', as: A.carol, state: 'extension-pending' },
     ];
     const problems: string[] = [];
     for (const { fn, as, state } of calls) {
@@ -316,16 +317,16 @@ test('payloads that are not objects (a string, an array, a number, true) are ref
   try {
     // Each call is made by someone who could make it with a valid payload, in a state that allows it.
     const calls: Array<{ fn: string; as: string; state: State }> = [
-      { fn: 'submitRequest', as: 'alice', state: 'none' },
-      { fn: 'approve', as: 'bob', state: 'requested' },
-      { fn: 'reject', as: 'bob', state: 'requested' },
-      { fn: 'activate', as: 'alice', state: 'approved' },
-      { fn: 'complete', as: 'alice', state: 'active' },
-      { fn: 'requestExtension', as: 'alice', state: 'active' },
-      { fn: 'approveExtension', as: 'carol', state: 'extension-pending' },
-      { fn: 'rejectExtension', as: 'carol', state: 'extension-pending' },
-      { fn: 'revoke', as: 'perm-1', state: 'active' },
-      { fn: 'cancel', as: 'alice', state: 'requested' },
+      { fn: 'submitRequest', as: A.alice, state: 'none' },
+      { fn: 'approve', as: A.bob, state: 'requested' },
+      { fn: 'reject', as: A.bob, state: 'requested' },
+      { fn: 'activate', as: A.alice, state: 'approved' },
+      { fn: 'complete', as: A.alice, state: 'active' },
+      { fn: 'requestExtension', as: A.alice, state: 'active' },
+      { fn: 'approveExtension', as: A.carol, state: 'extension-pending' },
+      { fn: 'rejectExtension', as: A.carol, state: 'extension-pending' },
+      { fn: 'revoke', as: A['perm-1'], state: 'active' },
+      { fn: 'cancel', as: A.alice, state: 'requested' },
     ];
     const payloads: Array<[string, unknown]> = [
       ['a string', 'approve please'],
@@ -352,7 +353,7 @@ test('payloads that are not objects (a string, an array, a number, true) are ref
     const key = await buildState(app, 'requested');
     for (const [name, payload] of payloads) {
       const before = await snapshot(app, key);
-      const outcome = await call(app, 'alice', key, 'getView', payload);
+      const outcome = await call(app, A.alice, key, 'getView', payload);
       if (outcome.thrown !== undefined) problems.push(`getView with ${name}: threw ${String(outcome.thrown)}`);
       else if (outcome.result?.ok !== true) problems.push(`getView with ${name}: ${JSON.stringify(outcome.result).slice(0, 200)}`);
       const wrong = await unchanged(app, key, before);
@@ -381,7 +382,7 @@ test('a flooded queue (its 500 events a minute used up): a panel call still answ
     while (flood(1, pushes) < 300) pushes++;
     assert.equal(flood(1, pushes), 429, 'the queue is saturated');
     const problems: string[] = [];
-    for (const [as, fn, state] of [['bob', 'approve', 'approved'], ['alice', 'activate', 'active']] as const) {
+    for (const [as, fn, state] of [[A.bob, 'approve', 'approved'], [A.alice, 'activate', 'active']] as const) {
       const outcome = await call(app, as, key, fn, {});
       if (outcome.thrown !== undefined) problems.push(`${fn} threw: ${String(outcome.thrown)}`);
       const status = (await grantOf(app, key)).status;
@@ -389,7 +390,7 @@ test('a flooded queue (its 500 events a minute used up): a panel call still answ
       // So the answer must say so: an error ("nothing was changed") would be false.
       if (outcome.result?.ok !== true) problems.push(`${fn}: the grant is ${status}, but ${as} was told ${JSON.stringify(outcome.result)}`);
     }
-    assert.ok(orgAdmins(app).includes('alice'), 'the activation granted org admin');
+    assert.ok(orgAdmins(app).includes(A.alice), 'the activation granted org admin');
 
     // The timers that could not be pushed are not lost: the next sweep finishes the outbox.
     const grantId = app.jira.issue(key)!.id;
@@ -454,22 +455,22 @@ test('justifications and reasons that mention people or mimic the app reach comm
   try {
     const problems: string[] = [];
     for (const [i, text] of HOSTILE_TEXT.entries()) {
-      const { key } = app.createIssue(`hostile justification ${i}`, 'alice');
-      const r = answer(await app.panel('alice', key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: text }));
+      const { key } = app.createIssue(`hostile justification ${i}`, A.alice);
+      const r = answer(await app.panel(A.alice, key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: text }));
       if (!r.ok) {
         problems.push(`#${i} submit refused: ${r.error.code}`);
         continue;
       }
       // The requester, and the approvers the policy names (asked to approve): never anyone the text names.
-      problems.push(...judgeComments(app, key, 0, ['alice', 'bob', 'carol', 'dan']).map((p) => `#${i} request: ${p}`));
+      problems.push(...judgeComments(app, key, 0, [A.alice, A.bob, A.carol, A.dan]).map((p) => `#${i} request: ${p}`));
       const stored = (await grantOf(app, key)).justification as string;
       if (/[\u202a-\u202e\u2066-\u2069\u200b\ufeff\n]/.test(stored)) problems.push(`#${i}: stored justification keeps controls: ${JSON.stringify(stored)}`);
 
       // The same text as an approver's reason.
       const seen = app.jira.comments(key).length;
-      const rejected = answer(await app.panel('bob', key, 'reject', { reason: text }));
+      const rejected = answer(await app.panel(A.bob, key, 'reject', { reason: text }));
       if (!rejected.ok) problems.push(`#${i} reject refused: ${rejected.error.code}`);
-      problems.push(...judgeComments(app, key, seen, ['bob']).map((p) => `#${i} reason: ${p}`));
+      problems.push(...judgeComments(app, key, seen, [A.bob]).map((p) => `#${i} reason: ${p}`));
       const reason = (await grantOf(app, key)).ending?.reason as string | undefined;
       if (reason && /[\u202a-\u202e\u2066-\u2069\u200b\ufeff\n]/.test(reason)) problems.push(`#${i}: stored reason keeps controls: ${JSON.stringify(reason)}`);
     }
@@ -482,7 +483,7 @@ test('justifications and reasons that mention people or mimic the app reach comm
 test('a comment left in an outbox by the previous contract ({text}) is posted as plain text, its mention markup inert', async () => {
   const app = await demoApp();
   try {
-    const { key } = app.createIssue('legacy outbox', 'alice');
+    const { key } = app.createIssue('legacy outbox', A.alice);
     const legacy = { type: 'comment', key: 'legacy-comment-1', issueKey: key, text: 'Granted to [~accountid:perm-1] until 10:00.' };
     await app.runtime.invokeFunction((() => act(platform('consumer'), null, legacy as never)) as never, {}, { moduleKey: 'jit-consumer' });
     const comments = app.jira.comments(key);

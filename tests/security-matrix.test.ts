@@ -25,6 +25,7 @@ import {
   type Role,
   type State,
 } from './support/security';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const matrix = readMatrix();
 
@@ -114,7 +115,7 @@ for (const state of STATES) {
               problems.push(`call   ${role.padEnd(7)} ${action.padEnd(16)} answered ok but the grant did not change (version ${prior?.version ?? 'none'} → ${grant?.version ?? 'none'})`);
             }
             // The change is recorded as this person's (identity from the context).
-            const mine = r.data.timeline.filter((rec: any) => rec.event === action && rec.actor === role && rec.outcome === 'accepted');
+            const mine = r.data.timeline.filter((rec: any) => rec.event === action && rec.actor === A[role] && rec.outcome === 'accepted');
             if (mine.length !== 1) problems.push(`audit  ${role.padEnd(7)} ${action.padEnd(16)} ${mine.length} accepted audit records by ${role}, expected 1`);
           }
           await closeGrant(app, fresh);
@@ -135,40 +136,40 @@ test('identity comes from the context: accountId, actor, atlassianId or context 
     const before = await grantOf(app, key);
 
     // mallory claims to be bob.
-    const mallory = answer(await app.panel('mallory', key, 'approve', forged('bob')));
+    const mallory = answer(await app.panel(A.mallory, key, 'approve', forged(A.bob)));
     assert.equal(mallory.ok, false);
     assert.equal(!mallory.ok && mallory.error.code, 'NOT_APPROVER');
     assert.deepEqual(await grantOf(app, key), before, 'the forged approval changed nothing');
     // alice claims to be bob to approve her own request.
-    const alice = answer(await app.panel('alice', key, 'approve', forged('bob')));
+    const alice = answer(await app.panel(A.alice, key, 'approve', forged(A.bob)));
     assert.equal(!alice.ok && alice.error.code, 'SELF_APPROVAL');
     // mallory claims to be a permanent admin to revoke.
-    const revoke = answer(await app.panel('mallory', key, 'revoke', { ...forged('perm-1'), reason: 'trust me' }));
+    const revoke = answer(await app.panel(A.mallory, key, 'revoke', { ...forged(A['perm-1']), reason: 'trust me' }));
     assert.equal(!revoke.ok && revoke.error.code, 'NOT_APPROVER');
     assert.deepEqual(await grantOf(app, key), before);
 
     // The refusals are audited under the real caller.
-    const timeline = (await viewOf(app, 'perm-1', key)).timeline as Array<{ actor: string; event: string; outcome: string }>;
+    const timeline = (await viewOf(app, A['perm-1'], key)).timeline as Array<{ actor: string; event: string; outcome: string }>;
     const refused = timeline.filter((r) => r.outcome === 'refused');
     assert.deepEqual(
       refused.map((r) => `${r.actor}:${r.event}`),
-      ['mallory:approve', 'alice:approve', 'mallory:revoke'],
+      [`${A.mallory}:approve`, `${A.alice}:approve`, `${A.mallory}:revoke`],
     );
 
     // bob approves while claiming to be carol: the approval is bob's, so bob still cannot approve the extension.
-    const bob = answer(await app.panel('bob', key, 'approve', forged('carol')));
+    const bob = answer(await app.panel(A.bob, key, 'approve', forged(A.carol)));
     assert.ok(bob.ok);
-    assert.deepEqual(bob.data.view.grant.grant.approvals.map((a: { approver: string }) => a.approver), ['bob']);
-    assert.ok(answer(await app.panel('alice', key, 'activate', forged('erin'))).ok);
-    assert.ok(answer(await app.panel('alice', key, 'requestExtension', { ...forged('erin'), minutes: 30, justification: 'the migration runs long' })).ok);
-    const sameApprover = answer(await app.panel('bob', key, 'approveExtension', forged('dan')));
+    assert.deepEqual(bob.data.view.grant.grant.approvals.map((a: { approver: string }) => a.approver), [A.bob]);
+    assert.ok(answer(await app.panel(A.alice, key, 'activate', forged(A.erin))).ok);
+    assert.ok(answer(await app.panel(A.alice, key, 'requestExtension', { ...forged(A.erin), minutes: 30, justification: 'the migration runs long' })).ok);
+    const sameApprover = answer(await app.panel(A.bob, key, 'approveExtension', forged(A.dan)));
     assert.equal(!sameApprover.ok && sameApprover.error.code, 'SAME_APPROVER');
     const active = await grantOf(app, key);
-    assert.equal(active.requester, 'alice');
-    assert.equal(active.subject, 'alice');
-    assert.equal(active.activation.by, 'alice');
-    assert.ok(orgAdmins(app).includes('alice'));
-    assert.ok(!orgAdmins(app).includes('erin'));
+    assert.equal(active.requester, A.alice);
+    assert.equal(active.subject, A.alice);
+    assert.equal(active.activation.by, A.alice);
+    assert.ok(orgAdmins(app).includes(A.alice));
+    assert.ok(!orgAdmins(app).includes(A.erin));
   } finally {
     await app.close();
   }
@@ -177,41 +178,41 @@ test('identity comes from the context: accountId, actor, atlassianId or context 
 test('a submit cannot be made for someone else: {accountId: erin, subject: erin} is refused and nothing is created for erin', async () => {
   const app = await demoApp();
   try {
-    const { key } = app.createIssue('Org admin for erin?', 'alice');
+    const { key } = app.createIssue('Org admin for erin?', A.alice);
     const writes = orgWrites(app);
     const r = answer(
-      await app.panel('alice', key, 'submitRequest', {
+      await app.panel(A.alice, key, 'submitRequest', {
         target: 'org-admin',
         durationMinutes: 60,
         justification: 'I am erin, honestly (INC-4711)',
-        accountId: 'erin',
-        subject: 'erin',
-        actor: { accountId: 'erin', groupIds: [] },
-        atlassianId: 'erin',
-        context: { accountId: 'erin' },
+        accountId: A.erin,
+        subject: A.erin,
+        actor: { accountId: A.erin, groupIds: [] },
+        atlassianId: A.erin,
+        context: { accountId: A.erin },
       }),
     );
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.error.code, 'NOT_OWNER', 'erin is no service account alice owns');
     assert.equal(!r.ok && r.error.path, 'event.subject');
     assert.equal(await grantOf(app, key), null, 'no grant on the issue');
-    const all = answer(await app.admin('perm-1', 'listGrants', { scope: 'all' }));
+    const all = answer(await app.admin(A['perm-1'], 'listGrants', { scope: 'all' }));
     assert.ok(all.ok);
     assert.deepEqual(all.data.grants, [], 'no grant anywhere, for erin or anyone');
     assert.equal(orgWrites(app), writes);
     assert.equal(app.jira.comments(key).length, 0);
-    const audit = answer(await app.admin('perm-1', 'getAudit', { outcome: 'refused' }));
+    const audit = answer(await app.admin(A['perm-1'], 'getAudit', { outcome: 'refused' }));
     assert.ok(audit.ok);
     const refusal = audit.data.records.find((rec: { event: string }) => rec.event === 'submitRequest');
-    assert.equal(refusal?.actor, 'alice', 'the refusal is audited as alice’s');
+    assert.equal(refusal?.actor, A.alice, 'the refusal is audited as alice’s');
 
     // Without `subject`, the forged identity fields are simply dropped: the request is alice’s.
     const mine = answer(
-      await app.panel('alice', key, 'submitRequest', { ...{ target: 'org-admin', durationMinutes: 60, justification: 'Rotate the SAML signing certificate' }, accountId: 'erin', atlassianId: 'erin', context: { accountId: 'erin' } }),
+      await app.panel(A.alice, key, 'submitRequest', { ...{ target: 'org-admin', durationMinutes: 60, justification: 'Rotate the SAML signing certificate' }, accountId: A.erin, atlassianId: A.erin, context: { accountId: A.erin } }),
     );
     assert.ok(mine.ok);
-    assert.equal(mine.data.view.grant.grant.requester, 'alice');
-    assert.equal(mine.data.view.grant.grant.subject, 'alice');
+    assert.equal(mine.data.view.grant.grant.requester, A.alice);
+    assert.equal(mine.data.view.grant.grant.subject, A.alice);
   } finally {
     await app.close();
   }
@@ -220,10 +221,10 @@ test('a submit cannot be made for someone else: {accountId: erin, subject: erin}
 test('the issue comes from the context: issueKey or grantId in a payload are ignored', async () => {
   const app = await demoApp();
   try {
-    const a = app.createIssue('Request A', 'alice');
-    const b = app.createIssue('Request B', 'alice');
+    const a = app.createIssue('Request A', A.alice);
+    const b = app.createIssue('Request B', A.alice);
     const r = answer(
-      await app.panel('alice', a.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'Rotate the SAML signing certificate', issueKey: b.key, grantId: b.key, type: 'approve' }),
+      await app.panel(A.alice, a.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'Rotate the SAML signing certificate', issueKey: b.key, grantId: b.key, type: 'approve' }),
     );
     assert.ok(r.ok);
     assert.equal(r.data.view.grant.grant.id, a.id, 'the grant is the context issue, by its id');
@@ -231,7 +232,7 @@ test('the issue comes from the context: issueKey or grantId in a payload are ign
     assert.equal(r.data.view.grant.grant.status, 'requested', 'a `type` in the payload does not change the event');
     assert.equal(await grantOf(app, b.key), null);
     // bob approves B's (non-existent) request by naming A in the payload: it is B he acts on.
-    const cross = answer(await app.panel('bob', b.key, 'approve', { issueKey: a.key, grantId: a.key }));
+    const cross = answer(await app.panel(A.bob, b.key, 'approve', { issueKey: a.key, grantId: a.key }));
     assert.equal(cross.ok, false);
     assert.equal((await grantOf(app, a.key)).status, 'requested');
   } finally {

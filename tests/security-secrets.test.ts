@@ -21,6 +21,7 @@ import { rawFetch } from '../playground/forge-runtime/index';
 import { setEgressPolicy } from '../playground/forge-runtime/egress';
 import { answer, demoApp, orgAdmins } from './support/app';
 import { grantOf } from './support/security';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 /** A key the org no longer accepts (a rotation gone wrong): it must not leak either. */
 const STALE_KEY = 'stale-org-api-key-fedcba9876543210';
@@ -137,35 +138,35 @@ test('the org API key is never in an answer, a log line, a comment, a property, 
     assert.equal(process.env.ORG_API_KEY, DEMO_API_KEY, 'the handlers read the demo key');
 
     // ---- 1. A full lifecycle with refusals along the way (panel and workflow).
-    const a = app.createIssue('Org admin for the SAML rotation', 'alice').key;
-    assert.ok((await panel('alice', a, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: `Rotate the SAML certificate; key ${'x'.repeat(4)}` })).ok);
-    assert.equal((await panel('mallory', a, 'approve', { accountId: 'bob' })).ok, false);
-    assert.equal((await panel('alice', a, 'approve')).ok, false);
+    const a = app.createIssue('Org admin for the SAML rotation', A.alice).key;
+    assert.ok((await panel(A.alice, a, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: `Rotate the SAML certificate; key ${'x'.repeat(4)}` })).ok);
+    assert.equal((await panel(A.mallory, a, 'approve', { accountId: A.bob })).ok, false);
+    assert.equal((await panel(A.alice, a, 'approve')).ok, false);
     // Refused before the issue moves, by the workflow validators (the function one runs in the app).
-    await assert.rejects(app.transition('mallory', a, 'approve'), /may not approve/);
-    assert.ok((await panel('bob', a, 'approve')).ok);
-    assert.ok((await panel('alice', a, 'activate')).ok);
-    assert.ok((await panel('alice', a, 'requestExtension', { minutes: 30, justification: 'the certificate is still propagating' })).ok);
-    assert.equal((await panel('bob', a, 'approveExtension')).ok, false);
-    assert.ok((await panel('carol', a, 'approveExtension')).ok);
-    assert.equal((await panel('mallory', a, 'revoke', { reason: 'because' })).ok, false);
-    assert.ok((await panel('alice', a, 'complete')).ok);
+    await assert.rejects(app.transition(A.mallory, a, 'approve'), /may not approve/);
+    assert.ok((await panel(A.bob, a, 'approve')).ok);
+    assert.ok((await panel(A.alice, a, 'activate')).ok);
+    assert.ok((await panel(A.alice, a, 'requestExtension', { minutes: 30, justification: 'the certificate is still propagating' })).ok);
+    assert.equal((await panel(A.bob, a, 'approveExtension')).ok, false);
+    assert.ok((await panel(A.carol, a, 'approveExtension')).ok);
+    assert.equal((await panel(A.mallory, a, 'revoke', { reason: 'because' })).ok, false);
+    assert.ok((await panel(A.alice, a, 'complete')).ok);
     assert.equal((await grantOf(app, a)).provisioning.state, 'revoked');
 
     // erin holds site admin through the app (revoked later, while the key is refused).
-    const e = app.createIssue('Site admin for erin', 'erin').key;
-    assert.ok((await panel('erin', e, 'submitRequest', { target: 'site-admin', durationMinutes: 120, justification: 'Configure the new Jira site' })).ok);
-    assert.ok((await panel('dan', e, 'approve')).ok);
-    assert.ok((await panel('erin', e, 'activate')).ok);
+    const e = app.createIssue('Site admin for erin', A.erin).key;
+    assert.ok((await panel(A.erin, e, 'submitRequest', { target: 'site-admin', durationMinutes: 120, justification: 'Configure the new Jira site' })).ok);
+    assert.ok((await panel(A.dan, e, 'approve')).ok);
+    assert.ok((await panel(A.erin, e, 'activate')).ok);
 
     // ---- 2. The org API fails with 500s whose bodies echo "Authorization: Bearer <key>".
     const l500 = await leakyEmulator(app, DEMO_API_KEY, { rate: 1, kinds: ['500'] });
     leaky.push(l500);
     routeOrgApi(app, l500.url);
-    const b = app.createIssue('Jira admin group for alice', 'alice').key;
-    assert.ok((await panel('alice', b, 'submitRequest', { target: 'jira-admins', durationMinutes: 30, justification: 'Fix the broken permission scheme' })).ok);
-    assert.ok((await panel('carol', b, 'approve')).ok);
-    await panel('alice', b, 'activate');
+    const b = app.createIssue('Jira admin group for alice', A.alice).key;
+    assert.ok((await panel(A.alice, b, 'submitRequest', { target: 'jira-admins', durationMinutes: 30, justification: 'Fix the broken permission scheme' })).ok);
+    assert.ok((await panel(A.carol, b, 'approve')).ok);
+    await panel(A.alice, b, 'activate');
     for (let i = 0; i < 8 * 60; i++) await app.clock.advance(1000); // retries, the failed grant, its clean-up revokes
     await drive(app, app.sweep());
     const failedGrant = await grantOf(app, b);
@@ -181,12 +182,12 @@ test('the org API key is never in an answer, a log line, a comment, a property, 
     const echoed = await (await rawFetch(`${l401.url}/admin/v1/orgs/${DEMO_ORG_ID}`, { headers: { authorization: `Bearer ${DEMO_API_KEY}` } })).text();
     assert.ok(echoed.includes(DEMO_API_KEY), `the leaky upstream echoes the key: ${echoed}`);
     routeOrgApi(app, l401.url);
-    const revoked = await panel('perm-1', e, 'revoke', { reason: 'end of the change window' });
+    const revoked = await panel(A['perm-1'], e, 'revoke', { reason: 'end of the change window' });
     assert.ok(revoked.ok);
-    const c = app.createIssue('Site admin for alice', 'alice').key;
-    assert.ok((await panel('alice', c, 'submitRequest', { target: 'site-admin', durationMinutes: 60, justification: 'Install the new marketplace app' })).ok);
-    assert.ok((await panel('bob', c, 'approve')).ok);
-    await panel('alice', c, 'activate');
+    const c = app.createIssue('Site admin for alice', A.alice).key;
+    assert.ok((await panel(A.alice, c, 'submitRequest', { target: 'site-admin', durationMinutes: 60, justification: 'Install the new marketplace app' })).ok);
+    assert.ok((await panel(A.bob, c, 'approve')).ok);
+    await panel(A.alice, c, 'activate');
     const failed401 = await grantOf(app, c);
     assert.equal(failed401.outcome, 'failed');
     assert.equal(failed401.provisioning.lastError?.code, 'UNAUTHORIZED');
@@ -196,7 +197,7 @@ test('the org API key is never in an answer, a log line, a comment, a property, 
     process.env.ORG_API_KEY = STALE_KEY;
     try {
       await drive(app, app.sweep());
-      await panel('perm-1', e, 'getView');
+      await panel(A['perm-1'], e, 'getView');
       for (let i = 0; i < 120; i++) await app.clock.advance(1000);
     } finally {
       process.env.ORG_API_KEY = DEMO_API_KEY;
@@ -209,7 +210,7 @@ test('the org API key is never in an answer, a log line, a comment, a property, 
     routeOrgApi(app, app.org.url);
     for (let i = 0; i < 30 && (await grantOf(app, e)).provisioning.state !== 'revoked'; i++) await app.clock.advance(60_000);
     assert.equal((await grantOf(app, e)).provisioning.state, 'revoked', 'the revoke went through once the key worked');
-    app.org.grant('mallory', { type: 'orgRole', role: 'atlassian/org-admin' });
+    app.org.grant(A.mallory, { type: 'orgRole', role: 'atlassian/org-admin' });
     await app.clock.advance(5 * 60_000);
     await drive(app, app.sweep());
 
@@ -229,7 +230,7 @@ test('the org API key is never in an answer, a log line, a comment, a property, 
       ['holdings', 'getHoldings', {}],
       ['health', 'getHealth', {}],
     ] as const) {
-      const r = await admin('perm-1', fn, payload);
+      const r = await admin(A['perm-1'], fn, payload);
       assert.ok(r.ok, `${fn}: ${JSON.stringify(r)}`);
       got[name] = r.data;
     }

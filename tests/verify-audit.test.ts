@@ -26,6 +26,7 @@ import {
   verifyRecords,
   type AuditRecordJson,
 } from '../scripts/verify-audit';
+import { DEMO_ACCOUNTS as A } from '../playground/demo';
 
 const CASES = Number(process.env.AUDIT_CASES ?? 3000);
 const root = join(import.meta.dirname, '..');
@@ -154,15 +155,15 @@ async function playgroundExport(dataDir: string): Promise<{ records: AuditRecord
       return (await res.json()) as { ok: boolean; data?: any; error?: { code: string } };
     };
     const panel = (as: string, fn: string, payload: unknown = {}) => post({ as, issueKey: 'JIT-1', fn, payload });
-    assert.ok((await panel('alice', 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate «ü» 🔐' })).ok);
-    assert.equal((await panel('alice', 'approve')).error?.code, 'SELF_APPROVAL');
-    assert.ok((await panel('bob', 'approve')).ok);
-    assert.ok((await panel('alice', 'activate')).ok);
-    assert.ok((await panel('alice', 'requestExtension', { minutes: 30, justification: 'the IdP "metadata" is still\ncached' })).ok);
-    assert.equal((await panel('bob', 'approveExtension')).error?.code, 'SAME_APPROVER');
-    assert.ok((await panel('carol', 'approveExtension')).ok);
-    assert.ok((await panel('alice', 'complete')).ok);
-    const exported = await post({ as: 'perm-1', module: 'admin', fn: 'exportAudit', payload: { format: 'json' } });
+    assert.ok((await panel(A.alice, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate «ü» 🔐' })).ok);
+    assert.equal((await panel(A.alice, 'approve')).error?.code, 'SELF_APPROVAL');
+    assert.ok((await panel(A.bob, 'approve')).ok);
+    assert.ok((await panel(A.alice, 'activate')).ok);
+    assert.ok((await panel(A.alice, 'requestExtension', { minutes: 30, justification: 'the IdP "metadata" is still\ncached' })).ok);
+    assert.equal((await panel(A.bob, 'approveExtension')).error?.code, 'SAME_APPROVER');
+    assert.ok((await panel(A.carol, 'approveExtension')).ok);
+    assert.ok((await panel(A.alice, 'complete')).ok);
+    const exported = await post({ as: A['perm-1'], module: 'admin', fn: 'exportAudit', payload: { format: 'json' } });
     assert.ok(exported.ok, JSON.stringify(exported));
     const text = exported.data.content as string;
     return { records: JSON.parse(text), text };
@@ -244,7 +245,7 @@ test('a playground export verifies offline; tampering fails and names the record
 
     // A chain recomputed from scratch after an edit verifies on its own; a checkpoint kept from before shows it.
     const rewritten = records.map((x) => ({ ...x }));
-    rewritten[1]!.actor = 'carol';
+    rewritten[1]!.actor = A.carol;
     for (let i = 0; i < rewritten.length; i++) {
       rewritten[i]!.prevHash = i === 0 ? GENESIS_HASH : rewritten[i - 1]!.hash;
       rewritten[i]!.hash = recordHash(rewritten[i]!);
@@ -278,7 +279,7 @@ test('a chain hashed the old way still verifies, and the core continues it in th
   const last = legacy.at(-1)!;
   const examples = join(root, 'core/contract/examples');
   const input = JSON.parse(readFileSync(join(examples, '02-approve.input.json'), 'utf8'));
-  input.actor = { accountId: 'mallory', groupIds: [] };
+  input.actor = { accountId: A.mallory, groupIds: [] };
   input.auditHead = { seq: last.seq, hash: last.hash };
   const refused = core.decide(input);
   assert.ok(!refused.ok && refused.audit?.length === 1, JSON.stringify(refused));
@@ -287,7 +288,7 @@ test('a chain hashed the old way still verifies, and the core continues it in th
   assert.equal(verdict.valid, true, JSON.stringify(verdict.firstBroken));
   assert.deepEqual(verdict.versions, { [LEGACY_HASH_VERSION]: legacy.length, [HASH_VERSION]: 1 });
   // One altered character in an old record is still seen.
-  const edited = continued.map((x, i) => (i === 2 ? { ...x, actor: 'mallory' } : x));
+  const edited = continued.map((x, i) => (i === 2 ? { ...x, actor: A.mallory } : x));
   assert.equal(verifyRecords(edited).firstBroken?.seq, 3);
 });
 

@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { RouteTable } from '../http/router';
-import { DEMO_API_KEY, DEMO_ORG_ID, DEMO_PEOPLE, HEALTHY, TRANSITIONS, type HealthFaults, type LocalApp, type TransitionName } from '../local-app';
+import { DEMO_ACCOUNTS, DEMO_API_KEY, DEMO_ORG_ID, DEMO_PEOPLE, demoAccountId, HEALTHY, TRANSITIONS, type HealthFaults, type LocalApp, type TransitionName } from '../local-app';
 import { FAULT_KINDS, type FaultOptions } from '../emulators/org-admin/index';
 import { PANEL_CALLS } from '../../forge-app/src/handlers/panel';
 import { ADMIN_CALLS } from '../../forge-app/src/handlers/admin';
 import { HttpError, badRequest, injectShim, jsonBody, readPlaygroundBody, sendFile, sendJson, str, type Json } from './http';
-import { GRANT_PROPERTY, MAX_ADVANCE_SECONDS, PEOPLE_ORDER, ROLES, UI_DIST, WEB_DIR, checkSpeed, demoTargets, resolveTarget, type Session } from './session';
+import { GRANT_PROPERTY, MAX_ADVANCE_SECONDS, PEOPLE_ORDER, ROLES, UI_DIST, WEB_DIR, checkSpeed, demoPerson, demoTargets, resolveTarget, type Session } from './session';
 import type { createViews } from './views';
 import { evidenceRoute } from '../evidence-routes';
 
@@ -111,10 +111,11 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
   on('POST', '/__playground/issues', async ({ req, res, app }) => {
     const body = await jsonBody(req);
     const summary = str(body, 'summary')!.trim();
-    const reporter = str(body, 'reporter')!;
+    const reporterName = str(body, 'reporter')!;
+    const reporter = demoPerson(reporterName);
     const description = str(body, 'description', false);
     if (!summary || summary.length > 255) throw badRequest('`summary` must be 1 to 255 characters');
-    if (!DEMO_PEOPLE[reporter]) throw badRequest(`unknown reporter \`${reporter}\` (one of: ${PEOPLE_ORDER.join(', ')})`);
+    if (!reporter) throw badRequest(`unknown reporter \`${reporterName}\` (one of: ${PEOPLE_ORDER.join(', ')})`);
     if (description && description.length > 10_000) throw badRequest('`description` is longer than 10,000 characters');
     const issue = app.jira.createIssue({ summary, reporter, description });
     trySave();
@@ -123,12 +124,13 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
 
   on('POST', '/__playground/transition', async ({ req, res, app }) => {
     const body = await jsonBody(req);
-    const as = str(body, 'as')!;
+    const asName = str(body, 'as')!;
+    const as = demoPerson(asName);
     const issueKey = str(body, 'issueKey')!;
     const event = str(body, 'event')!;
     if (!(event in TRANSITIONS)) throw badRequest(`\`event\` must be one of: ${Object.keys(TRANSITIONS).join(', ')}`);
     if (!app.jira.issue(issueKey)) throw new HttpError(404, 'UNKNOWN_ISSUE', `there is no issue \`${issueKey}\``);
-    if (!DEMO_PEOPLE[as]) throw badRequest(`unknown user \`${as}\` (one of: ${PEOPLE_ORDER.join(', ')})`);
+    if (!as) throw badRequest(`unknown user \`${asName}\` (one of: ${PEOPLE_ORDER.join(', ')})`);
     try {
       await app.transition(as, issueKey, event as TransitionName);
     } catch (e) {
@@ -180,7 +182,8 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
       faults: app.org.faults(),
       health: await app.healthFaults(),
       auditLog: { available: app.org.auditLogAvailable() },
-      people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
+      // The alias is what the playground's URLs and pickers use (`?as=alice`); the app sees the account id.
+      people: PEOPLE_ORDER.map((alias) => ({ alias, accountId: DEMO_ACCOUNTS[alias], name: DEMO_PEOPLE[DEMO_ACCOUNTS[alias]], role: ROLES[alias] })),
       targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
       apiKey: DEMO_API_KEY,
       orgId: DEMO_ORG_ID,
@@ -197,7 +200,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     if (body.drift !== undefined) {
       const d = body.drift as Json;
       if (!d || typeof d !== 'object') throw badRequest('`drift` must be {"accountId", "target"}');
-      const accountId = str(d, 'accountId')!;
+      const accountId = demoAccountId(str(d, 'accountId')!);
       const target = resolveTarget(d.target);
       const revoke = d.revoke === true;
       try {
@@ -283,6 +286,17 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     const path = join(UI_DIST, module, file);
     if (!existsSync(path)) {
       throw new HttpError(file === 'index.html' ? 503 : 404, 'NOT_BUILT', `forge-app/ui/dist/${module}/${file} does not exist: run bash scripts/build-ui.sh`);
+    }
+    // The Custom UI's context names the viewer by account id, as Jira's does: `?as=alice` (a demo
+    // alias) is sent on to the same page with alice's account id.
+    const as = url.searchParams.get('as');
+    const id = as === null ? undefined : demoPerson(as);
+    if (file === 'index.html' && as !== null && id && id !== as) {
+      const to = new URL(url.href);
+      to.searchParams.set('as', id);
+      res.writeHead(302, { Location: `${to.pathname}${to.search}` });
+      res.end();
+      return;
     }
     return sendFile(res, path, file === 'index.html' ? injectShim : undefined);
   };

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualClock } from '../forge-runtime/index';
-import { DEMO_PEOPLE, demoPolicy, startLocalApp, type HealthFaults, type LocalApp } from '../local-app';
+import { DEMO_ACCOUNTS, DEMO_PEOPLE, demoAccountId, demoPolicy, startLocalApp, type HealthFaults, type LocalApp } from '../local-app';
 import type { JiraSnapshot } from '../emulators/jira/index';
 import type { EmulatorSnapshot, EmulatorTarget, FaultOptions } from '../emulators/org-admin/index';
 import { badRequest, type Json } from './http';
@@ -66,7 +66,9 @@ export interface Session {
 // ---------------------------------------------------------------------------------------------
 // Demo data
 
-export const PEOPLE_ORDER = Object.keys(DEMO_PEOPLE);
+/** The demo people's aliases, in the order the playground lists them. */
+export const PEOPLE_ORDER = Object.keys(DEMO_ACCOUNTS) as Array<keyof typeof DEMO_ACCOUNTS>;
+/** Each demo alias's part in the demo. */
 export const ROLES: Record<string, string> = {
   'perm-1': 'permanent admin',
   'perm-2': 'permanent admin',
@@ -82,7 +84,7 @@ export const ROLES: Record<string, string> = {
 
 const EXAMPLE_ISSUE = {
   summary: 'Org admin to rotate the SAML signing certificate',
-  reporter: 'alice',
+  reporter: DEMO_ACCOUNTS.alice,
   description:
     'The SAML signing certificate of the Acme identity provider expires on Friday.\n' +
     'I need organization admin for about an hour to upload the new certificate and test a sign-in.',
@@ -185,4 +187,10 @@ export function trimLogs(app: LocalApp): void {
   for (const list of [app.logLines, app.jira.requests, app.runtime.fetchLog, app.runtime.egressLog, app.runtime.queue.deliveries] as unknown[][]) {
     if (list.length > keep * 2) list.splice(0, list.length - keep);
   }
+}
+
+/** The account id of a demo person named by alias or account id, or undefined when neither names one. */
+export function demoPerson(aliasOrId: string): string | undefined {
+  const id = demoAccountId(aliasOrId);
+  return DEMO_PEOPLE[id] ? id : undefined;
 }

@@ -4,7 +4,7 @@
  * view and a few knobs. Plain JavaScript, no build step. Everything it shows comes from
  * GET /__playground/ui-state, polled every second; everything it changes goes through the scripting endpoints.
  *
- * URL: ?as=<accountId>&issue=<key>  (issue page)   ?as=<accountId>&view=admin  (admin page)
+ * URL: ?as=<alias or accountId>&issue=<key>  (issue page)   ?as=<alias or accountId>&view=admin  (admin page)
  */
 (function () {
   'use strict';
@@ -86,7 +86,7 @@
 
   function personName(id) {
     var people = (state.data && state.data.people) || [];
-    for (var i = 0; i < people.length; i++) if (people[i].accountId === id) return people[i].name;
+    for (var i = 0; i < people.length; i++) if (people[i].accountId === id || people[i].alias === id) return people[i].name;
     return id === '557058:jit-admin-app' ? 'JIT Admin (app)' : id;
   }
 
@@ -256,7 +256,8 @@
     state.peopleRendered = true;
     var options = data.people
       .map(function (p) {
-        return '<option value="' + esc(p.accountId) + '">' + esc(p.accountId) + ' — ' + esc(p.name) + ' (' + esc(p.role) + ')</option>';
+        // The alias goes in the URL (`?as=alice`); the server maps it to the account id the app sees.
+        return '<option value="' + esc(p.alias) + '" title="' + esc(p.accountId) + '">' + esc(p.alias) + ' — ' + esc(p.name) + ' (' + esc(p.role) + ')</option>';
       })
       .join('');
     $('view-as').innerHTML = options;

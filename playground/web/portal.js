@@ -4,7 +4,7 @@
  * (forge-app/ui/dist/portal/ in an iframe with the bridge shim, module=portal), exactly as Jira Service
  * Management shows a jiraServiceManagement:portalRequestDetail module. Plain JavaScript, no build step.
  *
- * URL: /portal?as=<accountId>&issue=<key>
+ * URL: /portal?as=<alias or accountId>&issue=<key>
  */
 (function () {
   'use strict';
@@ -46,7 +46,7 @@
     if (!$('portal-as').options.length) {
       $('portal-as').innerHTML = people
         .map(function (p) {
-          return '<option value="' + esc(p.accountId) + '"' + (p.accountId === as ? ' selected' : '') + '>' + esc(p.name) + ' (' + esc(p.accountId) + ')</option>';
+          return '<option value="' + esc(p.alias) + '"' + (p.alias === as || p.accountId === as ? ' selected' : '') + '>' + esc(p.name) + ' (' + esc(p.alias) + ')</option>';
         })
         .join('');
     }

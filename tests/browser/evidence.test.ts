@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { rawFetch } from '../../playground/forge-runtime/index';
 import { startPlayground, type Playground } from '../../playground/server';
+import { DEMO_ACCOUNTS as A } from '../../playground/demo';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -62,10 +63,10 @@ after(async () => {
 });
 
 test('browser: an elevated person’s org action becomes an evidence pack on the issue page, and a high-risk alert on the admin page', async () => {
-  const { key } = await api('/__playground/issues', { summary: 'Org admin to rotate the SAML certificate', reporter: 'alice' });
-  await invoke('alice', key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' });
-  await invoke('bob', key, 'approve');
-  await invoke('alice', key, 'activate');
+  const { key } = await api('/__playground/issues', { summary: 'Org admin to rotate the SAML certificate', reporter: A.alice });
+  await invoke(A.alice, key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' });
+  await invoke(A.bob, key, 'approve');
+  await invoke(A.alice, key, 'activate');
 
   await page.goto(`${pg.url}/?as=alice&issue=${key}`);
   await page.getByTestId('org-actions').locator('summary').click();
@@ -73,7 +74,7 @@ test('browser: an elevated person’s org action becomes an evidence pack on the
   await page.getByTestId('org-action-submit').click();
   await page.getByTestId('toast').filter({ hasText: 'api_key_created' }).waitFor();
 
-  await invoke('alice', key, 'complete');
+  await invoke(A.alice, key, 'complete');
   await api('/__playground/clock', { advanceSeconds: 15 * 60 });
   await page.reload();
   const files = page.getByTestId('attachment');
@@ -81,7 +82,7 @@ test('browser: an elevated person’s org action becomes an evidence pack on the
   assert.deepEqual((await files.locator('a').allTextContents()).sort(), [`jit-evidence-${key}.csv`, `jit-evidence-${key}.json`]);
   const csvHref = await files.locator('a', { hasText: '.csv' }).getAttribute('href');
   const csv = await (await rawFetch(`${pg.url}${csvHref}`)).text();
-  assert.match(csv, /"api_key_created","yes","alice"/);
+  assert.ok(csv.includes(`"api_key_created","yes","${A.alice}"`), csv);
   await page.getByTestId('comment').filter({ hasText: 'Evidence pack' }).waitFor();
   assert.match((await page.getByTestId('comment').filter({ hasText: 'Evidence pack' }).textContent()) ?? '', /api_key_created × 1/);
   mkdirSync(SHOTS, { recursive: true });

@@ -17,6 +17,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { rawFetch } from '../../playground/forge-runtime/index';
 import { startPlayground, type Playground } from '../../playground/server';
+import { DEMO_ACCOUNTS as A, type DemoAlias } from '../../playground/demo';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -74,7 +75,8 @@ async function grantState(state: string): Promise<void> {
 }
 
 /** Switches "view as" and waits until the panel iframe is showing that user's view. */
-async function viewAs(user: string): Promise<void> {
+async function viewAs(user: DemoAlias): Promise<void> {
+  // The picker holds the playground's aliases; the panel's iframe gets the account id.
   await page.getByTestId('view-as').selectOption(user);
   await page.waitForFunction(
     (u) => {
@@ -87,7 +89,7 @@ async function viewAs(user: string): Promise<void> {
         !!doc.querySelector('[data-testid="grant-state"], [data-testid="request-form"]')
       );
     },
-    user,
+    A[user],
     { timeout: WAIT },
   );
 }
@@ -117,7 +119,7 @@ test('the Health tab: every check passes, then a key with scopes fails with its 
   await step('the checks pass on the demo installation', async () => {
     // A sweep and one delivered queue probe first, so nothing is left pending.
     await api('/__playground/sweep', {});
-    const first = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getHealth', payload: {} });
+    const first = await api('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getHealth', payload: {} });
     assert.ok(first.ok, JSON.stringify(first));
     await api('/__playground/clock', { advanceSeconds: 1 });
     await page.goto(`${pg.url}/?as=perm-1&view=admin`);
@@ -193,7 +195,7 @@ test('request → self-approval refused → approve → elevate → extension (s
   });
 
   await step('2. alice cannot approve her own request', async () => {
-    const refused = await invoke('alice', key, 'approve');
+    const refused = await invoke(A.alice, key, 'approve');
     assert.equal(refused.ok, false, 'the core must refuse self-approval');
     assert.equal(!refused.ok && refused.error.code, 'SELF_APPROVAL');
     // The panel as alice offers her own actions (cancel) but no Approve.
@@ -219,7 +221,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     await grantState('active');
     await panel().getByTestId('time-remaining').waitFor();
     // Explained by the core: alice holds it through the grant on JIT-1.
-    await orgHolder('org-admin', 'alice').filter({ hasText: /JIT · JIT-1/ }).waitFor();
+    await orgHolder('org-admin', A.alice).filter({ hasText: /JIT · JIT-1/ }).waitFor();
     await shot('panel-active', page.getByTestId('panel-frame'));
     await shot('playground-issue-page', page);
   });
@@ -241,7 +243,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     await why.locator('summary').click();
     const reasons = (await why.textContent()) ?? '';
     assert.match(reasons, /Approve extension:.*SAME_APPROVER/s, `the panel explains why: ${reasons}`);
-    const refused = await invoke('bob', key, 'approveExtension');
+    const refused = await invoke(A.bob, key, 'approveExtension');
     assert.equal(!refused.ok && refused.error.code, 'SAME_APPROVER');
     await shot('panel-extension-same-approver', page.getByTestId('panel-frame'));
   });
@@ -250,7 +252,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     await viewAs('carol');
     await click(panel().getByTestId('action-approveExtension'));
     await panel().getByTestId('pending-extension').waitFor({ state: 'detached' });
-    const view = await invoke('carol', key, 'getView');
+    const view = await invoke(A.carol, key, 'getView');
     assert.ok(view.ok);
     const w = view.data.view.grant.grant.window;
     assert.equal((Date.parse(w.end) - Date.parse(w.start)) / 60_000, 90, 'the window grew by 30 minutes');
@@ -264,7 +266,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     await confirm.or(completed).first().waitFor();
     if (await confirm.isVisible()) await click(confirm);
     await grantState('completed');
-    await orgHolder('org-admin', 'alice').waitFor({ state: 'detached' });
+    await orgHolder('org-admin', A.alice).waitFor({ state: 'detached' });
     const events = await panel().getByTestId('timeline-item').evaluateAll((items) => items.map((i) => i.getAttribute('data-event')));
     for (const e of ['submitRequest', 'approve', 'activate', 'accessGranted', 'requestExtension', 'approveExtension', 'complete', 'accessRevoked']) {
       assert.ok(events.includes(e), `the timeline shows ${e}: ${events.join(', ')}`);
@@ -290,11 +292,11 @@ test('request → self-approval refused → approve → elevate → extension (s
   });
 
   await step('the drift tab names the group through which someone holds org admin', async () => {
-    pg.app.org.seed({ groups: [{ id: 'legacy-org-admins', name: 'org-admins-legacy', members: ['mallory'], roles: [{ role: 'atlassian/org-admin' }] }] });
+    pg.app.org.seed({ groups: [{ id: 'legacy-org-admins', name: 'org-admins-legacy', members: [A.mallory], roles: [{ role: 'atlassian/org-admin' }] }] });
     await api('/__playground/sweep', {});
     await page.goto(`${pg.url}/?as=perm-1&view=admin`);
     await click(admin().getByTestId('tab-drift'));
-    const row = admin().getByTestId('drift-row').filter({ hasText: 'mallory' });
+    const row = admin().getByTestId('drift-row').filter({ hasText: 'Mallory Outsider' });
     await row.getByTestId('drift-group').filter({ hasText: 'org-admins-legacy' }).waitFor();
     assert.match(await row.innerText(), /reportGroup/);
     await admin().getByTestId('holders-via-group').filter({ hasText: 'org-admins-legacy' }).waitFor();
@@ -315,7 +317,7 @@ test('request → self-approval refused → approve → elevate → extension (s
     // The proposer gets Withdraw, not Approve.
     await admin().getByTestId('pending-withdraw').waitFor();
     assert.equal(await admin().getByTestId('pending-approve').count(), 0, 'perm-1 sees no Approve button on their own change');
-    const policy = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy', payload: {} });
+    const policy = await api('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getPolicy', payload: {} });
     assert.equal(policy.data.policy.driftMode, 'report', 'the change is not in force yet');
     await shot('admin-policy-change-proposed', page.getByTestId('admin-frame'), 1300);
   });
@@ -328,9 +330,9 @@ test('request → self-approval refused → approve → elevate → extension (s
     await admin().getByTestId('pending-change').waitFor({ state: 'detached' });
     await admin().getByTestId('policy-approved-by').filter({ hasText: /Pat Permanent.*Priya Permanent/ }).waitFor();
     assert.equal(await admin().locator('[data-path="driftMode"]').inputValue(), 'enforce');
-    const policy = await api('/__playground/invoke', { as: 'perm-2', module: 'admin', fn: 'getPolicy', payload: {} });
+    const policy = await api('/__playground/invoke', { as: A['perm-2'], module: 'admin', fn: 'getPolicy', payload: {} });
     assert.equal(policy.data.policy.driftMode, 'enforce');
-    assert.equal(policy.data.approvedBy, 'perm-2');
+    assert.equal(policy.data.approvedBy, A['perm-2']);
     await shot('admin-policy-change-approved', page.getByTestId('admin-frame'), 1300);
   });
 
@@ -339,27 +341,27 @@ test('request → self-approval refused → approve → elevate → extension (s
     const input = admin().getByTestId('picker-input-targets[0].approvers.accountIds');
     await input.waitFor();
     // The chips already show names and avatars.
-    await admin().locator('[data-testid="picker-chip"][data-id="bob"]').filter({ hasText: 'Bob Approver' }).first().waitFor();
+    await admin().locator(`[data-testid="picker-chip"][data-id="${A.bob}"]`).filter({ hasText: 'Bob Approver' }).first().waitFor();
     await input.fill('jade');
     const option = admin().getByTestId('picker-option').filter({ hasText: 'Jade Jira-Admin' });
     await option.waitFor();
     await shot('admin-policy-picker', admin().getByTestId('policy-target').first());
     await option.click();
-    await admin().locator('[data-testid="picker-chip"][data-id="jade"]').filter({ hasText: 'Jade Jira-Admin' }).waitFor();
+    await admin().locator(`[data-testid="picker-chip"][data-id="${A.jade}"]`).filter({ hasText: 'Jade Jira-Admin' }).waitFor();
     await admin().getByTestId('policy-check-state').filter({ hasText: /^No problems$/ }).waitFor();
     await click(admin().getByTestId('policy-save'));
     // Approvers are a guard rail: proposed, then approved by another permanent admin.
     await admin().getByTestId('policy-status').filter({ hasText: /Proposed/ }).waitFor();
-    const proposed = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy', payload: {} });
-    const approved = await api('/__playground/invoke', { as: 'perm-2', module: 'admin', fn: 'approvePolicyChange', payload: { changeId: proposed.data.pendingChange.id } });
+    const proposed = await api('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getPolicy', payload: {} });
+    const approved = await api('/__playground/invoke', { as: A['perm-2'], module: 'admin', fn: 'approvePolicyChange', payload: { changeId: proposed.data.pendingChange.id } });
     assert.ok(approved.ok, JSON.stringify(approved));
-    assert.ok(approved.data.policy.targets[0].approvers.accountIds.includes('jade'), 'the id is what the policy stores');
+    assert.ok(approved.data.policy.targets[0].approvers.accountIds.includes(A.jade), 'the id is what the policy stores');
   });
 
   await step('the eligibility review lists who may request and approve, with their last use, exports CSV and removes one right', async () => {
     await page.goto(`${pg.url}/?as=perm-1&view=admin`);
     await click(admin().getByTestId('tab-review'));
-    const bob = admin().locator('[data-testid="review-row"][data-target="org-admin"][data-role="approver"][data-id="bob"]');
+    const bob = admin().locator(`[data-testid="review-row"][data-target="org-admin"][data-role="approver"][data-id="${A.bob}"]`);
     await bob.filter({ hasText: 'Bob Approver' }).waitFor();
     assert.match(await bob.innerText(), /JIT-1/, 'bob last approved on JIT-1');
     await admin().getByTestId('review-summary').waitFor();
@@ -370,30 +372,30 @@ test('request → self-approval refused → approve → elevate → extension (s
     assert.match(csv.split('\r\n')[0]!, /^target,targetLabel,role,principalType,principalId,name,/);
     assert.match(csv, /org-admin,Organization admin,approver,account,bob,Bob Approver,/);
     // erin may request site admin: not a guard rail, so removing it applies at once.
-    const erin = admin().locator('[data-testid="review-row"][data-target="site-admin"][data-role="requester"][data-id="erin"]');
+    const erin = admin().locator(`[data-testid="review-row"][data-target="site-admin"][data-role="requester"][data-id="${A.erin}"]`);
     await click(erin.getByTestId('review-remove'));
     await click(erin.getByTestId('review-remove-confirm'));
     await erin.waitFor({ state: 'detached' });
-    const policy = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getPolicy', payload: {} });
-    assert.deepEqual(policy.data.policy.targets[1].requesters.accountIds, ['alice']);
+    const policy = await api('/__playground/invoke', { as: A['perm-1'], module: 'admin', fn: 'getPolicy', payload: {} });
+    assert.deepEqual(policy.data.policy.targets[1].requesters.accountIds, [A.alice]);
   });
 });
 
 test('moving the clock past the window revokes the role with no click', async () => {
-  const { key } = await api('/__playground/issues', { summary: 'Org admin to review the audit log retention', reporter: 'alice' });
+  const { key } = await api('/__playground/issues', { summary: 'Org admin to review the audit log retention', reporter: A.alice });
 
   await step('set up an active one-hour grant through the scripting API', async () => {
     for (const [as, fn, payload] of [
-      ['alice', 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'Review the audit log retention settings' }],
-      ['dan', 'approve', {}],
-      ['alice', 'activate', {}],
+      [A.alice, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'Review the audit log retention settings' }],
+      [A.dan, 'approve', {}],
+      [A.alice, 'activate', {}],
     ] as const) {
       const a = await invoke(as, key, fn, payload);
       assert.ok(a.ok, `${as} ${fn}: ${!a.ok ? a.error.code : ''}`);
     }
     await page.goto(`${pg.url}/?as=alice&issue=${key}`);
     await grantState('active');
-    await orgHolder('org-admin', 'alice').waitFor();
+    await orgHolder('org-admin', A.alice).waitFor();
   });
 
   await step('advance the clock 61 minutes: the window ends, the app revokes, the page follows', async () => {
@@ -401,8 +403,8 @@ test('moving the clock past the window revokes the role with no click', async ()
     const moved = await api('/__playground/clock', { advanceSeconds: 61 * 60 });
     assert.ok(moved.nowMs >= before.nowMs + 61 * 60_000);
     const state = await api('/__playground/state');
-    assert.ok(!state.holders.orgAdmins.includes('alice'), `alice no longer holds org admin: ${state.holders.orgAdmins.join(', ')}`);
-    await orgHolder('org-admin', 'alice').waitFor({ state: 'detached' });
+    assert.ok(!state.holders.orgAdmins.includes(A.alice), `alice no longer holds org admin: ${state.holders.orgAdmins.join(', ')}`);
+    await orgHolder('org-admin', A.alice).waitFor({ state: 'detached' });
     // The host page sees the grant move on without the panel and reloads it: no click.
     await grantState('expired');
     await panel().getByTestId('access-state').filter({ hasText: /revoked/ }).waitFor();

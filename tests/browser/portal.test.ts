@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { rawFetch } from '../../playground/forge-runtime/index';
 import { startPlayground, type Playground } from '../../playground/server';
+import { DEMO_ACCOUNTS as A } from '../../playground/demo';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -80,7 +81,7 @@ after(async () => {
 });
 
 test('the portal request page renders the grant with its buttons: request, elevate, the warning with its mention, ask for more time, done', async () => {
-  const created = await api('/__playground/issues', { summary: 'Org admin to rotate the SAML certificate', reporter: 'alice' });
+  const created = await api('/__playground/issues', { summary: 'Org admin to rotate the SAML certificate', reporter: A.alice });
   const key: string = created.key;
 
   await step('1. alice requests org admin on the portal', async () => {
@@ -95,12 +96,12 @@ test('the portal request page renders the grant with its buttons: request, eleva
     // The request's activity shows the app's comment asking the approvers, with their mentions.
     const asked = page.getByTestId('portal-comment').filter({ hasText: 'Approval needed from' });
     await asked.waitFor();
-    assert.deepEqual(await asked.locator('.mention').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-account-id'))), ['alice', 'bob', 'carol', 'dan']);
+    assert.deepEqual(await asked.locator('.mention').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-account-id'))), [A.alice, A.bob, A.carol, A.dan]);
     assert.equal(await portal().getByTestId('action-approve').count(), 0, 'the requester gets no Approve button');
   });
 
   await step('2. bob approves (an agent, through the scripting API); alice elevates on the portal', async () => {
-    const approved = await api('/__playground/invoke', { as: 'bob', issueKey: key, fn: 'approve' });
+    const approved = await api('/__playground/invoke', { as: A.bob, issueKey: key, fn: 'approve' });
     assert.ok(approved.ok, JSON.stringify(approved));
     await page.reload();
     await portal().getByTestId('action-activate').click();
@@ -112,7 +113,7 @@ test('the portal request page renders the grant with its buttons: request, eleva
     await api('/__playground/clock', { advanceSeconds: 50 * 60 });
     const warning = page.getByTestId('portal-comment').filter({ hasText: 'To keep it, use “Ask for more time”' });
     await warning.waitFor();
-    assert.deepEqual(await warning.locator('.mention').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-account-id'))), ['alice']);
+    assert.deepEqual(await warning.locator('.mention').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-account-id'))), [A.alice]);
     // The module follows on its next load: the history shows the warning too.
     await page.reload();
     await portal().locator('[data-testid="timeline-item"][data-event="windowEndWarning"]').waitFor();
@@ -139,7 +140,7 @@ test('the portal request page renders the grant with its buttons: request, eleva
     if (await confirm.isVisible()) await confirm.click();
     await grantState('completed');
     const state = await api('/__playground/state');
-    assert.ok(!state.holders.orgAdmins.includes('alice'), `alice no longer holds org admin: ${state.holders.orgAdmins.join(', ')}`);
+    assert.ok(!state.holders.orgAdmins.includes(A.alice), `alice no longer holds org admin: ${state.holders.orgAdmins.join(', ')}`);
     await page.getByTestId('portal-comment').filter({ hasText: /Access removed: .*\(verified\)/ }).waitFor();
   });
 });

@@ -8,6 +8,7 @@ import { panelResolver } from '../../forge-app/src/index';
 import type { LocalApp } from '../../playground/local-app';
 import { ORG_ADMIN_ROUTES, routeKey } from '../../playground/emulators/org-admin/index';
 import { answer, type Answer } from './app';
+import { DEMO_ACCOUNTS as A } from '../../playground/demo';
 
 export const ACTIONS = [
   'submitRequest',
@@ -23,6 +24,7 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** The panel matrices' roles: demo aliases, as SECURITY.md names them (the local app maps each to its account id). */
 export const ROLES = ['alice', 'bob', 'carol', 'dan', 'perm-1', 'mallory'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -86,7 +88,7 @@ export const readMatrix = () => parseMatrix(readFileSync(SECURITY_MD, 'utf8'));
 
 /** The grant stored for an issue, as a permanent admin's view shows it (reading changes nothing). */
 export async function grantOf(app: LocalApp, issueKey: string): Promise<any | null> {
-  const r = answer(await app.panel('perm-1', issueKey, 'getView'));
+  const r = answer(await app.panel(A['perm-1'], issueKey, 'getView'));
   if (!r.ok) throw new Error(`getView failed: ${r.error.code} ${r.error.message}`);
   return r.data.view.grant?.grant ?? null;
 }
@@ -132,24 +134,24 @@ async function must(app: LocalApp, as: string, issueKey: string, fn: string, pay
 
 /** A new issue whose grant is in `state` (see SECURITY.md for what each state means). */
 export async function buildState(app: LocalApp, state: State): Promise<string> {
-  const { key } = app.createIssue(`JIT admin request (${state})`, 'alice');
+  const { key } = app.createIssue(`JIT admin request (${state})`, A.alice);
   if (state === 'none') return key;
-  await must(app, 'alice', key, 'submitRequest', SUBMIT);
+  await must(app, A.alice, key, 'submitRequest', SUBMIT);
   if (state === 'requested') return key;
-  await must(app, 'bob', key, 'approve');
+  await must(app, A.bob, key, 'approve');
   if (state === 'approved') return key;
-  await must(app, 'alice', key, 'activate');
+  await must(app, A.alice, key, 'activate');
   if (state === 'active') return key;
   if (state === 'ended') {
-    await must(app, 'alice', key, 'complete');
+    await must(app, A.alice, key, 'complete');
     const g = await grantOf(app, key);
     if (g.status !== 'ended' || g.provisioning.state !== 'revoked') throw new Error(`building ended: ${g.status}/${g.provisioning.state}`);
     return key;
   }
-  await must(app, 'alice', key, 'requestExtension', EXTEND);
+  await must(app, A.alice, key, 'requestExtension', EXTEND);
   if (state === 'extension-pending') return key;
-  await must(app, 'carol', key, 'approveExtension');
-  await must(app, 'alice', key, 'requestExtension', EXTEND);
+  await must(app, A.carol, key, 'approveExtension');
+  await must(app, A.alice, key, 'requestExtension', EXTEND);
   return key;
 }
 
@@ -157,8 +159,8 @@ export async function buildState(app: LocalApp, state: State): Promise<string> {
 export async function closeGrant(app: LocalApp, issueKey: string): Promise<void> {
   let g = await grantOf(app, issueKey);
   if (!g) return;
-  if (g.status === 'requested' || g.status === 'approved') await must(app, 'alice', issueKey, 'cancel');
-  if (g.status === 'active') await must(app, 'alice', issueKey, 'complete');
+  if (g.status === 'requested' || g.status === 'approved') await must(app, A.alice, issueKey, 'cancel');
+  if (g.status === 'active') await must(app, A.alice, issueKey, 'complete');
   g = await grantOf(app, issueKey);
   const finished = g.status === 'ended' && ['notGranted', 'revoked', 'retained'].includes(g.provisioning.state);
   if (!finished) throw new Error(`could not close ${issueKey}: ${g.status}/${g.provisioning.state}`);
