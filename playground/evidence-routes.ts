@@ -10,6 +10,7 @@
  *   GET  /__playground/attachments/{id}                    → the file, as Jira serves its content
  */
 import type { LocalApp } from './local-app';
+import { demoAccountId } from './demo';
 
 export type EvidenceRouteAnswer = { status: number; json: unknown } | { status: number; text: string; headers: Record<string, string> };
 
@@ -38,9 +39,10 @@ export function attachmentList(app: LocalApp, key: string) {
 export function evidenceRoute(app: LocalApp, method: string, pathname: string, body: Record<string, unknown> | null, people: Record<string, string>): EvidenceRouteAnswer | null {
   const route = `${method} ${pathname.replace(/\/+$/, '')}`;
   if (route === 'POST /__playground/org-action') {
-    const as = body?.as;
+    // A demo alias (`alice`) stands for its account id, as everywhere in the playground.
+    const as = typeof body?.as === 'string' ? demoAccountId(body.as) : body?.as;
     const action = body?.action;
-    const subject = body?.subject;
+    const subject = typeof body?.subject === 'string' && people[demoAccountId(body.subject)] ? demoAccountId(body.subject) : body?.subject;
     if (typeof as !== 'string' || !people[as]) return refusal(400, 'BAD_REQUEST', `\`as\` must be one of: ${Object.keys(people).join(', ')}`);
     if (typeof action !== 'string' || !(ORG_ACTIONS as readonly string[]).includes(action)) return refusal(400, 'BAD_REQUEST', `\`action\` must be one of: ${ORG_ACTIONS.join(', ')}`);
     if (subject !== undefined && (typeof subject !== 'string' || subject.length > 200)) return refusal(400, 'BAD_REQUEST', '`subject` must be a string of at most 200 characters');

@@ -39,7 +39,7 @@
     if (!subject.options.length && data.people) {
       subject.innerHTML = data.people
         .map(function (p) {
-          return '<option value="' + esc(p.accountId) + '">' + esc(p.accountId) + ' — ' + esc(p.name) + '</option>';
+          return '<option value="' + esc(p.alias) + '" title="' + esc(p.accountId) + '">' + esc(p.alias) + ' — ' + esc(p.name) + '</option>';
         })
         .join('');
       subject.value = 'erin';
