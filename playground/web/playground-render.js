@@ -75,18 +75,22 @@ window.__playgroundRenderers = function (h) {
       sel.disabled = !issue.transitions.length;
     }
     if (changed('issue-details', [issue.reporter, issue.created, issue.grant])) {
+      // A person by name, the account id on hover (ids are long: `712020:` and a UUID).
+      var who = function (id) {
+        return '<span title="' + esc(id) + '" data-account-id="' + esc(id) + '">' + esc(personName(id)) + '</span>';
+      };
       var g = issue.grant;
       var rows = [
-        ['Reporter', issue.reporter ? esc(personName(issue.reporter)) + ' <code>' + esc(issue.reporter) + '</code>' : 'none'],
+        ['Reporter', issue.reporter ? who(issue.reporter) : 'none'],
         ['Created', esc(fmt(issue.created, true))],
       ];
       if (g) {
         rows.push(['Grant', '<span class="lozenge ' + grantTone(g) + '" data-testid="issue-grant-status">' + esc(grantWord(g)) + '</span>']);
         rows.push(['Target', esc(g.targetLabel || g.target)]);
-        rows.push(['For', '<code>' + esc(g.subject) + '</code>']);
+        rows.push(['For', who(g.subject)]);
         rows.push(['Access', '<span data-testid="issue-grant-access">' + esc(g.access) + '</span>']);
         if (g.windowEnd) rows.push(['Window', esc(fmt(g.windowStart, true)) + ' → ' + esc(fmt(g.windowEnd, true))]);
-        if (g.approvers && g.approvers.length) rows.push(['Approvers', esc(g.approvers.join(', '))]);
+        if (g.approvers && g.approvers.length) rows.push(['Approvers', g.approvers.map(who).join(', ')]);
         if (g.extensions) rows.push(['Extensions', esc(g.extensions)]);
         rows.push(['Property', '<code>jit-admin-grant</code> v' + esc(g.version)]);
       } else {
