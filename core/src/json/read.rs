@@ -17,7 +17,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt::{self, Write as _};
 
-use serde::de::value::{StrDeserializer, StringDeserializer};
+use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Number, Value};
@@ -40,10 +40,12 @@ thread_local! {
     static READS: Cell<u32> = const { Cell::new(0) };
 }
 
+#[inline(never)]
 fn push(segment: Segment) {
     PATH.with(|p| p.borrow_mut().push(segment));
 }
 
+#[inline(never)]
 fn pop() {
     PATH.with(|p| {
         p.borrow_mut().pop();
@@ -285,6 +287,15 @@ enum Str<'a> {
     Decoded(String),
 }
 
+impl Str<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Str::Plain(s) => s,
+            Str::Decoded(s) => s,
+        }
+    }
+}
+
 impl<'a> Text<'a> {
     fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.at) {
@@ -379,21 +390,116 @@ impl<'a> Text<'a> {
     }
 }
 
-/// What a value is, for an error about reading it as something else.
-fn unexpected(text: &mut Text<'_>) -> Result<de::Unexpected<'static>, Error> {
-    Ok(match text.peek()? {
-        b'n' => de::Unexpected::Unit,
-        b't' => de::Unexpected::Bool(true),
-        b'f' => de::Unexpected::Bool(false),
-        b'[' => de::Unexpected::Seq,
-        b'{' => de::Unexpected::Map,
-        _ => {
-            let number = text.number()?;
-            number
-                .as_f64()
-                .map_or(de::Unexpected::Other("number"), de::Unexpected::Float)
+/// One JSON value's start: a scalar read whole, or an array or object stepped into.
+enum Token<'a> {
+    Null,
+    Bool(bool),
+    Str(Str<'a>),
+    Number(Number),
+    Array,
+    Object,
+}
+
+impl<'a> Text<'a> {
+    /// The next value's token. The reading is here, outside the code generic over visitors,
+    /// which is instantiated once per type read and so is kept to the calls into the visitor.
+    #[inline(never)]
+    fn token(&mut self) -> Result<Token<'a>, Error> {
+        Ok(match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| Token::Null)?,
+            b't' => self.literal(b"true").map(|()| Token::Bool(true))?,
+            b'f' => self.literal(b"false").map(|()| Token::Bool(false))?,
+            b'"' => Token::Str(self.string()?),
+            b'-' | b'0'..=b'9' => Token::Number(self.number()?),
+            b'[' => self.enter().map(|()| Token::Array)?,
+            b'{' => self.enter().map(|()| Token::Object)?,
+            _ => return Err(not_json()),
+        })
+    }
+
+    /// Whether another item follows in an array (after its first, a comma is eaten).
+    #[inline(never)]
+    fn more_items(&mut self, first: bool) -> Result<bool, Error> {
+        match self.peek()? {
+            b']' => Ok(false),
+            b',' if !first => {
+                self.at += 1;
+                Ok(true)
+            }
+            _ if first => Ok(true),
+            _ => Err(not_json()),
         }
-    })
+    }
+
+    /// The end of an array: items the visitor left unread are counted into the error.
+    #[inline(never)]
+    fn end_array(&mut self, read: usize, mut first: bool) -> Result<(), Error> {
+        let mut len = read;
+        while self.more_items(first)? {
+            first = false;
+            push(Segment::Index(len));
+            de::Deserializer::deserialize_ignored_any(&mut *self, de::IgnoredAny)?;
+            pop();
+            len = len.saturating_add(1);
+        }
+        if len > read {
+            return Err(de::Error::invalid_length(len, &"fewer elements"));
+        }
+        self.eat(b']')?;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// The next key of an object, put on the path (`None` at its end).
+    #[inline(never)]
+    fn next_key(&mut self, first: bool) -> Result<Option<Str<'a>>, Error> {
+        match self.peek()? {
+            b'}' => return Ok(None),
+            b',' if !first => self.at += 1,
+            _ if first => {}
+            _ => return Err(not_json()),
+        }
+        if self.peek()? != b'"' {
+            return Err(not_json());
+        }
+        let key = self.string()?;
+        // Kept on the path while the key and its value are read: an unknown field is reported
+        // at its own path.
+        push(Segment::Key(key.as_str().to_owned()));
+        Ok(Some(key))
+    }
+
+    #[inline(never)]
+    fn end_object(&mut self) -> Result<(), Error> {
+        self.eat(b'}')?;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// The error for a value that is not what `expected` reads (`exact_numbers`: a number is
+    /// named as the visitor would have been handed it, else as a float, as `deserialize_enum`
+    /// always named it).
+    #[inline(never)]
+    fn refuse(&mut self, expected: &dyn de::Expected, exact_numbers: bool) -> Error {
+        let token = match self.token() {
+            Ok(token) => token,
+            Err(e) => return e,
+        };
+        let unexpected = match &token {
+            Token::Null => de::Unexpected::Unit,
+            Token::Bool(b) => de::Unexpected::Bool(*b),
+            Token::Str(s) => de::Unexpected::Str(s.as_str()),
+            Token::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) if exact_numbers => de::Unexpected::Unsigned(u),
+                (_, Some(i), _) if exact_numbers => de::Unexpected::Signed(i),
+                (_, _, Some(f)) => de::Unexpected::Float(f),
+                _ => de::Unexpected::Other("number"),
+            },
+            Token::Array => de::Unexpected::Seq,
+            Token::Object => de::Unexpected::Map,
+        };
+        de::Error::invalid_type(unexpected, expected)
+    }
 }
 
 pub(crate) fn visit_number<'de, V: Visitor<'de>, E: de::Error>(
@@ -413,55 +519,31 @@ impl<'de> de::Deserializer<'de> for &mut Text<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek()? {
-            b'n' => {
-                self.literal(b"null")?;
-                visitor.visit_unit()
-            }
-            b't' => {
-                self.literal(b"true")?;
-                visitor.visit_bool(true)
-            }
-            b'f' => {
-                self.literal(b"false")?;
-                visitor.visit_bool(false)
-            }
-            b'"' => match self.string()? {
-                Str::Plain(s) => visitor.visit_str(s),
-                Str::Decoded(s) => visitor.visit_string(s),
-            },
-            b'-' | b'0'..=b'9' => {
-                let number = self.number()?;
-                visit_number(&number, visitor)
-            }
-            b'[' => {
-                self.enter()?;
+        match self.token()? {
+            Token::Null => visitor.visit_unit(),
+            Token::Bool(b) => visitor.visit_bool(b),
+            // `visit_str` for both kinds: each visitor is instantiated once per string.
+            Token::Str(s) => visitor.visit_str(s.as_str()),
+            Token::Number(n) => visit_number(&n, visitor),
+            Token::Array => {
                 let mut items = Items {
                     text: &mut *self,
                     first: true,
                     index: 0,
                 };
                 let out = visitor.visit_seq(&mut items)?;
-                let read = items.index;
-                while de::SeqAccess::next_element::<de::IgnoredAny>(&mut items)?.is_some() {}
-                if items.index > read {
-                    return Err(de::Error::invalid_length(items.index, &"fewer elements"));
-                }
-                self.eat(b']')?;
-                self.depth -= 1;
+                let (read, first) = (items.index, items.first);
+                self.end_array(read, first)?;
                 Ok(out)
             }
-            b'{' => {
-                self.enter()?;
+            Token::Object => {
                 let out = visitor.visit_map(Entries {
                     text: &mut *self,
                     first: true,
                 })?;
-                self.eat(b'}')?;
-                self.depth -= 1;
+                self.end_object()?;
                 Ok(out)
             }
-            _ => Err(not_json()),
         }
     }
 
@@ -482,6 +564,20 @@ impl<'de> de::Deserializer<'de> for &mut Text<'_> {
         visitor.visit_newtype_struct(self)
     }
 
+    /// A struct is an object: its visitor's sequence form (fields by position) is never read,
+    /// so it is never compiled into the module.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        if self.peek()? != b'{' {
+            return Err(self.refuse(&visitor, true));
+        }
+        self.deserialize_any(visitor)
+    }
+
     /// Only unit variants are read this way (`"requested"`, `"enforce"`); tagged enums buffer.
     fn deserialize_enum<V: Visitor<'de>>(
         self,
@@ -490,18 +586,14 @@ impl<'de> de::Deserializer<'de> for &mut Text<'_> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         if self.peek()? != b'"' {
-            let unexpected = unexpected(self)?;
-            return Err(de::Error::invalid_type(unexpected, &"a string"));
+            return Err(self.refuse(&"a string", false));
         }
-        match self.string()? {
-            Str::Plain(s) => visitor.visit_enum(StrDeserializer::<Error>::new(s)),
-            Str::Decoded(s) => visitor.visit_enum(StringDeserializer::<Error>::new(s)),
-        }
+        visitor.visit_enum(StrDeserializer::<Error>::new(self.string()?.as_str()))
     }
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        unit_struct seq tuple tuple_struct map identifier ignored_any
     }
 }
 
@@ -518,11 +610,8 @@ impl<'de> de::SeqAccess<'de> for Items<'_, '_> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Error> {
-        match self.text.peek()? {
-            b']' => return Ok(None),
-            b',' if !self.first => self.text.at += 1,
-            _ if self.first => {}
-            _ => return Err(not_json()),
+        if !self.text.more_items(self.first)? {
+            return Ok(None);
         }
         self.first = false;
         push(Segment::Index(self.index));
@@ -545,29 +634,12 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        match self.text.peek()? {
-            b'}' => return Ok(None),
-            b',' if !self.first => self.text.at += 1,
-            _ if self.first => {}
-            _ => return Err(not_json()),
-        }
+        let Some(key) = self.text.next_key(self.first)? else {
+            return Ok(None);
+        };
         self.first = false;
-        if self.text.peek()? != b'"' {
-            return Err(not_json());
-        }
-        // Kept on the path while the key and its value are read: an unknown field is reported
-        // at its own path.
-        match self.text.string()? {
-            Str::Plain(key) => {
-                push(Segment::Key(key.to_owned()));
-                seed.deserialize(StrDeserializer::<Error>::new(key))
-            }
-            Str::Decoded(key) => {
-                push(Segment::Key(key.clone()));
-                seed.deserialize(StringDeserializer::<Error>::new(key))
-            }
-        }
-        .map(Some)
+        seed.deserialize(StrDeserializer::<Error>::new(key.as_str()))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
