@@ -206,22 +206,35 @@ pub fn read<T: DeserializeOwned>(value: Value) -> Result<T, DecisionError> {
 
 /// Reads `T` from `text` as a read of its own. On failure returns the dotted path of the bad
 /// field (empty for the root) and the message.
+///
+/// Read once without keeping the path (no key copied for it: a third of the reading), and only
+/// when that fails, again with it: the same code either way, so the module holds it once.
 fn read_at_root<T: DeserializeOwned>(text: &[u8]) -> Result<T, (String, String)> {
     let outer = PATH.with(RefCell::take);
     READS.with(|r| r.set(r.get().saturating_add(1)));
-    let result = tracked::<T>(text);
+    let result = tracked::<T>(text, false).or_else(|_| {
+        PATH.with(|p| p.borrow_mut().clear());
+        tracked::<T>(text, true)
+    });
     READS.with(|r| r.set(r.get().saturating_sub(1)));
     let path = PATH.with(|p| render(&p.replace(outer)));
     result.map_err(|e| (path, e.to_string()))
 }
 
 /// Reads `T` from `text` and, on failure, leaves the path at the failure (a missing field
-/// included).
-fn tracked<T: DeserializeOwned>(text: &[u8]) -> Result<T, ReadError> {
+/// included) when `track` says to keep it.
+fn tracked<T: DeserializeOwned>(text: &[u8], track: bool) -> Result<T, ReadError> {
+    // UTF-8 checked once for the whole text, so that strings are slices of it. Outside strings
+    // any byte that is not ASCII is refused anyway, so this refuses nothing serde_json reads.
+    let Ok(whole) = std::str::from_utf8(text) else {
+        return Err(not_json());
+    };
     let mut reader = Text {
+        text: whole,
         bytes: text,
         at: 0,
         depth: 0,
+        track,
     };
     let value = T::deserialize(&mut reader).inspect_err(|e| {
         if let Some(field) = e.missing {
@@ -250,7 +263,7 @@ pub(crate) fn read_nested<T: DeserializeOwned, E: de::Error>(value: Value) -> Re
             }
         });
     }
-    tracked(&text).map_err(|e| E::custom(e))
+    tracked(&text, true).map_err(|e| E::custom(e))
 }
 
 /// The error of a hand-written `Deserialize` about one of its fields: the field is added to the
@@ -276,9 +289,12 @@ const MAX_DEPTH: u32 = 127;
 
 /// The reader: JSON text and where it is in it.
 struct Text<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     at: usize,
     depth: u32,
+    /// Whether the path is kept (on the stack that [`render`] reads).
+    track: bool,
 }
 
 /// A string as read: borrowed when it has no escapes, decoded by `serde_json` when it has.
@@ -331,7 +347,21 @@ impl<'a> Text<'a> {
     /// A string, at its opening quote.
     fn string(&mut self) -> Result<Str<'a>, Error> {
         let start = self.at;
-        let mut i = start + 1;
+        // Most strings have no escape: up to the closing quote in one scan, then a slice.
+        let rest = self.bytes.get(start + 1..).ok_or_else(not_json)?;
+        let stop = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .ok_or_else(not_json)?;
+        if rest.get(stop) == Some(&b'"') {
+            self.at = start + 1 + stop + 1;
+            return self
+                .text
+                .get(start + 1..start + 1 + stop)
+                .map(Str::Plain)
+                .ok_or_else(not_json);
+        }
+        let mut i = start + 1 + stop;
         let mut escaped = false;
         loop {
             match *self.bytes.get(i).ok_or_else(not_json)? {
@@ -353,10 +383,10 @@ impl<'a> Text<'a> {
                 .map(Str::Decoded)
                 .map_err(|_| not_json())
         } else {
-            let inner = self.bytes.get(start + 1..i).ok_or_else(not_json)?;
-            std::str::from_utf8(inner)
+            self.text
+                .get(start + 1..i)
                 .map(Str::Plain)
-                .map_err(|_| not_json())
+                .ok_or_else(not_json)
         }
     }
 
@@ -401,6 +431,18 @@ enum Token<'a> {
 }
 
 impl<'a> Text<'a> {
+    fn push(&self, segment: Segment) {
+        if self.track {
+            push(segment);
+        }
+    }
+
+    fn pop(&self) {
+        if self.track {
+            pop();
+        }
+    }
+
     /// The next value's token. The reading is here, outside the code generic over visitors,
     /// which is instantiated once per type read and so is kept to the calls into the visitor.
     #[inline(never)]
@@ -437,9 +479,9 @@ impl<'a> Text<'a> {
         let mut len = read;
         while self.more_items(first)? {
             first = false;
-            push(Segment::Index(len));
+            self.push(Segment::Index(len));
             de::Deserializer::deserialize_ignored_any(&mut *self, de::IgnoredAny)?;
-            pop();
+            self.pop();
             len = len.saturating_add(1);
         }
         if len > read {
@@ -465,7 +507,9 @@ impl<'a> Text<'a> {
         let key = self.string()?;
         // Kept on the path while the key and its value are read: an unknown field is reported
         // at its own path.
-        push(Segment::Key(key.as_str().to_owned()));
+        if self.track {
+            self.push(Segment::Key(key.as_str().to_owned()));
+        }
         Ok(Some(key))
     }
 
@@ -614,9 +658,9 @@ impl<'de> de::SeqAccess<'de> for Items<'_, '_> {
             return Ok(None);
         }
         self.first = false;
-        push(Segment::Index(self.index));
+        self.text.push(Segment::Index(self.index));
         let out = seed.deserialize(&mut *self.text)?;
-        pop();
+        self.text.pop();
         self.index = self.index.saturating_add(1);
         Ok(Some(out))
     }
@@ -645,7 +689,7 @@ impl<'de> de::MapAccess<'de> for Entries<'_, '_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         self.text.eat(b':')?;
         let out = seed.deserialize(&mut *self.text)?;
-        pop();
+        self.text.pop();
         Ok(out)
     }
 }
