@@ -4,10 +4,11 @@
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
 import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
-import type { Ports, StoredGrant } from '../ports';
+import type { GrantStore, Ports, StoredGrant } from '../ports';
 import type { DriftReport } from '../shared/types';
+import { again, conflictBackoff, done, retry, wallClock } from '../shared/retry';
 import { act, alertOrgApiProblem } from './act';
-import { appendAudit, backoff, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
+import { appendAudit, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -47,7 +48,7 @@ const canonical = (value: unknown): string =>
   );
 
 /** The grants the sweep compares holders with: every open one, and those updated within `MEMORY_MS`. */
-export async function grantsToWatch(ports: Ports): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
+export async function grantsToWatch(ports: Pick<Ports, 'clock'> & { store: GrantStore }): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
   const [open, recent] = await Promise.all([ports.store.openGrants(), ports.store.grantsUpdatedSince(ports.clock.now() - MEMORY_MS)]);
   const byId = new Map<string, StoredGrant>();
   for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
@@ -116,10 +117,9 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   }
 
   // Decide, and record the findings (retrying if another writer moved the audit head).
-  let answer;
-  for (let attempt = 1; ; attempt++) {
+  const decided = await retry(wallClock, { attempts: 8, delayMs: conflictBackoff }, async () => {
     const [head, previous] = await Promise.all([store.auditHead(), store.sweepState()]);
-    answer = core.sweep({
+    const answer = core.sweep({
       policy,
       grants,
       snapshot,
@@ -131,10 +131,10 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       formerPermanentAdmins: policyDoc.formerPermanentAdmins ?? [],
     });
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
-    if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;
-    if (attempt >= 8) throw new Error('could not record the sweep: the audit log kept changing');
-    await backoff(attempt);
-  }
+    return (await appendAudit(ports, answer.audit, head)) === 'ok' ? done(answer) : again();
+  });
+  if (!decided.ok) throw new Error('could not record the sweep: the audit log kept changing');
+  const answer = decided.value;
   await store.saveSweepState({
     at: iso(clock.now()),
     fingerprint: answer.fingerprint,
