@@ -7,8 +7,9 @@
 //! `PROPTEST_CASES=100000 cargo test --release --test text_reader` runs it longer.
 
 use jit_admin_core::boundary::{as_javascript_numbers, read_text, Unread};
-use jit_admin_core::{DecideInput, DecisionError};
+use jit_admin_core::{DecideInput, DecisionError, EvidenceInput, HealthInput};
 use proptest::prelude::*;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 fn cases(default: u32) -> u32 {
@@ -200,4 +201,64 @@ proptest! {
     fn near_valid_text_is_read_as_serde_json_reads_it(text in near_valid()) {
         check(&text)?;
     }
+}
+
+/// What `read_text` makes of `text` next to what serde_json makes of it (numbers as JavaScript
+/// holds them): the same input, or the error `read_text` gave.
+fn read_both<T: DeserializeOwned + PartialEq + std::fmt::Debug>(
+    text: &str,
+) -> Result<T, DecisionError> {
+    let mut value: Value = serde_json::from_str(text).expect("JSON");
+    as_javascript_numbers(&mut value);
+    let reference = serde_json::from_value::<T>(value);
+    match read_text::<T>(text.as_bytes()) {
+        Ok(read) => {
+            assert_eq!(Some(&read), reference.as_ref().ok(), "{text}");
+            Ok(read)
+        }
+        Err(Unread::Invalid(e)) => {
+            assert!(reference.is_err(), "serde_json reads it, refused: {e:?}");
+            Err(e)
+        }
+        Err(Unread::NotJson(e)) => panic!("JSON refused as not JSON: {e:?}"),
+    }
+}
+
+fn path_of(e: DecisionError) -> String {
+    match e {
+        DecisionError::InvalidInput { path, .. } => path,
+        other => panic!("not an input error: {other:?}"),
+    }
+}
+
+const HEALTH: &str = r#"{"now":"2026-06-01T09:00:00Z","key":{"outcome":"ok","orgIds":["o"],"configuredOrgId":"o"},
+    "directory":{"outcome":"ok","count":1},"roleEndpoints":{"outcome":"failed","error":{"code":"FORBIDDEN","message":"no"}},
+    "targets":[],"queue":{"push":"ok"},"sweep":{"outcome":"ok"}}"#;
+
+#[test]
+fn evidence_and_health_inputs_are_read_as_serde_json_reads_them_with_the_bad_field_at_its_path() {
+    let evidence = include_str!("../contract/examples/29-evidence-report.input.json");
+    read_both::<EvidenceInput>(evidence).expect("the contract example reads");
+    let mut bad: Value = serde_json::from_str(evidence).unwrap();
+    bad["events"][1]["actorId"] = Value::from(5);
+    let e = read_both::<EvidenceInput>(&bad.to_string()).unwrap_err();
+    assert_eq!(path_of(e), "events[1].actorId");
+    let mut bad: Value = serde_json::from_str(evidence).unwrap();
+    bad["read"]["pages"] = Value::from(-1);
+    let e = read_both::<EvidenceInput>(&bad.to_string()).unwrap_err();
+    assert!(path_of(e).starts_with("read"), "{bad}");
+
+    read_both::<HealthInput>(HEALTH).expect("a probe report reads");
+    let mut bad: Value = serde_json::from_str(HEALTH).unwrap();
+    bad["directory"]["count"] = Value::from("one");
+    assert_eq!(
+        path_of(read_both::<HealthInput>(&bad.to_string()).unwrap_err()),
+        "directory.count"
+    );
+    let mut bad: Value = serde_json::from_str(HEALTH).unwrap();
+    bad["queue"]["surprise"] = Value::from(1);
+    assert_eq!(
+        path_of(read_both::<HealthInput>(&bad.to_string()).unwrap_err()),
+        "queue.surprise"
+    );
 }

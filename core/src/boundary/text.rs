@@ -7,12 +7,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::answer::{
-    authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
-    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
-    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
+    authorize_admin_answer, decide_answer, evidence_report_answer, explain_holders_answer,
+    gate_answer, guard_answer, judge_health_answer, policy_change_answer, sweep_answer,
+    unreadable_policy, validate_answer, verify_answer, view_answer, Answer, Nothing, ValidateInput,
+    VerifyInput,
 };
 use crate::error::DecisionError;
+use crate::evidence::EvidenceInput;
 use crate::gate::GateInput;
+use crate::health::HealthInput;
 use crate::json::read::{read_text, Unread};
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
@@ -125,6 +128,20 @@ pub fn policy_change_text(text: &[u8]) -> String {
     )
 }
 
+/// `evidenceReport` on JSON text, answered as JSON text.
+pub fn evidence_report_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: EvidenceInput| evidence_report_answer(&i),
+        invalid_text,
+    )
+}
+
+/// `judgeHealth` on JSON text, answered as JSON text.
+pub fn judge_health_text(text: &[u8]) -> String {
+    answer_text(text, |i: HealthInput| judge_health_answer(&i), invalid_text)
+}
+
 /// The answer to input that could not be read, as JSON text.
 pub fn invalid_text(error: &DecisionError) -> String {
     to_text(&Answer::<Nothing>::invalid(error))
@@ -183,4 +200,14 @@ pub fn authorize_admin_json(input: &str) -> String {
 /// `policyChange`, JSON text in and out.
 pub fn policy_change_json(input: &str) -> String {
     policy_change_text(input.as_bytes())
+}
+
+/// `judgeHealth`, JSON text in and out.
+pub fn judge_health_json(input: &str) -> String {
+    judge_health_text(input.as_bytes())
+}
+
+/// `evidenceReport`, JSON text in and out.
+pub fn evidence_report_json(input: &str) -> String {
+    evidence_report_text(input.as_bytes())
 }

@@ -2,7 +2,7 @@
 import { kvs, Sort } from '@forge/kvs';
 import type { AlertStore, SweepState } from '../../ports';
 import type { AlertRecord } from '../../shared/types';
-import { isoText, meta, PAGE, safeKey, text } from './kvs';
+import { isoText, meta, PAGE, real, safeKey, text } from './kvs';
 
 interface AlertEntity {
   /** ISO-8601 UTC, fixed width. */
@@ -23,7 +23,7 @@ export function createAlertStore(): AlertStore {
 
     async alerts(limit) {
       const { results } = await alerts().query().index('by-at').sort(Sort.DESC).limit(Math.min(limit, PAGE)).getMany();
-      return results.map((r) => r.value.record);
+      return real(results).map((r) => r.value.record);
     },
 
     async sweepState() {

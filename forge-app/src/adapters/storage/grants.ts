@@ -10,7 +10,7 @@ import type { Action, Grant, OpenGrant } from '../../decision/core';
 import type { GrantStore, StoredGrant } from '../../ports';
 import { again, done, retry, wallClock } from '../../shared/retry';
 import { appendAudit, headMoved } from './audit';
-import { all, execute, isoAttr, MAX_TRANSACTION_OPS, PAGE, text, type Now } from './kvs';
+import { all, execute, isoAttr, MAX_TRANSACTION_OPS, type Now, PAGE, real, text } from './kvs';
 
 interface GrantEntity {
   rev: number;
@@ -106,7 +106,7 @@ export function createGrantStore(now: Now): GrantStore {
 
     async allGrants(limit) {
       const { results } = await grants().query().index('by-updated').sort(Sort.DESC).limit(Math.min(limit, PAGE)).getMany();
-      return results.map((r) => r.value.record.grant);
+      return real(results).map((r) => r.value.record.grant);
     },
 
     async grantsFor(subject) {
