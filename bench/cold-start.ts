@@ -31,6 +31,8 @@ export interface ColdStartReport {
   requireOnlyMs: Summary;
   /** The core alone, in a fresh process: glue import, base64 decode, compile, instantiate, first and second decide. */
   core: Record<'glueMs' | 'decodeMs' | 'compileMs' | 'instantiateMs' | 'firstDecideMs' | 'secondDecideMs', Summary>;
+  /** The core's own cold start, per fresh process: decode + compile + instantiate + first decide (the glue's import is the bundle's). */
+  coreColdStartMs: Summary;
   bundleBytes: number;
 }
 
@@ -110,6 +112,7 @@ export async function coldStart(bundle: string, fixtures: Fixtures, runs: number
         firstDecideMs: pick('firstDecideMs'),
         secondDecideMs: pick('secondDecideMs'),
       },
+      coreColdStartMs: summarize(core.map((c) => c['decodeMs']! + c['compileMs']! + c['instantiateMs']! + c['firstDecideMs']!)),
       bundleBytes,
     };
   } finally {

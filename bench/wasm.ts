@@ -54,17 +54,23 @@ const sweepSamples = (firstMs: number) => {
 };
 /**
  * Where a Wasm decide's time goes, for the approve input: the same input with one unknown field
- * that sorts first (`AAA`), so the core refuses it as soon as it starts reading: that call pays for
- * converting the whole JS object into the core's JSON value and nothing else of substance; and an
- * empty call (`{}`), the floor of any call.
+ * first (`AAA`), so the core refuses it at its first key: that call pays for handing the whole
+ * input over as JSON text (`JSON.stringify`, UTF-8, one copy) and, for a refusal, `serde_json`
+ * checking the whole text; an empty call (`{}`), the floor of any call; and the two JavaScript
+ * steps every call pays outside the module, measured alone: `JSON.stringify` of the input and
+ * `JSON.parse` of the answer text.
  */
 const approveInput = fixtures.cases.find((c) => c.name === 'approve')!.input;
 const boundaryUs = (make: () => unknown) =>
   summarize(measure(warmupMs, samples, make, (i) => core.decide(i as never)).map((n) => n / 1e3)).median;
+const approveAnswerText = JSON.stringify(core.decide(structuredClone(approveInput)));
 const boundary = {
   emptyCallUs: boundaryUs(() => ({})),
   approveConversionInOnlyUs: boundaryUs(() => ({ AAA: 1, ...structuredClone(approveInput) })),
   approveFullUs: cases['approve']!.us.median,
+  jsStringifyInputUs: summarize(measure(warmupMs, samples, () => structuredClone(approveInput), (i) => JSON.stringify(i)).map((n) => n / 1e3)).median,
+  jsParseAnswerUs: summarize(measure(warmupMs, samples, () => approveAnswerText, (t) => JSON.parse(t)).map((n) => n / 1e3)).median,
+  answerBytes: approveAnswerText.length,
 };
 
 const sweeps: Record<string, { ms: ReturnType<typeof summarize>; check: Record<string, unknown> }> = {};

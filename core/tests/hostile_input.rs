@@ -71,6 +71,21 @@ fn valid_decide() -> Value {
     })
 }
 
+const EVIDENCE: &str = include_str!("../contract/examples/29-evidence-report.input.json");
+const REVIEW: &str = include_str!("../contract/examples/32-eligibility-review.input.json");
+
+fn valid_health() -> Value {
+    json!({
+        "now": "2026-06-01T09:00:00Z",
+        "key": {"outcome": "ok", "orgIds": ["o"], "configuredOrgId": "o"},
+        "directory": {"outcome": "ok", "count": 1},
+        "roleEndpoints": {"outcome": "failed", "error": {"code": "FORBIDDEN", "message": "no"}},
+        "targets": [],
+        "queue": {"push": "ok"},
+        "sweep": {"outcome": "ok"}
+    })
+}
+
 /// Replaces the value at a pseudo-random position of `node` with `replacement`.
 fn graft(node: &mut Value, choice: usize, replacement: Value) {
     let descend = !choice.is_multiple_of(3);
@@ -116,6 +131,28 @@ proptest! {
         assert_answer(&guard_revocation_json(&text));
         assert_answer(&authorize_admin_json(&text));
         assert_answer(&policy_change_json(&text));
+        assert_answer(&explain_holders_json(&text));
+        assert_answer(&gate_json(&text));
+        assert_answer(&judge_health_json(&text));
+        assert_answer(&evidence_report_json(&text));
+        assert_answer(&eligibility_review_json(&text));
+    }
+
+    #[test]
+    fn a_valid_eligibility_review_input_with_one_part_replaced_never_panics(choice in any::<usize>(), replacement in arbitrary_json()) {
+        let mut review: Value = serde_json::from_str(REVIEW).expect("the contract example is JSON");
+        graft(&mut review, choice, replacement);
+        assert_answer(&eligibility_review_json(&review.to_string()));
+    }
+
+    #[test]
+    fn a_valid_evidence_or_health_input_with_one_part_replaced_never_panics(choice in any::<usize>(), replacement in arbitrary_json()) {
+        let mut evidence: Value = serde_json::from_str(EVIDENCE).expect("the contract example is JSON");
+        graft(&mut evidence, choice, replacement.clone());
+        assert_answer(&evidence_report_json(&evidence.to_string()));
+        let mut health = valid_health();
+        graft(&mut health, choice, replacement);
+        assert_answer(&judge_health_json(&health.to_string()));
     }
 
     #[test]
@@ -150,5 +187,8 @@ proptest! {
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
         assert_answer(&decide_json(&text));
         assert_answer(&validate_policy_json(&text));
+        assert_answer(&judge_health_json(&text));
+        assert_answer(&evidence_report_json(&text));
+        assert_answer(&eligibility_review_json(&text));
     }
 }

@@ -1,6 +1,6 @@
-//! The entry points on JSON: a JSON value in (what the Wasm boundary hands over) or JSON text in
-//! (native callers, tests and fuzzing), the answer out as JSON text, written straight from the
-//! typed answer.
+//! The entry points on JSON text: UTF-8 bytes in (what the Wasm boundary hands over) or a `&str`
+//! (native callers, tests and fuzzing), read straight into the typed input, and the answer out as
+//! JSON text, written straight from the typed answer.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,7 +17,7 @@ use crate::error::DecisionError;
 use crate::evidence::EvidenceInput;
 use crate::gate::GateInput;
 use crate::health::HealthInput;
-use crate::json::read::{as_javascript_numbers, read};
+use crate::json::read::{read_text, Unread};
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
 use crate::sweep::guard::GuardInput;
@@ -46,74 +46,110 @@ fn to_text<T: Serialize>(answer: &T) -> String {
     })
 }
 
-/// Reads a typed input from `value` and answers it as JSON text; the error when it cannot be read.
+/// Reads a typed input from JSON text and answers it as JSON text. Text that is not JSON is
+/// refused as such by every entry point (`validatePolicy` included); JSON that is not the input
+/// gets `unreadable`'s answer.
 fn answer_text<I: DeserializeOwned, A: Serialize>(
-    value: Value,
+    text: &[u8],
     answer: impl FnOnce(I) -> A,
-) -> Result<String, DecisionError> {
-    read::<I>(value).map(|input| to_text(&answer(input)))
+    unreadable: fn(&DecisionError) -> String,
+) -> String {
+    match read_text::<I>(text) {
+        Ok(input) => to_text(&answer(input)),
+        Err(Unread::NotJson(e)) => invalid_text(&e),
+        Err(Unread::Invalid(e)) => unreadable(&e),
+    }
 }
 
-/// `decide` on a JSON value, answered as JSON text; `Err` (nothing answered) when the input
-/// cannot be read. The Wasm boundary uses these `*_text` entry points.
-pub fn decide_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, decide_answer)
+/// `decide` on JSON text (UTF-8), answered as JSON text. The Wasm boundary uses these `*_text`
+/// entry points; numbers are read as JavaScript holds them (`as_javascript_numbers`).
+pub fn decide_text(text: &[u8]) -> String {
+    answer_text(text, decide_answer, invalid_text)
 }
 
-/// `sweep` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn sweep_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: SweepInput| sweep_answer(&i))
+/// `sweep` on JSON text, answered as JSON text.
+pub fn sweep_text(text: &[u8]) -> String {
+    answer_text(text, |i: SweepInput| sweep_answer(&i), invalid_text)
 }
 
-/// `explainHolders` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn explain_holders_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: HoldersInput| explain_holders_answer(&i))
+/// `explainHolders` on JSON text, answered as JSON text.
+pub fn explain_holders_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: HoldersInput| explain_holders_answer(&i),
+        invalid_text,
+    )
 }
 
-/// `eligibilityReview` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn eligibility_review_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: ReviewInput| eligibility_review_answer(&i))
+/// `eligibilityReview` on JSON text, answered as JSON text.
+pub fn eligibility_review_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: ReviewInput| eligibility_review_answer(&i),
+        invalid_text,
+    )
 }
 
-/// `view` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn view_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: ViewInput| view_answer(&i))
+/// `view` on JSON text, answered as JSON text.
+pub fn view_text(text: &[u8]) -> String {
+    answer_text(text, |i: ViewInput| view_answer(&i), invalid_text)
 }
 
-/// `gate` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn gate_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: GateInput| gate_answer(&i))
+/// `gate` on JSON text, answered as JSON text.
+pub fn gate_text(text: &[u8]) -> String {
+    answer_text(text, |i: GateInput| gate_answer(&i), invalid_text)
 }
 
-/// `validatePolicy` on a JSON value, answered as JSON text; `Err` when the input cannot be read
-/// (answer that with [`unreadable_policy`]).
-pub fn validate_policy_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: ValidateInput| validate_answer(&i))
+/// `validatePolicy` on JSON text, answered as JSON text (a policy that cannot be read is
+/// answered with [`unreadable_policy`]).
+pub fn validate_policy_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: ValidateInput| validate_answer(&i),
+        unreadable_policy_text,
+    )
 }
 
-/// `verifyAudit` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn verify_audit_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: VerifyInput| verify_answer(&i))
+/// `verifyAudit` on JSON text, answered as JSON text.
+pub fn verify_audit_text(text: &[u8]) -> String {
+    answer_text(text, |i: VerifyInput| verify_answer(&i), invalid_text)
 }
 
-/// `guardRevocation` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn guard_revocation_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: GuardInput| guard_answer(&i))
+/// `guardRevocation` on JSON text, answered as JSON text.
+pub fn guard_revocation_text(text: &[u8]) -> String {
+    answer_text(text, |i: GuardInput| guard_answer(&i), invalid_text)
 }
 
-/// `authorizeAdmin` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn authorize_admin_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: AdminAccessInput| authorize_admin_answer(&i))
+/// `authorizeAdmin` on JSON text, answered as JSON text.
+pub fn authorize_admin_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: AdminAccessInput| authorize_admin_answer(&i),
+        invalid_text,
+    )
 }
 
-/// `policyChange` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn policy_change_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: PolicyChangeInput| policy_change_answer(&i))
+/// `policyChange` on JSON text, answered as JSON text.
+pub fn policy_change_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: PolicyChangeInput| policy_change_answer(&i),
+        invalid_text,
+    )
 }
 
-/// `evidenceReport` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn evidence_report_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: EvidenceInput| evidence_report_answer(&i))
+/// `evidenceReport` on JSON text, answered as JSON text.
+pub fn evidence_report_text(text: &[u8]) -> String {
+    answer_text(
+        text,
+        |i: EvidenceInput| evidence_report_answer(&i),
+        invalid_text,
+    )
+}
+
+/// `judgeHealth` on JSON text, answered as JSON text.
+pub fn judge_health_text(text: &[u8]) -> String {
+    answer_text(text, |i: HealthInput| judge_health_answer(&i), invalid_text)
 }
 
 /// The answer to input that could not be read, as JSON text.
@@ -126,92 +162,67 @@ pub fn unreadable_policy_text(error: &DecisionError) -> String {
     to_text(&unreadable_policy(error))
 }
 
-/// Runs a text-level entry point on JSON text.
-fn on_text(
-    text: &str,
-    entry: fn(Value) -> Result<String, DecisionError>,
-    unreadable: fn(&DecisionError) -> String,
-) -> String {
-    match serde_json::from_str::<Value>(text) {
-        Ok(mut value) => {
-            // Numbers as the Wasm module reads them (it is handed a JavaScript object).
-            as_javascript_numbers(&mut value);
-            entry(value).unwrap_or_else(|e| unreadable(&e))
-        }
-        // Not JSON at all: refused as such by every entry point, `validatePolicy` included.
-        Err(e) => invalid_text(&DecisionError::InvalidInput {
-            path: "input".into(),
-            message: e.to_string(),
-        }),
-    }
-}
-
 /// `decide`, JSON text in and out.
 pub fn decide_json(input: &str) -> String {
-    on_text(input, decide_text, invalid_text)
+    decide_text(input.as_bytes())
 }
 
 /// `sweep`, JSON text in and out.
 pub fn sweep_json(input: &str) -> String {
-    on_text(input, sweep_text, invalid_text)
+    sweep_text(input.as_bytes())
 }
 
 /// `eligibilityReview`, JSON text in and out.
 pub fn eligibility_review_json(input: &str) -> String {
-    on_text(input, eligibility_review_text, invalid_text)
+    eligibility_review_text(input.as_bytes())
 }
 
 /// `explainHolders`, JSON text in and out.
 pub fn explain_holders_json(input: &str) -> String {
-    on_text(input, explain_holders_text, invalid_text)
+    explain_holders_text(input.as_bytes())
 }
 
 /// `view`, JSON text in and out.
 pub fn view_json(input: &str) -> String {
-    on_text(input, view_text, invalid_text)
+    view_text(input.as_bytes())
 }
 
 /// `gate`, JSON text in and out.
 pub fn gate_json(input: &str) -> String {
-    on_text(input, gate_text, invalid_text)
+    gate_text(input.as_bytes())
 }
 
 /// `validatePolicy`, JSON text in and out.
 pub fn validate_policy_json(input: &str) -> String {
-    on_text(input, validate_policy_text, unreadable_policy_text)
+    validate_policy_text(input.as_bytes())
 }
 
 /// `verifyAudit`, JSON text in and out.
 pub fn verify_audit_json(input: &str) -> String {
-    on_text(input, verify_audit_text, invalid_text)
+    verify_audit_text(input.as_bytes())
 }
 
 /// `guardRevocation`, JSON text in and out.
 pub fn guard_revocation_json(input: &str) -> String {
-    on_text(input, guard_revocation_text, invalid_text)
+    guard_revocation_text(input.as_bytes())
 }
 
 /// `authorizeAdmin`, JSON text in and out.
 pub fn authorize_admin_json(input: &str) -> String {
-    on_text(input, authorize_admin_text, invalid_text)
+    authorize_admin_text(input.as_bytes())
 }
 
 /// `policyChange`, JSON text in and out.
 pub fn policy_change_json(input: &str) -> String {
-    on_text(input, policy_change_text, invalid_text)
-}
-
-/// `judgeHealth` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
-pub fn judge_health_text(value: Value) -> Result<String, DecisionError> {
-    answer_text(value, |i: HealthInput| judge_health_answer(&i))
+    policy_change_text(input.as_bytes())
 }
 
 /// `judgeHealth`, JSON text in and out.
 pub fn judge_health_json(input: &str) -> String {
-    on_text(input, judge_health_text, invalid_text)
+    judge_health_text(input.as_bytes())
 }
 
 /// `evidenceReport`, JSON text in and out.
 pub fn evidence_report_json(input: &str) -> String {
-    on_text(input, evidence_report_text, invalid_text)
+    evidence_report_text(input.as_bytes())
 }

@@ -1,4 +1,4 @@
-//! JSON in and out: typed inputs read from JSON values with the path of the first bad field,
+//! JSON in and out: typed inputs read straight from JSON text with the path of the first bad field,
 //! answers written as JSON text, and the canonical form (RFC 8785) that audit hashes cover.
 
 pub(crate) mod canonical;

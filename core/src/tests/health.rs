@@ -403,4 +403,5 @@ fn the_json_boundary_reads_a_probe_report_and_refuses_an_unknown_field_at_its_pa
         serde_json::from_str(&crate::boundary::judge_health_json(&bad.to_string())).unwrap();
     assert_eq!(answer["ok"], false);
     assert_eq!(answer["error"]["code"], "INVALID_INPUT");
+    assert_eq!(answer["error"]["path"], "queue.surprise");
 }

@@ -238,3 +238,77 @@ fn the_native_json_path_and_the_wasm_path_read_the_same_numbers_the_same_way() {
     assert_eq!(wasm, native);
     assert_eq!(native["error"]["path"], "auditHead.seq", "{native}");
 }
+
+/// An export's answer through Wasm (on the parsed text) and natively (on the text itself).
+fn through_both(
+    wasm: fn(JsValue) -> JsValue,
+    native: fn(&str) -> String,
+    text: &str,
+) -> (serde_json::Value, serde_json::Value) {
+    let answer = JSON::stringify(&wasm(js(text)))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    (
+        serde_json::from_str(&answer).expect("the Wasm answer is JSON"),
+        serde_json::from_str(&native(text)).expect("the native answer is JSON"),
+    )
+}
+
+#[wasm_bindgen_test]
+fn evidence_report_and_judge_health_answer_as_natively_and_name_a_bad_field_at_its_path() {
+    let evidence = include_str!("../../contract/examples/29-evidence-report.input.json");
+    let (wasm, native) = through_both(
+        jit_admin_wasm::evidence_report,
+        jit_admin_core::boundary::evidence_report_json,
+        evidence,
+    );
+    assert_eq!(wasm, native);
+    assert_eq!(native["ok"], true, "{native}");
+    let bad = evidence.replacen("\"actorId\": \"", "\"actorId\": 5, \"x\": \"", 1);
+    let (wasm, native) = through_both(
+        jit_admin_wasm::evidence_report,
+        jit_admin_core::boundary::evidence_report_json,
+        &bad,
+    );
+    assert_eq!(wasm, native);
+    assert_eq!(native["error"]["path"], "events[0].actorId", "{native}");
+
+    let health = r#"{"now":"2026-06-01T09:00:00Z","key":{"outcome":"ok","orgIds":["o"],"configuredOrgId":"o"},
+        "directory":{"outcome":"ok","count":1},"roleEndpoints":{"outcome":"ok","count":0},
+        "queue":{"push":"ok"},"sweep":{"outcome":"ok"}}"#;
+    let (wasm, native) = through_both(
+        jit_admin_wasm::judge_health,
+        jit_admin_core::boundary::judge_health_json,
+        health,
+    );
+    assert_eq!(wasm, native);
+    assert_eq!(native["ok"], true, "{native}");
+    let (wasm, native) = through_both(
+        jit_admin_wasm::judge_health,
+        jit_admin_core::boundary::judge_health_json,
+        &health.replace("\"count\":1", "\"count\":\"one\""),
+    );
+    assert_eq!(wasm, native);
+    assert_eq!(native["error"]["path"], "directory.count", "{native}");
+}
+
+#[wasm_bindgen_test]
+fn eligibility_review_answers_as_natively_and_names_a_bad_field_at_its_path() {
+    let review = include_str!("../../contract/examples/32-eligibility-review.input.json");
+    let (wasm, native) = through_both(
+        jit_admin_wasm::eligibility_review,
+        jit_admin_core::boundary::eligibility_review_json,
+        review,
+    );
+    assert_eq!(wasm, native);
+    assert_eq!(native["ok"], true, "{native}");
+    let bad = review.replacen("\"historyFrom\": \"", "\"historyFrom\": 7, \"x\": \"", 1);
+    let (wasm, native) = through_both(
+        jit_admin_wasm::eligibility_review,
+        jit_admin_core::boundary::eligibility_review_json,
+        &bad,
+    );
+    assert_eq!(wasm, native);
+    assert_eq!(native["error"]["path"], "historyFrom", "{native}");
+}
