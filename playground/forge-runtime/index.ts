@@ -56,6 +56,7 @@ import { realClock, type TimerClock } from './clock';
 import { startKvsEmulator, type ConflictAnswer, type EntityDefinition, type KvsEmulator } from './kvs-emulator';
 import { timeLimitSeconds, type InvocationKind, type ModuleConfig } from './manifest';
 import { LocalQueue, QUEUE_LIMITS, retryDataBytes, seededRandom, type AsyncEvent, type ConsumerHandler, type QueueFaults } from './queue';
+import { ForgeMeter } from './meter';
 
 export { rawFetch } from './egress';
 export { createClock, realClock, scaledClock, VirtualClock, type Clock, type TimerClock, type ClockOptions } from './clock';
@@ -72,6 +73,7 @@ export {
   type KvsEmulator,
 } from './kvs-emulator';
 export { modulesFromManifest, TIME_LIMITS, timeLimitSeconds, type InvocationKind, type ModuleConfig } from './manifest';
+export { FORGE_PRICING, ForgeMeter, monthlyBill, PLATFORM_LATENCY_MS, totalUsage, type InvocationUsage, type MonthlyBill, type UsageTotals } from './meter';
 
 /** Forge's per-invocation limits besides time ("Invocation limits", "Async events limits"). */
 export const INVOCATION_LIMITS = {
@@ -359,6 +361,8 @@ export interface ForgeRuntime {
   /** Writes a log line as the current invocation (counted against its limit) or, outside one, straight to `onLog`. */
   log(line: string, level?: string): void;
   close(): Promise<void>;
+  /** What each finished invocation would be billed for (./meter). */
+  meter: ForgeMeter;
 }
 
 let running = false;
@@ -495,6 +499,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
   const invocationLog: InvocationRecord[] = [];
   const scheduledTriggerRuns: ScheduledTriggerRun[] = [];
   const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const meter = new ForgeMeter({ virtualClock: typeof clock.track === 'function' });
 
   /**
    * Runs `fn` as one invocation of `moduleKey`: its own context, its time limit on the clock, its
@@ -524,6 +529,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
     };
     if (invocationLog.length >= 10_000) invocationLog.shift();
     invocationLog.push(record);
+    meter.start(record);
     const inv: Invocation = { record, ended: false, accountId: ctx.accountId, deadline: startedAt + record.limitMs, eventDepth: ctx.eventDepth };
     const outcome = new Promise<T>((resolve, reject) => {
       let cancelTimer = () => {};
@@ -534,6 +540,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
         record.outcome = result;
         record.endedAt = clock.now();
         if (error !== undefined) record.error = describe(error);
+        meter.finish(record);
         return true;
       };
       cancelTimer = clock.setTimer(inv.deadline, () => {
@@ -623,7 +630,19 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
       const headers = new Headers(init?.headers as HeadersInit | undefined);
       headers.delete('host');
       headers.set('authorization', `Bearer ${proxyToken}`);
-      return respond(await rawFetch(`${kvs.url}${path}`, { ...init, headers }));
+      const sent = performance.now();
+      const answer = respond(await rawFetch(`${kvs.url}${path}`, { ...init, headers }));
+      const text = await answer.clone().text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      // The meter's own parsing is not the app's time either.
+      const waited = performance.now() - sent;
+      meter.kvs(invocations.getStore()?.record.id, path, entry.body, answer.status, json, waited);
+      return answer;
     }
 
     if (target.type === 'fpp' && target.remote === 'jira') {
@@ -635,7 +654,10 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
       const asUser = target.provider === 'user' ? (target.accountId ?? invoker) : target.provider === 'none' ? invoker : undefined;
       if (target.provider === 'user' && !asUser) return respond(proxyError(401, 'NEEDS_AUTHENTICATION_ERR'));
       if (asUser) headers.set(ACT_AS_USER_HEADER, asUser);
-      return respond(await rawFetch(`${jiraUrl}${path}`, { ...init, headers }));
+      const sent = performance.now();
+      const answer = respond(await rawFetch(`${jiraUrl}${path}`, { ...init, headers }));
+      meter.jira(invocations.getStore()?.record.id, performance.now() - sent);
+      return answer;
     }
 
     if (target.type === 'fpp' && target.remote === 'stargate') {
@@ -644,6 +666,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
         // Events pushed by a consumer continue its event's chain (the cyclic invocation limit).
         const inv = invocations.getStore();
         const r = queue.publish(body, { depth: inv?.eventDepth !== undefined ? inv.eventDepth + 1 : 0 });
+        if (r.status < 300) meter.queue(inv?.record.id, Array.isArray((body as { payload?: unknown } | undefined)?.payload) ? (body as { payload: unknown[] }).payload.length : 1);
         return respond(jsonResponse(r.status, r.body));
       }
       if (path.startsWith('/webhook/queue/stats/')) {
@@ -809,6 +832,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
 
     invocations: invocationLog,
     scheduledTriggerRuns,
+    meter,
 
     setEgressLatency(fn) {
       latency = fn;
