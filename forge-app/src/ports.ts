@@ -2,7 +2,7 @@
  * The small interfaces the handlers use to reach the world. Forge adapters implement them with
  * `@forge/*`; the playground and tests run the same adapters against local emulators.
  */
-import type { Action, AuditHead, AuditRecord, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
+import type { Access, Action, AuditHead, AuditRecord, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
 import type { OrgDirectory } from './adapters/orgAdmin';
 import type { JiraPort } from './adapters/jira';
 import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
@@ -63,6 +63,15 @@ export interface SweepState extends DriftReport {
   fingerprint?: string;
   /** Per target: where the next sweep's per-account role reads continue (`HolderSnapshot.accountCursor`). */
   accountCursors?: Record<string, string>;
+  /** Where the next sweep's review of open grants continues (`Store.openGrantsAfter`); absent: from the start. */
+  reviewAfter?: string;
+  /** When the current (or last) review pass over the open grants started. */
+  reviewStartedAt?: string;
+  /**
+   * Accesses no longer in the policy that grants named (their holders are read until `until`, so
+   * whoever the app gave them to is still watched after the grants stop being read).
+   */
+  orphans?: Array<{ target: string; access: Access; until: string }>;
 }
 
 /** Result of a conditional write: `conflict` means someone else wrote first; reload and retry. */
@@ -149,6 +158,17 @@ export interface Store {
     audit: AuditRecord[];
     expectedHead: AuditHead;
   }): Promise<Commit>;
+  /** Open grants whose `wakeAt` is at or before `atMs`, or whose outbox still holds actions: what the sweep must tick or drain. */
+  dueGrants(atMs: number): Promise<StoredGrant[]>;
+  /**
+   * Up to `limit` open grants updated after `after` (a stored `updatedAt`), oldest first, and where
+   * the next page starts (absent when this page reached the end): the sweep reviews a few each run.
+   */
+  openGrantsAfter(after: string | undefined, limit: number): Promise<{ grants: StoredGrant[]; next?: string }>;
+  /** The grants of `subject` that are open, or were updated since `sinceMs` (the sweep's memory of a holder). */
+  grantsForSince(subject: string, sinceMs: number): Promise<StoredGrant[]>;
+  /** Records when the sweep last ran, when nothing else about it changed. */
+  touchSweep(at: string): Promise<void>;
 }
 
 /**

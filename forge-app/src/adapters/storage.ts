@@ -45,6 +45,12 @@ interface GrantEntity {
   status?: string;
   /** ISO-8601 UTC, fixed width. */
   updatedAt: string;
+  /**
+   * When the sweep must look at this open grant (ISO-8601 UTC, fixed width): the core's own
+   * `wakeAt`, or the write's time while the outbox holds actions. Absent: nothing is due (and on
+   * grants written before the attribute existed, which the sweep's review finds instead).
+   */
+  dueAt?: string;
   record: { grant: Grant; outbox: Action[] };
 }
 
@@ -157,15 +163,20 @@ export function classifyWriteError(e: unknown): 'conflict' | 'maybe' | 'error' {
 
 function grantEntity(rev: number, grant: Grant, outbox: Action[], now: number): GrantEntity {
   const finished = grant.status === 'ended' && ['notGranted', 'revoked', 'retained'].includes(grant.provisioning.state);
+  const open = finished && outbox.length === 0 ? 0 : 1;
+  // A copy of the core's schedule, so the sweep reads what is due instead of every open grant; an
+  // outbox not yet emptied is due at once (the queue normally empties it first).
+  const dueAt = open === 0 ? undefined : outbox.length > 0 ? isoAttr(now) : grant.wakeAt ? isoText(grant.wakeAt) : undefined;
   return {
     rev,
     version: grant.version,
-    open: finished && outbox.length === 0 ? 0 : 1,
+    open,
     subject: text(grant.subject),
     target: text(grant.target),
     issueKey: text(grant.issueKey),
     status: text(grant.status),
     updatedAt: isoAttr(now),
+    ...(dueAt ? { dueAt } : {}),
     record: { grant, outbox },
   };
 }
@@ -382,7 +393,10 @@ export function createKvsStore(clockNow: () => number): Store {
     },
 
     async sweepState() {
-      return (await meta<SweepState>().get('sweep'))?.value ?? null;
+      const [state, at] = await Promise.all([meta<SweepState>().get('sweep'), meta<string>().get('sweep-at')]);
+      if (!state) return null;
+      // `sweep-at` moves on every sweep, `sweep` only when what the sweep found changed.
+      return at?.value && (!state.value.at || at.value > state.value.at) ? { ...state.value, at: at.value } : state.value;
     },
 
     async saveSweepState(state) {
@@ -513,6 +527,37 @@ export function createKvsStore(clockNow: () => number): Store {
         if (slot && ((await meta<StoredSlot>().get('policy-change'))?.version ?? 0) !== slot.expectedSeq) return true;
         return audit.length > 0 && headMoved(expectedHead);
       });
+    },
+
+    async dueGrants(atMs) {
+      const rows = await all(() =>
+        grants()
+          .query()
+          .index('open-by-due', { partition: [1] })
+          .where(WhereConditions.lessThanEqualTo(isoAttr(atMs)))
+          .limit(PAGE),
+      );
+      return rows.map(stored);
+    },
+
+    async openGrantsAfter(after, limit) {
+      let q = grants().query().index('open-by-updated', { partition: [1] });
+      if (after) q = q.where(WhereConditions.greaterThan(after));
+      const { results } = await q.sort(Sort.ASC).limit(Math.min(Math.max(limit, 1), PAGE)).getMany();
+      const rows = results.map((r) => r.value);
+      return { grants: rows.map(stored), ...(rows.length >= limit ? { next: rows[rows.length - 1]!.updatedAt } : {}) };
+    },
+
+    async grantsForSince(subject, sinceMs) {
+      const since = isoAttr(Number.isFinite(sinceMs) ? Math.max(0, sinceMs) : 0);
+      // Open ones however old (a long window), ended ones only if recent.
+      const filters = new Filter<GrantEntity>().or('open', FilterConditions.equalTo(1)).or('updatedAt', FilterConditions.greaterThan(since));
+      const rows = await all(() => grants().query().index('by-subject', { partition: [subject] }).filters(filters).limit(PAGE));
+      return rows.map(stored);
+    },
+
+    async touchSweep(at) {
+      await meta<string>().set('sweep-at', { version: 1, value: at });
     },
   };
   return store;
