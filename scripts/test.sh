@@ -42,13 +42,25 @@ stage_tsc() {
   if [[ -n "$ui_sources" ]]; then tsc --noEmit -p tsconfig.ui.json; else echo "(no Custom UI sources: tsconfig.ui.json skipped)"; fi
 }
 stage_lint-forge() { npm run --silent lint:forge; }
+# A hang must fail the run with a name, never eat CI's whole time budget: each test gets TEST_TIMEOUT_MS
+# (node:test reports it as failed and moves on), a test file whose tests are all done but whose servers or
+# timers keep the process alive is ended (--test-force-exit), and the stage as a whole has a ceiling.
+test_timeout_ms=${TEST_TIMEOUT_MS:-300000}
+node_test() { # $1: stage ceiling in seconds; the rest: test files
+  local ceiling=$1; shift
+  timeout --kill-after=30 "$ceiling" bash scripts/node22.sh --test --test-force-exit \
+    --test-timeout="$test_timeout_ms" "$@"
+  local status=$?
+  [[ $status -eq 124 || $status -eq 137 ]] && echo "test: stopped after ${ceiling}s: a test hung (see the last '# Subtest' above)" >&2
+  return $status
+}
 stage_node-tests() {
   [[ ${#node_tests[@]} -gt 0 ]] || { echo "(no tests/**/*.test.ts)"; return 0; }
-  bash scripts/node22.sh --test "${node_tests[@]}"
+  node_test "${NODE_TESTS_CEILING_S:-2700}" "${node_tests[@]}"
 }
 stage_browser-tests() {
   [[ ${#browser_tests[@]} -gt 0 ]] || { echo "(no tests/browser/*.test.ts)"; return 0; }
-  bash scripts/node22.sh --test "${browser_tests[@]}"
+  node_test "${BROWSER_TESTS_CEILING_S:-900}" "${browser_tests[@]}"
 }
 
 summary=()
