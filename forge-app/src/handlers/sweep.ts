@@ -22,6 +22,8 @@ const MEMORY_MS = 7 * 24 * 3600_000;
  */
 const REVIEW_PER_SWEEP = 10;
 const REVIEW_PERIOD_MS = 15 * 60_000;
+/** Grants are stamped by the writing invocation's clock: the sweep reads changes from this far back. */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Forge allows 100 egress requests per invocation. The holder reads classify most accounts from a few
@@ -133,16 +135,21 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   }
 
   // The grants: only those that can matter to this sweep, so what it reads does not grow with the
-  // history. What is due (the core's `wakeAt`, copied into the `dueAt` index; a stuck outbox);
+  // history. Those written since the last sweep began (none, when nothing happened: the cheap
+  // check; the first sweep reads `MEMORY_MS` of them), so every access a grant names is seen at
+  // least once; what is due (the core's `wakeAt`, copied into the `dueAt` index; a stuck outbox);
   // every grant of each account that holds a watched access (open, or ended within `MEMORY_MS`:
   // the ones that explain, or fail to explain, why it holds it); and a few open grants in turn.
   const loaded = new Map<string, StoredGrant>();
   const keep = (list: StoredGrant[]) => list.forEach((s) => loaded.set(s.grant.id, s));
+  const lastBegan = before?.at ? Date.parse(before.at) : Number.NaN;
+  keep(await store.grantsUpdatedSince(Number.isFinite(lastBegan) ? lastBegan - CLOCK_SKEW_MS : now - MEMORY_MS));
   keep(await store.dueGrants(now));
   const passStarted = before?.reviewStartedAt ? Date.parse(before.reviewStartedAt) : Number.NaN;
   const reviewing = !!before?.reviewAfter || !(now < passStarted + REVIEW_PERIOD_MS);
   const review = reviewing ? await store.openGrantsAfter(before?.reviewAfter, REVIEW_PER_SWEEP) : { grants: [] };
-  const reviewStartedAt = reviewing && !before?.reviewAfter ? iso(now) : before?.reviewStartedAt;
+  // A pass that found no open grant is no pass: the next sweep looks again (an empty query costs nothing).
+  const reviewStartedAt = reviewing && !before?.reviewAfter && review.grants.length > 0 ? iso(now) : before?.reviewStartedAt;
   keep(review.grants);
   const subjectsRead = new Set<string>();
   const loadHolders = async () => {
@@ -202,7 +209,8 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     await backoff(attempt);
   }
   const state: SweepState = {
-    at: iso(clock.now()),
+    // When this sweep began: the next one reads the grants written since.
+    at: iso(now),
     fingerprint: answer.fingerprint,
     findings: answer.findings,
     explained: answer.holders,
