@@ -1,14 +1,11 @@
 /**
- * The small interfaces the handlers use to reach the world. Forge adapters implement them with
- * `@forge/*`; the playground and tests run the same adapters against local emulators.
+ * Every port the handlers use to reach the world, declared here in the core's own types
+ * (`decision/core`, generated from the Rust types). Adapters implement these interfaces (their
+ * factories return them); Forge adapters do it with `@forge/*`, and the playground and tests run
+ * the same adapters against local emulators. Nothing here imports an adapter.
  */
-import type { Access, Action, AuditHead, AuditRecord, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
-import type { OrgDirectory } from './adapters/orgAdmin';
-import type { JiraPort } from './adapters/jira';
+import type { Access, Action, ActionError as CoreActionError, GroupHolders, AuditHead, AuditRecord, CommentBlock, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
 import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
-
-export type { OrgDirectory } from './adapters/orgAdmin';
-export type { JiraPort } from './adapters/jira';
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -27,10 +24,148 @@ export type QueueEvent =
   | { kind: 'wake'; grantId: string; at: string }
   | { kind: 'drain'; grantId: string };
 
+/** Forge's longest delay for one queue event; longer waits are chained by the consumer. */
+export const MAX_DELAY_SECONDS = 900;
+
 export interface QueuePort {
-  /** Delivers `event` to the consumer after `delaySeconds` (0–900). */
+  /** Delivers `event` to the consumer after `delaySeconds` (0–`MAX_DELAY_SECONDS`). */
   push(event: QueueEvent, delaySeconds: number): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The organizations API (adapters/orgAdmin.ts).
+
+/**
+ * The core's `ActionError` (what the core is told about a failed grant or revoke), plus what only
+ * the shell uses: `retryAfterMs`, when present, is how long the API asked us to wait (429
+ * `Retry-After`) or how long eventual consistency may still take, which a queue consumer can pass
+ * on as its own retry delay.
+ */
+export type ActionError = CoreActionError & {
+  retryAfterMs?: number;
+  /** The operation (`POST /v1/orgs/{orgId}/…`) an `ORG_API_CONTRACT_CHANGED` error is about. */
+  endpoint?: string;
+};
+export type ActionOutcome = { ok: true; detail?: string } | { ok: false; error: ActionError };
+
+/** The core's `GroupHolders` (members of a group that holds the target's role), as read: members always listed. */
+export type GroupHolding = GroupHolders & { accountIds: string[] };
+
+export interface HolderSnapshot {
+  /**
+   * False when any read failed, the request budget ran out, a resource came back in a form the adapter
+   * does not understand, or the read stopped early (`enough`): `holders` is then a lower bound, never
+   * the full list. Accounts left unread because of `maxAccountReads` (see `unread`) do not make it false.
+   */
+  complete: boolean;
+  /** Accounts that hold the target directly (role targets) or are members (group targets). */
+  holders: string[];
+  /** The target is a group synced from an identity provider (the app can't change it). */
+  externallySynced: boolean;
+  error?: ActionError;
+  /**
+   * Role targets: groups that hold the role (on the target's resource), with their members. Those
+   * members hold the target through the group, which the app never changes.
+   */
+  viaGroups?: GroupHolding[];
+  /**
+   * Role targets: accounts the listing could not classify and `maxAccountReads` left unread. Each holds
+   * the target through a group in `viaGroups` or (resource roles) as an org admin, so their access is
+   * accounted for; whether they ALSO hold it directly is read in turn (see `accountCursor`).
+   */
+  unread?: string[];
+  /** Where the next read's per-account reads continue (pass back as `HolderReadOptions.accountCursor`). */
+  accountCursor?: string;
+}
+
+export interface OrgDirectory {
+  assign(target: Access, accountId: string): Promise<ActionOutcome>;
+  /** Succeeds only once a read-back shows the access gone. */
+  revoke(target: Access, accountId: string): Promise<ActionOutcome>;
+  /** Everyone who holds the target directly; follows every `links.next` cursor. */
+  holders(target: Access, options?: HolderReadOptions): Promise<HolderSnapshot>;
+  /**
+   * Requests sent so far by this adapter (this invocation), and the most it will send. Optional so
+   * that test doubles of this port need not implement it.
+   */
+  requestUsage?(): { used: number; limit: number };
+}
+
+/**
+ * For a caller that only needs to know that enough holders exist (the revocation guard), not who
+ * they all are, or that must stay within a share of the invocation's requests (the sweep).
+ */
+export interface HolderReadOptions {
+  /** Candidates to confirm before the others (e.g. the permanent admins, who nearly always hold). */
+  confirmFirst?: readonly string[];
+  /**
+   * Asked after each confirmed holder (or batch of holders the listing confirms), with every holder
+   * confirmed so far; `true` stops the read. The snapshot is then `complete: false` with no error (a
+   * lower bound, as a failed read gives) unless nothing was left to read.
+   */
+  enough?: (confirmed: readonly string[]) => boolean;
+  /**
+   * Most per-account role reads (role targets). Accounts past it are returned in `unread`; the next read
+   * continues from `accountCursor`. Default: no limit but the request budget.
+   */
+  maxAccountReads?: number;
+  /** Requests to leave unused for later work in the invocation: per-account reads stop before them. */
+  reserveRequests?: number;
+  /** Where per-account reads start (the `accountCursor` of the previous read); they wrap around. */
+  accountCursor?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jira (adapters/jira.ts).
+
+export interface JiraIssueSummary {
+  key: string;
+  id: string;
+  summary: string;
+  reporter?: string;
+  status: string;
+  /** `statusCategory.key`: `new`, `indeterminate` or `done` (absent if Jira sent none). */
+  statusCategory?: string;
+}
+
+export interface JiraPort {
+  /**
+   * Adds a comment from the core's structured body (see `commentToAdf`): text is only ever plain
+   * text, mentions only the core's own, user text in its own labelled quote block.
+   */
+  comment(issueKey: string, body: CommentBlock[]): Promise<void>;
+  /** Sets the issue property `jit-admin-grant` (JSON ≤ 32,768 characters, refused locally if larger). */
+  setGrantProperty(issueKey: string, value: unknown): Promise<void>;
+  /** Group ids of a user (`GET /rest/api/3/user/groups`). */
+  userGroups(accountId: string): Promise<string[]>;
+  /** The issue's key, id, summary, reporter account id and status name, or null if it does not exist. */
+  issue(issueKey: string): Promise<JiraIssueSummary | null>;
+  /**
+   * Whether the user this invocation runs for holds a Jira global permission (`ADMINISTER`),
+   * asked of Jira AS THAT USER (`GET /rest/api/3/mypermissions`, `asUser()`), so the answer is
+   * Jira's about the authenticated caller, never about an account id someone passed in. Throws
+   * when Jira cannot answer (no user context, an error, an answer without the permission):
+   * the caller must treat that as "not confirmed".
+   */
+  callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
+  /** The issue property `jit-admin-grant`, or null when the issue has none. */
+  grantProperty(issueKey: string): Promise<unknown>;
+}
+
+/** A request refused before it was sent because it exceeds a documented Jira limit. */
+export class JiraLimitError extends Error {
+  override readonly name = 'JiraLimitError';
+  constructor(
+    readonly what: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`${what} is ${size} characters; Jira allows at most ${limit}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage (adapters/storage/, one module per concern).
 
 /** A grant as stored: the core's grant plus the actions decided but not yet executed. */
 export interface StoredGrant {
@@ -87,7 +222,8 @@ export interface AuditCheckpoint {
   at: string;
 }
 
-export interface Store {
+/** The grants and their outboxes (`grant` entities). */
+export interface GrantStore {
   grant(id: string): Promise<StoredGrant | null>;
   /**
    * Atomically: writes the grant if its stored revision is still `expectedRev` (absent when
@@ -102,7 +238,6 @@ export interface Store {
   }): Promise<Commit>;
   /** Removes executed actions from a grant's outbox. */
   removeFromOutbox(grantId: string, keys: string[]): Promise<void>;
-  auditHead(): Promise<AuditHead>;
   /** Open grants: not finished, or with actions still in their outbox. */
   openGrants(): Promise<StoredGrant[]>;
   /** Grants updated since `sinceMs` (the sweep's memory of recently ended grants). */
@@ -110,41 +245,49 @@ export interface Store {
   /** Open grants that elevate `subject`, for the duplicate-request check. */
   openGrantsFor(subject: string): Promise<OpenGrant[]>;
   allGrants(limit: number): Promise<Grant[]>;
-  policy(): Promise<PolicyDoc | null>;
-  savePolicy(doc: PolicyDoc, expectedVersion: number, audit: AuditRecord[], expectedHead: AuditHead): Promise<Commit>;
-  /** Records that an action key has been executed; false if it already was (at-least-once delivery). */
-  claim(key: string): Promise<boolean>;
-  release(key: string): Promise<void>;
-  /**
-   * Takes a lease on `name` for `ttlMs` of clock time, if nobody holds an unexpired one. Returns
-   * the holder's token, or null. Leases expire on their own: a crashed holder blocks nobody long.
-   */
-  tryLease(name: string, ttlMs: number): Promise<string | null>;
-  /** Gives a lease back early (only the token's holder can). */
-  releaseLease(name: string, token: string): Promise<void>;
   /** Every grant that elevates `subject` (for the revocation guard's fresh read). */
   grantsFor(subject: string): Promise<Grant[]>;
-  saveAlert(alert: AlertRecord): Promise<void>;
-  alerts(limit: number): Promise<AlertRecord[]>;
-  sweepState(): Promise<SweepState | null>;
-  saveSweepState(state: SweepState): Promise<void>;
+  /** Open grants whose `wakeAt` is at or before `atMs`, or whose outbox still holds actions: what the sweep must tick or drain. */
+  dueGrants(atMs: number): Promise<StoredGrant[]>;
+  /**
+   * Up to `limit` open grants updated after `after` (a stored `updatedAt`), oldest first, and where
+   * the next page starts (absent when this page reached the end): the sweep reviews a few each run.
+   */
+  openGrantsAfter(after: string | undefined, limit: number): Promise<{ grants: StoredGrant[]; next?: string }>;
+  /** The grants of `subject` that are open, or were updated since `sinceMs` (the sweep's memory of a holder). */
+  grantsForSince(subject: string, sinceMs: number): Promise<StoredGrant[]>;
+}
+
+/**
+ * The hash-chained audit log (`audit` entities and the `audit-head`), its verification checkpoint
+ * and the refusal tallies counted beside it. Records are appended only with a decision, through
+ * `GrantStore.commit` or `PolicyStore`'s writes.
+ */
+export interface AuditLog {
+  auditHead(): Promise<AuditHead>;
   /** Audit records, newest first, filtered. */
   auditPage(query: AuditQuery): Promise<{ records: AuditRecord[]; nextBeforeSeq?: number }>;
   /** Every audit record in chain order (for verification and export). */
   auditAll(): Promise<AuditRecord[]>;
   auditForGrant(grantId: string): Promise<AuditRecord[]>;
-  /** Refusals counted under a coalescing key (the core's `coalesce.key`), or null before the first. */
-  refusalTally(key: string): Promise<{ key: string; count: number } | null>;
-  /** Adds one refusal to the tally under `key` (starting it at 1); returns the new count. */
-  countRefusal(key: string): Promise<number>;
-  /** The tallies of these keys; keys without one are left out. */
-  refusalCounts(keys: string[]): Promise<Record<string, number>>;
   /** A grant's audit records, newest first, older than `beforeSeq`; `nextBeforeSeq` when older ones remain. */
   auditForGrantPage(grantId: string, query: { beforeSeq?: number; limit: number }): Promise<{ records: AuditRecord[]; nextBeforeSeq?: number }>;
   /** Up to `limit` audit records with seq ≥ `fromSeq`, in chain order. */
   auditFrom(fromSeq: number, limit: number): Promise<AuditRecord[]>;
   auditCheckpoint(): Promise<AuditCheckpoint | null>;
   saveAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
+  /** Refusals counted under a coalescing key (the core's `coalesce.key`), or null before the first. */
+  refusalTally(key: string): Promise<{ key: string; count: number } | null>;
+  /** Adds one refusal to the tally under `key` (starting it at 1); returns the new count. */
+  countRefusal(key: string): Promise<number>;
+  /** The tallies of these keys; keys without one are left out. */
+  refusalCounts(keys: string[]): Promise<Record<string, number>>;
+}
+
+/** The policy (`meta/policy`) and the pending guard-rail change (`meta/policy-change`). */
+export interface PolicyStore {
+  policy(): Promise<PolicyDoc | null>;
+  savePolicy(doc: PolicyDoc, expectedVersion: number, audit: AuditRecord[], expectedHead: AuditHead): Promise<Commit>;
   /** The pending guard-rail change, if any, with the slot's revision. */
   policyChangeSlot(): Promise<PolicyChangeSlot>;
   /**
@@ -158,18 +301,37 @@ export interface Store {
     audit: AuditRecord[];
     expectedHead: AuditHead;
   }): Promise<Commit>;
-  /** Open grants whose `wakeAt` is at or before `atMs`, or whose outbox still holds actions: what the sweep must tick or drain. */
-  dueGrants(atMs: number): Promise<StoredGrant[]>;
+}
+
+/** Claims (an action runs once under at-least-once delivery) and leases (one holder at a time). */
+export interface ClaimStore {
+  /** Records that an action key has been executed; false if it already was (at-least-once delivery). */
+  claim(key: string): Promise<boolean>;
+  release(key: string): Promise<void>;
   /**
-   * Up to `limit` open grants updated after `after` (a stored `updatedAt`), oldest first, and where
-   * the next page starts (absent when this page reached the end): the sweep reviews a few each run.
+   * Takes a lease on `name` for `ttlMs` of clock time, if nobody holds an unexpired one. Returns
+   * the holder's token, or null. Leases expire on their own: a crashed holder blocks nobody long.
    */
-  openGrantsAfter(after: string | undefined, limit: number): Promise<{ grants: StoredGrant[]; next?: string }>;
-  /** The grants of `subject` that are open, or were updated since `sinceMs` (the sweep's memory of a holder). */
-  grantsForSince(subject: string, sinceMs: number): Promise<StoredGrant[]>;
+  tryLease(name: string, ttlMs: number): Promise<string | null>;
+  /** Gives a lease back early (only the token's holder can). */
+  releaseLease(name: string, token: string): Promise<void>;
+}
+
+/** Alerts for the admin page, and the last sweep's findings (the drift report). */
+export interface AlertStore {
+  saveAlert(alert: AlertRecord): Promise<void>;
+  alerts(limit: number): Promise<AlertRecord[]>;
+  sweepState(): Promise<SweepState | null>;
+  saveSweepState(state: SweepState): Promise<void>;
   /** Records when the sweep last ran, when nothing else about it changed. */
   touchSweep(at: string): Promise<void>;
 }
+
+/**
+ * All of the app's storage, one object per invocation (`adapters/storage.ts` composes it from the
+ * per-concern modules). Code that needs only one concern takes only that interface.
+ */
+export interface Store extends GrantStore, AuditLog, PolicyStore, ClaimStore, AlertStore {}
 
 /**
  * How long the work of one invocation may take, on `Ports.clock` (forge.ts derives it from Forge's

@@ -1,7 +1,5 @@
-/** The system clock. */
+/** The system clock: real time (the same clock the retry helper uses for conflict back-off). */
 import type { Clock } from '../ports';
+import { wallClock } from '../shared/retry';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
-};
+export const systemClock: Clock = wallClock;

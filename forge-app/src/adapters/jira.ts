@@ -9,40 +9,10 @@
  */
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
 import type { CommentBlock } from '../decision/core';
+import { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
+import { again, done, retry, type Attempt } from '../shared/retry';
 
-export interface JiraIssueSummary {
-  key: string;
-  id: string;
-  summary: string;
-  reporter?: string;
-  status: string;
-  /** `statusCategory.key`: `new`, `indeterminate` or `done` (absent if Jira sent none). */
-  statusCategory?: string;
-}
-
-export interface JiraPort {
-  /**
-   * Adds a comment from the core's structured body (see `commentToAdf`): text is only ever plain
-   * text, mentions only the core's own, user text in its own labelled quote block.
-   */
-  comment(issueKey: string, body: CommentBlock[]): Promise<void>;
-  /** Sets the issue property `jit-admin-grant` (JSON ≤ 32,768 characters, refused locally if larger). */
-  setGrantProperty(issueKey: string, value: unknown): Promise<void>;
-  /** Group ids of a user (`GET /rest/api/3/user/groups`). */
-  userGroups(accountId: string): Promise<string[]>;
-  /** The issue's key, id, summary, reporter account id and status name, or null if it does not exist. */
-  issue(issueKey: string): Promise<JiraIssueSummary | null>;
-  /**
-   * Whether the user this invocation runs for holds a Jira global permission (`ADMINISTER`),
-   * asked of Jira AS THAT USER (`GET /rest/api/3/mypermissions`, `asUser()`), so the answer is
-   * Jira's about the authenticated caller, never about an account id someone passed in. Throws
-   * when Jira cannot answer (no user context, an error, an answer without the permission):
-   * the caller must treat that as "not confirmed".
-   */
-  callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
-  /** The issue property `jit-admin-grant`, or null when the issue has none. */
-  grantProperty(issueKey: string): Promise<unknown>;
-}
+export { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
 
 export type JiraRequest = (path: Route, init?: RequestInit) => Promise<APIResponse>;
 
@@ -66,18 +36,6 @@ export class JiraError extends Error {
   ) {
     const details = [...errorMessages, ...Object.entries(errors).map(([k, v]) => `${k}: ${v}`)].join('; ');
     super(`Jira ${method} ${path} failed${status ? ` with HTTP ${status}` : ''}${details ? `: ${details}` : ''}`, options);
-  }
-}
-
-/** A request refused before it was sent because it exceeds a documented Jira limit. */
-export class JiraLimitError extends Error {
-  override readonly name = 'JiraLimitError';
-  constructor(
-    readonly what: string,
-    readonly size: number,
-    readonly limit: number,
-  ) {
-    super(`${what} is ${size} characters; Jira allows at most ${limit}`);
   }
 }
 
@@ -206,29 +164,31 @@ export function createJira(
 
   /** Runs one Jira call with retries; `call` makes the request afresh on every attempt. */
   const send = async (method: string, path: Route, call: () => Promise<APIResponse>): Promise<APIResponse> => {
-    for (let attempt = 1; ; attempt++) {
-      let res: APIResponse;
-      try {
-        res = await call();
-      } catch (e) {
-        // The request may or may not have reached Jira: retry only what is safe to repeat.
-        if (method !== 'POST' && attempt < maxAttempts) {
-          const wait = delayFor(attempt);
-          log?.(`jira: ${method} ${path.value} failed (${(e as Error)?.name ?? 'error'}); retry ${attempt}/${maxAttempts - 1} in ${wait} ms`);
-          await sleep(wait);
-          continue;
+    let why = '';
+    let failure: unknown;
+    const sent = await retry(
+      { now: () => Date.now(), sleep },
+      { attempts: maxAttempts, onRetry: (attempt, wait) => log?.(`jira: ${method} ${path.value} ${why}; retry ${attempt}/${maxAttempts - 1} in ${wait} ms`) },
+      async (attempt): Promise<Attempt<APIResponse>> => {
+        let res: APIResponse;
+        try {
+          res = await call();
+        } catch (e) {
+          failure = new JiraError(0, method, path.value, [(e as Error)?.message ?? String(e)], {}, { cause: e });
+          // The request may or may not have reached Jira: retry only what is safe to repeat.
+          if (method === 'POST') throw failure;
+          why = `failed (${(e as Error)?.name ?? 'error'})`;
+          return again(delayFor(attempt));
         }
-        throw new JiraError(0, method, path.value, [(e as Error)?.message ?? String(e)], {}, { cause: e });
-      }
-      if (res.ok) return res;
-      if (retryable(method, res.status) && attempt < maxAttempts) {
-        const wait = delayFor(attempt, res);
-        log?.(`jira: ${method} ${path.value} answered ${res.status}; retry ${attempt}/${maxAttempts - 1} in ${wait} ms`);
-        await sleep(wait);
-        continue;
-      }
-      throw await toError(res, method, path.value);
-    }
+        if (res.ok) return done(res);
+        if (!retryable(method, res.status)) throw await toError(res, method, path.value);
+        failure = res;
+        why = `answered ${res.status}`;
+        return again(delayFor(attempt, res));
+      },
+    );
+    if (sent.ok) return sent.value;
+    throw failure instanceof JiraError ? failure : await toError(failure as APIResponse, method, path.value);
   };
 
   return {

@@ -26,6 +26,10 @@
  */
 
 import { ORG_ADMIN_ROLE, RESOURCE_ROLES, type Access, type ResourceRole } from '../decision/contract';
+import { again, done, retry, type Attempt } from '../shared/retry';
+import type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory } from '../ports';
+
+export type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory } from '../ports';
 
 // ---------------------------------------------------------------------------------------------
 // Public types.
@@ -55,91 +59,6 @@ export const ORG_ADMIN_ERROR_CODES = [
   'ORG_API_CONTRACT_CHANGED',
 ] as const;
 export type OrgAdminErrorCode = (typeof ORG_ADMIN_ERROR_CODES)[number];
-
-/**
- * `retryAfterMs`, when present, is how long the API asked us to wait (429 `Retry-After`) or how long
- * eventual consistency may still take: a queue consumer can pass it on as its own retry delay.
- */
-export type ActionError = {
-  code: string;
-  message: string;
-  retryable: boolean;
-  retryAfterMs?: number;
-  /** The operation (`POST /v1/orgs/{orgId}/…`) an `ORG_API_CONTRACT_CHANGED` error is about. */
-  endpoint?: string;
-};
-export type ActionOutcome = { ok: true; detail?: string } | { ok: false; error: ActionError };
-
-/** Members of one group that holds the target's role: they hold the target through the group. */
-export interface GroupHolding {
-  groupId: string;
-  groupName?: string;
-  accountIds: string[];
-}
-
-export interface HolderSnapshot {
-  /**
-   * False when any read failed, the request budget ran out, a resource came back in a form the adapter
-   * does not understand, or the read stopped early (`enough`): `holders` is then a lower bound, never
-   * the full list. Accounts left unread because of `maxAccountReads` (see `unread`) do not make it false.
-   */
-  complete: boolean;
-  /** Accounts that hold the target directly (role targets) or are members (group targets). */
-  holders: string[];
-  /** The target is a group synced from an identity provider (the app can't change it). */
-  externallySynced: boolean;
-  error?: ActionError;
-  /**
-   * Role targets: groups that hold the role (on the target's resource), with their members. Those
-   * members hold the target through the group, which the app never changes.
-   */
-  viaGroups?: GroupHolding[];
-  /**
-   * Role targets: accounts the listing could not classify and `maxAccountReads` left unread. Each holds
-   * the target through a group in `viaGroups` or (resource roles) as an org admin, so their access is
-   * accounted for; whether they ALSO hold it directly is read in turn (see `accountCursor`).
-   */
-  unread?: string[];
-  /** Where the next read's per-account reads continue (pass back as `HolderReadOptions.accountCursor`). */
-  accountCursor?: string;
-}
-
-export interface OrgDirectory {
-  assign(target: Access, accountId: string): Promise<ActionOutcome>;
-  /** Succeeds only once a read-back shows the access gone. */
-  revoke(target: Access, accountId: string): Promise<ActionOutcome>;
-  /** Everyone who holds the target directly; follows every `links.next` cursor. */
-  holders(target: Access, options?: HolderReadOptions): Promise<HolderSnapshot>;
-  /**
-   * Requests sent so far by this adapter (this invocation), and the most it will send. Optional so
-   * that test doubles of this port need not implement it.
-   */
-  requestUsage?(): { used: number; limit: number };
-}
-
-/**
- * For a caller that only needs to know that enough holders exist (the revocation guard), not who
- * they all are, or that must stay within a share of the invocation's requests (the sweep).
- */
-export interface HolderReadOptions {
-  /** Candidates to confirm before the others (e.g. the permanent admins, who nearly always hold). */
-  confirmFirst?: readonly string[];
-  /**
-   * Asked after each confirmed holder (or batch of holders the listing confirms), with every holder
-   * confirmed so far; `true` stops the read. The snapshot is then `complete: false` with no error (a
-   * lower bound, as a failed read gives) unless nothing was left to read.
-   */
-  enough?: (confirmed: readonly string[]) => boolean;
-  /**
-   * Most per-account role reads (role targets). Accounts past it are returned in `unread`; the next read
-   * continues from `accountCursor`. Default: no limit but the request budget.
-   */
-  maxAccountReads?: number;
-  /** Requests to leave unused for later work in the invocation: per-account reads stop before them. */
-  reserveRequests?: number;
-  /** Where per-account reads start (the `accountCursor` of the previous read); they wrap around. */
-  accountCursor?: string;
-}
 
 export interface OrgAdminOptions {
   fetch: (url: string, init: RequestInit) => Promise<Response>;
@@ -537,56 +456,63 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     }
     const label = `${spec.method} ${spec.path}`;
     let last: ActionError | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const remaining = budget.remaining();
-      if (remaining <= 0) {
-        return fail('BUDGET_EXHAUSTED', redact(`${spec.why}: out of time after ${budgetMs} ms${last ? `; last error: ${last.message}` : ''}`), true);
-      }
-      if (requestsSent >= requestBudget) {
-        log(`${spec.why}: request budget of ${requestBudget} used up`);
-        return fail(
-          'BUDGET_EXHAUSTED',
-          redact(`${spec.why}: this invocation's ${requestBudget} organizations API requests are used up (Forge allows 100 per invocation)${last ? `; last error: ${last.message}` : ''}`),
-          true,
-        );
-      }
-      requestsSent++;
-      const t0 = clock.now();
-      let wait: number;
-      let waitReason: string;
-      try {
-        const r = await exchange(url, init, Math.min(requestTimeoutMs, remaining));
-        const parsed = r.status >= 400 ? parseErrorBody(r.text) : { apiMessage: '', body: r.text ? safeJson(r.text) : undefined };
-        const reply: Reply = { status: r.status, ...parsed, retryAfterMs: parseRetryAfter(r.retryAfter) };
-        if (r.status >= 400) log(`${label} → ${r.status} ${reply.apiCode ?? ''} (${spec.why}; attempt ${attempt}/${maxAttempts}, ${clock.now() - t0} ms)`);
-        if (r.status < 300 && spec.unscopedOnly) keyKind = 'unscoped';
-        if (r.status !== 429 && r.status < 500) return { ok: true, reply };
-        last = httpError(spec.why, reply);
-        if (r.status === 429 && reply.retryAfterMs !== undefined) {
-          wait = reply.retryAfterMs;
-          waitReason = 'Retry-After';
-        } else {
-          wait = backoff(attempt);
-          waitReason = 'back-off';
+    /** The last wait is the API's own `Retry-After`. */
+    let waitFromApi = false;
+    const sent = await retry(
+      clock,
+      {
+        attempts: maxAttempts,
+        delayMs: backoff,
+        deadline: budget.started + budgetMs,
+        onRetry: (_, wait) => log(`${label}: retrying in ${wait} ms (${waitFromApi ? 'Retry-After' : 'back-off'})`),
+      },
+      async (attempt): Promise<Attempt<CallResult>> => {
+        waitFromApi = false;
+        const remaining = budget.remaining();
+        if (remaining <= 0) {
+          return done(fail('BUDGET_EXHAUSTED', redact(`${spec.why}: out of time after ${budgetMs} ms${last ? `; last error: ${last.message}` : ''}`), true));
         }
-      } catch (e) {
-        const timedOut = e instanceof TimeoutError;
-        const detail = timedOut ? e.message : describeThrown(e);
-        last = timedOut
-          ? { code: 'TIMEOUT', message: redact(`${spec.why}: the organizations API did not answer in time (${detail})`), retryable: true }
-          : { code: 'NETWORK', message: redact(`${spec.why}: network error (${detail})`), retryable: true };
-        log(`${label} → ${last.code} (${spec.why}; attempt ${attempt}/${maxAttempts}: ${detail})`);
-        wait = backoff(attempt);
-        waitReason = 'back-off';
-      }
-      if (attempt === maxAttempts) break;
-      if (wait >= budget.remaining()) {
-        // Waiting would overrun the invocation: stop now and let the caller retry later.
-        if (last.code === 'RATE_LIMITED') return { ok: false, error: { ...last, retryAfterMs: wait } };
-        return fail('BUDGET_EXHAUSTED', redact(`${spec.why}: no time left to retry within ${budgetMs} ms; last error: ${last.message}`), true, wait);
-      }
-      log(`${label}: retrying in ${wait} ms (${waitReason})`);
-      await clock.sleep(wait);
+        if (requestsSent >= requestBudget) {
+          log(`${spec.why}: request budget of ${requestBudget} used up`);
+          return done(
+            fail(
+              'BUDGET_EXHAUSTED',
+              redact(`${spec.why}: this invocation's ${requestBudget} organizations API requests are used up (Forge allows 100 per invocation)${last ? `; last error: ${last.message}` : ''}`),
+              true,
+            ),
+          );
+        }
+        requestsSent++;
+        const t0 = clock.now();
+        try {
+          const r = await exchange(url, init, Math.min(requestTimeoutMs, remaining));
+          const parsed = r.status >= 400 ? parseErrorBody(r.text) : { apiMessage: '', body: r.text ? safeJson(r.text) : undefined };
+          const reply: Reply = { status: r.status, ...parsed, retryAfterMs: parseRetryAfter(r.retryAfter) };
+          if (r.status >= 400) log(`${label} → ${r.status} ${reply.apiCode ?? ''} (${spec.why}; attempt ${attempt}/${maxAttempts}, ${clock.now() - t0} ms)`);
+          if (r.status < 300 && spec.unscopedOnly) keyKind = 'unscoped';
+          if (r.status !== 429 && r.status < 500) return done({ ok: true, reply });
+          last = httpError(spec.why, reply);
+          if (r.status === 429 && reply.retryAfterMs !== undefined) {
+            waitFromApi = true;
+            return again(reply.retryAfterMs);
+          }
+          return again();
+        } catch (e) {
+          const timedOut = e instanceof TimeoutError;
+          const detail = timedOut ? e.message : describeThrown(e);
+          last = timedOut
+            ? { code: 'TIMEOUT', message: redact(`${spec.why}: the organizations API did not answer in time (${detail})`), retryable: true }
+            : { code: 'NETWORK', message: redact(`${spec.why}: network error (${detail})`), retryable: true };
+          log(`${label} → ${last.code} (${spec.why}; attempt ${attempt}/${maxAttempts}: ${detail})`);
+          return again();
+        }
+      },
+    );
+    if (sent.ok) return sent.value;
+    if (sent.stop === 'deadline' && last) {
+      // Waiting would overrun the invocation: stop now and let the caller retry later.
+      if (last.code === 'RATE_LIMITED') return { ok: false, error: { ...last, retryAfterMs: sent.waitMs } };
+      return fail('BUDGET_EXHAUSTED', redact(`${spec.why}: no time left to retry within ${budgetMs} ms; last error: ${last.message}`), true, sent.waitMs);
     }
     return { ok: false, error: last ?? { code: 'SERVER_ERROR', message: `${spec.why}: no attempt made`, retryable: true } };
   }

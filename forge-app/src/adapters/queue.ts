@@ -3,12 +3,11 @@
  * most 900 s per hop, so longer waits are chained by the consumer) and "drain this outbox" events.
  */
 import { Queue } from '@forge/events';
-import type { QueueEvent, QueuePort } from '../ports';
+import { MAX_DELAY_SECONDS, type QueueEvent, type QueuePort } from '../ports';
 
 /** The queue key declared in manifest.yml (`consumer.queue`). */
 export const QUEUE_KEY = 'jit-admin-queue';
-/** Forge's longest delay for one event. */
-export const MAX_DELAY_SECONDS = 900;
+export { MAX_DELAY_SECONDS } from '../ports';
 
 export function createQueue(key = QUEUE_KEY): QueuePort {
   const queue = new Queue({ key });

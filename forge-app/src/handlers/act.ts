@@ -3,7 +3,8 @@
  * expects back. It decides nothing: the revocation guard and every retry policy live in the core.
  */
 import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
-import type { Ports } from '../ports';
+import type { AlertStore, ClaimStore, Ports } from '../ports';
+import { again, done, exponential, retry } from '../shared/retry';
 
 export interface ActOutcome {
   /** The result to feed back to the core (grant and revoke actions only). */
@@ -95,7 +96,7 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
  * Runs a side effect at most once per key across duplicate deliveries; on failure frees the key
  * and keeps the action in the outbox (a full queue or a Jira hiccup is retried later).
  */
-async function once(ports: Ports, key: string, effect: () => Promise<unknown>): Promise<ActOutcome> {
+async function once(ports: Pick<Ports, 'log'> & { store: ClaimStore }, key: string, effect: () => Promise<unknown>): Promise<ActOutcome> {
   if (!(await ports.store.claim(key))) return {};
   try {
     await effect();
@@ -118,14 +119,20 @@ const LEASE_WAIT_MS = 15_000;
  * Takes a lease, waiting up to `waitMs` (0: one try). The wait is on the ports' clock: it is part
  * of the invocation's time, which its budget accounts for.
  */
-export async function takeLease(ports: Ports, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
-  const giveUp = ports.clock.now() + waitMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const token = await ports.store.tryLease(name, ttlMs);
-    if (token || ports.clock.now() + delay > giveUp) return token;
-    await ports.clock.sleep(Math.round(delay * (0.5 + Math.random())));
-  }
+export async function takeLease(ports: Pick<Ports, 'clock'> & { store: ClaimStore }, name: string, ttlMs: number, waitMs: number): Promise<string | null> {
+  const taken = await retry(
+    ports.clock,
+    { attempts: Infinity, delayMs: LEASE_BACKOFF, deadline: ports.clock.now() + waitMs },
+    async () => {
+      const token = await ports.store.tryLease(name, ttlMs);
+      return token ? done(token) : again();
+    },
+  );
+  return taken.ok ? taken.value : null;
 }
+
+/** 50 ms doubling to 1 s, jittered, so revokes that wait for each other do not retry in step. */
+const LEASE_BACKOFF = exponential(50, 1000, (ms) => Math.round(ms * (0.5 + Math.random())));
 
 /**
  * Asks the core whether this revoke may run now, on a fresh read of the org admins and of the
@@ -159,9 +166,12 @@ async function guard(ports: Ports, policy: Policy | null, action: Extract<Action
   return { code: answer.reason?.code ?? 'REFUSED', message: answer.reason?.message ?? 'refused', obsolete: answer.obsolete };
 }
 
+/** What raising an alert uses: a claim (once per key), the alert store, the clock and the log. */
+type Alerting = Pick<Ports, 'clock' | 'log'> & { store: ClaimStore & AlertStore };
+
 /** Stores an alert for the admin page and logs it (unless `quiet`: the caller logs a summary). */
 async function raise(
-  ports: Ports,
+  ports: Alerting,
   key: string,
   severity: 'info' | 'warning' | 'critical',
   code: string,
@@ -194,7 +204,7 @@ const ORG_API_PROBLEMS = new Set(['API_KEY_SCOPED', 'UNAUTHORIZED', 'ORG_API_CON
  * first.
  */
 export async function alertOrgApiProblem(
-  ports: Ports,
+  ports: Alerting,
   error: { code: string; message: string; endpoint?: string },
   context: { grantId?: string | null; issueKey?: string | null } = {},
 ): Promise<void> {

@@ -9,7 +9,7 @@
  * passed on as unknown and refused. The UI's buttons are only a convenience.
  */
 import { core, ORG_ADMIN_ROLE, type AdminAccess, type Grant, type HolderReason, type Access, type OrgAdminsRead, type PendingPolicyChange, type PolicyChangeInput, type PolicyCommand } from '../decision/core';
-import type { PolicyDoc, Ports } from '../ports';
+import type { AuditLog, GrantStore, PolicyDoc, Ports } from '../ports';
 import type {
   AdminCall,
   AlertRecord,
@@ -24,8 +24,9 @@ import type {
   Result,
 } from '../shared/types';
 import type { AuditRecord } from '../decision/core';
+import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '../shared/retry';
 import { verifyAuditChain } from './auditVerification';
-import { backoff, iso } from './dispatch';
+import { iso } from './dispatch';
 import { coalesceKeys } from './panel';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -101,7 +102,7 @@ export async function adminCall(ports: Ports, context: { accountId?: string }, c
  * Jira's answer to "does the caller hold ADMINISTER?", asked as the caller; `null` when Jira could
  * not be asked, which the core refuses (`PERMISSION_UNKNOWN`) rather than guessing.
  */
-async function isJiraAdmin(ports: Ports, accountId: string): Promise<boolean | null> {
+async function isJiraAdmin(ports: Pick<Ports, 'jira' | 'log'>, accountId: string): Promise<boolean | null> {
   try {
     return await ports.jira.callerHasGlobalPermission('ADMINISTER');
   } catch (e) {
@@ -148,7 +149,7 @@ function policyData(doc: PolicyDoc | null, pending: PendingPolicyChange | null, 
  * audit records. A refusal is audited like any other decision; a lost race decides again.
  */
 async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | null, cmd: PolicyCommand): Promise<Result<PolicyData>> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  const changed = await retry(wallClock, { attempts: 8, delayMs: conflictBackoff }, async (): Promise<Attempt<Result<PolicyData>>> => {
     const [current, slot, head] = await Promise.all([ports.store.policy(), ports.store.policyChangeSlot(), ports.store.auditHead()]);
     const input: PolicyChangeInput = {
       command: cmd,
@@ -173,13 +174,10 @@ async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | nu
           expectedHead: head,
         });
         // A moved audit head or pending change: decide again, so the refusal's record is not lost.
-        if (committed === 'conflict') {
-          await backoff(attempt);
-          continue;
-        }
+        if (committed === 'conflict') return again();
       }
       ports.log.warn('policy change refused', { by: actor, code: answer.error.code });
-      return { ok: false, error: answer.error, ...(answer.problems?.length ? { problems: answer.problems } : {}) };
+      return done({ ok: false, error: answer.error, ...(answer.problems?.length ? { problems: answer.problems } : {}) });
     }
     if (answer.outcome === 'needsOrgAdmins') throw new Error('the core asked for the org admins again after they were read');
     const pending = answer.pending === 'keep' ? slot.change : answer.pending === 'set' ? (answer.change ?? null) : null;
@@ -196,11 +194,11 @@ async function changePolicy(ports: Ports, actor: string, jiraAdmin: boolean | nu
       // not at the next sweep. It never throws; what it cannot finish, the sweep does.
       if (answer.policy) await applyPolicyToOpenGrants(ports);
       const access = authorize(ports, 'getPolicy', actor, jiraAdmin, doc, pending);
-      return { ok: true, data: { ...policyData(doc, pending, access), outcome: answer.outcome } };
+      return done({ ok: true, data: { ...policyData(doc, pending, access), outcome: answer.outcome } });
     }
-    await backoff(attempt);
-  }
-  return { ok: false, error: { code: 'CONFLICT', message: 'the policy or the audit log kept changing; try again' } };
+    return again();
+  });
+  return changed.ok ? changed.value : { ok: false, error: { code: 'CONFLICT', message: 'the policy or the audit log kept changing; try again' } };
 }
 
 /**
@@ -220,7 +218,7 @@ async function readOrgAdmins(ports: Ports, input: PolicyChangeInput, confirmFirs
   return { complete: snapshot.complete, holders: snapshot.holders };
 }
 
-async function listGrants(ports: Ports, scope: 'open' | 'all'): Promise<Result<GrantList>> {
+async function listGrants(ports: Pick<Ports, 'clock'> & { store: GrantStore }, scope: 'open' | 'all'): Promise<Result<GrantList>> {
   const grants = scope === 'open' ? (await ports.store.openGrants()).map((s) => s.grant) : await ports.store.allGrants(100);
   return { ok: true, data: { grants, now: iso(ports.clock.now()) } };
 }
@@ -240,14 +238,14 @@ function auditQuery(p: Payload): AuditQuery {
   };
 }
 
-async function getAudit(ports: Ports, query: AuditQuery): Promise<Result<AuditPage>> {
+async function getAudit(ports: Pick<Ports, 'clock'> & { store: AuditLog }, query: AuditQuery): Promise<Result<AuditPage>> {
   // Bounded work per call: the records since the last verified one, and a chunk of the older ones.
   const [page, verification] = await Promise.all([ports.store.auditPage(query), verifyAuditChain(ports)]);
   const refusalCounts = await ports.store.refusalCounts(coalesceKeys(page.records));
   return { ok: true, data: { ...page, refusalCounts, verification } };
 }
 
-async function exportAudit(ports: Ports, query: AuditQuery, format: 'csv' | 'json'): Promise<Result<AuditExport>> {
+async function exportAudit(ports: Pick<Ports, 'clock'> & { store: AuditLog }, query: AuditQuery, format: 'csv' | 'json'): Promise<Result<AuditExport>> {
   const records: AuditRecord[] = [];
   let beforeSeq = query.beforeSeq;
   while (records.length < EXPORT_LIMIT) {

@@ -17,7 +17,7 @@
  * The checkpoint moves only after a clean verification; a broken chain is reported on every call.
  */
 import { core, type AuditHead, type AuditRecord } from '../decision/core';
-import type { Ports } from '../ports';
+import type { AuditLog, Ports } from '../ports';
 import { iso } from './dispatch';
 
 /** New records verified per call at most (more are verified on the next calls). */
@@ -56,7 +56,7 @@ function verify(records: AuditRecord[], anchor: AuditHead, expectedHead?: AuditH
 }
 
 /** One bounded step of verification; see the module comment. */
-export async function verifyAuditChain(ports: Ports): Promise<ChainVerification> {
+export async function verifyAuditChain(ports: Pick<Ports, 'clock'> & { store: AuditLog }): Promise<ChainVerification> {
   const { store } = ports;
   const [checkpoint, head] = await Promise.all([store.auditCheckpoint(), store.auditHead()]);
   const from = checkpoint && checkpoint.verified.seq <= head.seq ? checkpoint.verified : GENESIS;

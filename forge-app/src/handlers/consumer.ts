@@ -2,8 +2,7 @@
  * The queue consumer: "wake me at T" events (chained in hops of at most 900 s, and never acted
  * on early, so a window ends on time) and "finish this outbox" events.
  */
-import type { Ports, QueueEvent } from '../ports';
-import { MAX_DELAY_SECONDS } from '../adapters/queue';
+import { MAX_DELAY_SECONDS, type Ports, type QueueEvent } from '../ports';
 import { dispatch, drain } from './dispatch';
 
 export type ConsumeOutcome = { done: true } | { done: false; retryAfterSeconds: number; reason: string };

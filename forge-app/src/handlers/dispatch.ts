@@ -8,8 +8,8 @@
  * side effects are claimed by their idempotency keys, and the org API calls are idempotent.
  */
 import { core, type Action, type Actor, type AuditHead, type AuditRecord, type DecideAnswer, type DecideInput, type ErrorBody, type Event, type Gate, type Grant, type Policy } from '../decision/core';
-import { JiraLimitError } from '../adapters/jira';
-import type { Ports, StoredGrant } from '../ports';
+import { JiraLimitError, type GrantStore, type Ports, type StoredGrant } from '../ports';
+import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '../shared/retry';
 import { act } from './act';
 import { requesterFor } from './identity';
 
@@ -52,10 +52,11 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0): Promise<DispatchResult> {
   const { store, clock } = ports;
-  for (let attempt = 1; ; attempt++) {
+  let lost = '';
+  const result = await retry(wallClock, { attempts: MAX_ATTEMPTS, delayMs: conflictBackoff }, async (): Promise<Attempt<DispatchResult>> => {
     // Load.
     const [stored, policyDoc, head] = await Promise.all([store.grant(request.grantId), store.policy(), store.auditHead()]);
-    if (!policyDoc) return { ok: false, error: NO_POLICY };
+    if (!policyDoc) return done({ ok: false, error: NO_POLICY });
     const subject = request.event.type === 'submit' ? (request.event.subject ?? request.actor?.accountId) : undefined;
     const openGrants = typeof subject === 'string' ? (await store.openGrantsFor(subject)).filter((g) => g.id !== request.grantId) : [];
     const requester = stored && needsRequester(stored.grant, request) ? await requesterFor(ports, stored.grant.requester) : null;
@@ -82,22 +83,21 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
         const tally = await store.refusalTally(coalesce.key);
         if (tally) answer = core.decide({ ...input, context: { ...input.context, refusals: [tally] } });
       }
-      if (answer.ok) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core accepted an event it had refused' } };
+      if (answer.ok) return done({ ok: false, error: { code: 'INVALID_STATE', message: 'the core accepted an event it had refused' } });
       if (answer.audit?.length && (await appendAudit(ports, answer.audit, head)) === 'conflict') {
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`could not record a refusal on ${request.grantId}: ${attempt} conflicting writes`);
-        await backoff(attempt);
-        continue;
+        lost = 'record a refusal on';
+        return again();
       }
       if (answer.coalesce) await store.countRefusal(answer.coalesce.key);
       for (const action of answer.actions ?? []) await act(ports, policyDoc.policy, action);
-      return { ok: false, error: answer.error };
+      return done({ ok: false, error: answer.error });
     }
     if (!answer.changed) {
       // A duplicate: nothing to save, but finish any work a crashed invocation left behind.
       if (stored?.outbox.length) await drain(ports, request.grantId, depth, policyDoc.policy);
-      return { ok: true, grant: stored?.grant ?? null, changed: false };
+      return done({ ok: true, grant: stored?.grant ?? null, changed: false });
     }
-    if (!answer.grant) return { ok: false, error: { code: 'INVALID_STATE', message: 'the core returned no grant' } };
+    if (!answer.grant) return done({ ok: false, error: { code: 'INVALID_STATE', message: 'the core returned no grant' } });
 
     // Save (the decision, its audit and its outbox, atomically).
     const next = { grant: answer.grant, outbox: [...(stored?.outbox ?? []), ...answer.actions] };
@@ -109,16 +109,17 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
       expectedHead: head,
     });
     if (committed === 'conflict') {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`could not save ${request.grantId}: ${attempt} conflicting writes`);
-      await backoff(attempt);
-      continue;
+      lost = 'save';
+      return again();
     }
 
     // Act.
     await mirror(ports, answer.grant, policyDoc.policy);
     await drain(ports, request.grantId, depth, policyDoc.policy);
-    return { ok: true, grant: answer.grant, changed: true };
-  }
+    return done({ ok: true, grant: answer.grant, changed: true });
+  });
+  if (!result.ok) throw new Error(`could not ${lost} ${request.grantId}: ${result.attempts} conflicting writes`);
+  return result.value;
 }
 
 /**
@@ -126,7 +127,7 @@ export async function dispatch(ports: Ports, request: DispatchRequest, depth = 0
  * one org-API operation, or for an org-admin revoke the wait for the revoke lease, the guard's
  * read and the revoke. Anything else always fits (Jira and storage calls are bounded by the tail).
  */
-export function fitsInline(ports: Ports, action: Action): boolean {
+export function fitsInline(ports: Pick<Ports, 'budget' | 'clock'>, action: Action): boolean {
   const b = ports.budget;
   if (!b || (action.type !== 'grant' && action.type !== 'revoke')) return true;
   const cost = action.type === 'revoke' && action.access.type === 'orgRole' ? b.leaseWaitMs + 2 * b.orgOperationMs : b.orgOperationMs;
@@ -210,7 +211,7 @@ function onGrantIssue(action: Action, grant: Grant, grantId: string): Action {
  * failing queue must not turn a saved decision into an error: the outbox stays in storage, the
  * grant stays in the sweep's index, and the next sweep (within five minutes) drains it.
  */
-async function deferDrain(ports: Ports, grantId: string, delaySeconds: number): Promise<void> {
+async function deferDrain(ports: Pick<Ports, 'queue' | 'log'>, grantId: string, delaySeconds: number): Promise<void> {
   try {
     await ports.queue.push({ kind: 'drain', grantId }, delaySeconds);
   } catch (error) {
@@ -219,7 +220,7 @@ async function deferDrain(ports: Ports, grantId: string, delaySeconds: number): 
 }
 
 /** Appends audit records without touching a grant (refusals, sweeps, policy changes). */
-export async function appendAudit(ports: Ports, records: AuditRecord[], expectedHead: AuditHead) {
+export async function appendAudit(ports: { store: Pick<GrantStore, 'commit'> }, records: AuditRecord[], expectedHead: AuditHead) {
   if (records.length === 0) return 'ok' as const;
   return ports.store.commit({ expectedRev: null, audit: records, expectedHead });
 }
@@ -282,7 +283,7 @@ function canonical(value: unknown): string {
  * or out-of-date property, so a failed write blocks transitions rather than letting a stale
  * answer through; the sweep rewrites a property that does not match.
  */
-export async function mirror(ports: Ports, grant: Grant, policy: Policy): Promise<void> {
+export async function mirror(ports: Pick<Ports, 'jira' | 'clock' | 'log'>, grant: Grant, policy: Policy): Promise<void> {
   let value = grantProperty(grant, policy, ports.clock.now());
   try {
     // By id: the issue keeps it when it moves to another project (its key changes).
@@ -299,28 +300,19 @@ export async function mirror(ports: Ports, grant: Grant, policy: Policy): Promis
   }
 }
 
-/** Real time, not the (possibly virtual) domain clock: this only spreads out racing writers. */
-export async function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(20 * 2 ** Math.min(attempt, 6), 1000) * (0.5 + Math.random());
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Records the result of an action that belongs to no grant (the sweep's revocations). */
 export async function recordUngranted(ports: Ports, event: Event): Promise<void> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  const recorded = await retry(wallClock, { attempts: MAX_ATTEMPTS, delayMs: conflictBackoff }, async (): Promise<Attempt<void>> => {
     const [policyDoc, head] = await Promise.all([ports.store.policy(), ports.store.auditHead()]);
-    if (!policyDoc) return;
+    if (!policyDoc) return done(undefined);
     const answer = core.decide({ policy: policyDoc.policy, grant: null, event, actor: null, now: iso(ports.clock.now()), auditHead: head, source: 'system' });
     if (!answer.ok) {
       ports.log.error('the core refused an action result', { error: answer.error });
-      return;
+      return done(undefined);
     }
-    if ((await appendAudit(ports, answer.audit, head)) === 'conflict') {
-      await backoff(attempt);
-      continue;
-    }
+    if ((await appendAudit(ports, answer.audit, head)) === 'conflict') return again();
     for (const action of answer.actions) await act(ports, policyDoc.policy, action);
-    return;
-  }
-  throw new Error('could not record an action result: the audit log kept changing');
+    return done(undefined);
+  });
+  if (!recorded.ok) throw new Error('could not record an action result: the audit log kept changing');
 }

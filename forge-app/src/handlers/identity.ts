@@ -6,7 +6,7 @@ import type { Ports } from '../ports';
  * Looks up the account's groups. A failed lookup yields no groups, which can only make the
  * core refuse more (eligibility by group fails closed), never grant more.
  */
-export async function actorFor(ports: Ports, accountId: string): Promise<Actor> {
+export async function actorFor(ports: Pick<Ports, 'jira' | 'log'>, accountId: string): Promise<Actor> {
   try {
     return { accountId, groupIds: await ports.jira.userGroups(accountId) };
   } catch (e) {
@@ -20,7 +20,7 @@ export async function actorFor(ports: Ports, accountId: string): Promise<Actor> 
  * eligibility. Unlike `actorFor`, a failed lookup yields null rather than "no groups": the core
  * then treats eligibility through groups as unknown, and ends nothing on a guess.
  */
-export async function requesterFor(ports: Ports, accountId: string): Promise<Actor | null> {
+export async function requesterFor(ports: Pick<Ports, 'jira' | 'log'>, accountId: string): Promise<Actor | null> {
   try {
     return { accountId, groupIds: await ports.jira.userGroups(accountId) };
   } catch (e) {

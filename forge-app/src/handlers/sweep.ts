@@ -4,10 +4,11 @@
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
 import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
-import type { Ports, StoredGrant, SweepState } from '../ports';
+import type { GrantStore, Ports, StoredGrant, SweepState } from '../ports';
 import type { DriftReport } from '../shared/types';
+import { again, conflictBackoff, done, retry, wallClock } from '../shared/retry';
 import { act, alertOrgApiProblem } from './act';
-import { appendAudit, backoff, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
+import { appendAudit, dispatch, drain, fitsInline, iso, mirror, propertyIsCurrent, recordUngranted } from './dispatch';
 import { requesterFor } from './identity';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -62,7 +63,7 @@ const canonical = (value: unknown): string =>
  * playground's holder explanation reads them; the sweep itself reads only what it needs, see
  * `runSweep`).
  */
-export async function grantsToWatch(ports: Ports): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
+export async function grantsToWatch(ports: Pick<Ports, 'clock'> & { store: GrantStore }): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
   const [open, recent] = await Promise.all([ports.store.openGrants(), ports.store.grantsUpdatedSince(ports.clock.now() - MEMORY_MS)]);
   const byId = new Map<string, StoredGrant>();
   for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
@@ -188,11 +189,11 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   }
 
   // Decide, and record the findings (retrying if another writer moved the audit head).
-  let answer;
-  for (let attempt = 1; ; attempt++) {
+  let attempt = 0;
+  const decided = await retry(wallClock, { attempts: 8, delayMs: conflictBackoff }, async () => {
     // The state read at the start, unless another sweep has written since (a retry).
-    const [head, previous] = await Promise.all([store.auditHead(), attempt === 1 ? before : store.sweepState()]);
-    answer = core.sweep({
+    const [head, previous] = await Promise.all([store.auditHead(), attempt++ === 0 ? before : store.sweepState()]);
+    const answer = core.sweep({
       policy,
       grants,
       snapshot,
@@ -204,10 +205,10 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
       formerPermanentAdmins: policyDoc.formerPermanentAdmins ?? [],
     });
     if (!answer.ok) throw new Error(`the core refused the sweep: ${answer.error.message}`);
-    if ((await appendAudit(ports, answer.audit, head)) === 'ok') break;
-    if (attempt >= 8) throw new Error('could not record the sweep: the audit log kept changing');
-    await backoff(attempt);
-  }
+    return (await appendAudit(ports, answer.audit, head)) === 'ok' ? done(answer) : again();
+  });
+  if (!decided.ok) throw new Error('could not record the sweep: the audit log kept changing');
+  const answer = decided.value;
   const state: SweepState = {
     // When this sweep began: the next one reads the grants written since.
     at: iso(now),

@@ -10,7 +10,7 @@
  * it recomputes the gate from storage at the time of the transition and compares. A mismatch is
  * rewritten and refused, and anything it cannot check is refused: it fails closed.
  */
-import type { Ports } from '../ports';
+import type { GrantStore, PolicyStore, Ports } from '../ports';
 import { mirror, propertyIsCurrent } from './dispatch';
 
 /** What Forge expects back from a validator function. */
@@ -26,7 +26,7 @@ interface ValidatorEvent {
 
 const refuse = (errorMessage: string): ValidatorResult => ({ result: false, errorMessage });
 
-export async function onValidate(ports: Ports, raw: unknown): Promise<ValidatorResult> {
+export async function onValidate(ports: Pick<Ports, 'jira' | 'clock' | 'log'> & { store: GrantStore & PolicyStore }, raw: unknown): Promise<ValidatorResult> {
   const issueKey = (raw && typeof raw === 'object' ? (raw as ValidatorEvent) : {}).issue?.key;
   if (typeof issueKey !== 'string' || !issueKey) return refuse('JIT Admin could not tell which issue this transition is on.');
   try {

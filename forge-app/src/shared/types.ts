@@ -10,7 +10,9 @@ import type {
   AuditRecord,
   ErrorBody,
   Finding,
+  FloorReport,
   Grant,
+  GroupHolders,
   Holder,
   PendingPolicyChange,
   PendingStatus,
@@ -189,14 +191,14 @@ export interface DriftReport {
   findings: Finding[];
   /** Every holder the last sweep read, with the core's reason they hold it (absent before the first sweep that gave one). */
   explained?: Holder[];
-  floor?: { orgAdmins: number; after: number; min: number };
+  floor?: FloorReport;
   holders: Array<{
     target: string;
     complete: boolean;
     externallySynced: boolean;
     holders: string[];
     /** Role targets: groups whose role gives their members the target (reported, never revoked). */
-    viaGroups?: Array<{ groupId: string; groupName?: string; accountIds: string[] }>;
+    viaGroups?: Array<GroupHolders & { accountIds: string[] }>;
     /** Accounts whose direct assignment is read in turn by later sweeps (large organisations). */
     unread?: number;
   }>;
