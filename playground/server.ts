@@ -16,65 +16,20 @@
  *
  * `startPlayground()` runs it in-process (tests); run this file directly to serve it.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { rawFetch, VirtualClock } from './forge-runtime/index';
-import {
-  DEMO_API_KEY,
-  DEMO_JIRA_ADMINS_GROUP,
-  DEMO_ORG_ID,
-  DEMO_PEOPLE,
-  DEMO_SITE_ARI,
-  JIT_WORKFLOW,
-  TRANSITIONS,
-  demoPolicy,
-  startLocalApp,
-  type LocalApp,
-  type TransitionName,
-} from './local-app';
-import { adfToPlainText, type JiraSnapshot } from './emulators/jira/index';
-import { FAULT_KINDS, type EmulatorSnapshot, type EmulatorTarget, type FaultOptions } from './emulators/org-admin/index';
-import type { GroupHolders, TargetHolders } from '../forge-app/src/decision/contract';
-import { PANEL_CALLS } from '../forge-app/src/handlers/panel';
-import { ADMIN_CALLS } from '../forge-app/src/handlers/admin';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { rawFetch, type VirtualClock } from './forge-runtime/index';
+import { DEMO_API_KEY, DEMO_JIRA_ADMINS_GROUP, DEMO_ORG_ID, DEMO_SITE_ARI, type LocalApp } from './local-app';
+import { HttpError, readPlaygroundBody, sendError, sendFile } from './app-server/http';
+import { ROOT, STATE_VERSION, WEB_DIR, checkSpeed, openSession, savedFaults, trimLogs, wipe, type PlaygroundOptions, type SavedState, type Session } from './app-server/session';
+import { createViews } from './app-server/views';
+import { playgroundRoutes } from './app-server/routes';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WEB_DIR = join(ROOT, 'playground', 'web');
-const UI_DIST = join(ROOT, 'forge-app', 'ui', 'dist');
-/** The issue property the app mirrors each grant into (forge-app/src/adapters/jira.ts). */
-const GRANT_PROPERTY = 'jit-admin-grant';
-/** Largest request body accepted. */
-const MAX_BODY_BYTES = 1024 * 1024;
-/** Largest single clock jump: two days (576 sweeps, each a few org-API reads). */
-const MAX_ADVANCE_SECONDS = 2 * 24 * 3600;
-const MAX_SPEED = 3600;
-/**
- * 2: grants keyed by issue id, ISO-string timestamps in storage, and the demo's Jira users carry
- * their Jira-admin groups (the admin page checks ADMINISTER); a version-1 state is set aside.
- */
-const STATE_VERSION = 2;
-
-export interface PlaygroundOptions {
-  /** TCP port; 0 picks a free one. Default: `PORT` or 8080. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Where state persists. Default `<repo>/.playground`. */
-  dataDir?: string;
-  /** Clock speed on a fresh start (a restored state keeps its own). Default 1. */
-  speed?: number;
-  /** Emulated time on a fresh start (ms). Default: now, to the second. */
-  startAt?: number;
-  /** Ticker period, real ms. Default 100. */
-  tickMs?: number;
-  /** How often state.json is written while running, real ms. Default 2000. */
-  saveIntervalMs?: number;
-  /** Where the app's log lines go. Default: `<dataDir>/app.log`. */
-  log?: (line: string) => void;
-}
+export { injectShim } from './app-server/http';
+export type { PlaygroundOptions } from './app-server/session';
 
 export interface Playground {
   url: string;
@@ -93,208 +48,6 @@ export interface Playground {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
-
-interface SavedState {
-  version: number;
-  savedAt: string;
-  now: number;
-  speed: number;
-  org: EmulatorSnapshot;
-  jira: JiraSnapshot;
-  faults?: FaultOptions | null;
-}
-
-interface Session {
-  app: LocalApp;
-  clock: VirtualClock;
-}
-
-/** An HTTP error with a status and a stable code. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-const badRequest = (message: string) => new HttpError(400, 'BAD_REQUEST', message);
-
-type Json = Record<string, unknown>;
-
-// ---------------------------------------------------------------------------------------------
-// Demo data
-
-const PEOPLE_ORDER = Object.keys(DEMO_PEOPLE);
-const ROLES: Record<string, string> = {
-  'perm-1': 'permanent admin',
-  'perm-2': 'permanent admin',
-  'perm-3': 'permanent admin',
-  alice: 'requester',
-  erin: 'requester',
-  bob: 'approver',
-  carol: 'approver',
-  dan: 'approver',
-  jade: 'Jira admin',
-  mallory: 'neither',
-};
-
-const EXAMPLE_ISSUE = {
-  summary: 'Org admin to rotate the SAML signing certificate',
-  reporter: 'alice',
-  description:
-    'The SAML signing certificate of the Acme identity provider expires on Friday.\n' +
-    'I need organization admin for about an hour to upload the new certificate and test a sign-in.',
-};
-
-/** The demo policy's targets, as the org view lists them. */
-function demoTargets() {
-  return (demoPolicy().targets ?? []).map((t) => ({ key: t.key, label: t.label, access: t.access as EmulatorTarget }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sessions (one app + clock; replaced on reset)
-
-function readSavedState(dataDir: string, say: (line: string) => void): SavedState | null {
-  const path = join(dataDir, 'state.json');
-  if (!existsSync(path)) return null;
-  try {
-    const s = JSON.parse(readFileSync(path, 'utf8')) as SavedState;
-    if (s.version !== STATE_VERSION || typeof s.now !== 'number' || !s.org || !s.jira) throw new Error('unknown format');
-    return s;
-  } catch (e) {
-    const aside = join(dataDir, `broken-${Date.now()}`);
-    mkdirSync(aside, { recursive: true });
-    for (const f of ['state.json', 'kvs.sqlite', 'kvs.sqlite-wal', 'kvs.sqlite-shm']) {
-      if (existsSync(join(dataDir, f))) renameSync(join(dataDir, f), join(aside, f));
-    }
-    say(`playground: could not read ${path} (${(e as Error).message}); moved it to ${aside} and started afresh`);
-    return null;
-  }
-}
-
-function wipe(dataDir: string): void {
-  for (const f of ['state.json', 'state.json.tmp', 'kvs.sqlite', 'kvs.sqlite-wal', 'kvs.sqlite-shm', 'kvs.sqlite-journal']) {
-    rmSync(join(dataDir, f), { force: true });
-  }
-}
-
-async function openSession(dataDir: string, options: PlaygroundOptions, log: (line: string) => void, say: (line: string) => void) {
-  const saved = readSavedState(dataDir, say);
-  if (!saved) wipe(dataDir);
-  const clock = new VirtualClock(saved?.now ?? options.startAt ?? Math.floor(Date.now() / 1000) * 1000);
-  const app = await startLocalApp({
-    clock,
-    kvsPath: join(dataDir, 'kvs.sqlite'),
-    orgSnapshot: saved?.org,
-    jiraSnapshot: saved?.jira,
-    orgRequestLogLimit: 1000,
-    scheduleSweep: true,
-    log,
-  });
-  try {
-    if (saved?.faults) app.org.setFaults(saved.faults);
-    if (!saved) {
-      await app.seedPolicy(demoPolicy());
-      app.jira.createIssue(EXAMPLE_ISSUE);
-    }
-  } catch (e) {
-    await app.close();
-    throw e;
-  }
-  return { session: { app, clock } as Session, speed: saved?.speed, restored: !!saved };
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP helpers
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, e: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (e instanceof HttpError) sendJson(res, e.status, { error: { code: e.code, message: e.message } });
-  else sendJson(res, 500, { error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } });
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolvePromise, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      // Past the limit the rest is read and dropped, so the client gets its 413 instead of a reset connection.
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new HttpError(413, 'TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
-      else resolvePromise(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
-}
-
-/** The body as a JSON object, or a 400 that says what is wrong. */
-async function jsonBody(req: IncomingMessage, allowEmpty = false): Promise<Json> {
-  const text = (await readBody(req)).toString('utf8');
-  if (!text.trim()) {
-    if (allowEmpty) return {};
-    throw badRequest('the request body must be a JSON object, and it is empty');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('the request body must be a JSON object');
-  return value as Json;
-}
-
-function str(body: Json, key: string, required = true): string | undefined {
-  const v = body[key];
-  if (v === undefined || v === null || v === '') {
-    if (required) throw badRequest(`\`${key}\` is required (a non-empty string)`);
-    return undefined;
-  }
-  if (typeof v !== 'string') throw badRequest(`\`${key}\` must be a string`);
-  return v;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.map': 'application/json',
-};
-
-function sendFile(res: ServerResponse, path: string, transform?: (text: string) => string): void {
-  if (!existsSync(path)) throw new HttpError(404, 'NOT_FOUND', `no file ${basename(path)}`);
-  const ext = path.slice(path.lastIndexOf('.'));
-  const type = CONTENT_TYPES[ext] ?? 'application/octet-stream';
-  const data = transform ? transform(readFileSync(path, 'utf8')) : readFileSync(path);
-  res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
-  res.end(data);
-}
-
-/** Puts the bridge shim before the bundle's first script, so `window.__bridge` exists when the bundle loads. */
-export function injectShim(html: string): string {
-  const tag = '<script src="/__playground/bridge-shim.js"></script>';
-  const i = html.search(/<script\b/i);
-  if (i >= 0) return `${html.slice(0, i)}${tag}\n    ${html.slice(i)}`;
-  return html.includes('</body>') ? html.replace('</body>', `${tag}\n</body>`) : `${html}\n${tag}`;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export async function startPlayground(options: PlaygroundOptions = {}): Promise<Playground> {
   const dataDir = resolve(options.dataDir ?? join(ROOT, '.playground'));
@@ -317,6 +70,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   // Panel freshness: the mirrored grant version the panel last saw per issue, and panel calls in flight.
   const panelSeen = new Map<string, number>();
   const panelBusy = new Map<string, number>();
+  const views = createViews({ seen: panelSeen, busy: panelBusy });
 
   // ---- the clock: one queue for ticker and manual advances
   let chain: Promise<unknown> = Promise.resolve();
@@ -402,89 +156,6 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     await next;
   };
 
-  // ---- views
-
-  // The views below read Jira through one snapshot (a deep copy of every issue): a caller that
-  // builds several views for one request takes it once and passes it to each.
-
-  /**
-   * Who holds each demo target in the emulated org, each holder with the core's reason
-   * (`explainHolders`, from the same inputs as the sweep: the stored policy and the grants).
-   */
-  const orgView = async (app: LocalApp) => {
-    const h = app.org.holders();
-    const read = demoTargets().map((t) => {
-      let holders: Array<{ accountId: string; method: string }> = [];
-      let externallySynced = false;
-      let viaGroups: GroupHolders[] = [];
-      if (t.access.type === 'orgRole') {
-        const role = t.access.role;
-        const direct = new Set(h.direct.filter((d) => d.role === role && d.resource === app.org.orgAri).map((d) => d.accountId));
-        holders = h.orgAdmins.map((accountId) => ({ accountId, method: direct.has(accountId) ? 'direct' : 'group' }));
-        viaGroups = h.groups
-          .filter((g) => g.roles.some((r) => r.role === role && r.resource === app.org.orgAri))
-          .map((g) => ({ groupId: g.groupId, groupName: g.name, accountIds: g.members }));
-      } else if (t.access.type === 'resourceRole') {
-        const a = t.access;
-        holders = h.direct.filter((d) => d.role === a.role && d.resource === a.resource).map((d) => ({ accountId: d.accountId, method: 'direct' }));
-      } else {
-        const a = t.access;
-        const g = h.groups.find((x) => x.groupId === a.groupId);
-        externallySynced = g?.externalSynced ?? false;
-        holders = (g?.members ?? []).map((accountId) => ({ accountId, method: 'group' }));
-      }
-      const direct = holders.filter((x) => t.access.type !== 'orgRole' || x.method === 'direct').map((x) => x.accountId);
-      const entry: TargetHolders = { target: t.key, complete: true, externallySynced, holders: direct, viaGroups };
-      return { t, holders, externallySynced, entry };
-    });
-    const explained = await app.explainHolders({ complete: true, targets: read.map((r) => r.entry) });
-    // A direct holder's explanation first (the core lists direct holders before groups' members).
-    const reasonOf = (target: string, accountId: string) => explained.find((e) => e.target === target && e.accountId === accountId)?.reason ?? null;
-    const targets = read.map(({ t, holders, externallySynced }) => ({
-      ...t,
-      externallySynced,
-      holders: holders.map((x) => ({ ...x, name: DEMO_PEOPLE[x.accountId] ?? x.accountId, reason: reasonOf(t.key, x.accountId) })),
-    }));
-    return { ...h, targets };
-  };
-
-  const issueList = (app: LocalApp, jira: JiraSnapshot = app.jira.exportSnapshot()) =>
-    jira.issues
-      .map((i) => {
-        const issue = app.jira.issue(i.key)!;
-        return { key: i.key, summary: i.summary, status: issue.status, reporter: i.reporter, created: new Date(i.created).toISOString(), grant: i.properties[GRANT_PROPERTY] ?? null };
-      })
-      .sort((a, b) => Number(b.key.split('-')[1]) - Number(a.key.split('-')[1]));
-
-  const issueDetail = (app: LocalApp, key: string, jira: JiraSnapshot = app.jira.exportSnapshot()) => {
-    const rec = jira.issues.find((i) => i.key === key.toUpperCase());
-    const issue = app.jira.issue(key);
-    if (!rec || !issue) return null;
-    const statusDef = JIT_WORKFLOW.statuses.find((s) => s.name === issue.status);
-    const grant = (rec.properties[GRANT_PROPERTY] ?? null) as { version?: number } | null;
-    const transitions = (Object.keys(TRANSITIONS) as TransitionName[])
-      .map((event) => ({ event, def: JIT_WORKFLOW.transitions.find((t) => t.id === TRANSITIONS[event].transitionId)! }))
-      .filter((x) => statusDef && x.def.from.includes(statusDef.id))
-      .map((x) => ({ event: x.event, name: x.def.name }));
-    return {
-      key: issue.key,
-      id: issue.id,
-      summary: issue.summary,
-      status: issue.status,
-      statusCategory: statusDef?.category ?? 'new',
-      reporter: issue.reporter,
-      created: new Date(rec.created).toISOString(),
-      description: rec.description ? adfToPlainText(rec.description) : '',
-      comments: app.jira.comments(key).map((c) => ({ id: c.id, author: c.author, text: c.text, html: c.html, created: new Date(c.created).toISOString() })),
-      grant,
-      transitions,
-      panel: {
-        seenVersion: panelSeen.get(issue.key) ?? null,
-        busy: (panelBusy.get(issue.key) ?? 0) > 0,
-        stale: !!grant && (panelBusy.get(issue.key) ?? 0) === 0 && panelSeen.has(issue.key) && panelSeen.get(issue.key) !== grant.version,
-      },
-    };
-  };
 
   const clockInfo = (s: Session) => ({ now: new Date(s.clock.now()).toISOString(), nowMs: s.clock.now(), speed });
 
@@ -501,224 +172,26 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     }
   };
 
-  // ---- routes
 
-  const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const method = req.method ?? 'GET';
-    const route = `${method} ${url.pathname.replace(/\/+$/, '') || '/'}`;
-    const s = await ready;
-    const { app } = s;
-
-    switch (route) {
-      case 'GET /__playground/bridge-shim.js':
-        return sendFile(res, join(WEB_DIR, 'bridge-shim.js'));
-
-      case 'POST /__playground/bridge/invoke': {
-        const body = await jsonBody(req);
-        const functionKey = str(body, 'functionKey')!;
-        const context = (body.context && typeof body.context === 'object' ? body.context : {}) as Json;
-        const module = context.module === 'admin' ? 'admin' : 'panel';
-        const accountId = typeof context.accountId === 'string' && context.accountId ? context.accountId : undefined;
-        const issueKey = typeof context.issueKey === 'string' && context.issueKey ? context.issueKey : undefined;
-        const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
-        if (!known.includes(functionKey)) throw new HttpError(404, 'UNKNOWN_FUNCTION', `the ${module} resolver has no function \`${functionKey}\``);
-        let result: unknown;
-        try {
-          result = await callResolver(app, module, accountId, issueKey, functionKey, body.payload ?? {});
-        } catch (e) {
-          throw new HttpError(500, 'RESOLVER_FAILED', `the resolver threw: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        if (module === 'panel' && issueKey) {
-          const v = (app.jira.property(issueKey, GRANT_PROPERTY) as { version?: number } | undefined)?.version;
-          if (typeof v === 'number') panelSeen.set(issueKey.toUpperCase(), v);
-        }
-        if (functionKey !== 'getView') trySave();
-        return sendJson(res, 200, result ?? null);
-      }
-
-      case 'POST /__playground/invoke': {
-        const body = await jsonBody(req);
-        const as = str(body, 'as')!;
-        const fn = str(body, 'fn')!;
-        const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : null;
-        if (!module) throw badRequest('`module` must be "panel" (default) or "admin"');
-        const issueKey = module === 'panel' ? str(body, 'issueKey')! : undefined;
-        if (issueKey && !app.jira.issue(issueKey)) throw new HttpError(404, 'UNKNOWN_ISSUE', `there is no issue \`${issueKey}\``);
-        const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
-        if (!known.includes(fn)) throw badRequest(`\`${fn}\` is not a ${module} function (one of: ${known.join(', ')})`);
-        if (body.payload !== undefined && (typeof body.payload !== 'object' || body.payload === null || Array.isArray(body.payload))) {
-          throw badRequest('`payload` must be a JSON object');
-        }
-        let result: unknown;
-        try {
-          result = await callResolver(app, module, as, issueKey, fn, body.payload ?? {});
-        } catch (e) {
-          throw new HttpError(500, 'RESOLVER_FAILED', `the resolver threw: ${e instanceof Error ? e.message : String(e)}`);
-        }
-        trySave();
-        return sendJson(res, 200, result ?? null);
-      }
-
-      case 'GET /__playground/issues':
-        return sendJson(res, 200, { issues: issueList(app) });
-
-      case 'POST /__playground/issues': {
-        const body = await jsonBody(req);
-        const summary = str(body, 'summary')!.trim();
-        const reporter = str(body, 'reporter')!;
-        const description = str(body, 'description', false);
-        if (!summary || summary.length > 255) throw badRequest('`summary` must be 1 to 255 characters');
-        if (!DEMO_PEOPLE[reporter]) throw badRequest(`unknown reporter \`${reporter}\` (one of: ${PEOPLE_ORDER.join(', ')})`);
-        if (description && description.length > 10_000) throw badRequest('`description` is longer than 10,000 characters');
-        const issue = app.jira.createIssue({ summary, reporter, description });
-        trySave();
-        return sendJson(res, 201, { key: issue.key, id: issue.id });
-      }
-
-      case 'POST /__playground/transition': {
-        const body = await jsonBody(req);
-        const as = str(body, 'as')!;
-        const issueKey = str(body, 'issueKey')!;
-        const event = str(body, 'event')!;
-        if (!(event in TRANSITIONS)) throw badRequest(`\`event\` must be one of: ${Object.keys(TRANSITIONS).join(', ')}`);
-        if (!app.jira.issue(issueKey)) throw new HttpError(404, 'UNKNOWN_ISSUE', `there is no issue \`${issueKey}\``);
-        if (!DEMO_PEOPLE[as]) throw badRequest(`unknown user \`${as}\` (one of: ${PEOPLE_ORDER.join(', ')})`);
-        try {
-          await app.transition(as, issueKey, event as TransitionName);
-        } catch (e) {
-          throw new HttpError(409, 'TRANSITION_REFUSED', e instanceof Error ? e.message : String(e));
-        }
-        trySave();
-        const detail = issueDetail(app, issueKey)!;
-        return sendJson(res, 200, { ok: true, issue: { key: detail.key, status: detail.status }, grant: detail.grant, comments: detail.comments.slice(-3) });
-      }
-
-      case 'GET /__playground/clock':
-        return sendJson(res, 200, clockInfo(s));
-
-      case 'POST /__playground/clock': {
-        const body = await jsonBody(req);
-        if (body.advanceSeconds === undefined && body.speed === undefined) throw badRequest('send `advanceSeconds` and/or `speed`');
-        if (body.speed !== undefined) {
-          if (typeof body.speed !== 'number') throw badRequest('`speed` must be a number');
-          speed = checkSpeed(body.speed);
-        }
-        if (body.advanceSeconds !== undefined) {
-          const secs = body.advanceSeconds;
-          if (typeof secs !== 'number' || !Number.isFinite(secs) || secs < 0 || secs > MAX_ADVANCE_SECONDS) {
-            throw badRequest(`\`advanceSeconds\` must be a number from 0 to ${MAX_ADVANCE_SECONDS}`);
-          }
-          await advance(Math.round(secs * 1000));
-        }
-        trySave();
-        return sendJson(res, 200, clockInfo(await ready));
-      }
-
-      case 'GET /__playground/state': {
-        const [grants, audit] = await Promise.all([
-          app.admin('perm-1', 'listGrants', { scope: 'all' }) as Promise<{ ok: boolean; data?: { grants: unknown[] } }>,
-          app.admin('perm-1', 'getAudit', { limit: Number(url.searchParams.get('auditLimit') ?? 100) }) as Promise<{ ok: boolean; data?: unknown }>,
-        ]);
-        return sendJson(res, 200, { ...clockInfo(s), grants: grants.data?.grants ?? [], holders: await orgView(app), audit: audit.data ?? null });
-      }
-
-      case 'GET /__playground/ui-state': {
-        const key = url.searchParams.get('issue');
-        const jira = app.jira.exportSnapshot();
-        return sendJson(res, 200, {
-          ...clockInfo(s),
-          issues: issueList(app, jira),
-          issue: key ? issueDetail(app, key, jira) : null,
-          org: await orgView(app),
-          faults: app.org.faults(),
-          people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
-          targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
-          apiKey: DEMO_API_KEY,
-          orgId: DEMO_ORG_ID,
-        });
-      }
-
-      case 'GET /__playground/faults':
-        return sendJson(res, 200, { faults: app.org.faults() });
-
-      case 'POST /__playground/faults': {
-        const body = await jsonBody(req);
-        const out: Json = {};
-        if (body.drift !== undefined) {
-          const d = body.drift as Json;
-          if (!d || typeof d !== 'object') throw badRequest('`drift` must be {"accountId", "target"}');
-          const accountId = str(d, 'accountId')!;
-          const target = resolveTarget(d.target);
-          const revoke = d.revoke === true;
-          try {
-            if (revoke) app.org.revoke(accountId, target);
-            else app.org.grant(accountId, target);
-          } catch (e) {
-            throw badRequest((e as Error).message);
-          }
-          out.drift = { accountId, target, revoked: revoke };
-        }
-        if (body.rate !== undefined || body.kinds !== undefined || body.off === true) {
-          const rate = body.off === true ? 0 : body.rate;
-          if (typeof rate !== 'number') throw badRequest('`rate` must be a number from 0 to 1');
-          const kinds = body.kinds;
-          if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some((k) => !(FAULT_KINDS as readonly unknown[]).includes(k)))) {
-            throw badRequest(`\`kinds\` must be an array of: ${FAULT_KINDS.join(', ')}`);
-          }
-          const config: FaultOptions = { rate, ...(kinds ? { kinds: kinds as FaultOptions['kinds'] } : {}) };
-          for (const k of ['seed', 'retryAfterSeconds', 'timeoutMs'] as const) {
-            if (body[k] !== undefined) {
-              if (typeof body[k] !== 'number') throw badRequest(`\`${k}\` must be a number`);
-              config[k] = body[k] as number;
-            }
-          }
-          if (body.routes !== undefined) {
-            if (!Array.isArray(body.routes) || body.routes.some((r) => typeof r !== 'string')) throw badRequest('`routes` must be an array of strings');
-            config.routes = body.routes as string[];
-          }
-          try {
-            app.org.setFaults(rate === 0 ? null : config);
-          } catch (e) {
-            throw badRequest((e as Error).message);
-          }
-        } else if (body.drift === undefined) {
-          throw badRequest('send `{rate, kinds}` (or `{off: true}`) and/or `{drift: {accountId, target}}`');
-        }
-        trySave();
-        return sendJson(res, 200, { ...out, faults: app.org.faults(), holders: await orgView(app) });
-      }
-
-      case 'POST /__playground/reset': {
-        await readBody(req);
-        await reset();
-        return sendJson(res, 200, { ok: true, ...clockInfo(await ready) });
-      }
-
-      case 'POST /__playground/sweep': {
-        await readBody(req);
-        await app.sweep();
-        trySave();
-        return sendJson(res, 200, { ok: true, ...clockInfo(s) });
-      }
-    }
-
-    // The Custom UI bundles, with the shim injected into their index.html.
-    const ui = /^\/__playground\/ui\/(panel|admin)\/([A-Za-z0-9._-]*)$/.exec(url.pathname);
-    if (ui && method === 'GET') {
-      const file = ui[2] || 'index.html';
-      const path = join(UI_DIST, ui[1]!, file);
-      if (!existsSync(path)) {
-        throw new HttpError(file === 'index.html' ? 503 : 404, 'NOT_BUILT', `forge-app/ui/dist/${ui[1]}/${file} does not exist: run bash scripts/build-ui.sh`);
-      }
-      return sendFile(res, path, file === 'index.html' ? injectShim : undefined);
-    }
-    throw new HttpError(404, 'NOT_FOUND', `no playground endpoint \`${method} ${url.pathname}\``);
-  };
+  const api = playgroundRoutes({
+    ready: () => ready,
+    speed: () => speed,
+    setSpeed: (n) => {
+      speed = n;
+    },
+    advance,
+    reset,
+    trySave,
+    callResolver,
+    panelSeen,
+    clockInfo,
+    views,
+  });
 
   /** The emulated organizations API at its real paths, forwarded to the org emulator. */
   const proxyOrgApi = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const { app } = await ready;
-    const body = await readBody(req);
+    const body = await readPlaygroundBody(req);
     const headers: Record<string, string> = {};
     for (const h of ['authorization', 'content-type', 'accept']) {
       const v = req.headers[h];
@@ -823,41 +296,6 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
   };
 }
 
-/** The org emulator's fault settings, as options to restore them with (null: off). */
-function savedFaults(app: LocalApp): FaultOptions | null {
-  const f = app.org.faults();
-  if (!(f.rate > 0)) return null;
-  return { rate: f.rate, kinds: f.kinds, seed: f.seed, retryAfterSeconds: f.retryAfterSeconds, timeoutMs: f.timeoutMs, ...(f.routes ? { routes: f.routes } : {}) };
-}
-
-function checkSpeed(n: number): number {
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_SPEED) throw badRequest(`\`speed\` must be a number above 0 and at most ${MAX_SPEED}`);
-  return n;
-}
-
-/** A drift target: a demo policy target key (`org-admin`, `site-admin`, `jira-admins`) or an emulator target object. */
-function resolveTarget(target: unknown): EmulatorTarget {
-  if (typeof target === 'string') {
-    const t = demoTargets().find((x) => x.key === target);
-    if (!t) throw badRequest(`unknown target \`${target}\` (one of: ${demoTargets().map((x) => x.key).join(', ')}, or an access object)`);
-    return t.access;
-  }
-  if (target && typeof target === 'object') {
-    const t = target as Json;
-    if (t.type === 'orgRole') return { type: 'orgRole', role: 'atlassian/org-admin' };
-    if (t.type === 'resourceRole' && typeof t.role === 'string' && typeof t.resource === 'string') return { type: 'resourceRole', role: t.role, resource: t.resource };
-    if (t.type === 'groupMembership' && typeof t.groupId === 'string') return { type: 'groupMembership', groupId: t.groupId };
-  }
-  throw badRequest('`drift.target` must be a target key or {type: orgRole | resourceRole | groupMembership, ...}');
-}
-
-/** The emulators and the runtime keep request logs for tests; a long-running playground keeps only the recent ones (the org emulator bounds its own: `orgRequestLogLimit`). */
-function trimLogs(app: LocalApp): void {
-  const keep = 500;
-  for (const list of [app.logLines, app.jira.requests, app.runtime.fetchLog, app.runtime.egressLog, app.runtime.queue.deliveries] as unknown[][]) {
-    if (list.length > keep * 2) list.splice(0, list.length - keep);
-  }
-}
 
 // Kept for the README's curl examples and the tests.
 export { DEMO_API_KEY, DEMO_ORG_ID, DEMO_SITE_ARI, DEMO_JIRA_ADMINS_GROUP };

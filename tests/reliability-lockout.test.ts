@@ -33,8 +33,9 @@ async function writePolicyToStorage(app: App, policy: unknown) {
 }
 
 /** Puts a policy in force: perm-1 saves it and perm-2 approves it when it changes a guard rail. */
-async function savePolicy(app: LocalApp, policy: Policy) {
-  await app.changePolicy(policy);
+async function savePolicy(app: App, policy: Policy) {
+  // Driven: with a tight request timeout, a slow first call is retried after a back-off on the clock.
+  await app.clock.drive(app.changePolicy(policy));
 }
 
 /**

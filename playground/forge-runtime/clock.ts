@@ -258,6 +258,30 @@ export class VirtualClock implements TimerClock {
     }
   }
 
+  /**
+   * Waits for `work` that a test awaits outside this clock's timers (a click, a policy save), moving
+   * time to the next timer whenever everything the clock tracks is parked in `sleep()`. Without it,
+   * work that backs off on this clock (an org call that timed out and is retried after 500 ms)
+   * waits for an `advance` that the awaiting test never gets to make: the run hangs. Time moves
+   * only as far as the sleeping work needs, so work that never sleeps sees no time pass at all.
+   * Inside a timer callback, or while another `advance` runs, the caller's clock loop moves time.
+   */
+  async drive<T>(work: Promise<T>): Promise<T> {
+    if (inTimerTask.getStore()) return work;
+    let done = false;
+    const settled = work.then(
+      () => void (done = true),
+      () => void (done = true),
+    );
+    while (!done) {
+      await Promise.race([settled, new Promise<void>((r) => setTimeout(r, 2))]);
+      if (done || this.advancing || this.sleepers === 0 || this.inflight.size > this.sleepers) continue;
+      const next = this.pendingTimers()[0];
+      if (next) await this.advanceTo(next.at);
+    }
+    return work;
+  }
+
   /** Runs whatever is due now and waits for it. */
   flush(): Promise<void> {
     return this.advance(0);

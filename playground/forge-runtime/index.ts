@@ -45,18 +45,29 @@
  * `{type: 'kvs', provider: 'app', remote: 'kvs'}` path. Both are served.
  */
 import './egress';
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { format } from 'node:util';
-import { ACT_AS_USER_HEADER, APP_AUTH_HEADER } from '../emulators/jira/index';
-import { rawFetch, setEgressPolicy, type EgressDecision, type EgressLogEntry } from './egress';
+import { randomUUID } from 'node:crypto';
+import { rawFetch, setEgressPolicy, type EgressLogEntry } from './egress';
 import { realClock, type TimerClock } from './clock';
+import { egressDecider, startEgressGate } from './egress-gate';
+import { createForgeFetch } from './forge-fetch';
+import { ForgeMeter } from './meter';
+import { interceptConsole } from './log-lines';
+import { hex, installRuntimeContext, invocations, runtimeGlobal, setActiveFetch, setRuntimeNow, type Invocation } from './runtime-globals';
+import {
+  FunctionTimeoutError,
+  INVOCATION_LIMITS,
+  type DeliverEventResult,
+  type ForgeFetchLogEntry,
+  type ForgeRuntime,
+  type ForgeRuntimeOptions,
+  type InvocationRecord,
+  type InvokeResolverOptions,
+  type LogLine,
+  type ScheduledTriggerRun,
+} from './runtime-types';
 import { startKvsEmulator, type ConflictAnswer, type EntityDefinition, type KvsEmulator } from './kvs-emulator';
 import { timeLimitSeconds, type InvocationKind, type ModuleConfig } from './manifest';
-import { LocalQueue, QUEUE_LIMITS, retryDataBytes, seededRandom, type AsyncEvent, type ConsumerHandler, type QueueFaults } from './queue';
-import { ForgeMeter } from './meter';
+import { LocalQueue, QUEUE_LIMITS, retryDataBytes, seededRandom, type AsyncEvent, type ConsumerHandler } from './queue';
 
 export { rawFetch } from './egress';
 export { createClock, realClock, scaledClock, VirtualClock, type Clock, type TimerClock, type ClockOptions } from './clock';
@@ -73,378 +84,24 @@ export {
   type KvsEmulator,
 } from './kvs-emulator';
 export { modulesFromManifest, TIME_LIMITS, timeLimitSeconds, type InvocationKind, type ModuleConfig } from './manifest';
+export { metricsCounters } from './runtime-globals';
 export { FORGE_PRICING, ForgeMeter, monthlyBill, PLATFORM_LATENCY_MS, totalUsage, type InvocationUsage, type MonthlyBill, type UsageTotals } from './meter';
-
-/** Forge's per-invocation limits besides time ("Invocation limits", "Async events limits"). */
-export const INVOCATION_LIMITS = {
-  /** Egress requests per runtime minute of the invocation's limit, rounded up (`requestJira` excluded). */
-  egressPerRuntimeMinute: 100,
-  /** Log lines per runtime minute of the invocation's limit, rounded up. */
-  logLinesPerRuntimeMinute: 100,
-  logBytes: 200 * 1024,
-  /** "You can only retry an event for a maximum of four times" (product events, post functions). */
-  productEventRetries: 4,
-  retryDataBytes: QUEUE_LIMITS.retryDataBytes,
-  resolverPayloadBytes: 500 * 1024,
-  resolverResponseBytes: 5 * 1024 * 1024,
-} as const;
-
-/** The error an invocation that ran past its time limit fails with. */
-export class FunctionTimeoutError extends Error {
-  override readonly name = 'FunctionTimeoutError';
-  constructor(
-    readonly moduleKey: string,
-    readonly limitMs: number,
-  ) {
-    super(`the invocation of \`${moduleKey}\` ran past its ${limitMs / 1000} s limit and was stopped`);
-  }
-}
-
-/** What one invocation was and used. */
-export interface InvocationRecord {
-  id: string;
-  moduleKey: string;
-  kind: InvocationKind;
-  startedAt: number;
-  endedAt?: number;
-  limitMs: number;
-  outcome: 'running' | 'ok' | 'error' | 'timeout';
-  error?: string;
-  /** Egress requests made (those past the limit included) and refused for being past it. */
-  egressRequests: number;
-  egressLimit: number;
-  egressOverLimit: number;
-  /** Log lines written (kept or not), dropped for being past the limit, and bytes kept. */
-  logLines: number;
-  logLimit: number;
-  logsDropped: number;
-  logBytes: number;
-}
-
-/** A scheduled trigger run as the platform judges it. */
-export interface ScheduledTriggerRun {
-  moduleKey: string;
-  at: number;
-  /** The returned `statusCode`, 424 when the response lacks one, 500 when the function threw or timed out. */
-  status: number;
-  ok: boolean;
-  result?: unknown;
-  error?: string;
-}
-
-/** A log line an invocation wrote (kept ones only go to `onLog`). */
-export interface LogLine {
-  line: string;
-  level: string;
-  invocationId: string;
-  moduleKey: string;
-}
-
-/** What `__forge_fetch__` receives as its first argument. */
-export interface ForgeFetchTarget {
-  type: 'fpp' | 'tpp' | 'kvs' | 'frc' | 'fcc' | string;
-  provider?: 'app' | 'user' | 'none' | string;
-  remote?: string;
-  accountId?: string;
-  contextAri?: string;
-  service?: string;
-}
-
-export interface ForgeFetchLogEntry {
-  target: ForgeFetchTarget;
-  path: string;
-  method: string;
-  status: number;
-  /** Parsed JSON body of the request, when it had one. */
-  body?: unknown;
-}
-
-interface RuntimeGlobal {
-  proxy: { token: string; url: string };
-  kvs: { url: string; host: string };
-  tracing: { traceId: string; spanId: string };
-  metrics: {
-    counter(name: string, tags?: Record<string, string>): { incr(n?: number): void };
-    timing(name: string, tags?: Record<string, string>): { measure(): { stop(tags?: Record<string, string>): void } };
-    gauge(name: string, tags?: Record<string, string>): { set(v: number): void };
-  };
-  appContext: {
-    appId: string;
-    appVersion: string;
-    environmentId: string;
-    environmentType: string;
-    invocationId: string;
-    installationId: string;
-    moduleKey: string;
-    license?: unknown;
-    installation?: unknown;
-    permissions: { scopes: string[]; external: Record<string, unknown> };
-  };
-  lambdaContext: { getRemainingTimeInMillis(): number };
-  contextAri: string;
-  aaid?: string;
-  externalAuth: unknown[];
-  container: { appCodeDir?: string };
-}
-
-type ForgeFetch = (target: ForgeFetchTarget, path: string, init?: RequestInit) => Promise<Response>;
-
-const g = globalThis as unknown as { __forge_runtime__?: RuntimeGlobal; __forge_fetch__?: ForgeFetch };
-
-/** Counters recorded by the metrics stub (name → count). */
-export const metricsCounters = new Map<string, number>();
-
-/** The invocation the current code runs in (set by the running runtime). */
-interface Invocation {
-  record: InvocationRecord;
-  ended: boolean;
-  accountId?: string;
-  /** Clock time at which the invocation ends. */
-  deadline: number;
-  /** For a consumer invocation: the chain depth of the event it handles. */
-  eventDepth?: number;
-}
-
-const invocations = new AsyncLocalStorage<Invocation>();
-let runtimeNow: (() => number) | null = null;
-
-// Install the globals at import, with stable sub-objects: `@forge/kvs` captures
-// `__forge_runtime__.proxy/kvs/tracing` when it loads and reads their fields on every call.
-const runtimeGlobal: RuntimeGlobal = g.__forge_runtime__ ?? {
-  proxy: { token: '', url: 'http://forge-proxy.invalid' },
-  kvs: { url: 'http://kvs.invalid', host: 'kvs.invalid' },
-  tracing: { traceId: '', spanId: '' },
-  metrics: {
-    counter: (name) => ({ incr: (n = 1) => void metricsCounters.set(name, (metricsCounters.get(name) ?? 0) + n) }),
-    timing: () => ({ measure: () => ({ stop: () => undefined }) }),
-    gauge: () => ({ set: () => undefined }),
-  },
-  appContext: {
-    appId: '',
-    appVersion: '',
-    environmentId: '',
-    environmentType: 'DEVELOPMENT',
-    invocationId: '',
-    installationId: '',
-    moduleKey: '',
-    permissions: { scopes: [], external: {} },
-  },
-  lambdaContext: { getRemainingTimeInMillis: () => 900_000 },
-  contextAri: '',
-  externalAuth: [],
-  container: {},
-};
-g.__forge_runtime__ = runtimeGlobal;
-// Per invocation, read from the invocation's own context: concurrent invocations share the globals.
-Object.defineProperty(runtimeGlobal.appContext, 'moduleKey', { get: () => invocations.getStore()?.record.moduleKey ?? '', enumerable: true, configurable: true });
-Object.defineProperty(runtimeGlobal.appContext, 'invocationId', { get: () => invocations.getStore()?.record.id ?? '', enumerable: true, configurable: true });
-Object.defineProperty(runtimeGlobal, 'aaid', { get: () => invocations.getStore()?.accountId, enumerable: true, configurable: true });
-runtimeGlobal.lambdaContext = {
-  getRemainingTimeInMillis: () => {
-    const inv = invocations.getStore();
-    // Outside an invocation (harness code) nothing limits the time: report Forge's longest limit.
-    return inv && runtimeNow ? Math.max(0, inv.deadline - runtimeNow()) : 900_000;
-  },
-};
-let activeFetch: ForgeFetch | null = null;
-g.__forge_fetch__ = (target, path, init) => {
-  if (!activeFetch) return Promise.reject(new Error('__forge_fetch__: no local Forge runtime is running (call startForgeRuntime first)'));
-  return activeFetch(target, path, init);
-};
-
-export interface ForgeRuntimeOptions {
-  /** Base URL of the Jira emulator. */
-  jiraUrl: string;
-  /** Bearer token the Jira emulator accepts as the app identity (its `appToken`). */
-  jiraAppToken?: string;
-  /** Base URL of the org-admin emulator; `https://api.atlassian.com/...` egress is rewritten to it. */
-  orgAdminUrl?: string;
-  /**
-   * Allowed egress origins → local base URL (default `{'https://api.atlassian.com': orgAdminUrl}`).
-   * Everything else is refused.
-   */
-  egress?: Record<string, string>;
-  /** SQLite file for the KVS emulator; `:memory:` (default) for tests. */
-  kvsPath?: string;
-  /** Custom entity definitions (manifest `app.storage.entities`), for validation and indexes. */
-  entities?: Record<string, EntityDefinition>;
-  /** Shared clock (default: real time). A clock passed in is not closed by `close()`. */
-  clock?: TimerClock;
-  appId?: string;
-  appVersion?: string;
-  environmentId?: string;
-  environmentType?: 'DEVELOPMENT' | 'STAGING' | 'PRODUCTION';
-  installationId?: string;
-  cloudId?: string;
-  /** Site URL reported in resolver contexts. */
-  siteUrl?: string;
-  /** Manifest scopes (`getAppContext().permissions`). */
-  scopes?: string[];
-  /** Environment variables (Forge variables such as ORG_API_KEY) set while the runtime runs. */
-  env?: Record<string, string>;
-  queueFaults?: QueueFaults;
-  /** Seed for the queue's fault injection randomness. */
-  seed?: number;
-  /** Module key → kind and `timeoutSeconds` (`modulesFromManifest(manifest)`); unknown keys get their kind's default. */
-  modules?: Record<string, ModuleConfig>;
-  /** Where the kept log lines of invocations go (default: the console they were written to). */
-  onLog?: (line: LogLine) => void;
-  /** How the KVS emulator answers lost races (default `DEFAULT_CONFLICT_ANSWERS`). */
-  kvsConflicts?: { condition?: ConflictAnswer; keyExists?: ConflictAnswer };
-}
-
-export interface InvokeResolverOptions {
-  functionKey: string;
-  payload?: unknown;
-  /**
-   * The invocation context. `accountId` is the user the platform authenticated (delivered to the
-   * resolver as `context.accountId`, from the backend principal); the rest (`extension`, `localId`,
-   * `moduleKey`, ...) is the front-end context, e.g. `{extension: {type: 'jira:issuePanel',
-   * issue: {key, id}}}`.
-   */
-  context?: { accountId?: string; [key: string]: unknown };
-  jobId?: string;
-}
-
-export interface DeliverEventResult {
-  attempts: number;
-  result?: unknown;
-  error?: unknown;
-  /** The function still asked for a retry (or timed out) after the last one allowed. */
-  retriesExhausted?: boolean;
-}
-
-export interface ForgeRuntime {
-  clock: TimerClock;
-  kvs: KvsEmulator;
-  queue: LocalQueue;
-  /** Every `__forge_fetch__` call, in order. */
-  fetchLog: ForgeFetchLogEntry[];
-  /** Every egress `fetch`, allowed or refused. */
-  egressLog: EgressLogEntry[];
-  contextAri: string;
-  cloudId: string;
-  /** `fetch` that bypasses the egress policy (for harness code). */
-  rawFetch: typeof fetch;
-  /**
-   * Calls a resolver handler (the function `new Resolver().getDefinitions()` returns) exactly as
-   * the platform does: `handler({call: {functionKey, payload, jobId}, context}, {principal:
-   * {accountId}, installContext, license, installation})`. Returns its JSON-serialised result.
-   */
-  invokeResolver(handler: (...args: never[]) => unknown, options: InvokeResolverOptions): Promise<unknown>;
-  /** Calls a function module handler `(event, context)` once. */
-  invokeFunction(handler: (event: never, context: never) => unknown, event: unknown, options?: { moduleKey?: string; accountId?: string }): Promise<unknown>;
-  /**
-   * Runs a scheduled trigger's function as the platform does: with `{context: {cloudId, moduleKey},
-   * contextToken}`, judged by the `statusCode` it returns (none: 424 Failed dependency). Failures are
-   * recorded in `scheduledTriggerRuns` and never retried.
-   */
-  invokeScheduledTrigger(handler: (request: never, context: never) => unknown, options: { moduleKey: string }): Promise<ScheduledTriggerRun>;
-  /**
-   * Delivers a product event (e.g. a workflow post-function event) with Forge's retry rules: an
-   * `InvocationError` result is retried after `retryAfter` seconds on the clock, with
-   * `retryContext {retryCount, retryReason, retryData}`, and so is a timed-out invocation
-   * (`FUNCTION_TIME_OUT`); at most four retries (`maxRetries` can only lower that).
-   */
-  deliverEvent(handler: (event: never, context: never) => unknown, event: Record<string, unknown>, options?: { moduleKey?: string; maxRetries?: number }): Promise<DeliverEventResult>;
-  /** Registers the consumer function of an async-events queue. */
-  registerConsumer(queueKey: string, handler: ConsumerHandler, options?: { moduleKey?: string }): void;
-  /** Every invocation so far (the last 10 000), oldest first. */
-  invocations: InvocationRecord[];
-  /** Every scheduled trigger run, oldest first. */
-  scheduledTriggerRuns: ScheduledTriggerRun[];
-  /**
-   * Makes matching egress requests take `ms` of clock time before they are sent (a slow API).
-   * `null` removes it.
-   */
-  setEgressLatency(latency: ((request: { url: string; method: string }) => number) | null): void;
-  /** Writes a log line as the current invocation (counted against its limit) or, outside one, straight to `onLog`. */
-  log(line: string, level?: string): void;
-  close(): Promise<void>;
-  /** What each finished invocation would be billed for (./meter). */
-  meter: ForgeMeter;
-}
+export {
+  FunctionTimeoutError,
+  INVOCATION_LIMITS,
+  type DeliverEventResult,
+  type ForgeFetchLogEntry,
+  type ForgeFetchTarget,
+  type ForgeRuntime,
+  type ForgeRuntimeOptions,
+  type InvocationRecord,
+  type InvokeResolverOptions,
+  type LogLine,
+  type ScheduledTriggerRun,
+} from './runtime-types';
 
 let running = false;
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-
-function jsonResponse(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
-  const text = body === undefined || status === 204 ? null : JSON.stringify(body);
-  return new Response(text, { status, headers: { ...(text ? { 'content-type': 'application/json' } : {}), ...headers } });
-}
-
-function parseBody(init?: RequestInit): unknown {
-  if (typeof init?.body !== 'string' || !init.body) return undefined;
-  try {
-    return JSON.parse(init.body);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The runtime's egress gate: answers requests past an invocation's egress limit as Forge does
- * (429 `Too Many Requests` with `forge-proxy-error: FETCH_LIMIT_EXCEEDED`, nothing sent; reported in
- * ECO-491), and holds slowed requests for their latency on the clock before forwarding them.
- */
-async function startEgressGate(clock: TimerClock): Promise<{ origin: string; close(): Promise<void> }> {
-  const readBody = (req: IncomingMessage) =>
-    new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
-    });
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '/';
-    if (url === '/fetch-limit') {
-      res.writeHead(429, 'Too Many Requests', { 'forge-proxy-error': 'FETCH_LIMIT_EXCEEDED' });
-      res.end();
-      return;
-    }
-    const m = /^\/delay\/(\d+)\/([A-Za-z0-9_-]+)$/.exec(url);
-    if (!m) {
-      res.writeHead(404).end();
-      return;
-    }
-    const aborted = new AbortController();
-    res.on('close', () => aborted.abort());
-    try {
-      const body = await readBody(req);
-      await clock.sleep(Number(m[1]));
-      if (aborted.signal.aborted) return;
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers.set(k, v);
-      const upstream = await rawFetch(Buffer.from(m[2]!, 'base64url').toString('utf8'), {
-        method: req.method,
-        headers,
-        body: body.length ? new Uint8Array(body) : undefined,
-        signal: aborted.signal,
-      });
-      const out: Record<string, string> = {};
-      upstream.headers.forEach((v, k) => {
-        if (k !== 'content-encoding' && k !== 'transfer-encoding' && k !== 'connection' && k !== 'content-length') out[k] = v;
-      });
-      const text = Buffer.from(await upstream.arrayBuffer());
-      res.writeHead(upstream.status, upstream.statusText, out);
-      res.end(text);
-    } catch {
-      if (!res.headersSent) res.writeHead(502);
-      res.destroy();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /**
  * Starts the local Forge runtime: KVS emulator (HTTP + node:sqlite), async-events queue,
@@ -478,21 +135,8 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
   let closed = false;
 
   // ---- __forge_runtime__
-  Object.assign(runtimeGlobal.proxy, { token: proxyToken, url: 'http://forge-proxy.local' });
-  Object.assign(runtimeGlobal.kvs, { url: kvs.url, host: kvs.host });
-  Object.assign(runtimeGlobal.tracing, { traceId: hex(8), spanId: hex(8) });
-  Object.assign(runtimeGlobal.appContext, {
-    appId,
-    appVersion: options.appVersion ?? '1.0.0',
-    environmentId,
-    environmentType: options.environmentType ?? 'DEVELOPMENT',
-    installationId,
-    license: undefined,
-    installation: undefined,
-    permissions: { scopes: options.scopes ?? [], external: { fetch: { backend: Object.keys(options.egress ?? { 'https://api.atlassian.com': '' }) } } },
-  });
-  runtimeGlobal.contextAri = contextAri;
-  runtimeNow = () => clock.now();
+  installRuntimeContext({ proxyToken, kvs, contextAri, appId, environmentId, installationId, options });
+  setRuntimeNow(() => clock.now());
 
   // ---- invocations
   const modules = options.modules ?? {};
@@ -573,34 +217,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
   };
 
   // ---- log lines: counted per invocation; past the limit, dropped
-  const CONSOLE_LEVELS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-  const originalConsole = Object.fromEntries(CONSOLE_LEVELS.map((l) => [l, console[l]])) as Record<(typeof CONSOLE_LEVELS)[number], (...args: unknown[]) => void>;
-  /** `harness`: written by harness code through `log()` (outside an invocation it goes to `onLog`, not the console). */
-  const writeLine = (line: string, level: string, passThrough: () => void, harness = false) => {
-    const inv = invocations.getStore();
-    if (!inv) {
-      if (harness && options.onLog) options.onLog({ line, level, invocationId: '', moduleKey: '' });
-      else passThrough();
-      return;
-    }
-    const r = inv.record;
-    r.logLines++;
-    const bytes = Buffer.byteLength(line, 'utf8');
-    if (inv.ended || r.logLines > r.logLimit || r.logBytes + bytes > INVOCATION_LIMITS.logBytes) {
-      r.logsDropped++;
-      return;
-    }
-    r.logBytes += bytes;
-    if (options.onLog) options.onLog({ line, level, invocationId: r.id, moduleKey: r.moduleKey });
-    else passThrough();
-  };
-  const interceptors = Object.fromEntries(
-    CONSOLE_LEVELS.map((level) => [
-      level,
-      (...args: unknown[]) => writeLine(format(...args), level, () => originalConsole[level].apply(console, args)),
-    ]),
-  ) as typeof originalConsole;
-  for (const level of CONSOLE_LEVELS) console[level] = interceptors[level];
+  const logs = interceptConsole(options.onLog);
 
   const queue = new LocalQueue({
     clock,
@@ -612,98 +229,15 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
 
   // ---- __forge_fetch__
   const fetchLog: ForgeFetchLogEntry[] = [];
-  const proxyError = (status: number, reason: string) => jsonResponse(status, { message: reason }, { 'forge-proxy-error': reason });
-
-  const handleFetch: ForgeFetch = async (target, path, init) => {
-    const method = (init?.method ?? 'GET').toUpperCase();
-    const entry: ForgeFetchLogEntry = { target: { ...target }, path, method, status: 0, body: parseBody(init) };
-    fetchLog.push(entry);
-    const respond = (r: Response) => {
-      entry.status = r.status;
-      return r;
-    };
-    const ended = endedError(`${method} ${path}`);
-    if (ended) throw ended;
-    if (typeof path !== 'string' || !path.startsWith('/')) return respond(proxyError(400, 'INVALID_PATH'));
-
-    if (target.type === 'kvs') {
-      const headers = new Headers(init?.headers as HeadersInit | undefined);
-      headers.delete('host');
-      headers.set('authorization', `Bearer ${proxyToken}`);
-      const sent = performance.now();
-      const answer = respond(await rawFetch(`${kvs.url}${path}`, { ...init, headers }));
-      const text = await answer.clone().text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      // The meter's own parsing is not the app's time either.
-      const waited = performance.now() - sent;
-      meter.kvs(invocations.getStore()?.record.id, path, entry.body, answer.status, json, waited);
-      return answer;
-    }
-
-    if (target.type === 'fpp' && target.remote === 'jira') {
-      const headers = new Headers(init?.headers as HeadersInit | undefined);
-      headers.set(APP_AUTH_HEADER, `Bearer ${jiraToken}`);
-      headers.delete(ACT_AS_USER_HEADER);
-      // The invocation's own user (never the process-wide `aaid`, which overlapping invocations share).
-      const invoker = invocations.getStore()?.accountId;
-      const asUser = target.provider === 'user' ? (target.accountId ?? invoker) : target.provider === 'none' ? invoker : undefined;
-      if (target.provider === 'user' && !asUser) return respond(proxyError(401, 'NEEDS_AUTHENTICATION_ERR'));
-      if (asUser) headers.set(ACT_AS_USER_HEADER, asUser);
-      const sent = performance.now();
-      const answer = respond(await rawFetch(`${jiraUrl}${path}`, { ...init, headers }));
-      meter.jira(invocations.getStore()?.record.id, performance.now() - sent);
-      return answer;
-    }
-
-    if (target.type === 'fpp' && target.remote === 'stargate') {
-      const body = parseBody(init);
-      if (path.startsWith('/webhook/queue/publish/')) {
-        // Events pushed by a consumer continue its event's chain (the cyclic invocation limit).
-        const inv = invocations.getStore();
-        const r = queue.publish(body, { depth: inv?.eventDepth !== undefined ? inv.eventDepth + 1 : 0 });
-        if (r.status < 300) meter.queue(inv?.record.id, Array.isArray((body as { payload?: unknown } | undefined)?.payload) ? (body as { payload: unknown[] }).payload.length : 1);
-        return respond(jsonResponse(r.status, r.body));
-      }
-      if (path.startsWith('/webhook/queue/stats/')) {
-        const r = queue.stats(body);
-        return respond(jsonResponse(r.status, r.body));
-      }
-      if (path.startsWith('/webhook/queue/cancel/')) {
-        const r = queue.cancel(body);
-        return respond(jsonResponse(r.status, r.body));
-      }
-      return respond(jsonResponse(404, { message: `The local Forge runtime does not serve ${path}.` }));
-    }
-
-    return respond(proxyError(501, 'PROXY_ERR'));
-  };
-  activeFetch = handleFetch;
+  const handleFetch = createForgeFetch({ fetchLog, endedError, proxyToken, kvsUrl: kvs.url, jiraToken, jiraUrl, queue, meter });
+  setActiveFetch(handleFetch);
 
   // ---- egress: counted per invocation; the gate answers requests past the limit and holds slowed ones
   const egressLog: EgressLogEntry[] = [];
   const allow: Record<string, string> = options.egress ?? { 'https://api.atlassian.com': options.orgAdminUrl ?? '' };
   let latency: ((request: { url: string; method: string }) => number) | null = null;
   const gate = await startEgressGate(clock);
-  const decide = (request: { url: string; method: string; target: string }): EgressDecision | undefined => {
-    const ended = endedError(`egress ${request.method} ${request.url}`);
-    if (ended) return { refuse: ended };
-    const inv = invocations.getStore();
-    if (inv) {
-      inv.record.egressRequests++;
-      if (inv.record.egressRequests > inv.record.egressLimit) {
-        inv.record.egressOverLimit++;
-        return { redirect: { origin: gate.origin, path: '/fetch-limit' } };
-      }
-    }
-    const ms = latency?.(request) ?? 0;
-    if (ms > 0) return { redirect: { origin: gate.origin, path: `/delay/${Math.round(ms)}/${Buffer.from(request.target).toString('base64url')}` } };
-    return undefined;
-  };
+  const decide = egressDecider(gate.origin, endedError, () => latency);
   setEgressPolicy({ allow, onRequest: (e) => egressLog.push(e), decide });
 
   // ---- env (Forge variables)
@@ -839,17 +373,17 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
     },
 
     log(line, level = 'log') {
-      writeLine(line, level, () => originalConsole.log(line), true);
+      logs.writeLine(line, level, () => logs.original.log(line), true);
     },
 
     async close() {
       if (closed) return;
       closed = true;
       queue.close();
-      activeFetch = null;
+      setActiveFetch(null);
       setEgressPolicy(null);
-      for (const level of CONSOLE_LEVELS) if (console[level] === interceptors[level]) console[level] = originalConsole[level];
-      runtimeNow = null;
+      logs.restore();
+      setRuntimeNow(null);
       await gate.close();
       for (const [k, v] of savedEnv) {
         if (v === undefined) delete process.env[k];

@@ -23,385 +23,27 @@
  * `setConflictAnswers` makes the store answer any other way, so tests can prove the app is safe
  * whatever the real store sends.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
+import { openKvsStore } from './kvs-store';
+import { serveKvs, type KvsHandler } from './kvs-http';
+import { attributeProblem, type AttributeType, bad, byteSize, comparable, compare, conflictError, decodeCursor, DEFAULT_CONFLICT_ANSWERS, encodeCursor, ENTITY_LIMITS, ENTITY_NAME_PATTERN, evaluate, type FilterGroup, isPlainObject, KVS_LIMITS, type KvsEmulator, type KvsEmulatorOptions, KvsError, type KvsRequestLogEntry, matchesGroup, type Row, type Space, ttlMs, validateEntityDefinitions, validateFilter, validateGroup, validateKey, validateValue } from './kvs-rules';
 
-export const KVS_LIMITS = {
-  keyChars: 500,
-  valueBytes: 240 * 1024,
-  depth: 31,
-  transactionOps: 25,
-  transactionBytes: 4 * 1024 * 1024,
-  batchItems: 25,
-  pageSize: 100,
-  defaultPageSize: 10,
-  ttlMaxMs: 365 * 24 * 3600 * 1000,
-} as const;
-
-export const KEY_PATTERN = /^(?!\s+$)[a-zA-Z0-9:._\s-#]+$/;
-
-/** Custom entity limits ("Storage limits", Custom Entity Store; `@forge/manifest` StorageValidator). */
-export const ENTITY_LIMITS = {
-  int32Min: -2_147_483_648,
-  int32Max: 2_147_483_647,
-  attributes: 50,
-  attributeNameChars: 30,
-  indexes: 7,
-  indexNameMinChars: 3,
-  indexNameMaxChars: 50,
-  rangeBytes: 900,
-  partitionBytes: 1700,
-} as const;
-
-/**
- * How the store answers a lost race. `raw` sends that text instead of a JSON body (the client then
- * reports `UNKNOWN_ERROR` with the status).
- */
-export interface ConflictAnswer {
-  status: number;
-  code?: string;
-  message?: string;
-  raw?: string;
-}
-
-/**
- * Guesses (no page documents them): `@forge/storage` (the legacy client) names HTTP 409 "Conflicting
- * update occurred", and a published field test of `FAIL_IF_EXISTS` (forge/kvs 1.3+) saw 409
- * `KEY_CONFLICT` for every losing writer.
- */
-export const DEFAULT_CONFLICT_ANSWERS: { condition: ConflictAnswer; keyExists: ConflictAnswer } = {
-  condition: { status: 409, code: 'CONFLICT', message: 'Conflicting update occurred' },
-  keyExists: { status: 409, code: 'KEY_CONFLICT', message: 'The key already exists.' },
-};
-const ENTITY_NAME_PATTERN = /^(?![.-])(?!.*\.{2})[a-z0-9:\-.]*(?<![.])$/;
-
-export type AttributeType = 'string' | 'integer' | 'float' | 'boolean' | 'any';
-
-/** Custom entity definition, as in the manifest's `app.storage.entities`. */
-export interface EntityDefinition {
-  attributes?: Record<string, { type: AttributeType }>;
-  indexes?: Array<string | { name: string; range: string[]; partition?: string[] }>;
-}
-
-export interface KvsEmulatorOptions {
-  /** SQLite file path; `:memory:` (default) for tests. */
-  path?: string;
-  /** Bearer token every request must carry (the runtime's proxy token). */
-  token: string;
-  now?: () => number;
-  entities?: Record<string, EntityDefinition>;
-  port?: number;
-  /** How lost races are answered (default `DEFAULT_CONFLICT_ANSWERS`). */
-  conflicts?: Partial<typeof DEFAULT_CONFLICT_ANSWERS>;
-}
-
-export interface KvsRequestLogEntry {
-  path: string;
-  status: number;
-  code?: string;
-}
-
-export interface KvsEmulator {
-  url: string;
-  /** Value for the `Host` header @forge/kvs sends (`__forge_runtime__.kvs.host`). */
-  host: string;
-  requests: KvsRequestLogEntry[];
-  /** Reads a stored value directly (no HTTP), or undefined. */
-  peek(key: string, where?: { entityName?: string; secret?: boolean }): unknown;
-  /** All live plain keys (not secrets, not entities), sorted. */
-  keys(): string[];
-  close(): Promise<void>;
-  /** Changes how lost races are answered (`null` restores the defaults). */
-  setConflictAnswers(answers: Partial<typeof DEFAULT_CONFLICT_ANSWERS> | null): void;
-}
-
-type Space = 'kv' | 'secret' | 'entity';
-
-interface Row {
-  space: string;
-  entity: string;
-  key: string;
-  value: string;
-  created_at: number;
-  updated_at: number;
-  expire_at: number | null;
-}
-
-class KvsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly context?: Record<string, unknown>,
-    /** Sent as the body instead of `{code, message}` (an answer the client cannot parse). */
-    readonly raw?: string,
-  ) {
-    super(message);
-  }
-}
-
-const conflictError = (answer: ConflictAnswer, fallbackMessage: string, context?: Record<string, unknown>) =>
-  new KvsError(answer.status, answer.code ?? 'UNKNOWN_ERROR', answer.message ?? fallbackMessage, context, answer.raw);
-
-const bad = (code: string, message: string, context?: Record<string, unknown>) => new KvsError(400, code, message, context);
-
-type Filter = { property: string; condition: string; values: unknown[] };
-type FilterGroup = { and?: Filter[]; or?: Filter[] };
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function depthOf(v: unknown): number {
-  if (Array.isArray(v)) return 1 + v.reduce<number>((m, c) => Math.max(m, depthOf(c)), 0);
-  if (isPlainObject(v)) return 1 + Object.values(v).reduce<number>((m, c) => Math.max(m, depthOf(c)), 0);
-  return 0;
-}
-
-function validateKey(key: unknown, entity = false): string {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw entity ? bad('EMPTY_KEY', 'Key cannot be empty.') : bad('KEY_TOO_SHORT', 'The provided key needs to be at least one character.');
-  }
-  if (key.length > KVS_LIMITS.keyChars) throw bad('KEY_TOO_LONG', `The provided key has exceeded the maximum ${KVS_LIMITS.keyChars} characters.`);
-  if (!KEY_PATTERN.test(key)) throw bad('INVALID_KEY', `The provided key does not match the regex: ${KEY_PATTERN}`);
-  return key;
-}
-
-function validateValue(value: unknown): string {
-  if (value === undefined) throw bad('BAD_REQUEST', 'A value is required.');
-  const json = JSON.stringify(value);
-  if (Buffer.byteLength(json, 'utf8') > KVS_LIMITS.valueBytes) {
-    throw bad('MAX_SIZE', `The provided value has exceeded the maximum size limit (${KVS_LIMITS.valueBytes} bytes).`);
-  }
-  if (depthOf(value) > KVS_LIMITS.depth) throw bad('MAX_DEPTH', `The provided value has exceeded the maximum object depth (${KVS_LIMITS.depth}).`);
-  return json;
-}
-
-const TTL_UNITS: Record<string, number> = { SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 };
-
-function ttlMs(options: unknown): number | null {
-  if (!isPlainObject(options) || options.ttl === undefined) return null;
-  const ttl = options.ttl;
-  if (!isPlainObject(ttl) || typeof ttl.value !== 'number' || !Number.isInteger(ttl.value) || ttl.value <= 0 || !(String(ttl.unit) in TTL_UNITS)) {
-    throw bad('INVALID_TTL', 'ttl must be {value: positive integer, unit: SECONDS|MINUTES|HOURS|DAYS}.');
-  }
-  const ms = ttl.value * TTL_UNITS[String(ttl.unit)]!;
-  if (ms > KVS_LIMITS.ttlMaxMs) throw bad('INVALID_TTL', 'The maximum supported TTL is 1 year.');
-  return ms;
-}
-
-function compare(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-}
-
-/**
- * Evaluates one condition against an attribute value (`undefined` when absent). An absent
- * attribute satisfies only NOT_EXISTS, NOT_EQUAL_TO and NOT_CONTAINS.
- */
-function evaluate(f: Filter, v: unknown): boolean {
-  const [x, y] = f.values;
-  switch (f.condition) {
-    case 'EXISTS':
-      return v !== undefined;
-    case 'NOT_EXISTS':
-      return v === undefined;
-    case 'EQUAL_TO':
-      return v !== undefined && v === x;
-    case 'NOT_EQUAL_TO':
-      return v === undefined || v !== x;
-    case 'BEGINS_WITH':
-      return typeof v === 'string' && v.startsWith(String(x));
-    case 'CONTAINS':
-      return (typeof v === 'string' && v.includes(String(x))) || (Array.isArray(v) && v.includes(x));
-    case 'NOT_CONTAINS':
-      return !((typeof v === 'string' && v.includes(String(x))) || (Array.isArray(v) && v.includes(x)));
-    case 'GREATER_THAN':
-      return v !== undefined && compare(v, x) > 0;
-    case 'GREATER_THAN_EQUAL_TO':
-      return v !== undefined && compare(v, x) >= 0;
-    case 'LESS_THAN':
-      return v !== undefined && compare(v, x) < 0;
-    case 'LESS_THAN_EQUAL_TO':
-      return v !== undefined && compare(v, x) <= 0;
-    case 'BETWEEN':
-      return v !== undefined && compare(v, x) >= 0 && compare(v, y) <= 0;
-    default:
-      throw bad('INVALID_FILTER_CONDITION', `The condition ${f.condition} is not supported.`);
-  }
-}
-
-const CONDITION_ARITY: Record<string, number> = {
-  EXISTS: 1,
-  NOT_EXISTS: 1,
-  EQUAL_TO: 1,
-  NOT_EQUAL_TO: 1,
-  BEGINS_WITH: 1,
-  CONTAINS: 1,
-  NOT_CONTAINS: 1,
-  GREATER_THAN: 1,
-  GREATER_THAN_EQUAL_TO: 1,
-  LESS_THAN: 1,
-  LESS_THAN_EQUAL_TO: 1,
-  BETWEEN: 2,
-};
-
-function validateFilter(f: unknown): Filter {
-  if (!isPlainObject(f) || typeof f.property !== 'string' || typeof f.condition !== 'string' || !Array.isArray(f.values)) {
-    throw bad('BAD_REQUEST', 'A condition needs {property, condition, values}.');
-  }
-  const arity = CONDITION_ARITY[f.condition];
-  if (arity === undefined) throw bad('INVALID_FILTER_CONDITION', `The condition ${f.condition} is not supported.`);
-  if (f.values.length !== arity) {
-    throw arity === 2
-      ? bad('INSUFFICIENT_FILTER_VALUES', `The condition ${f.condition} needs ${arity} values.`)
-      : bad('INVALID_FILTER_VALUES', `The condition ${f.condition} takes ${arity} value.`);
-  }
-  return f as unknown as Filter;
-}
-
-function validateGroup(g: unknown): FilterGroup {
-  if (!isPlainObject(g)) throw bad('BAD_REQUEST', 'conditions must be {and:[...]} or {or:[...]}.');
-  if (g.and !== undefined && g.or !== undefined) {
-    throw bad('INVALID_FILTER_OPERATORS_COMBINATION', 'Filter operators "and" and "or" cannot be present at the same level.');
-  }
-  const list = (g.and ?? g.or) as unknown;
-  if (!Array.isArray(list) || list.length === 0) throw bad('EMPTY_FILTER_OPERATOR', 'Filter operators "and" and "or" cannot be empty.');
-  const filters = list.map(validateFilter);
-  return g.and !== undefined ? { and: filters } : { or: filters };
-}
-
-function matchesGroup(g: FilterGroup, value: unknown): boolean {
-  const attr = (p: string) => (isPlainObject(value) ? value[p] : undefined);
-  if (g.and) return g.and.every((f) => evaluate(f, attr(f.property)));
-  return (g.or ?? []).some((f) => evaluate(f, attr(f.property)));
-}
-
-/**
- * Why `v` is not a valid value of an attribute of `type`, or null. The store "strictly enforces"
- * attribute types ("Defining custom entities"); `string` must not be empty and only `any` takes null.
- */
-export function attributeProblem(type: AttributeType, v: unknown): string | null {
-  if (v === undefined) return 'is undefined';
-  if (type === 'any') return null;
-  if (v === null) return `is null (only \`any\` attributes may be null)`;
-  switch (type) {
-    case 'string':
-      if (typeof v !== 'string') return 'is not a string';
-      return v.length === 0 ? 'is an empty string' : null;
-    case 'integer':
-      if (typeof v !== 'number' || !Number.isInteger(v)) return 'is not an integer';
-      return v < ENTITY_LIMITS.int32Min || v > ENTITY_LIMITS.int32Max
-        ? `is outside the 32-bit signed integer range (${ENTITY_LIMITS.int32Min}..${ENTITY_LIMITS.int32Max})`
-        : null;
-    case 'float':
-      return typeof v === 'number' && Number.isFinite(v) ? null : 'is not a finite number';
-    case 'boolean':
-      return typeof v === 'boolean' ? null : 'is not a boolean';
-    default:
-      return `has an unknown type \`${String(type)}\``;
-  }
-}
-
-/** Whether a condition or range value can be compared with an attribute of `type` (same JSON type). */
-function comparable(type: AttributeType | undefined, v: unknown): boolean {
-  switch (type) {
-    case undefined:
-    case 'any':
-      return true;
-    case 'string':
-      return typeof v === 'string';
-    case 'integer':
-    case 'float':
-      return typeof v === 'number';
-    case 'boolean':
-      return typeof v === 'boolean';
-  }
-}
-
-const byteSize = (v: unknown) => Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v) ?? '', 'utf8');
-
-const ATTRIBUTE_TYPES: AttributeType[] = ['string', 'integer', 'float', 'boolean', 'any'];
-const ATTRIBUTE_NAME = /^[a-zA-Z][a-zA-Z0-9_]*$/;
-const INDEX_NAME = /^(?!\.)(?!.*\.\.)[a-zA-Z0-9:_.-]+(?<!\.)$/;
-
-/**
- * Checks entity definitions as `forge deploy` does (manifest schema and `@forge/manifest`'s
- * StorageValidator; index names per "Storage limits"). Throws on the first problem.
- */
-export function validateEntityDefinitions(entities: Record<string, EntityDefinition>): void {
-  for (const [name, def] of Object.entries(entities)) {
-    if (name.length < 3 || name.length > 60 || !ENTITY_NAME_PATTERN.test(name)) throw new Error(`entity \`${name}\`: invalid name`);
-    const attrs = def.attributes ?? {};
-    const attrNames = Object.keys(attrs);
-    if (attrNames.length === 0) throw new Error(`entity \`${name}\`: must declare at least one attribute`);
-    if (attrNames.length > ENTITY_LIMITS.attributes) throw new Error(`entity \`${name}\`: more than ${ENTITY_LIMITS.attributes} attributes`);
-    for (const [attr, { type }] of Object.entries(attrs)) {
-      if (!ATTRIBUTE_NAME.test(attr) || attr.length > ENTITY_LIMITS.attributeNameChars) throw new Error(`entity \`${name}\`: invalid attribute name \`${attr}\``);
-      if (!ATTRIBUTE_TYPES.includes(type)) throw new Error(`entity \`${name}\` attribute \`${attr}\`: type must be one of ${ATTRIBUTE_TYPES.join('|')}, got \`${String(type)}\``);
-    }
-    const indexes = def.indexes ?? [];
-    if (indexes.length > ENTITY_LIMITS.indexes) throw new Error(`entity \`${name}\`: more than ${ENTITY_LIMITS.indexes} indexes`);
-    const seen = new Set<string>();
-    for (const index of indexes) {
-      const { name: indexName, range, partition } = typeof index === 'string' ? { name: index, range: [index], partition: [] } : { partition: [], ...index };
-      if (indexName === 'by-key') throw new Error(`entity \`${name}\`: \`by-key\` is a reserved index name`);
-      if (indexName.length < ENTITY_LIMITS.indexNameMinChars || indexName.length > ENTITY_LIMITS.indexNameMaxChars || !INDEX_NAME.test(indexName)) {
-        throw new Error(`entity \`${name}\`: invalid index name \`${indexName}\``);
-      }
-      if (seen.has(indexName)) throw new Error(`entity \`${name}\`: index \`${indexName}\` declared twice`);
-      seen.add(indexName);
-      for (const attr of [...range, ...partition]) {
-        if (!(attr in attrs)) throw new Error(`entity \`${name}\` index \`${indexName}\`: \`${attr}\` is not an attribute of the entity`);
-      }
-    }
-  }
-}
-
-const encodeCursor = (n: number) => Buffer.from(JSON.stringify({ o: n })).toString('base64url');
-function decodeCursor(c: unknown): number {
-  if (c === undefined || c === null || c === '') return 0;
-  try {
-    const o = JSON.parse(Buffer.from(String(c), 'base64url').toString('utf8')) as { o?: unknown };
-    if (typeof o.o === 'number' && o.o >= 0) return o.o;
-  } catch {
-    /* fall through */
-  }
-  throw bad('INVALID_CURSOR', 'The cursor is not valid.');
-}
-
+export {
+  KVS_LIMITS,
+  KEY_PATTERN,
+  ENTITY_LIMITS,
+  DEFAULT_CONFLICT_ANSWERS,
+  attributeProblem,
+  validateEntityDefinitions,
+  type ConflictAnswer,
+  type AttributeType,
+  type EntityDefinition,
+  type KvsEmulatorOptions,
+  type KvsRequestLogEntry,
+  type KvsEmulator,
+} from './kvs-rules';
 export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<KvsEmulator> {
   const now = options.now ?? Date.now;
-  const db = new DatabaseSync(options.path ?? ':memory:');
-  db.exec(`
-    PRAGMA journal_mode = WAL;
-    CREATE TABLE IF NOT EXISTS items (
-      space TEXT NOT NULL,
-      entity TEXT NOT NULL DEFAULT '',
-      key TEXT NOT NULL,
-      value TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      updated_at INTEGER NOT NULL,
-      expire_at INTEGER,
-      PRIMARY KEY (space, entity, key)
-    ) WITHOUT ROWID;
-  `);
-  const stmt = {
-    get: db.prepare('SELECT * FROM items WHERE space = ? AND entity = ? AND key = ? AND (expire_at IS NULL OR expire_at > ?)'),
-    upsert: db.prepare(`INSERT INTO items (space, entity, key, value, created_at, updated_at, expire_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (space, entity, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, expire_at = excluded.expire_at,
-      created_at = CASE WHEN items.expire_at IS NOT NULL AND items.expire_at <= excluded.updated_at THEN excluded.created_at ELSE items.created_at END`),
-    del: db.prepare('DELETE FROM items WHERE space = ? AND entity = ? AND key = ?'),
-    purge: db.prepare('DELETE FROM items WHERE expire_at IS NOT NULL AND expire_at <= ?'),
-    listPrefix: db.prepare(
-      "SELECT * FROM items WHERE space = 'kv' AND entity = '' AND substr(key, 1, length(?)) = ? AND (expire_at IS NULL OR expire_at > ?) ORDER BY key LIMIT ? OFFSET ?",
-    ),
-    listEntity: db.prepare("SELECT * FROM items WHERE space = 'entity' AND entity = ? AND (expire_at IS NULL OR expire_at > ?)"),
-    listEntityWhere: db.prepare(
-      "SELECT * FROM items WHERE space = 'entity' AND entity = ? AND (expire_at IS NULL OR expire_at > ?) AND json_extract(value, ?) = ?",
-    ),
-    allKeys: db.prepare("SELECT key FROM items WHERE space = 'kv' AND entity = '' AND (expire_at IS NULL OR expire_at > ?) ORDER BY key"),
-  };
+  const { db, stmt } = openKvsStore(options.path ?? ':memory:');
 
   const entities = options.entities;
   if (entities) validateEntityDefinitions(entities);
@@ -700,12 +342,12 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
     return { status: 200, body: { successfulKeys, failedKeys } };
   };
 
-  type Handler = (body: unknown, rawSize: number) => { status: number; body?: unknown };
   const obj = (b: unknown): Record<string, unknown> => {
     if (!isPlainObject(b)) throw bad('BAD_REQUEST', 'Provided request body is invalid');
     return b;
   };
-  const routes: Record<string, Handler> = {
+  // Adding an operation: one line here (every KVS operation is a JSON POST).
+  const operations: Record<string, KvsHandler> = {
     '/api/v1/get': (b) => getOne('kv', obj(b)),
     '/api/v1/set': (b) => setOne('kv', obj(b)),
     '/api/v1/delete': (b) => deleteOne('kv', obj(b)),
@@ -723,68 +365,12 @@ export async function startKvsEmulator(options: KvsEmulatorOptions): Promise<Kvs
     '/api/v1/entity/query': (b) => entityQuery(obj(b)),
   };
 
-  const send = (res: ServerResponse, status: number, body?: unknown) => {
-    const text = body === undefined ? '' : JSON.stringify(body);
-    res.writeHead(status, { ...(text ? { 'content-type': 'application/json' } : {}), 'x-trace-id': randomUUID() });
-    res.end(text);
-  };
-
-  const readBody = (req: IncomingMessage): Promise<Buffer> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
-    });
-
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const entry: KvsRequestLogEntry = { path, status: 0 };
-    if (requests.length >= 10_000) requests.shift();
-    requests.push(entry);
-    try {
-      if (req.headers.authorization !== `Bearer ${options.token}`) throw new KvsError(401, 'UNAUTHORIZED', 'Missing or invalid authorization.');
-      const handler = routes[path];
-      if (!handler) throw new KvsError(404, 'NOT_FOUND', `No KVS operation at ${path}.`);
-      if (req.method !== 'POST') throw new KvsError(405, 'METHOD_NOT_ALLOWED', 'KVS operations are POST requests.');
-      const raw = await readBody(req);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw bad('BAD_REQUEST', 'Provided request body is invalid');
-      }
-      stmt.purge.run(now());
-      const out = handler(body, raw.length);
-      entry.status = out.status;
-      send(res, out.status, out.body);
-    } catch (e) {
-      if (e instanceof KvsError) {
-        entry.status = e.status;
-        entry.code = e.code;
-        if (e.raw !== undefined) {
-          res.writeHead(e.status, { 'content-type': 'text/plain', 'x-trace-id': randomUUID() });
-          res.end(e.raw);
-          return;
-        }
-        send(res, e.status, { code: e.code, message: e.message, ...(e.context ? { context: e.context } : {}) });
-      } else {
-        entry.status = 500;
-        entry.code = 'INTERNAL_SERVER_ERROR';
-        send(res, 500, { code: 'INTERNAL_SERVER_ERROR', message: `An internal server error has occurred: ${(e as Error)?.message ?? e}` });
-      }
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${addr.port}`;
+  const { server, port } = await serveKvs({ token: options.token, port: options.port, operations, requests, beforeEach: () => stmt.purge.run(now()) });
+  const url = `http://127.0.0.1:${port}`;
 
   return {
     url,
-    host: `127.0.0.1:${addr.port}`,
+    host: `127.0.0.1:${port}`,
     requests,
     peek(key, where = {}) {
       const space: Space = where.entityName ? 'entity' : where.secret ? 'secret' : 'kv';

@@ -23,10 +23,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TimerClock } from './clock';
+import type { AsyncEvent, ConsumerHandler, EventState, QueuedEvent, DeliveryRecord, QueueFaults, LocalQueueOptions } from './queue-types';
 import { seededRandom } from '../emulators/org-admin/faults';
 
 /** The org emulator's seeded PRNG (mulberry32), so fault injection is reproducible here too. */
 export { seededRandom };
+export type { AsyncEvent, ConsumerHandler, EventState, QueuedEvent, DeliveryRecord, QueueFaults, LocalQueueOptions } from './queue-types';
 
 export const QUEUE_LIMITS = {
   eventsPerPush: 50,
@@ -44,71 +46,6 @@ export const QUEUE_LIMITS = {
 
 /** Size of `retryData` as the platform stores it (JSON). */
 export const retryDataBytes = (data: unknown): number => (data === undefined ? 0 : Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8'));
-
-export interface AsyncEvent {
-  body: Record<string, unknown>;
-  queueName: string;
-  jobId: string;
-  eventId: string;
-  delayInSeconds?: number;
-  concurrency?: { key: string; limit: number };
-  retryContext?: {
-    retryCount: number;
-    retryReason: string;
-    retryData: unknown;
-    retentionWindow?: { startTime: string; remainingTimeMs: number };
-  };
-}
-
-export type ConsumerHandler = (event: AsyncEvent, context: Record<string, unknown>) => unknown;
-
-export type EventState = 'pending' | 'running' | 'succeeded' | 'dropped' | 'cancelled';
-
-export interface QueuedEvent {
-  eventId: string;
-  jobId: string;
-  queueName: string;
-  body: Record<string, unknown>;
-  delayInSeconds?: number;
-  concurrency?: { key: string; limit: number };
-  enqueuedAt: number;
-  dueAt: number;
-  state: EventState;
-  attempts: number;
-  retryCount: number;
-  retryReason?: string;
-  retryData?: unknown;
-  /** How many consumer invocations pushed the events this one descends from (0: pushed from elsewhere). */
-  depth: number;
-}
-
-export interface DeliveryRecord {
-  eventId: string;
-  jobId: string;
-  queueName: string;
-  at: number;
-  attempt: number;
-  duplicate: boolean;
-  outcome: 'succeeded' | 'retry-requested' | 'failed' | 'dropped';
-  error?: string;
-  retryAfterSeconds?: number;
-}
-
-export interface QueueFaults {
-  /** Probability (0..1) that a delivery is made twice. */
-  duplicateRate?: number;
-  /** Maximum random extra delay (ms) added to each delivery, so events overtake each other. */
-  reorderWindowMs?: number;
-}
-
-export interface LocalQueueOptions {
-  clock: TimerClock;
-  /** Runs a consumer inside an invocation context (set by the runtime). */
-  invoke: (handler: ConsumerHandler, event: AsyncEvent, moduleKey: string, meta: { depth: number; timeoutSeconds?: number }) => Promise<unknown>;
-  /** Deterministic randomness for fault injection. */
-  random?: () => number;
-  faults?: QueueFaults;
-}
 
 interface Consumer {
   handler: ConsumerHandler;

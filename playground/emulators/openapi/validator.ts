@@ -10,6 +10,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ajvFragment, escapePointer, getPointer, isObject, pointerOf, resolvePointer, sanitizeSchema, type Json } from './schema';
+import { RouteTable } from '../../http/router';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -73,8 +74,6 @@ export type ValidatorAmendment =
   | { kind: 'requireHeader'; method: string; template: string; header: string; value: string; status: number; message: string }
   | { kind: 'ignoreFormat'; method: string; template: string; parameter: string; format: string };
 
-const split = (p: string) => p.split('/').slice(1);
-const isParam = (seg: string) => /^\{[^}]+\}$/.test(seg);
 const mediaType = (contentType: string) => contentType.split(';')[0]!.trim().toLowerCase();
 
 /** `instancePath` `/a/0/b` → `a[0].b`; '' for the root. */
@@ -109,7 +108,8 @@ export class OpenApiRequestValidator {
   readonly operations: SpecOperation[] = [];
   private readonly ajv: Ajv;
   private readonly validators = new Map<string, ValidateFunction>();
-  private readonly templates: Array<{ template: string; segments: string[] }> = [];
+  /** Every kept path (server prefix + template), whatever its methods: the value is the template. */
+  private readonly paths = new RouteTable<string>();
   private readonly otherMethods: Record<string, string[]>;
 
   constructor(
@@ -120,7 +120,7 @@ export class OpenApiRequestValidator {
     const paths = isObject(doc.paths) ? doc.paths : {};
     for (const [template, item] of Object.entries(paths)) {
       if (!isObject(item)) continue;
-      this.templates.push({ template, segments: split(`${this.prefix}${template}`) });
+      this.paths.add('GET', `${this.prefix}${template}`, template);
       for (const m of METHODS) {
         const op = item[m];
         if (!isObject(op)) continue;
@@ -164,34 +164,12 @@ export class OpenApiRequestValidator {
   }
 
   /**
-   * Which kept path a concrete path is: the template whose literal segments match most (so `/groups/search` beats
-   * `/groups/{groupId}`), then the method on it. A path parameter never matches an empty segment.
+   * Which kept path a concrete path is, by the shared router (a literal segment beats a parameter, so
+   * `/groups/search` beats `/groups/{groupId}`), then the method on it. A path parameter never matches an empty segment.
    */
   route(method: string, pathname: string): Exclude<Verdict, { kind: 'ok' | 'invalid' | 'forbidden' }> | { kind: 'match'; op: SpecOperation; pathParams: Record<string, string> } {
-    const segs = split(pathname);
-    let best: { template: string; params: Record<string, string>; literals: number } | undefined;
-    for (const { template, segments } of this.templates) {
-      if (segments.length !== segs.length) continue;
-      const params: Record<string, string> = {};
-      let literals = 0;
-      let ok = true;
-      for (let i = 0; i < segments.length && ok; i++) {
-        const t = segments[i]!;
-        const s = segs[i]!;
-        if (isParam(t)) {
-          if (s === '') ok = false;
-          else {
-            try {
-              params[t.slice(1, -1)] = decodeURIComponent(s);
-            } catch {
-              ok = false;
-            }
-          }
-        } else if (t === s) literals++;
-        else ok = false;
-      }
-      if (ok && (!best || literals > best.literals)) best = { template, params, literals };
-    }
+    const found = this.paths.lookup('GET', pathname);
+    const best = found.kind === 'match' ? { template: found.value, params: found.params } : undefined;
     if (!best) return { kind: 'unknownPath', pathname };
     const op = this.operations.find((o) => o.template === best.template && o.method === method.toUpperCase());
     if (op) return { kind: 'match', op, pathParams: best.params };

@@ -4,8 +4,8 @@
  * is taken from the spec and what is guessed.
  */
 
+export { startOrgAdminEmulator } from './server';
 export {
-  startOrgAdminEmulator,
   defaultOrgSeed,
   DEFAULT_ORG_ID,
   DEFAULT_DIRECTORY_ID,
@@ -16,7 +16,7 @@ export {
   type HoldersView,
   type RequestLogEntry,
   type FaultHook,
-} from './server';
+} from './types';
 export { ORG_ADMIN_ROUTES, routeKey, type RouteDef, type RouteId } from './routes';
 export { FAULT_KINDS, type FaultKind, type FaultOptions, type FaultConfig, type EmulatorStats, type ContractFaults } from './faults';
 export { orgAri, siteAri, productAri, siteAriIn, SITE_ARI_FORMS, type SiteAriForm, type OrgSeed, type Directory } from './model';

@@ -3,28 +3,24 @@
  * `https://api.atlassian.com/admin`, so its `/v1/...` paths are served under `/admin/v1/...`.
  * Parameter names follow the spec's templates (it names the same account `{userId}` on the v1 role
  * endpoints and `{accountId}` elsewhere). The conformance test enumerates this table against the spec.
+ *
+ * Adding an endpoint is a one-file change: one entry (method, path, purpose, scopes, handler) in the `*_OPERATIONS`
+ * map of the ops-*.ts file of its area (or a new ops file spread into `OPERATIONS` below). Its key joins `RouteId`;
+ * the server, the router, the request log, the counters and fault injection pick it up from here. The spec subset
+ * must hold the operation (scripts/refresh-specs.ts), or the OpenAPI gate refuses it before it is routed.
  */
 
-export type RouteId =
-  | 'getOrgs'
-  | 'getOrgById'
-  | 'assignOrgRole'
-  | 'revokeOrgRole'
-  | 'assignRole'
-  | 'revokeRole'
-  | 'getDirectories'
-  | 'searchGroups'
-  | 'getGroup'
-  | 'addGroupMember'
-  | 'removeGroupMember'
-  | 'searchUsers'
-  | 'getUserRoleAssignments'
-  | 'getGroupRoleAssignments'
-  | 'queryWorkspaces';
+import { RouteTable } from '../../http/router';
+import type { ApiContext, ApiRequest, ApiResponse } from './api';
+import { ORG_OPERATIONS } from './ops-orgs';
+import { GROUP_OPERATIONS } from './ops-groups';
+import { USER_OPERATIONS } from './ops-users';
+import { WORKSPACE_OPERATIONS } from './ops-workspaces';
 
-export interface RouteDef {
-  id: RouteId;
+/** One spec operation: where it is served, why the app uses it, the scopes the spec names, and its handler. */
+export interface OrgOperation {
   method: 'GET' | 'POST' | 'DELETE';
+  /** The real URL path template (spec server prefix + spec path). */
   path: string;
   /** What the app (or a person setting it up) uses it for. */
   purpose: string;
@@ -33,126 +29,38 @@ export interface RouteDef {
    * operation has no scopes, so only an API key WITHOUT scopes can call it.
    */
   scopes: readonly string[];
+  handle(ctx: ApiContext, req: ApiRequest): ApiResponse;
 }
 
-export const ORG_ADMIN_ROUTES: readonly RouteDef[] = [
-  { id: 'getOrgs', method: 'GET', path: '/admin/v1/orgs', purpose: 'discover the org id of the API key', scopes: [] },
-  { id: 'getOrgById', method: 'GET', path: '/admin/v1/orgs/{orgId}', purpose: 'check the org id and key', scopes: ['read:orgs:admin'] },
-  {
-    id: 'assignOrgRole',
-    method: 'POST',
-    path: '/admin/v1/orgs/{orgId}/users/{userId}/role-assignments/assign',
-    purpose: 'grant atlassian/org-admin',
-    scopes: [],
-  },
-  {
-    id: 'revokeOrgRole',
-    method: 'POST',
-    path: '/admin/v1/orgs/{orgId}/users/{userId}/role-assignments/revoke',
-    purpose: 'revoke atlassian/org-admin',
-    scopes: [],
-  },
-  { id: 'assignRole', method: 'POST', path: '/admin/v1/orgs/{orgId}/users/{userId}/roles/assign', purpose: 'grant a role on a resource', scopes: [] },
-  { id: 'revokeRole', method: 'POST', path: '/admin/v1/orgs/{orgId}/users/{userId}/roles/revoke', purpose: 'revoke a role on a resource', scopes: [] },
-  { id: 'getDirectories', method: 'GET', path: '/admin/v2/orgs/{orgId}/directories', purpose: 'discover directory ids', scopes: ['read:directories:admin'] },
-  {
-    id: 'searchGroups',
-    method: 'POST',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search',
-    purpose: 'discover group ids',
-    scopes: [],
-  },
-  {
-    id: 'getGroup',
-    method: 'GET',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}',
-    purpose: 'read a group (externalSynced)',
-    scopes: [],
-  },
-  {
-    id: 'addGroupMember',
-    method: 'POST',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships',
-    purpose: 'add a user to a group',
-    scopes: [],
-  },
-  {
-    id: 'removeGroupMember',
-    method: 'DELETE',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}',
-    purpose: 'remove a user from a group',
-    scopes: [],
-  },
-  {
-    id: 'searchUsers',
-    method: 'POST',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search',
-    purpose: 'list holders of a role or members of a group',
-    scopes: [],
-  },
-  {
-    id: 'getUserRoleAssignments',
-    method: 'GET',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/role-assignments',
-    purpose: "read one user's role assignments and how they were assigned",
-    scopes: ['read:directories:admin'],
-  },
-  {
-    id: 'getGroupRoleAssignments',
-    method: 'GET',
-    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments',
-    purpose: 'read the roles a group gives its members (access through a group)',
-    scopes: ['read:groups:admin'],
-  },
-  { id: 'queryWorkspaces', method: 'POST', path: '/admin/v2/orgs/{orgId}/workspaces', purpose: 'discover site and product resource ids', scopes: ['read:workspaces:admin'] },
-];
+const OPERATIONS = { ...ORG_OPERATIONS, ...GROUP_OPERATIONS, ...USER_OPERATIONS, ...WORKSPACE_OPERATIONS };
+
+/** The spec operations the emulator serves, by name. */
+export type RouteId = keyof typeof OPERATIONS;
+
+/** One served operation, as data (the conformance test enumerates these against the spec). */
+export type RouteDef = Omit<OrgOperation, 'handle'> & { id: RouteId };
+
+export const ORG_ADMIN_ROUTES: readonly RouteDef[] = (Object.keys(OPERATIONS) as RouteId[]).map((id) => {
+  const { handle: _handle, ...def } = OPERATIONS[id] as OrgOperation;
+  return { id, ...def };
+});
+
+/** The handler of an operation (without the scope and contract checks: see `runOperation` in api.ts). */
+export const operationOf = (id: RouteId): OrgOperation['handle'] => (OPERATIONS[id] as OrgOperation).handle;
 
 /** `METHOD /path/template`, the key of the per-route counters. */
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>): string => `${r.method} ${r.path}`;
-
-const split = (p: string): string[] => p.split('/').filter((s) => s.length > 0);
 
 export type RouteMatch =
   | { kind: 'match'; route: RouteDef; params: Record<string, string> }
   | { kind: 'wrongMethod'; allowed: string[] }
   | { kind: 'none' };
 
+const TABLE = new RouteTable<RouteDef>();
+for (const route of ORG_ADMIN_ROUTES) TABLE.add(route.method, route.path, route);
+
 /** Finds the route for a request path (already stripped of its query). Literal segments win over parameters. */
 export function matchRoute(method: string, pathname: string): RouteMatch {
-  const segs = split(pathname);
-  let best: { route: RouteDef; params: Record<string, string>; literals: number } | undefined;
-  const allowed = new Set<string>();
-  for (const route of ORG_ADMIN_ROUTES) {
-    const tpl = split(route.path);
-    if (tpl.length !== segs.length) continue;
-    const params: Record<string, string> = {};
-    let literals = 0;
-    let ok = true;
-    for (let i = 0; i < tpl.length && ok; i++) {
-      const t = tpl[i];
-      if (t.startsWith('{') && t.endsWith('}')) {
-        let value: string;
-        try {
-          value = decodeURIComponent(segs[i]);
-        } catch {
-          ok = false;
-          break;
-        }
-        params[t.slice(1, -1)] = value;
-      } else if (t === segs[i]) {
-        literals++;
-      } else {
-        ok = false;
-      }
-    }
-    if (!ok) continue;
-    if (route.method !== method) {
-      allowed.add(route.method);
-      continue;
-    }
-    if (!best || literals > best.literals) best = { route, params, literals };
-  }
-  if (best) return { kind: 'match', route: best.route, params: best.params };
-  if (allowed.size) return { kind: 'wrongMethod', allowed: [...allowed] };
-  return { kind: 'none' };
+  const found = TABLE.lookup(method, pathname);
+  return found.kind === 'match' ? { kind: 'match', route: found.value, params: found.params } : found;
 }
