@@ -15,7 +15,7 @@ import type { JiraWorkflow } from './emulators/jira/workflow';
 import { startForgeRuntime, type ForgeRuntime, type TimerClock } from './forge-runtime/index';
 import type { QueueFaults } from './forge-runtime/queue';
 
-import { DEMO_ORG_ID, DEMO_CLOUD_ID, DEMO_API_KEY, DEMO_PEOPLE, DEMO_JIRA_ADMIN_GROUP, DEMO_JIRA_ADMINS, demoPolicy, TRANSITIONS, type TransitionName, RECORD_VALIDATOR, JIT_WORKFLOW, manifestEntities, manifestModules, demoOrgSeed } from './demo';
+import { DEMO_ORG_ID, DEMO_CLOUD_ID, DEMO_API_KEY, DEMO_PEOPLE, DEMO_JIRA_ADMIN_GROUP, DEMO_JIRA_ADMINS, DEMO_JIRA_ADMINS_GROUP, DEMO_SCIM_GROUP, demoPolicy, TRANSITIONS, type TransitionName, RECORD_VALIDATOR, JIT_WORKFLOW, manifestEntities, manifestModules, demoOrgSeed } from './demo';
 
 export {
   DEMO_ORG_ID,
@@ -38,6 +38,33 @@ export {
   manifestModules,
   demoOrgSeed,
 } from './demo';
+
+/** A key the emulated org knows as an API key WITH scopes (the read scopes admin.atlassian.com offers). */
+export const DEMO_SCOPED_API_KEY = 'demo-scoped-org-api-key-0123456789abcdef';
+/** A group id no organization has. */
+export const MISSING_GROUP_ID = 'c1f3a5b7-2d4e-4f6a-8b1c-3d5e7f9a1bff';
+/** The permanent admin a `permanentAdmin: 'revoked'` health fault takes org admin from. */
+export const HEALTH_FAULT_ADMIN = 'perm-3';
+
+/**
+ * What the playground can break for the Health view, each the way it breaks in a real
+ * installation: the deployer's variables (`forge variables set`), the policy (a change approved
+ * under the two-person rule), the org (a role removed behind the app's back), the scheduler.
+ */
+export interface HealthFaults {
+  /** `wrong`: ORG_API_KEY is a key the org does not know (401); `scoped`: a key with scopes (403). */
+  key: 'ok' | 'wrong' | 'scoped';
+  /** `wrong`: ORG_ID names another organization. */
+  orgId: 'ok' | 'wrong';
+  /** The policy's group target (`jira-admins`) names a group that does not exist, or a SCIM-synced one. */
+  group: 'ok' | 'missing' | 'scim';
+  /** `revoked`: `perm-3` loses org admin behind the app's back. */
+  permanentAdmin: 'ok' | 'revoked';
+  /** `stopped`: the five-minute sweep no longer runs. */
+  sweep: 'running' | 'stopped';
+}
+
+export const HEALTHY: HealthFaults = { key: 'ok', orgId: 'ok', group: 'ok', permanentAdmin: 'ok', sweep: 'running' };
 
 export interface LocalAppOptions {
   clock: TimerClock;
@@ -103,6 +130,16 @@ export interface LocalApp {
    * watches. Empty before a policy is saved.
    */
   explainHolders(snapshot: HolderSnapshot): Promise<Holder[]>;
+  /** Breaks (or mends) what the Health view checks; answers the faults now in force. */
+  setHealthFaults(faults: Partial<HealthFaults>): Promise<HealthFaults>;
+  healthFaults(): Promise<HealthFaults>;
+  /** The health faults kept outside the emulators' snapshots (the variables, the scheduler), for saving. */
+  variableFaults(): Pick<HealthFaults, 'key' | 'orgId' | 'sweep'>;
+  /**
+   * Calls the service-management portal's resolver as `accountId` on the request `issueKey`, as
+   * the portal's request page would: the context names the request by key only.
+   */
+  portal(accountId: string, issueKey: string, fn: string, payload?: unknown): Promise<unknown>;
 }
 
 export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp> {
@@ -185,8 +222,17 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
     });
   };
   if (options.scheduleSweep) scheduleSweep();
+  let sweepStopped = false;
 
   const issueIds = new Map<string, string>();
+  /** The stored policy, read inside the local Forge runtime (where the store adapter reaches the KVS). */
+  const policyDoc = () =>
+    runtime.invokeFunction((async () => platform('resolver').store.policy()) as never, {}, { moduleKey: 'jit-admin-admin' }) as Promise<{ policy: Policy } | null>;
+  /** The group id of the policy's `jira-admins` target. */
+  const currentGroupTarget = async () => {
+    const access = (await policyDoc())?.policy.targets?.find((t) => t.key === 'jira-admins')?.access;
+    return access?.type === 'groupMembership' ? access.groupId : undefined;
+  };
   const app: LocalApp = {
     clock,
     org,
@@ -238,6 +284,53 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const result = (await app.admin('perm-1', 'savePolicy', { policy })) as { ok: boolean; error?: { message: string } };
       if (!result.ok) throw new Error(`could not save the demo policy: ${result.error?.message}`);
     },
+    variableFaults() {
+      const key = process.env.ORG_API_KEY === DEMO_API_KEY ? 'ok' : process.env.ORG_API_KEY === DEMO_SCOPED_API_KEY ? 'scoped' : 'wrong';
+      return { key, orgId: process.env.ORG_ID === DEMO_ORG_ID ? 'ok' : 'wrong', sweep: sweepStopped ? 'stopped' : 'running' };
+    },
+    async healthFaults() {
+      const key = process.env.ORG_API_KEY === DEMO_API_KEY ? 'ok' : process.env.ORG_API_KEY === DEMO_SCOPED_API_KEY ? 'scoped' : 'wrong';
+      const groupTarget = await currentGroupTarget();
+      return {
+        key,
+        orgId: process.env.ORG_ID === DEMO_ORG_ID ? 'ok' : 'wrong',
+        group: groupTarget === MISSING_GROUP_ID ? 'missing' : groupTarget === DEMO_SCIM_GROUP ? 'scim' : 'ok',
+        permanentAdmin: org.holders('truth').orgAdmins.includes(HEALTH_FAULT_ADMIN) ? 'ok' : 'revoked',
+        sweep: sweepStopped ? 'stopped' : 'running',
+      };
+    },
+    async setHealthFaults(f) {
+      // As `forge variables set` does: the next invocation reads the new value.
+      if (f.key) {
+        if (f.key === 'scoped') org.addApiKey(DEMO_SCOPED_API_KEY, { scopes: ['read:orgs:admin', 'read:directories:admin', 'read:workspaces:admin'] });
+        process.env.ORG_API_KEY = f.key === 'ok' ? DEMO_API_KEY : f.key === 'scoped' ? DEMO_SCOPED_API_KEY : 'wrong-org-api-key-not-known-to-the-org';
+      }
+      if (f.orgId) process.env.ORG_ID = f.orgId === 'ok' ? DEMO_ORG_ID : '00000000-0000-4000-8000-00000000dead';
+      if (f.permanentAdmin === 'revoked') org.revoke(HEALTH_FAULT_ADMIN, { type: 'orgRole', role: 'atlassian/org-admin' });
+      if (f.permanentAdmin === 'ok') org.grant(HEALTH_FAULT_ADMIN, { type: 'orgRole', role: 'atlassian/org-admin' });
+      if (f.sweep) {
+        sweepStopped = f.sweep === 'stopped';
+        if (sweepStopped) {
+          sweepTimer?.();
+          sweepTimer = null;
+        } else if (!sweepTimer && options.scheduleSweep) scheduleSweep();
+      }
+      if (f.group) {
+        const groupId = f.group === 'missing' ? MISSING_GROUP_ID : f.group === 'scim' ? DEMO_SCIM_GROUP : DEMO_JIRA_ADMINS_GROUP;
+        const groupName = f.group === 'missing' ? 'no-such-group' : f.group === 'scim' ? 'idp-platform-admins' : 'jira-admins-demo';
+        if ((await currentGroupTarget()) !== groupId) {
+          const doc = await policyDoc();
+          const target = doc?.policy.targets?.find((t) => t.key === 'jira-admins' && t.access.type === 'groupMembership');
+          if (!doc || !target) throw new Error('the policy has no `jira-admins` group target to break');
+          // A target's access is a guard rail: proposed by one permanent admin, approved by another.
+          await app.changePolicy({
+            ...doc.policy,
+            targets: doc.policy.targets!.map((t) => (t === target ? { ...t, access: { type: 'groupMembership', groupId, groupName } } : t)),
+          });
+        }
+      }
+      return app.healthFaults();
+    },
     async close() {
       sweepTimer?.();
       for (const u of unsubscribers) u();
@@ -273,6 +366,17 @@ export async function startLocalApp(options: LocalAppOptions): Promise<LocalApp>
       const approved = (await app.admin(approver, 'approvePolicyChange', { changeId: saved.data.pendingChange?.id })) as Saved;
       if (!approved.ok || !approved.data) throw new Error(`approvePolicyChange by ${approver} refused: ${approved.error?.code} ${approved.error?.message}`);
       return approved.data.version;
+    },
+    portal(accountId, issueKey, fn, payload) {
+      return runtime.invokeResolver(handlers.portalResolver as never, {
+        functionKey: fn,
+        payload: payload ?? {},
+        context: {
+          accountId,
+          moduleKey: 'jit-admin-portal',
+          extension: { type: 'jiraServiceManagement:portalRequestDetail', page: 'view_request', portal: { id: 1 }, request: { key: issueKey, typeId: '1' } },
+        },
+      });
     },
   };
   return app;

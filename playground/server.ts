@@ -26,7 +26,7 @@ import { DEMO_API_KEY, DEMO_JIRA_ADMINS_GROUP, DEMO_ORG_ID, DEMO_SITE_ARI, type 
 import { HttpError, readPlaygroundBody, sendError, sendFile } from './app-server/http';
 import { ROOT, STATE_VERSION, WEB_DIR, checkSpeed, openSession, savedFaults, trimLogs, wipe, type PlaygroundOptions, type SavedState, type Session } from './app-server/session';
 import { createViews } from './app-server/views';
-import { playgroundRoutes } from './app-server/routes';
+import { playgroundRoutes, type ResolverModule } from './app-server/routes';
 
 export { injectShim } from './app-server/http';
 export type { PlaygroundOptions } from './app-server/session';
@@ -108,6 +108,7 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       org: app.org.exportSnapshot(),
       jira: app.jira.exportSnapshot(),
       faults: savedFaults(app),
+      health: app.variableFaults(),
     };
     const path = join(dataDir, 'state.json');
     writeFileSync(`${path}.tmp`, JSON.stringify(state));
@@ -161,11 +162,13 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
 
   // ---- resolver calls
 
-  const callResolver = async (app: LocalApp, module: 'panel' | 'admin', as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown) => {
+  const callResolver = async (app: LocalApp, module: ResolverModule, as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown) => {
     if (module === 'admin') return app.admin(as as string, fn, payload);
     const key = issueKey ?? '';
     panelBusy.set(key, (panelBusy.get(key) ?? 0) + 1);
     try {
+      // The portal's request page: the request by key, as the service-management portal names it.
+      if (module === 'portal') return await app.portal(as as string, key, fn, payload);
       return await app.panel(as as string, key, fn, payload);
     } finally {
       panelBusy.set(key, (panelBusy.get(key) ?? 1) - 1);
@@ -222,6 +225,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     if (url.pathname.startsWith('/admin/')) return proxyOrgApi(req, res, url);
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
     if (url.pathname === '/' || url.pathname === '/index.html') return sendFile(res, join(WEB_DIR, 'index.html'));
+    // The service-management portal's request page (`?as=&issue=`), with the portal module's iframe.
+    if (url.pathname === '/portal' || url.pathname === '/portal.html') return sendFile(res, join(WEB_DIR, 'portal.html'));
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204);
       res.end();

@@ -51,9 +51,9 @@ const op = (method: string, p: string, why: string): Selector => ({ method, path
 const ORG_OPERATIONS: Selector[] = [
   op('get', '/v1/orgs', 'emulator; discovery of the key’s org'),
   op('get', '/v1/orgs/{orgId}', 'emulator; health check of the org id and key'),
-  op('get', '/v1/orgs/{orgId}/events', 'next: audit-log drift detection'),
+  op('get', '/v1/orgs/{orgId}/events', 'app: evidence packs (an elevated person’s audit-log events); emulator'),
   op('get', '/v1/orgs/{orgId}/events-stream', 'next: audit-log polling'),
-  op('get', '/v1/orgs/{orgId}/events/{eventId}', 'next: one audit event'),
+  op('get', '/v1/orgs/{orgId}/events/{eventId}', 'emulator: one audit event'),
   op('post', '/v1/orgs/{orgId}/users/{userId}/role-assignments/assign', 'app: grant org admin'),
   op('post', '/v1/orgs/{orgId}/users/{userId}/role-assignments/revoke', 'app: revoke org admin'),
   op('post', '/v1/orgs/{orgId}/users/{userId}/roles/assign', 'app: grant a role on a resource'),
@@ -80,7 +80,7 @@ const JIRA_OPERATIONS: Selector[] = [
   op('get', '/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}', 'emulator: issue properties'),
   op('put', '/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}', 'app: the grant property'),
   op('delete', '/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}', 'emulator: issue properties'),
-  op('post', '/rest/api/3/issue/{issueIdOrKey}/attachments', 'next: attachments'),
+  op('post', '/rest/api/3/issue/{issueIdOrKey}/attachments', 'app: evidence-pack CSV and JSON'),
   op('get', '/rest/api/3/mypermissions', 'next: ADMINISTER check of resolver callers'),
   op('get', '/rest/api/3/myself', 'emulator'),
   op('get', '/rest/api/3/user', 'emulator; next: user details'),
@@ -89,6 +89,8 @@ const JIRA_OPERATIONS: Selector[] = [
   op('get', '/rest/api/3/user/groups', 'app: eligibility by group'),
   op('get', '/rest/api/3/groups/picker', 'next: group picker'),
   op('get', '/rest/api/3/group/member', 'next: group members'),
+  op('get', '/rest/api/3/attachment/{id}', 'emulator: attachment metadata'),
+  op('get', '/rest/api/3/attachment/content/{id}', 'emulator; playground: download an evidence file'),
 ];
 
 export const PLANS: readonly SubsetPlan[] = [

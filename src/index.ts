@@ -1,1 +1,1 @@
-export { adminResolver, consumer, panelResolver, postApprove, postApproveExtension, postComplete, postReject, postRevoke, sweep, validateRecord } from '../forge-app/src/index';
+export { adminResolver, consumer, panelResolver, portalResolver, postApprove, postApproveExtension, postComplete, postReject, postRevoke, sweep, validateRecord } from '../forge-app/src/index';

@@ -2,6 +2,7 @@
 // specs/jira-platform.subset.json, see scripts/refresh-specs.ts): every route the Jira emulator serves is an
 // operation of the spec, its answers have documented statuses and fit the response schemas, and
 // every call the Jira adapter makes is a spec operation whose query and JSON body fit its schemas.
+import { multipartBody } from '../forge-app/src/adapters/multipart';
 import { jiraRoutes, startJiraEmulator, type JiraEmulator } from '../playground/emulators/jira/index';
 import { startForgeRuntime, type ForgeRuntime } from '../playground/forge-runtime/index';
 import assert from 'node:assert/strict';
@@ -70,6 +71,13 @@ test('every emulator route answers with a documented status and a body that fits
   await send('GET', '/rest/api/3/mypermissions?permissions=ROOT');
   await send('GET', '/rest/api/3/mypermissions');
   await send('GET', '/rest/api/3/mypermissions?permissions=ADMINISTER&projectKey=NOPE');
+  // attachments: multipart with the XSRF header, read back; without the header Jira blocks it (403)
+  const upload = multipartBody([{ field: 'file', filename: 'evidence.csv', mediaType: 'text/csv', content: 'a,b\r\n1,2\r\n' }]);
+  const multipart = (headers: Record<string, string>) => recorded(`/rest/api/3/issue/${key}/attachments`, { method: 'POST', headers: { 'content-type': upload.contentType, ...headers }, body: upload.body });
+  const attached = (await (await multipart({ 'x-atlassian-token': 'no-check' })).json()) as Array<{ id: string }>;
+  await send('GET', `/rest/api/3/attachment/${attached[0]!.id}`);
+  await send('GET', `/rest/api/3/attachment/content/${attached[0]!.id}`);
+  await multipart({});
 
   const problems = calls.flatMap((c) => spec.checkCall(c, { responses: true }));
   assert.deepEqual(problems, []);
@@ -91,12 +99,13 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
   await jiraAdapter.issue(key);
   await jiraAdapter.issue('JIT-99999');
   assert.equal(await jiraAdapter.callerHasGlobalPermission('ADMINISTER'), false, 'a user outside every admin group');
+  await jiraAdapter.attach(key, { filename: 'jit-evidence.json', mediaType: 'application/json', content: '{"events":[]}' });
 
   const calls: RecordedCall[] = rt.fetchLog
     .slice(start)
     .filter((e) => e.target.remote === 'jira')
     .map((e) => ({ method: e.method, url: e.path, body: e.body, status: e.status }));
-  assert.equal(calls.length, 6);
+  assert.equal(calls.length, 7);
   const problems = calls.flatMap((c) => spec.checkCall(c));
   assert.deepEqual(problems, []);
   assert.deepEqual(
@@ -108,6 +117,7 @@ test('every call the Jira adapter makes is a spec operation with a valid query a
       'GET /rest/api/3/issue/{issueIdOrKey}',
       'GET /rest/api/3/issue/{issueIdOrKey}',
       'GET /rest/api/3/mypermissions',
+      'POST /rest/api/3/issue/{issueIdOrKey}/attachments',
     ],
   );
   // every status the adapter saw is documented for its operation

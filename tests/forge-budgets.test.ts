@@ -10,20 +10,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { activeOrgAdmin, answer, orgAdmins, T0 } from './support/app';
 
-/** Advances the clock in steps until `p` settles (the app waits on the clock for the slow API). */
-async function drive<T>(app: LocalApp & { clock: VirtualClock }, p: Promise<T>, stepMs = 500, maxSteps = 4000): Promise<T> {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  for (let i = 0; i < maxSteps && !settled; i++) {
-    await new Promise((r) => setImmediate(r));
-    if (!settled) await app.clock.advance(stepMs);
-  }
-  return p;
-}
-
 /** Advances the clock until `done()` holds, at most `maxMs`. */
 async function until(app: LocalApp & { clock: VirtualClock }, done: () => boolean, maxMs: number, stepMs = 1000): Promise<number> {
   const start = app.clock.now();
@@ -47,17 +33,17 @@ test('with every org-API request taking 5 s, each click and transition answers w
     assert.ok(answer(await app.panel('bob', issue.key, 'approve')).ok);
 
     app.runtime.setEgressLatency(() => 5_000);
-    const activated = answer(await drive(app, app.panel('alice', issue.key, 'activate')));
+    const activated = answer(await app.clock.drive(app.panel('alice', issue.key, 'activate')));
     assert.ok(activated.ok, JSON.stringify(activated));
     const granted = await until(app, () => orgAdmins(app).includes('alice'), 5 * 60_000);
     assert.ok(orgAdmins(app).includes('alice'), 'the grant landed');
     assert.ok(granted < 2 * 60_000, `through the queue, promptly (${granted} ms)`);
 
-    await drive(app, app.deliverPostFunction('alice', issue.key, 'complete'));
+    await app.clock.drive(app.deliverPostFunction('alice', issue.key, 'complete'));
     await until(app, () => !orgAdmins(app).includes('alice'), 10 * 60_000);
     assert.ok(!orgAdmins(app).includes('alice'), 'the revoke completed');
     await until(app, () => false, 2 * 60_000);
-    const view = answer(await drive(app, app.panel('alice', issue.key, 'getView')));
+    const view = answer(await app.clock.drive(app.panel('alice', issue.key, 'getView')));
     assert.ok(view.ok);
     assert.equal(view.data.view.grant.grant.provisioning.state, 'revoked');
 

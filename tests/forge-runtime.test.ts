@@ -522,3 +522,23 @@ test('asUser() without an account id acts as the user the invocation runs for, e
   assert.deepEqual(await Promise.all([call(USER), call(OTHER), call(USER), call(OTHER)]), [USER, OTHER, USER, OTHER]);
   await assert.rejects(api.asUser().requestJira(route`/rest/api/3/myself`), /Authentication Required/, 'outside any invocation there is no user');
 });
+
+test('VirtualClock.drive finishes awaited work that backs off on the clock, moving time only as far as it sleeps', async () => {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const start = clock.now();
+  // Work that is not started by a timer and sleeps twice, as a retried org call would. Without
+  // drive nothing advances the clock and this would never settle.
+  const work = (async () => {
+    await clock.sleep(500);
+    await clock.sleep(1_000);
+    return clock.now();
+  })();
+  assert.equal(await clock.drive(work), start + 1_500);
+  assert.equal(clock.now(), start + 1_500, 'time moved exactly as far as the work slept');
+  // Work that never sleeps sees no time pass, even with a later timer pending.
+  clock.setTimer(start + 60_000, () => undefined);
+  assert.equal(await clock.drive(Promise.resolve('done')), 'done');
+  assert.equal(clock.now(), start + 1_500);
+  // A rejection is passed on, not swallowed.
+  await assert.rejects(clock.drive((async () => { await clock.sleep(10); throw new Error('refused'); })()), /refused/);
+});

@@ -704,3 +704,67 @@ test('logs: one summary line per holder read and no line per healthy request', a
   assert.ok(s.lines.length <= 1 + 4, 'at most maxLogLines lines and one saying the rest are dropped');
   assert.match(s.lines.at(-1) ?? '', /log limit of 3 lines reached/);
 });
+
+test("Forge's egress limit: a 429 FETCH_LIMIT_EXCEEDED stops the operation at once (no retry) and every later request of the invocation", async (t) => {
+  let sent = 0;
+  const s = await setup(t, {
+    wrap: () => async () => {
+      sent++;
+      return new Response('', { status: 429, statusText: 'Too Many Requests', headers: { 'forge-proxy-error': 'FETCH_LIMIT_EXCEEDED' } });
+    },
+  });
+  const a = await s.dir.assign(ORG, acct(2));
+  assert.deepEqual(!a.ok && [a.error.code, a.error.retryable], ['BUDGET_EXHAUSTED', true]);
+  assert.match(!a.ok ? a.error.message : '', /FETCH_LIMIT_EXCEEDED/);
+  assert.equal(sent, 1, 'one request, no retry after the egress limit');
+  assert.deepEqual(s.clock.sleeps, [], 'no back-off either');
+  const h = await s.dir.holders(ORG);
+  assert.equal(h.error?.code, 'BUDGET_EXHAUSTED');
+  assert.equal(sent, 1, 'nothing more is sent in this invocation');
+});
+
+test("timeouts from the caller's bound on a request (an abort, a named TimeoutError) are TIMEOUT, not NETWORK", async (t) => {
+  for (const name of ['TimeoutError', 'AbortError']) {
+    const s = await setup(t, {
+      adapter: { maxAttempts: 1 },
+      wrap: () => async () => {
+        const e = new Error('no answer within 4000 ms');
+        e.name = name;
+        throw e;
+      },
+    });
+    const a = await s.dir.assign(ORG, acct(2));
+    assert.deepEqual(!a.ok && [a.error.code, a.error.retryable], ['TIMEOUT', true], name);
+  }
+});
+
+test('health probes: key, directories, role endpoint, group, resource and org admin, each as the emulator answers them', async (t) => {
+  const s = await setup(t);
+  assert.deepEqual(await s.dir.probe!({ kind: 'key' }), { ok: true, orgIds: [s.emu.orgId] });
+  const dirs = await s.dir.probe!({ kind: 'directories' });
+  assert.ok(dirs.ok && dirs.count === 1);
+  assert.deepEqual(await s.dir.probe!({ kind: 'roleEndpoint' }), { ok: true });
+  assert.deepEqual(await s.dir.probe!({ kind: 'group', groupId: GROUP }), { ok: true, exists: true, externallySynced: false });
+  assert.deepEqual(await s.dir.probe!({ kind: 'group', groupId: SCIM_GROUP }), { ok: true, exists: true, externallySynced: true });
+  assert.deepEqual(await s.dir.probe!({ kind: 'group', groupId: 'a1a1a1a1-0000-4000-8000-0000000000ff' }), { ok: true, exists: false });
+  assert.deepEqual(await s.dir.probe!({ kind: 'resource', role: 'atlassian/site-admin', resource: SITE_ARI }), { ok: true, exists: true });
+  assert.deepEqual(await s.dir.probe!({ kind: 'resource', role: 'atlassian/site-admin', resource: 'ari:cloud:platform::site/00000000-0000-4000-8000-000000000000' }), { ok: true, exists: false });
+  assert.deepEqual(await s.dir.probe!({ kind: 'orgAdmin', accountId: acct(1) }), { ok: true, holding: 'direct' });
+  assert.deepEqual(await s.dir.probe!({ kind: 'orgAdmin', accountId: acct(3) }), { ok: true, holding: 'none' });
+  assert.deepEqual(await s.dir.probe!({ kind: 'orgAdmin', accountId: acct(6) }), { ok: true, holding: 'indirect' });
+  // The role-endpoint probe names only the impossible account, and changed nothing.
+  const writes = s.calls.filter((c) => c.method === 'POST' && /role-assignments\/revoke$/.test(new URL(c.url).pathname));
+  assert.ok(writes.length === 1 && writes[0]!.url.includes(encodeURIComponent(orgAdmin.PROBE_ACCOUNT_ID)) && writes[0]!.status === 404, JSON.stringify(writes));
+
+  s.emu.addApiKey('scoped-key', { scopes: ['read:orgs:admin'] });
+  const scoped = s.make({ apiKey: 'scoped-key' });
+  const k = await scoped.probe!({ kind: 'key' });
+  assert.equal(!k.ok && k.error.code, 'API_KEY_SCOPED');
+  const wrong = s.make({ apiKey: 'not-a-key' });
+  const w = await wrong.probe!({ kind: 'key' });
+  assert.equal(!w.ok && w.error.code, 'UNAUTHORIZED');
+  s.emu.setContractFaults({ roleApi: 'forbidden' });
+  const r = await s.make().probe!({ kind: 'roleEndpoint' });
+  assert.equal(!r.ok && r.error.code, 'FORBIDDEN');
+  assert.match(!r.ok ? r.error.message : '', /Atlassian Support/);
+});

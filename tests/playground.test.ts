@@ -58,7 +58,7 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-test('serves the host page, its assets, the bridge shim and the Custom UI with the shim injected', async () => {
+test('serves the host page, the portal page, their assets, the bridge shim and the Custom UI with the shim injected', async () => {
   const page = await get('/');
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /text\/html/);
@@ -68,7 +68,12 @@ test('serves the host page, its assets, the bridge shim and the Custom UI with t
   const shim = await get('/__playground/bridge-shim.js');
   assert.equal(shim.status, 200);
   assert.match(shim.text, /__bridge/);
-  for (const module of ['panel', 'admin']) {
+  const portalPage = await get('/portal?as=alice&issue=JIT-1');
+  assert.equal(portalPage.status, 200);
+  assert.match(portalPage.text, /data-testid="portal-frame"/);
+  assert.equal((await get('/portal.js')).status, 200);
+  assert.equal((await get('/portal.css')).status, 200);
+  for (const module of ['panel', 'admin', 'portal']) {
     const html = await get(`/__playground/ui/${module}/index.html?as=alice&module=${module}`);
     assert.equal(html.status, 200, `${module} index.html: ${html.text.slice(0, 200)}`);
     const shimAt = html.text.indexOf('<script src="/__playground/bridge-shim.js"></script>');

@@ -549,7 +549,7 @@ test(`faults: ${LIFECYCLES} randomized lifecycles with ${FAULT_RATE * 100}% org-
       if (g.activation) need.push('activate');
       if (g.provisioning.grantedAt) need.push('accessGranted');
       if (g.provisioning.revokedAt) need.push('accessRevoked');
-      const endEvent: Record<string, string> = { completed: 'complete', revoked: 'revoke', expired: 'expire', rejected: 'reject', cancelled: 'cancel', failed: 'grantFailed' };
+      const endEvent: Record<string, string> = { completed: 'complete', revoked: 'revoke', expired: 'expire', rejected: 'reject', cancelled: 'cancel', failed: 'grantFailed', ineligible: 'endedByPolicy', unapproved: 'expire' };
       if (g.outcome) need.push(endEvent[g.outcome]!);
       if (g.extensions.length) need.push('requestExtension');
       if (g.extensions.some((x) => x.status === 'approved')) need.push('approveExtension');

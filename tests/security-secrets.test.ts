@@ -227,6 +227,7 @@ test('the org API key is never in an answer, a log line, a comment, a property, 
       ['alerts', 'getAlerts', { limit: 100 }],
       ['drift', 'getDrift', {}],
       ['holdings', 'getHoldings', {}],
+      ['health', 'getHealth', {}],
     ] as const) {
       const r = await admin('perm-1', fn, payload);
       assert.ok(r.ok, `${fn}: ${JSON.stringify(r)}`);

@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { core } from '../forge-app/src/decision/core';
 import { demoPolicy } from '../playground/local-app';
 import { seededRandom } from '../playground/forge-runtime/queue';
@@ -96,7 +97,17 @@ const VALID: Record<keyof typeof core, unknown> = {
     current: { policy, version: 1, updatedAt: '2026-06-01T09:00:00Z', updatedBy: 'perm-1' },
     now: '2026-06-01T09:00:00Z',
   },
+  judgeHealth: {
+    now: '2026-06-01T09:00:00Z',
+    key: { outcome: 'ok', orgIds: ['o'], configuredOrgId: 'o' },
+    directory: { outcome: 'ok', count: 1 },
+    roleEndpoints: { outcome: 'failed', error: { code: 'FORBIDDEN', message: 'no' } },
+    queue: { push: 'ok' },
+    sweep: { outcome: 'ok' },
+  },
   version: undefined,
+  // The contract example's input: an ended grant, its collection and three events.
+  evidenceReport: JSON.parse(readFileSync(new URL('../core/contract/examples/29-evidence-report.input.json', import.meta.url), 'utf8')),
 };
 
 /** A short description of an input for a failure message (safe for cycles, BigInt and depth). */

@@ -94,6 +94,26 @@ pub enum Action {
         #[cfg_attr(feature = "ts", ts(optional))]
         issue_key: Option<String>,
     },
+    /// From `at` on, read the organization's audit-log events whose actor is `accountId` between
+    /// `from` and `to` (paced at the events API's rate limit, resuming by cursor) and hand them
+    /// to `evidenceReport`, which says what to comment, attach, alert and record.
+    #[serde(rename_all = "camelCase")]
+    CollectEvidence {
+        /// Idempotency key, `{grantId}:evidence` (one pack per grant).
+        key: String,
+        /// The grant.
+        grant_id: String,
+        /// The request issue, which receives the pack.
+        issue_key: String,
+        /// Whose events: the grant's subject.
+        account_id: AccountId,
+        /// The activation.
+        from: Timestamp,
+        /// The confirmed revoke plus the policy's `evidence.afterRevokeMinutes`.
+        to: Timestamp,
+        /// When to start reading: `to` plus the time the audit log takes to show an event.
+        at: Timestamp,
+    },
 }
 
 impl Action {
@@ -104,7 +124,8 @@ impl Action {
             | Self::Revoke { key, .. }
             | Self::Comment { key, .. }
             | Self::Wake { key, .. }
-            | Self::Alert { key, .. } => key,
+            | Self::Alert { key, .. }
+            | Self::CollectEvidence { key, .. } => key,
         }
     }
 }

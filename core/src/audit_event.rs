@@ -104,6 +104,12 @@ audit_events! {
     ActionSucceeded => "actionSucceeded",
     /// An action failure (recorded only when refused).
     ActionFailed => "actionFailed",
+    /// The evidence pack of an ended grant: what its holder did in the org's audit log.
+    EvidenceCollected => "evidenceCollected",
+    /// The approvers who have not approved were reminded before the approval deadline.
+    ApprovalReminder => "approvalReminder",
+    /// The requester was warned that the window ends soon, with the way to ask for more time.
+    WindowEndWarning => "windowEndWarning",
 }
 
 impl fmt::Display for AuditEvent {

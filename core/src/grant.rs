@@ -82,6 +82,43 @@ pub struct Grant {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub wake_at: Option<Timestamp>,
+    /// The approval reminder and the end-of-window warning: when they are due and which went
+    /// out. Fixed at submission from the policy, like the deadline; absent on grants stored
+    /// before there were notices, which then get none.
+    #[serde(default, skip_serializing_if = "Notices::is_none")]
+    pub notices: Notices,
+}
+
+/// When a grant's reminder and warning are due, and what was sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Notices {
+    /// When the approvers who have not approved are reminded; none when the policy asks for
+    /// no reminder or it would fall before the request arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub approval_reminder_at: Option<Timestamp>,
+    /// When the reminder went out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub approval_reminded_at: Option<Timestamp>,
+    /// Minutes before the window end at which the requester is warned (0: never).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub window_end_warning_minutes: u32,
+    /// The window end the requester was last warned about; an approved extension moves the
+    /// end, and the warning is due again for the new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub warned_window_end: Option<Timestamp>,
+}
+
+impl Notices {
+    /// Whether there is nothing to remind, warn or remember (grants from before notices).
+    pub fn is_none(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The lifecycle: requested → approved → active → ended.
@@ -131,6 +168,9 @@ pub enum Outcome {
     /// The current policy no longer allows it: the requester lost eligibility, the target was
     /// removed, or the requester no longer owns the elevated service account.
     Ineligible,
+    /// Nobody approved the request before its approval deadline: it expired unapproved.
+    /// (Grants that ended so before this outcome existed say `expired`.)
+    Unapproved,
 }
 
 /// One approval.
@@ -375,6 +415,7 @@ impl Grant {
             (Status::Ended, Some(Outcome::Cancelled)) => "cancelled",
             (Status::Ended, Some(Outcome::Failed)) => "failed",
             (Status::Ended, Some(Outcome::Ineligible)) => "ended by policy",
+            (Status::Ended, Some(Outcome::Unapproved)) => "expired unapproved",
             (status, _) => status.word(),
         }
     }

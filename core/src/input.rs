@@ -58,6 +58,8 @@ pub enum Source {
     Workflow,
     /// A timer, queue event or sweep.
     System,
+    /// A button on the Jira Service Management portal's request page (the customer's view).
+    Portal,
 }
 
 /// Facts the wrapper looked up for this event.

@@ -16,7 +16,9 @@
 //! - [`validate_policy`]: every problem in a policy, at its path;
 //! - [`verify_audit`]: the first broken link in an audit chain;
 //! - [`authorize_admin`]: whether an admin-page call may go ahead, and the caller's policy buttons;
-//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule.
+//! - [`policy_change`]: a policy save, approval or withdrawal under the two-person rule;
+//! - [`judge_health`]: the Health view's checks, judged from what the probes found.
+//! - [`evidence_report`]: what an ended grant's evidence pack says (comment, files, alerts).
 //!
 //! [`boundary`] wraps them as tagged `{ok,…}` answers, with JSON-in/JSON-out variants.
 
@@ -53,8 +55,10 @@ mod decision;
 mod eligibility;
 mod error;
 mod event;
+mod evidence;
 mod gate;
 mod grant;
+mod health;
 mod input;
 mod json;
 mod lifecycle;
@@ -82,12 +86,23 @@ pub use decision::{decide, Coalesce, Decision, Refusal};
 pub use eligibility::Actor;
 pub use error::{DecisionError, ErrorBody};
 pub use event::Event;
+pub use evidence::{
+    evidence_report, ActionCount, Attachment, AuditLogRead, EvidenceInput, EvidenceReport,
+    OrgEvent, INGEST_LAG_MINUTES, MAX_EVIDENCE_EVENTS,
+};
 pub use gate::{gate, Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 pub use grant::{
-    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Notices, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
 };
+pub use health::{
+    judge_health, CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport,
+    HealthStatus, KeyProbe, OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome,
+    QueueProbe, StorageProbe, SweepProbe, TargetKind, TargetProbe, QUEUE_LATE_MINUTES,
+    SWEEP_LATE_MINUTES,
+};
 pub use input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
+pub use lifecycle::notice::{reminder_due, warning_due};
 pub use lifecycle::schedule::{is_due, next_attention};
 pub use policy::admin_error::AdminError;
 pub use policy::authorization::{
@@ -99,14 +114,15 @@ pub use policy::change::{
     PolicyChangeRefusal, PolicyCommand,
 };
 pub use policy::diff::{diff as policy_diff, PolicyDiff, GUARD_RAILS};
+pub use policy::evidence::DEFAULT_HIGH_RISK_ACTIONS;
 pub use policy::state::{
     FormerPermanentAdmin, OrgAdminsRead, PendingPolicyChange, PolicyState, CHANGE_TTL_HOURS,
     GRACE_DAYS,
 };
 pub use policy::validation::{validate as validate_policy, PolicyProblem};
 pub use policy::{
-    Access, AccountId, DriftMode, JustificationRule, Policy, Principals, ServiceAccount, Target,
-    ORG_ADMIN_ROLE, RESOURCE_ROLES,
+    Access, AccountId, DriftMode, EvidenceSettings, JustificationRule, Policy, Principals,
+    ServiceAccount, Target, ORG_ADMIN_ROLE, RESOURCE_ROLES,
 };
 pub use provisioning::backoff::backoff_seconds;
 pub use step::SYSTEM;

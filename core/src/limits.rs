@@ -9,6 +9,9 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 pub const MAX_ID_CHARS: usize = 128;
 /// Most extension requests (approved, rejected or lapsed) one grant may collect.
 pub const MAX_EXTENSION_REQUESTS: usize = 20;
+/// Most approvers one comment may mention (`maxApproversNotified`): a mention notifies, and a
+/// request should reach a few people, not page a whole department.
+pub const MAX_APPROVERS_NOTIFIED: u32 = 20;
 /// Longest duration any target may allow: 30 days.
 pub const MAX_POLICY_MINUTES: u32 = 30 * 24 * 60;
 

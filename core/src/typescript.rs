@@ -27,10 +27,19 @@ use crate::decision::{Coalesce, Decision};
 use crate::eligibility::Actor;
 use crate::error::ErrorBody;
 use crate::event::{Event, EVENT_TYPES};
+use crate::evidence::{
+    ActionCount, Attachment, AuditLogRead, EvidenceInput, EvidenceReport, OrgEvent,
+    INGEST_LAG_MINUTES, MAX_EVIDENCE_EVENTS,
+};
 use crate::gate::{Divergence, Gate, GateAnswer, GateEntry, GateInput, StatusCategory};
 use crate::grant::{
-    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Outcome,
+    AccessState, Activation, Approval, Ending, Extension, ExtensionStatus, Grant, Notices, Outcome,
     PendingAction, PendingKind, Provisioning, Status,
+};
+use crate::health::{
+    CountProbe, HealthCheck, HealthCheckKind, HealthInput, HealthReport, HealthStatus, KeyProbe,
+    OrgAdminHolding, PermanentAdminProbe, ProbeError, ProbeOutcome, QueueProbe, StorageProbe,
+    SweepProbe, TargetKind, TargetProbe,
 };
 use crate::input::{Context, DecideInput, OpenGrant, RefusalTally, Source};
 use crate::policy::authorization::{
@@ -41,6 +50,7 @@ use crate::policy::change::{
     ChangeOutcome, PendingWrite, PolicyChangeDecision, PolicyChangeInput, PolicyCommand,
 };
 use crate::policy::diff::PolicyDiff;
+use crate::policy::evidence::{EvidenceSettings, DEFAULT_HIGH_RISK_ACTIONS};
 use crate::policy::state::{
     FormerPermanentAdmin, OrgAdminsRead, PendingPolicyChange, PolicyState, CHANGE_TTL_HOURS,
     GRACE_DAYS,
@@ -106,11 +116,12 @@ fn declare_all(out: &mut Declarations) {
     declare!(out;
         Timestamp, ErrorBody,
         // the policy
-        Access, Principals, JustificationRule, Target, ServiceAccount, DriftMode, Policy,
+        Access, Principals, JustificationRule, Target, ServiceAccount, DriftMode,
+        EvidenceSettings, Policy,
         // the grant and what happens to it
         Inline, CommentBlock, RevokeReason, Severity, ActionError, Action,
         Status, Outcome, AccessState, ExtensionStatus, Approval, Window, Activation, Ending,
-        Extension, PendingKind, PendingAction, Provisioning, Grant, Event,
+        Extension, PendingKind, PendingAction, Provisioning, Notices, Grant, Event,
         // the audit chain
         AuditEvent, AuditOutcome, AuditEntry, AuditRecord, AuditHead, Verification, BrokenLink,
         // decide
@@ -129,7 +140,13 @@ fn declare_all(out: &mut Declarations) {
         AdminCall, PolicyState, PolicyDiff, PendingPolicyChange, OrgAdminsRead, AdminAccessInput,
         Permission, AdminViewer, PendingState, Approvers, PendingStatus, AdminAccess,
         PolicyCommand, PolicyChangeInput, ChangeOutcome, PendingWrite, PolicyChangeDecision,
-        ChangeRefusalExtras
+        ChangeRefusalExtras,
+        // the Health view
+        ProbeOutcome, ProbeError, KeyProbe, CountProbe, TargetKind, TargetProbe, OrgAdminHolding,
+        PermanentAdminProbe, StorageProbe, QueueProbe, SweepProbe, HealthInput, HealthStatus,
+        HealthCheckKind, HealthCheck, HealthReport,
+        // the evidence pack
+        OrgEvent, AuditLogRead, EvidenceInput, ActionCount, Attachment, EvidenceReport
     );
 }
 
@@ -232,6 +249,26 @@ impl Declarations {
             "CHANGE_TTL_HOURS",
             "Hours a proposed guard-rail change waits for its second permanent admin.",
             &CHANGE_TTL_HOURS,
+        );
+        self.constant(
+            "EVIDENCE_DEFAULTS",
+            "What the core reads a policy without `evidence` as (the default high-risk audit-log actions among them).",
+            &EvidenceSettings::default(),
+        );
+        self.constant(
+            "DEFAULT_HIGH_RISK_ACTIONS",
+            "The audit-log actions that are high-risk when the policy names none (a trailing `*` matches a prefix).",
+            &DEFAULT_HIGH_RISK_ACTIONS,
+        );
+        self.constant(
+            "MAX_EVIDENCE_EVENTS",
+            "Most audit-log events one evidence pack holds: stop reading there and report the read as partial.",
+            &MAX_EVIDENCE_EVENTS,
+        );
+        self.constant(
+            "INGEST_LAG_MINUTES",
+            "Minutes a collection waits after its span for the audit log to show the last events.",
+            &INGEST_LAG_MINUTES,
         );
     }
 }

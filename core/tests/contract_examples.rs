@@ -31,6 +31,7 @@ enum Export {
     PolicyChange,
     AuthorizeAdmin,
     ExplainHolders,
+    EvidenceReport,
     /// No input: `version()` takes none.
     Version,
 }
@@ -531,6 +532,61 @@ fn story() -> Vec<Step> {
                 })
             },
         },
+        Step {
+            name: "29-evidence-report",
+            export: Export::EvidenceReport,
+            // alice's grant ended (11): the events she did while elevated, read from the org's
+            // audit log, one of them high-risk, one by someone else.
+            input: |o| {
+                let collection = action_of(o, "11-action-succeeded-revoke", "collectEvidence");
+                let event = |id: &str, time: &str, action: &str, actor: &str| {
+                    json!({"id": id, "time": time, "action": action, "actorId": actor,
+                           "actorName": "Alice", "context": ["group g-new (release-managers)"], "ip": "203.0.113.7"})
+                };
+                json!({
+                    "policy": policy(),
+                    "grant": grant_of(o, "11-action-succeeded-revoke"),
+                    "collection": collection,
+                    "events": [
+                        event("ev-1", "2026-06-01T09:12:04.000Z", "group_created", "alice"),
+                        event("ev-2", "2026-06-01T09:15:40.000Z", "api_key_created", "alice"),
+                        event("ev-3", "2026-06-01T09:16:00.000Z", "group_created", "dana")
+                    ],
+                    "read": {"status": "complete", "pages": 1},
+                    "now": "2026-06-01T10:30:40Z",
+                    "auditHead": head_of(o, "11-action-succeeded-revoke")
+                })
+            },
+        },
+        Step {
+            name: "30-tick-reminder",
+            export: Export::Decide,
+            // Nobody has approved alice's request (01) an hour before its approval deadline: the
+            // wake at `notices.approvalReminderAt` brings the one reminder to the approvers.
+            input: |o| {
+                let at = grant_of(o, "01-submit")["notices"]["approvalReminderAt"].clone();
+                let at = at.as_str().expect("a reminder time").to_owned();
+                after("01-submit", o, &at, None, json!({"type": "tick"}))
+            },
+        },
+        Step {
+            name: "31-tick-window-end-warning",
+            export: Export::Decide,
+            // Ten minutes before the end of alice's window (after 04, before any extension).
+            input: |o| {
+                let end = grant_of(o, "04-action-succeeded-grant")["window"]["end"].clone();
+                let end = jit_admin_core::Timestamp::parse(end.as_str().expect("a window end"))
+                    .expect("a time");
+                let at = end.plus_seconds(-600).expect("in range").to_string();
+                after(
+                    "04-action-succeeded-grant",
+                    o,
+                    &at,
+                    None,
+                    json!({"type": "tick"}),
+                )
+            },
+        },
     ]
 }
 
@@ -573,6 +629,7 @@ fn answer(export: Export, input: &str) -> String {
         Export::PolicyChange => boundary::policy_change_json(input),
         Export::AuthorizeAdmin => boundary::authorize_admin_json(input),
         Export::ExplainHolders => boundary::explain_holders_json(input),
+        Export::EvidenceReport => boundary::evidence_report_json(input),
         Export::Version => boundary::version_value().to_string(),
     }
 }

@@ -11,12 +11,15 @@
 //! The model covers what people and time do to one grant under a fixed policy in which everyone
 //! is judged on account ids: who may act, in which state, when (approval deadline, window start and
 //! end, automatic activation), the duration, start and justification rules, break-glass
-//! activation, extensions and their different approvers. Provisioning (action results, retries)
+//! activation, extensions and their different approvers, and the notices time sends: one
+//! reminder before the deadline (a request nobody approves then ends `unapproved`) and one
+//! warning per window end (none for a window shorter than the warning). Provisioning (action results, retries)
 //! and eligibility through groups are left to `lifecycle_properties.rs` and the unit tests: here
 //! grant and revoke actions are issued and never answered, which changes no lifecycle decision.
 //!
 //! Time moves in minutes and in jumps to one second before, at and after the approval deadline,
-//! the window start and the window end, so the boundaries are tried on purpose.
+//! its reminder, the window start, the window end and its warning, so the boundaries are tried
+//! on purpose.
 //!
 //! It finds seeded bugs in the default number of cases (512, about a second; `PROPTEST_CASES`
 //! runs more). Both were seeded, caught in every one of 30 runs without the saved seeds (after 4
@@ -31,6 +34,9 @@
 //! - activation one second after the window (`Window::contains` taking `now <= end + 1 s`).
 //!   Shrunk to: alice submits (60 minutes), bob approves, time jumps to the window end, alice
 //!   activates. The model refuses `OUTSIDE_WINDOW`, the core activates.
+//! - a warning for a window shorter than the warning (the activation check in
+//!   `lifecycle/notice.rs` removed): caught in the first run, at a tick 50 minutes into a grant
+//!   activated 5 minutes before its end; not kept as a seed.
 
 #![allow(clippy::result_large_err, reason = "mirrors decide()'s own signature")]
 
@@ -58,6 +64,10 @@ const MAX_EXTENSIONS: usize = 2;
 const MAX_TOTAL_MINUTES: i64 = 300;
 const MAX_START_AHEAD_MINUTES: i64 = 10_080;
 const APPROVAL_DEADLINE_MINUTES: i64 = 1_440;
+/// The approvers who have not approved are reminded this long before the deadline.
+const REMINDER_MINUTES: i64 = 60;
+/// The requester is warned this long before the window ends.
+const WARNING_MINUTES: i64 = 10;
 const MIN_JUSTIFICATION: usize = 10;
 /// A start this far in the past is moved to now; further is refused.
 const START_TOLERANCE_SECONDS: i64 = 300;
@@ -79,6 +89,8 @@ fn policy(required: u32, auto: bool) -> Policy {
             "maxExtensions": MAX_EXTENSIONS, "maxTotalMinutes": MAX_TOTAL_MINUTES,
             "maxStartAheadMinutes": MAX_START_AHEAD_MINUTES,
             "approvalDeadlineMinutes": APPROVAL_DEADLINE_MINUTES,
+            "approvalReminderBeforeMinutes": REMINDER_MINUTES,
+            "windowEndWarningMinutes": WARNING_MINUTES,
             "justification": {"required": true, "minLength": MIN_JUSTIFICATION},
             "breakGlass": BREAK_GLASS
         }]
@@ -150,6 +162,8 @@ enum Landmark {
     Deadline,
     WindowStart,
     WindowEnd,
+    Reminder,
+    Warning,
 }
 
 fn who() -> impl Strategy<Value = Who> {
@@ -238,7 +252,13 @@ fn step() -> impl Strategy<Value = Step> {
         8 => (0..APPROVERS.len()).prop_map(Step::Next),
         2 => (0i64..=90).prop_map(Step::Wait),
         3 => (
-            prop::sample::select(vec![Landmark::Deadline, Landmark::WindowStart, Landmark::WindowEnd]),
+            prop::sample::select(vec![
+                Landmark::Deadline,
+                Landmark::WindowStart,
+                Landmark::WindowEnd,
+                Landmark::Reminder,
+                Landmark::Warning,
+            ]),
             -1i64..=1,
         )
             .prop_map(|(at, seconds)| Step::Jump(at, seconds)),
@@ -337,8 +357,14 @@ struct Lifecycle {
     /// `[start, end)` in Unix milliseconds.
     window: Option<(i64, i64)>,
     break_glass: Option<bool>,
+    /// When it was activated (Unix ms).
+    activated_at: Option<i64>,
     extensions: Vec<ModelExtension>,
     ended_by: Option<String>,
+    /// Whether the approvers were reminded.
+    reminded: bool,
+    /// The window end the requester was warned about (Unix ms).
+    warned_end: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,6 +385,7 @@ fn lifecycle(g: &Grant) -> Lifecycle {
         approvers: g.approvals.iter().map(|a| a.approver.clone()).collect(),
         window: g.window.map(|w| (w.start.millis(), w.end.millis())),
         break_glass: g.activation.as_ref().map(|a| a.break_glass),
+        activated_at: g.activation.as_ref().map(|a| a.at.millis()),
         extensions: g
             .extensions
             .iter()
@@ -371,6 +398,8 @@ fn lifecycle(g: &Grant) -> Lifecycle {
             })
             .collect(),
         ended_by: g.ending.as_ref().map(|e| e.by.clone()),
+        reminded: g.notices.approval_reminded_at.is_some(),
+        warned_end: g.notices.warned_window_end.map(Timestamp::millis),
     }
 }
 
@@ -389,6 +418,16 @@ struct ModelGrant {
     requested_start: i64,
     minutes: i64,
     deadline: i64,
+}
+
+/// When the approvers are reminded of a request with this deadline.
+fn reminder(deadline: i64) -> i64 {
+    deadline - REMINDER_MINUTES * MINUTE
+}
+
+/// When the requester is warned about a window with this end.
+fn warning(end: i64) -> i64 {
+    end - WARNING_MINUTES * MINUTE
 }
 
 fn is(list: &[&str], who: &str) -> bool {
@@ -435,6 +474,7 @@ impl Model {
         let activate = |life: &mut Lifecycle, break_glass: bool| {
             life.status = Status::Active;
             life.break_glass = Some(break_glass);
+            life.activated_at = Some(now);
         };
         match event {
             Event::Submit { .. } => Expect::Refused("INVALID_STATE"),
@@ -651,13 +691,26 @@ impl Model {
                 }
             }
             Event::Tick {} => match (life.status, life.window) {
-                (Status::Requested, _) if now >= g.deadline => end(life, Outcome::Expired),
+                (Status::Requested, _) if now >= g.deadline => end(life, Outcome::Unapproved),
+                (Status::Requested, _) if !life.reminded && now >= reminder(g.deadline) => {
+                    life.reminded = true;
+                    Expect::Changed
+                }
                 (Status::Approved, Some((_, e))) if now >= e => end(life, Outcome::Expired),
                 (Status::Approved, Some((s, _))) if auto && now >= s => {
                     activate(life, false);
                     Expect::Changed
                 }
                 (Status::Active, Some((_, e))) if now >= e => end(life, Outcome::Expired),
+                // Warned once per window end, and never about a window shorter than the warning.
+                (Status::Active, Some((_, e)))
+                    if life.warned_end != Some(e)
+                        && life.activated_at.is_some_and(|a| warning(e) > a)
+                        && now >= warning(e) =>
+                {
+                    life.warned_end = Some(e);
+                    Expect::Changed
+                }
                 _ => Expect::Provisioning,
             },
             _ => unreachable!("the model's steps send no other event"),
@@ -706,8 +759,11 @@ impl Model {
                 approvers: Vec::new(),
                 window: None,
                 break_glass: None,
+                activated_at: None,
                 extensions: Vec::new(),
                 ended_by: None,
+                reminded: false,
+                warned_end: None,
             },
             requested_start: start,
             minutes,
@@ -754,6 +810,8 @@ impl Model {
             Landmark::Deadline => Some(g.deadline),
             Landmark::WindowStart => g.life.window.map(|w| w.0),
             Landmark::WindowEnd => g.life.window.map(|w| w.1),
+            Landmark::Reminder => Some(reminder(g.deadline)),
+            Landmark::Warning => g.life.window.map(|w| warning(w.1)),
         }
     }
 }
@@ -887,6 +945,9 @@ fn the_model_follows_a_plain_story() {
         },
         Step::ApproveExtension(bob),
         Step::ApproveExtension(carol),
+        Step::Jump(Landmark::Warning, 0),
+        Step::Tick,
+        Step::Tick,
         Step::Jump(Landmark::WindowEnd, 0),
         Step::Tick,
     ];
@@ -918,6 +979,8 @@ fn the_model_follows_a_plain_story() {
             Changed,
             Refused("SAME_APPROVER"),
             Changed,
+            Changed,
+            Provisioning,
             Changed
         ]
     );

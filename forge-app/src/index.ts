@@ -6,6 +6,7 @@ import { defineResolver, redactingLog, retryLater, type ResolverRequest } from '
 import { ADMIN_CALLS, adminCall } from './handlers/admin';
 import { onQueueEvent } from './handlers/consumer';
 import { PANEL_CALLS, panelCall } from './handlers/panel';
+import { PORTAL_CALLS, portalCall } from './handlers/portal';
 import { onTransition, type TransitionEvent } from './handlers/postFunction';
 import { runSweep } from './handlers/sweep';
 import { onValidate } from './handlers/validator';
@@ -49,6 +50,17 @@ export const panelResolver = defineResolver(
             req.payload,
           ),
         ),
+    ]),
+  ),
+);
+
+/** The service-management portal's resolver: the panel's calls on the customer's request page. */
+export const portalResolver = defineResolver(
+  Object.fromEntries(
+    PORTAL_CALLS.map((call) => [
+      call,
+      (req: ResolverRequest) =>
+        answered(() => portalCall(platform('resolver'), { accountId: req.context.accountId, requestKey: req.context.extension?.request?.key }, call, req.payload)),
     ]),
   ),
 );

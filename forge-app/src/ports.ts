@@ -4,7 +4,7 @@
  * factories return them); Forge adapters do it with `@forge/*`, and the playground and tests run
  * the same adapters against local emulators. Nothing here imports an adapter.
  */
-import type { Access, Action, ActionError as CoreActionError, GroupHolders, AuditHead, AuditRecord, CommentBlock, FormerPermanentAdmin, Finding, Grant, OpenGrant, PendingPolicyChange, Policy } from './decision/core';
+import type { Access, Action, ActionError as CoreActionError, GroupHolders, AuditHead, AuditRecord, CommentBlock, FormerPermanentAdmin, Finding, Grant, OpenGrant, OrgEvent, PendingPolicyChange, Policy } from './decision/core';
 import type { AlertRecord, AuditQuery, DriftReport } from './shared/types';
 
 export interface Clock {
@@ -22,7 +22,11 @@ export interface Log {
 /** Events on the app's own queue. */
 export type QueueEvent =
   | { kind: 'wake'; grantId: string; at: string }
-  | { kind: 'drain'; grantId: string };
+  | { kind: 'drain'; grantId: string }
+  /** The Health view's queue probe: the consumer records its delivery. */
+  | { kind: 'health'; pushedAt: string }
+  /** Read the next page of a grant's evidence collection (see `handlers/evidence.ts`); `hop` numbers its chain. */
+  | { kind: 'evidence'; grantId: string; hop?: number };
 
 /** Forge's longest delay for one queue event; longer waits are chained by the consumer. */
 export const MAX_DELAY_SECONDS = 900;
@@ -89,7 +93,43 @@ export interface OrgDirectory {
    * that test doubles of this port need not implement it.
    */
   requestUsage?(): { used: number; limit: number };
+  /**
+   * One Health probe (read-only, or a revoke that cannot change anything): what it found, or the
+   * adapter's error. Never throws. Optional so that test doubles of this port need not implement it.
+   */
+  probe?(probe: OrgProbe): Promise<OrgProbeResult>;
 }
+
+/** The Health view's probes of the organizations API. */
+export type OrgProbe =
+  /** The organizations the key sees (`GET /v1/orgs`, an operation without scopes). */
+  | { kind: 'key' }
+  /** How many directories the key can manage. */
+  | { kind: 'directories' }
+  /** The org-admin revoke endpoint, called for an account that cannot exist (changes nothing). */
+  | { kind: 'roleEndpoint' }
+  /** Whether a group exists, and whether SCIM syncs it. */
+  | { kind: 'group'; groupId: string }
+  /** Whether a site or product resource exists (the workspaces list). */
+  | { kind: 'resource'; role: string; resource: string }
+  /** How an account holds org admin. */
+  | { kind: 'orgAdmin'; accountId: string };
+
+export type OrgProbeResult =
+  | {
+      ok: true;
+      /** `key`: the organizations the key sees. */
+      orgIds?: string[];
+      /** `directories`: how many. */
+      count?: number;
+      /** `group`, `resource`: whether it exists. */
+      exists?: boolean;
+      /** `group`: synced from an identity provider. */
+      externallySynced?: boolean;
+      /** `orgAdmin`: assigned directly, only by another method (a group), or not at all. */
+      holding?: 'direct' | 'indirect' | 'none';
+    }
+  | { ok: false; error: ActionError };
 
 /**
  * For a caller that only needs to know that enough holders exist (the revocation guard), not who
@@ -150,6 +190,12 @@ export interface JiraPort {
   callerHasGlobalPermission(permission: 'ADMINISTER'): Promise<boolean>;
   /** The issue property `jit-admin-grant`, or null when the issue has none. */
   grantProperty(issueKey: string): Promise<unknown>;
+  /**
+   * Attaches a text file to the issue as the app (`POST /rest/api/3/issue/{key}/attachments`:
+   * multipart form data, field `file`, with `X-Atlassian-Token: no-check`, without which Jira
+   * blocks the request). Not retried on a lost answer: a second copy is worse than a retry later.
+   */
+  attach(issueKey: string, file: { filename: string; mediaType: string; content: string }): Promise<void>;
 }
 
 /** A request refused before it was sent because it exceeds a documented Jira limit. */
@@ -303,6 +349,28 @@ export interface PolicyStore {
   }): Promise<Commit>;
 }
 
+/** The Health view's own records: storage probes and the queue probe's timestamps. */
+export interface HealthStore {
+  /**
+   * The Health view's storage probe: in each entity kind (and for a plain key), writes a probe
+   * record under a key of its own, reads it back and removes it. Never throws.
+   */
+  probeStorage(): Promise<StorageProbeResult[]>;
+  /** The Health view's queue probe: the push it waits for, and the consumer's last delivery. */
+  healthQueue(): Promise<{ pushedAt?: string; deliveredAt?: string }>;
+  saveHealthQueuePush(at: string): Promise<void>;
+  saveHealthQueueDelivery(at: string): Promise<void>;
+}
+
+/** One entity kind's storage probe. */
+export interface StorageProbeResult {
+  /** The entity, or `kvs` for a plain key. */
+  entity: string;
+  ok: boolean;
+  /** Why not: the storage error's code and message. */
+  error?: { code: string; message: string };
+}
+
 /** Claims (an action runs once under at-least-once delivery) and leases (one holder at a time). */
 export interface ClaimStore {
   /** Records that an action key has been executed; false if it already was (at-least-once delivery). */
@@ -331,7 +399,7 @@ export interface AlertStore {
  * All of the app's storage, one object per invocation (`adapters/storage.ts` composes it from the
  * per-concern modules). Code that needs only one concern takes only that interface.
  */
-export interface Store extends GrantStore, AuditLog, PolicyStore, ClaimStore, AlertStore {}
+export interface Store extends GrantStore, AuditLog, PolicyStore, ClaimStore, AlertStore, HealthStore {}
 
 /**
  * How long the work of one invocation may take, on `Ports.clock` (forge.ts derives it from Forge's
@@ -353,6 +421,70 @@ export interface InvocationBudget {
   handOff: boolean;
 }
 
+/** One page of the org audit log's events (`GET /v1/orgs/{orgId}/events`). */
+export interface EventsQuery {
+  actor: string;
+  /** Epoch milliseconds, inclusive. */
+  fromMs: number;
+  toMs: number;
+  /** The previous page's `next`. */
+  cursor?: string;
+  /** 1–500 (the spec's bounds); default 100. */
+  limit?: number;
+}
+
+export type EventsPage =
+  | { ok: true; events: OrgEvent[]; next?: string }
+  /** 403/404: the organization has no audit-log access (the events API needs Atlassian Guard). */
+  | { ok: false; kind: 'unavailable'; status: number; message: string }
+  | { ok: false; kind: 'rateLimited'; retryAfterMs: number; message: string }
+  /** Worth trying again later (5xx, timeouts, network); or not (401, 400) when `retryable` is false. */
+  | { ok: false; kind: 'failed'; retryable: boolean; code: string; message: string };
+
+/** The organization's audit log: one page per call, never waiting or retrying itself (see `handlers/evidence.ts`). */
+export interface OrgAuditLog {
+  events(query: EventsQuery): Promise<EventsPage>;
+}
+
+/** The `collectEvidence` action the core decided. */
+export type CollectEvidence = Extract<Action, { type: 'collectEvidence' }>;
+
+/** Where one grant's evidence collection stands. */
+export interface EvidenceJob {
+  collection: CollectEvidence;
+  /** The next page's cursor (absent: the first page, or the read is over). */
+  cursor?: string;
+  /** Pages read (and stored) so far. */
+  pages: number;
+  /** Events stored so far. */
+  events: number;
+  /** 429s met so far, and retryable failures in a row. */
+  rateLimited: number;
+  failures: number;
+  /** Set once the read is over: how it ended. */
+  read?: { status: 'complete' } | { status: 'partial'; reason: string } | { status: 'unavailable'; httpStatus: number };
+  /** Set once the comment, files, alerts and record are done. */
+  reported?: boolean;
+  /** The read turn this job holds (`EvidenceStore.reserveReadSlot`), in epoch ms. */
+  slotAt?: number;
+  /** The hop of the job's one live queue chain; deliveries of other hops are dropped. */
+  hop?: number;
+}
+
+/** Evidence collections: the job and its pages of events. */
+export interface EvidenceStore {
+  job(grantId: string): Promise<EvidenceJob | null>;
+  saveJob(grantId: string, job: EvidenceJob): Promise<void>;
+  savePage(grantId: string, n: number, events: OrgEvent[]): Promise<void>;
+  /** The events of pages 0 … pages−1, in order. */
+  events(grantId: string, pages: number): Promise<OrgEvent[]>;
+  /**
+   * Takes the next turn to read the org audit log: the returned time (≥ `nowMs`) is at least
+   * `spacingMs` after the turn before it, whoever took that. Null when the store stayed contended.
+   */
+  reserveReadSlot(nowMs: number, spacingMs: number): Promise<number | null>;
+}
+
 /** Everything a handler needs, for one invocation. */
 export interface Ports {
   org: OrgDirectory;
@@ -367,6 +499,12 @@ export interface Ports {
   deadline: number;
   /** The invocation's time budget (absent: no limit but `deadline`). */
   budget?: InvocationBudget;
+  /** The deployer's `ORG_ID` (for the Health view's organization check; not a secret). */
+  orgId?: string;
+  /** The organization's audit log (`GET /v1/orgs/{orgId}/events`), for evidence packs. */
+  auditLog: OrgAuditLog;
+  /** Evidence collections in progress. */
+  evidence: EvidenceStore;
 }
 
 export type { Finding };

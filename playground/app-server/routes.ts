@@ -9,13 +9,17 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { RouteTable } from '../http/router';
-import { DEMO_API_KEY, DEMO_ORG_ID, DEMO_PEOPLE, TRANSITIONS, type LocalApp, type TransitionName } from '../local-app';
+import { DEMO_API_KEY, DEMO_ORG_ID, DEMO_PEOPLE, HEALTHY, TRANSITIONS, type HealthFaults, type LocalApp, type TransitionName } from '../local-app';
 import { FAULT_KINDS, type FaultOptions } from '../emulators/org-admin/index';
 import { PANEL_CALLS } from '../../forge-app/src/handlers/panel';
 import { ADMIN_CALLS } from '../../forge-app/src/handlers/admin';
 import { HttpError, badRequest, injectShim, jsonBody, readPlaygroundBody, sendFile, sendJson, str, type Json } from './http';
 import { GRANT_PROPERTY, MAX_ADVANCE_SECONDS, PEOPLE_ORDER, ROLES, UI_DIST, WEB_DIR, checkSpeed, demoTargets, resolveTarget, type Session } from './session';
 import type { createViews } from './views';
+import { evidenceRoute } from '../evidence-routes';
+
+/** The Custom UI modules the playground hosts: the issue panel, the admin page, the service-management portal's request page. */
+export type ResolverModule = 'panel' | 'admin' | 'portal';
 
 /** What the endpoints reach of the running playground. */
 export interface PlaygroundHost {
@@ -26,7 +30,7 @@ export interface PlaygroundHost {
   advance(ms: number): Promise<number>;
   reset(): Promise<void>;
   trySave(): void;
-  callResolver(app: LocalApp, module: 'panel' | 'admin', as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown): Promise<unknown>;
+  callResolver(app: LocalApp, module: ResolverModule, as: string | undefined, issueKey: string | undefined, fn: string, payload: unknown): Promise<unknown>;
   /** The grant version the panel last saw, per issue key. */
   panelSeen: Map<string, number>;
   clockInfo(s: Session): { now: string; nowMs: number; speed: number };
@@ -58,7 +62,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     const body = await jsonBody(req);
     const functionKey = str(body, 'functionKey')!;
     const context = (body.context && typeof body.context === 'object' ? body.context : {}) as Json;
-    const module = context.module === 'admin' ? 'admin' : 'panel';
+    const module = context.module === 'admin' ? 'admin' : context.module === 'portal' ? 'portal' : 'panel';
     const accountId = typeof context.accountId === 'string' && context.accountId ? context.accountId : undefined;
     const issueKey = typeof context.issueKey === 'string' && context.issueKey ? context.issueKey : undefined;
     const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
@@ -69,7 +73,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     } catch (e) {
       throw new HttpError(500, 'RESOLVER_FAILED', `the resolver threw: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (module === 'panel' && issueKey) {
+    if (module !== 'admin' && issueKey) {
       const v = (app.jira.property(issueKey, GRANT_PROPERTY) as { version?: number } | undefined)?.version;
       if (typeof v === 'number') panelSeen.set(issueKey.toUpperCase(), v);
     }
@@ -81,9 +85,9 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     const body = await jsonBody(req);
     const as = str(body, 'as')!;
     const fn = str(body, 'fn')!;
-    const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : null;
-    if (!module) throw badRequest('`module` must be "panel" (default) or "admin"');
-    const issueKey = module === 'panel' ? str(body, 'issueKey')! : undefined;
+    const module = body.module === undefined || body.module === 'panel' ? 'panel' : body.module === 'admin' ? 'admin' : body.module === 'portal' ? 'portal' : null;
+    if (!module) throw badRequest('`module` must be "panel" (default), "portal" or "admin"');
+    const issueKey = module !== 'admin' ? str(body, 'issueKey')! : undefined;
     if (issueKey && !app.jira.issue(issueKey)) throw new HttpError(404, 'UNKNOWN_ISSUE', `there is no issue \`${issueKey}\``);
     const known: readonly string[] = module === 'admin' ? ADMIN_CALLS : PANEL_CALLS;
     if (!known.includes(fn)) throw badRequest(`\`${fn}\` is not a ${module} function (one of: ${known.join(', ')})`);
@@ -174,6 +178,8 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
       issue: key ? issueDetail(app, key, jira) : null,
       org: await orgView(app),
       faults: app.org.faults(),
+      health: await app.healthFaults(),
+      auditLog: { available: app.org.auditLogAvailable() },
       people: PEOPLE_ORDER.map((id) => ({ accountId: id, name: DEMO_PEOPLE[id], role: ROLES[id] })),
       targets: demoTargets().map((t) => ({ key: t.key, label: t.label })),
       apiKey: DEMO_API_KEY,
@@ -182,7 +188,7 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
   });
 
   on('GET', '/__playground/faults', async ({ res, app }) => {
-    return sendJson(res, 200, { faults: app.org.faults() });
+    return sendJson(res, 200, { faults: app.org.faults(), health: await app.healthFaults() });
   });
 
   on('POST', '/__playground/faults', async ({ req, res, app }) => {
@@ -201,6 +207,14 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
         throw badRequest((e as Error).message);
       }
       out.drift = { accountId, target, revoked: revoke };
+    }
+    if (body.health !== undefined) {
+      const wanted = body.health === 'off' ? HEALTHY : readHealthFaults(body.health);
+      try {
+        out.health = await app.setHealthFaults(wanted);
+      } catch (e) {
+        throw badRequest((e as Error).message);
+      }
     }
     if (body.rate !== undefined || body.kinds !== undefined || body.off === true) {
       const rate = body.off === true ? 0 : body.rate;
@@ -225,8 +239,8 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
       } catch (e) {
         throw badRequest((e as Error).message);
       }
-    } else if (body.drift === undefined) {
-      throw badRequest('send `{rate, kinds}` (or `{off: true}`) and/or `{drift: {accountId, target}}`');
+    } else if (body.drift === undefined && body.health === undefined) {
+      throw badRequest('send `{rate, kinds}` (or `{off: true}`), `{drift: {accountId, target}}` and/or `{health: {key?, orgId?, group?, permanentAdmin?, sweep?}}` (or `{health: "off"}`)');
     }
     trySave();
     return sendJson(res, 200, { ...out, faults: app.org.faults(), holders: await orgView(app) });
@@ -245,11 +259,27 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     return sendJson(res, 200, { ok: true, ...clockInfo(s) });
   });
 
+  // The evidence pack's endpoints: org actions as a person, the audit-log switch, attachments (../evidence-routes.ts).
+  const evidence = async ({ req, res, url, app }: Call) => {
+    const method = req.method ?? 'GET';
+    const answer = evidenceRoute(app, method, url.pathname, method === 'POST' ? await jsonBody(req) : null, DEMO_PEOPLE);
+    if (!answer) throw notFound(method, url);
+    if ('text' in answer) {
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.text);
+    } else sendJson(res, answer.status, answer.json);
+    if (method === 'POST') trySave();
+  };
+  on('POST', '/__playground/org-action', evidence);
+  on('GET', '/__playground/audit-log', evidence);
+  on('POST', '/__playground/audit-log', evidence);
+  on('GET', '/__playground/attachments/{id}', evidence);
+
   // The Custom UI bundles, with the shim injected into their index.html (`.../panel/` is its index.html).
   const uiFile = async ({ res, url, params }: Call) => {
     const module = params.module;
     const file = params.file ?? (url.pathname.endsWith('/') ? 'index.html' : '');
-    if ((module !== 'panel' && module !== 'admin') || !/^[A-Za-z0-9._-]+$/.test(file)) throw notFound('GET', url);
+    if ((module !== 'panel' && module !== 'admin' && module !== 'portal') || !/^[A-Za-z0-9._-]+$/.test(file)) throw notFound('GET', url);
     const path = join(UI_DIST, module, file);
     if (!existsSync(path)) {
       throw new HttpError(file === 'index.html' ? 503 : 404, 'NOT_BUILT', `forge-app/ui/dist/${module}/${file} does not exist: run bash scripts/build-ui.sh`);
@@ -267,4 +297,25 @@ export function playgroundRoutes(host: PlaygroundHost): (req: IncomingMessage, r
     if (found.kind !== 'match') throw notFound(method, url);
     await found.value({ req, res, url, params: found.params, s, app: s.app });
   };
+}
+
+const HEALTH_FAULT_VALUES: { [K in keyof HealthFaults]: readonly HealthFaults[K][] } = {
+  key: ['ok', 'wrong', 'scoped'],
+  orgId: ['ok', 'wrong'],
+  group: ['ok', 'missing', 'scim'],
+  permanentAdmin: ['ok', 'revoked'],
+  sweep: ['running', 'stopped'],
+};
+
+/** `{health: {...}}` of `POST /__playground/faults`: each field one of its values. */
+function readHealthFaults(value: unknown): Partial<HealthFaults> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('`health` must be "off" or an object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Json)) {
+    const allowed = (HEALTH_FAULT_VALUES as Record<string, readonly unknown[]>)[k];
+    if (!allowed) throw badRequest(`\`health.${k}\` is not a health fault (one of: ${Object.keys(HEALTH_FAULT_VALUES).join(', ')})`);
+    if (!allowed.includes(v)) throw badRequest(`\`health.${k}\` must be one of: ${allowed.join(', ')}`);
+    out[k] = v;
+  }
+  return out as Partial<HealthFaults>;
 }

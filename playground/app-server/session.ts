@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualClock } from '../forge-runtime/index';
-import { DEMO_PEOPLE, demoPolicy, startLocalApp, type LocalApp } from '../local-app';
+import { DEMO_PEOPLE, demoPolicy, startLocalApp, type HealthFaults, type LocalApp } from '../local-app';
 import type { JiraSnapshot } from '../emulators/jira/index';
 import type { EmulatorSnapshot, EmulatorTarget, FaultOptions } from '../emulators/org-admin/index';
 import { badRequest, type Json } from './http';
@@ -53,6 +53,8 @@ export interface SavedState {
   org: EmulatorSnapshot;
   jira: JiraSnapshot;
   faults?: FaultOptions | null;
+  /** The health faults that live outside the emulators' snapshots (variables, the scheduler). */
+  health?: Pick<HealthFaults, 'key' | 'orgId' | 'sweep'>;
 }
 
 export interface Session {
@@ -133,6 +135,7 @@ export async function openSession(dataDir: string, options: PlaygroundOptions, l
   });
   try {
     if (saved?.faults) app.org.setFaults(saved.faults);
+    if (saved?.health) await app.setHealthFaults(saved.health);
     if (!saved) {
       await app.seedPolicy(demoPolicy());
       app.jira.createIssue(EXAMPLE_ISSUE);

@@ -2,6 +2,7 @@
  * The playground's views of the running app: who holds each demo target (with the core's reasons), the issue
  * list, and one issue with its grant, comments, transitions and panel freshness.
  */
+import { attachmentList } from '../evidence-routes';
 import { adfToPlainText, type JiraSnapshot } from '../emulators/jira/index';
 import type { TargetHolders, GroupHolders } from '../../forge-app/src/decision/contract';
 import { DEMO_PEOPLE, JIT_WORKFLOW, TRANSITIONS, type LocalApp, type TransitionName } from '../local-app';
@@ -90,6 +91,7 @@ export function createViews(panel: PanelState) {
       created: new Date(rec.created).toISOString(),
       description: rec.description ? adfToPlainText(rec.description) : '',
       comments: app.jira.comments(key).map((c) => ({ id: c.id, author: c.author, text: c.text, html: c.html, created: new Date(c.created).toISOString() })),
+      attachments: attachmentList(app, issue.key),
       grant,
       transitions,
       panel: {

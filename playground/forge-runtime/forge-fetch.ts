@@ -36,7 +36,8 @@ export function parseBody(init?: RequestInit): unknown {
   try {
     return JSON.parse(init.body);
   } catch {
-    return undefined;
+    // Not JSON (a multipart upload): logged as the text sent.
+    return init.body;
   }
 }
 

@@ -89,7 +89,7 @@ export interface ForgeFetchLogEntry {
   path: string;
   method: string;
   status: number;
-  /** Parsed JSON body of the request, when it had one. */
+  /** The request body: parsed JSON, or the text sent when it is not JSON (a multipart upload). */
   body?: unknown;
 }
 

@@ -34,7 +34,7 @@
  *   which is returned VERBATIM; any other status rejects the call (like a resolver that threw in Forge), with the
  *   body's `message` (or `error.message`, or the text) as the error message.
  * - getContext → a Forge-like context built from the iframe URL's query:
- *     as (account id), issueKey, module (panel | admin), and optionally tz, locale, theme (light | dark),
+ *     as (account id), issueKey, module (panel | admin | portal), and optionally tz, locale, theme (light | dark),
  *     cloudId, siteUrl, issueId.
  * - enableTheming → sets <html data-color-mode data-theme> and, for theme=dark, a small dark token palette, so
  *   the UI's var(--ds-*, fallback) styles can be seen in dark mode.
@@ -48,7 +48,7 @@
   'use strict';
 
   var query = new URLSearchParams(window.location.search);
-  var module = query.get('module') === 'admin' ? 'admin' : 'panel';
+  var module = query.get('module') === 'admin' ? 'admin' : query.get('module') === 'portal' ? 'portal' : 'panel';
   var accountId = query.get('as') || undefined;
   var issueKey = query.get('issueKey') || undefined;
   var theme = query.get('theme') === 'dark' ? 'dark' : 'light';
@@ -62,6 +62,9 @@
   var extension =
     module === 'admin'
       ? { type: 'jira:adminPage' }
+      : module === 'portal'
+      ? // The service-management portal's request page names the request by key, never the issue id.
+        { type: 'jiraServiceManagement:portalRequestDetail', page: 'view_request', portal: { id: 1 }, request: { key: issueKey, typeId: '1' } }
       : {
           type: 'jira:issuePanel',
           issue: { key: issueKey, id: query.get('issueId') || undefined },
@@ -72,7 +75,7 @@
     accountId: accountId,
     cloudId: query.get('cloudId') || 'playground-cloud',
     siteUrl: query.get('siteUrl') || window.location.origin,
-    moduleKey: module === 'admin' ? 'jit-admin-admin' : 'jit-admin-panel',
+    moduleKey: module === 'admin' ? 'jit-admin-admin' : module === 'portal' ? 'jit-admin-portal' : 'jit-admin-panel',
     localId: 'playground-' + module,
     environmentId: 'playground',
     environmentType: 'DEVELOPMENT',

@@ -89,6 +89,28 @@
       });
   });
 
+  // One health fault at a time: everything is mended first, then the chosen check is broken.
+  $('health-fault').addEventListener('change', function (e) {
+    var value = e.target.value;
+    var label = e.target.options[e.target.selectedIndex].text;
+    var health = null;
+    if (value !== 'off') {
+      health = {};
+      health[value.split(':')[0]] = value.split(':')[1];
+    }
+    api('POST', '/__playground/faults', { health: 'off' })
+      .then(function () {
+        return health ? api('POST', '/__playground/faults', { health: health }) : null;
+      })
+      .then(function () {
+        toast(health ? 'Broken: ' + label + ". Run the checks on the admin page's Health tab." : 'Health faults mended');
+        refresh();
+      })
+      .catch(function (err) {
+        toast(err.message, true);
+      });
+  });
+
   $('sweep-now').addEventListener('click', function () {
     api('POST', '/__playground/sweep', {})
       .then(function () {

@@ -54,6 +54,7 @@ window.__playgroundRenderers = function (h) {
       }
       return;
     }
+    $('portal-link').href = '/portal?as=' + encodeURIComponent(state.as) + '&issue=' + encodeURIComponent(issue.key);
     if (changed('issue-head', [issue.key, issue.summary, issue.description])) {
       $('crumb-key').textContent = issue.key;
       $('issue-summary').textContent = issue.summary;

@@ -216,6 +216,9 @@
     return true;
   }
 
+  /** Renderers other scripts add (playground-evidence.js), run after the page's own on every refresh. */
+  var renderHooks = [];
+
   function render(data) {
     if (!state.peopleRendered) renderPeople(data);
     if (state.view === 'issue' && !state.issue && data.issues.length) {
@@ -224,11 +227,15 @@
     }
     renderSpeed(data.speed);
     renderFaults(data.faults);
+    renderHealthFault(data.health);
     if (changed('issues', [data.issues, state.issue])) renderIssueList(data.issues);
     if (state.view === 'issue' && state.issue) renderIssue(data.issue);
     if (changed('org', data.org)) renderOrg(data.org);
     $('org-api-url').textContent = location.origin + '/admin/v1/orgs';
     $('org-api-key').textContent = data.apiKey;
+    renderHooks.forEach(function (hook) {
+      hook(data);
+    });
 
     // The panel cannot know about changes made elsewhere (another viewer, the workflow, the queue, the clock):
     // reload it when the grant moved past the version the panel last saw, and nobody is using it right now.
@@ -288,6 +295,18 @@
     select.value = value;
   }
 
+  function renderHealthFault(h) {
+    var select = $('health-fault');
+    if (!h || document.activeElement === select) return;
+    var broken = [];
+    if (h.key !== 'ok') broken.push('key:' + h.key);
+    if (h.orgId !== 'ok') broken.push('orgId:' + h.orgId);
+    if (h.group !== 'ok') broken.push('group:' + h.group);
+    if (h.permanentAdmin !== 'ok') broken.push('permanentAdmin:' + h.permanentAdmin);
+    if (h.sweep !== 'running') broken.push('sweep:' + h.sweep);
+    select.value = broken.length === 1 ? broken[0] : broken.length === 0 ? 'off' : select.value;
+  }
+
   var STATUS_TONE = { new: 'lozenge-new', indeterminate: 'lozenge-indeterminate', done: 'lozenge-done' };
   // The issue list, the issue page and the org view (playground-render.js, loaded first).
   var renderers = window.__playgroundRenderers({ $: $, STATUS_TONE: STATUS_TONE, changed: changed, esc: esc, fmt: fmt, personName: personName, state: state });
@@ -308,5 +327,9 @@
     refresh: refresh,
     POLL_MS: POLL_MS,
     FAULT_PRESETS: FAULT_PRESETS,
+    esc: esc,
+    onRender: function (hook) {
+      renderHooks.push(hook);
+    },
   };
 })();

@@ -2,7 +2,8 @@
 // elevate → extend → done story by clicking in the issue panel iframe, the core's refusals (self-approval, the
 // same approver for an extension) both in the panel and through the scripting API, the org view following
 // along, a guard-rail policy change proposed by one permanent admin and approved by another on the admin page,
-// and an expiry by moving the clock with no click at all.
+// an expiry by moving the clock with no click at all, and the admin page's Health tab passing, then failing with
+// its fix once the playground's fault control swaps in an API key with scopes.
 //
 // Screenshots go to tests/artifacts/screenshots/ (git-ignored); with UPDATE_SCREENSHOTS=1 they go to
 // docs/screenshots/, the committed ones the README shows.
@@ -110,6 +111,44 @@ async function shot(name: string, target: Locator | Page, maxHeight?: number): P
   if (box && maxHeight && box.height > maxHeight) await page.screenshot({ ...options, fullPage: true, clip: { ...box, height: maxHeight } });
   else await target.screenshot(options);
 }
+
+test('the Health tab: every check passes, then a key with scopes fails with its fix', async () => {
+  await step('the checks pass on the demo installation', async () => {
+    // A sweep and one delivered queue probe first, so nothing is left pending.
+    await api('/__playground/sweep', {});
+    const first = await api('/__playground/invoke', { as: 'perm-1', module: 'admin', fn: 'getHealth', payload: {} });
+    assert.ok(first.ok, JSON.stringify(first));
+    await api('/__playground/clock', { advanceSeconds: 1 });
+    await page.goto(`${pg.url}/?as=perm-1&view=admin`);
+    await click(admin().getByTestId('tab-health'));
+    await click(admin().getByTestId('health-run'));
+    await admin().getByTestId('health-overall').filter({ hasText: /^ok$/ }).waitFor();
+    const rows = admin().getByTestId('health-row');
+    assert.ok((await rows.count()) >= 9, 'one row per check');
+    assert.equal(await admin().locator('[data-testid="health-row"]:not([data-status="ok"])').count(), 0);
+    await shot('admin-health', page.getByTestId('admin-frame'), 1300);
+  });
+
+  await step('the fault control swaps in a key with scopes: the API key check fails and says how to fix it', async () => {
+    await page.getByTestId('health-fault').selectOption('key:scoped');
+    for (let i = 0; i < 100 && (await api('/__playground/faults')).health.key !== 'scoped'; i++) await new Promise((r) => setTimeout(r, 50));
+    await click(admin().getByTestId('health-run'));
+    const key = admin().locator('[data-testid="health-row"][data-check="apiKey"][data-code="KEY_SCOPED"]');
+    await key.waitFor();
+    assert.equal(await key.getAttribute('data-status'), 'failed');
+    assert.match((await key.getByTestId('health-fix').textContent()) ?? '', /API key WITHOUT scopes/);
+    await admin().getByTestId('health-overall').filter({ hasText: /^failed$/ }).waitFor();
+    await admin().locator('[data-testid="health-row"][data-check="directory"][data-code="BLOCKED_BY_KEY"]').waitFor();
+    await shot('admin-health-scoped-key', page.getByTestId('admin-frame'), 1300);
+  });
+
+  await step('mended from the same control, the check passes again', async () => {
+    await page.getByTestId('health-fault').selectOption('off');
+    for (let i = 0; i < 100 && (await api('/__playground/faults')).health.key !== 'ok'; i++) await new Promise((r) => setTimeout(r, 50));
+    await click(admin().getByTestId('health-run'));
+    await admin().locator('[data-testid="health-row"][data-check="apiKey"][data-code="KEY_OK"]').waitFor();
+  });
+});
 
 const orgHolder = (target: string, accountId: string) => page.getByTestId(`org-holder-${target}-${accountId}`);
 

@@ -253,6 +253,12 @@ export class OpenApiSpec {
     const rb = this.resolve(`${op.pointer}/requestBody`).value;
     if (!isObject(rb)) return body === undefined ? [] : [`${op.method} ${op.template} takes no request body`];
     if (body === undefined) return rb.required === true ? ['request body is required'] : [];
+    // A multipart operation (add attachment) takes form data, which has no JSON schema to check:
+    // the text must hold at least one part, each with a field name.
+    const types = isObject(rb.content) ? Object.keys(rb.content) : [];
+    if (typeof body === 'string' && types.some((t) => /^multipart\/form-data/i.test(t))) {
+      return /^--\S+\r\nContent-Disposition: form-data; name="[^"]+"/i.test(body) ? [] : ['request body is not multipart form data'];
+    }
     const schemaPointer = this.jsonContentPointer(`${op.pointer}/requestBody`);
     if (!schemaPointer) return ['request body is not JSON for this operation'];
     return this.validate(schemaPointer, body, 'body');

@@ -3,6 +3,7 @@
  * about, and small probes of the running app (its grant, its org-API writes, a raw resolver call).
  */
 import { readFileSync } from 'node:fs';
+import { PROBE_ACCOUNT_ID } from '../../forge-app/src/adapters/orgAdmin';
 import { panelResolver } from '../../forge-app/src/index';
 import type { LocalApp } from '../../playground/local-app';
 import { ORG_ADMIN_ROUTES, routeKey } from '../../playground/emulators/org-admin/index';
@@ -99,10 +100,15 @@ export async function viewOf(app: LocalApp, as: string, issueKey: string): Promi
 const WRITE_ROUTES = new Set(['assignOrgRole', 'revokeOrgRole', 'assignRole', 'revokeRole', 'addGroupMember', 'removeGroupMember']);
 const WRITE_KEYS = ORG_ADMIN_ROUTES.filter((r) => WRITE_ROUTES.has(r.id)).map((r) => routeKey(r));
 
-/** How many org-API write calls (assign, revoke, membership changes) the emulator has received. */
+/**
+ * How many org-API write calls (assign, revoke, membership changes) the emulator has received,
+ * except the Health view's role-endpoint probe when it was answered 404: a revoke for an account
+ * no organization has (`PROBE_ACCOUNT_ID`), which cannot change anything.
+ */
 export function orgWrites(app: LocalApp): number {
   const calls = app.org.stats().calls;
-  return WRITE_KEYS.reduce((n, k) => n + (calls[k] ?? 0), 0);
+  const probes = app.org.requestLog().filter((e) => WRITE_ROUTES.has(e.route) && e.params.userId === PROBE_ACCOUNT_ID && e.status === 404).length;
+  return WRITE_KEYS.reduce((n, k) => n + (calls[k] ?? 0), 0) - probes;
 }
 
 /**
@@ -172,6 +178,7 @@ export const ADMIN_CALLS = [
   'savePolicy',
   'approvePolicyChange',
   'withdrawPolicyChange',
+  'getHealth',
 ] as const;
 export type AdminCallName = (typeof ADMIN_CALLS)[number];
 

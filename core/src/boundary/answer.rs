@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{AuditHead, AuditRecord, Verification};
 use crate::decision::{decide, Decision};
 use crate::error::{DecisionError, ErrorBody};
+use crate::evidence::{evidence_report, EvidenceInput, EvidenceReport};
 use crate::gate::{gate, GateAnswer, GateInput};
+use crate::health::{judge_health, HealthInput, HealthReport};
 use crate::input::DecideInput;
 use crate::policy::authorization::{authorize_admin, AdminAccess, AdminAccessInput};
 use crate::policy::change::{policy_change, PendingWrite, PolicyChangeDecision, PolicyChangeInput};
@@ -188,6 +190,11 @@ pub fn authorize_admin_answer(input: &AdminAccessInput) -> Answer<AdminAccess> {
     Answer::ok(authorize_admin(input))
 }
 
+/// Answers a `judgeHealth` input.
+pub fn judge_health_answer(input: &HealthInput) -> Answer<HealthReport> {
+    Answer::ok(judge_health(input))
+}
+
 /// Answers a `policyChange` input.
 pub fn policy_change_answer(
     input: &PolicyChangeInput,
@@ -232,4 +239,13 @@ pub fn verify_answer(input: &VerifyInput) -> Answer<Verification> {
         input.anchor.as_ref(),
         input.expected_head.as_ref(),
     ))
+}
+
+/// Answers an `evidenceReport` input: refused (`INVALID_INPUT`) only for a collection that is not
+/// the grant's or more events than a pack holds.
+pub fn evidence_report_answer(input: &EvidenceInput) -> Answer<EvidenceReport> {
+    match evidence_report(input) {
+        Ok(report) => Answer::ok(report),
+        Err(e) => Answer::invalid(&e),
+    }
 }

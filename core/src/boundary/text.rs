@@ -7,12 +7,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::answer::{
-    authorize_admin_answer, decide_answer, explain_holders_answer, gate_answer, guard_answer,
-    policy_change_answer, sweep_answer, unreadable_policy, validate_answer, verify_answer,
-    view_answer, Answer, Nothing, ValidateInput, VerifyInput,
+    authorize_admin_answer, decide_answer, evidence_report_answer, explain_holders_answer,
+    gate_answer, guard_answer, judge_health_answer, policy_change_answer, sweep_answer,
+    unreadable_policy, validate_answer, verify_answer, view_answer, Answer, Nothing, ValidateInput,
+    VerifyInput,
 };
 use crate::error::DecisionError;
+use crate::evidence::EvidenceInput;
 use crate::gate::GateInput;
+use crate::health::HealthInput;
 use crate::json::read::{as_javascript_numbers, read};
 use crate::policy::authorization::AdminAccessInput;
 use crate::policy::change::PolicyChangeInput;
@@ -102,6 +105,11 @@ pub fn policy_change_text(value: Value) -> Result<String, DecisionError> {
     answer_text(value, |i: PolicyChangeInput| policy_change_answer(&i))
 }
 
+/// `evidenceReport` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn evidence_report_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: EvidenceInput| evidence_report_answer(&i))
+}
+
 /// The answer to input that could not be read, as JSON text.
 pub fn invalid_text(error: &DecisionError) -> String {
     to_text(&Answer::<Nothing>::invalid(error))
@@ -180,4 +188,19 @@ pub fn authorize_admin_json(input: &str) -> String {
 /// `policyChange`, JSON text in and out.
 pub fn policy_change_json(input: &str) -> String {
     on_text(input, policy_change_text, invalid_text)
+}
+
+/// `judgeHealth` on a JSON value, answered as JSON text; `Err` when the input cannot be read.
+pub fn judge_health_text(value: Value) -> Result<String, DecisionError> {
+    answer_text(value, |i: HealthInput| judge_health_answer(&i))
+}
+
+/// `judgeHealth`, JSON text in and out.
+pub fn judge_health_json(input: &str) -> String {
+    on_text(input, judge_health_text, invalid_text)
+}
+
+/// `evidenceReport`, JSON text in and out.
+pub fn evidence_report_json(input: &str) -> String {
+    on_text(input, evidence_report_text, invalid_text)
 }

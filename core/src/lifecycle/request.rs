@@ -11,6 +11,7 @@ use crate::event::Event;
 use crate::grant::Ending;
 use crate::grant::{Grant, Outcome, Provisioning, Status, GRANT_SCHEMA};
 use crate::input::DecideInput;
+use crate::lifecycle::notice;
 use crate::limits;
 use crate::policy::validation;
 use crate::policy::{Policy, Target};
@@ -103,6 +104,7 @@ pub(crate) fn submit(input: &DecideInput) -> Result<Step<'_>, DecisionError> {
         ending: None,
         provisioning: Provisioning::none(),
         wake_at: None,
+        notices: notice::plan(spec, now, approval_deadline),
     };
     let mut step = Step::new(input, grant, &actor.account_id);
     let mut body = Comment::new().mention(&actor.account_id).text(format!(
@@ -118,11 +120,12 @@ pub(crate) fn submit(input: &DecideInput) -> Result<Step<'_>, DecisionError> {
     } else {
         format!("from {start}")
     };
-    step.comment(
+    let (body, notified) = notice::announce(
+        &step,
         body.text(format!(" {when} for {minutes} minutes."))
-            .user_text("Justification", &justification)
-            .finish(),
+            .user_text("Justification", &justification),
     );
+    step.comment(body.finish());
     step.record(
         AuditEvent::SubmitRequest,
         details([
@@ -134,6 +137,7 @@ pub(crate) fn submit(input: &DecideInput) -> Result<Step<'_>, DecisionError> {
                 "approvalDeadline",
                 Value::from(approval_deadline.to_string()),
             ),
+            ("notified", notified),
         ]),
     );
     Ok(step)

@@ -10,6 +10,7 @@ use crate::comment::Comment;
 use crate::eligibility::{standing, Standing};
 use crate::grant::{Grant, Outcome, Status};
 use crate::lifecycle::activation;
+use crate::lifecycle::notice;
 use crate::lifecycle::policy_check::end_ineligible;
 use crate::lifecycle::request::end_without_access;
 use crate::lifecycle::revocation::end_with_revoke;
@@ -20,9 +21,13 @@ use crate::time::Timestamp;
 /// The next instant at which this grant needs a tick, if any.
 pub fn next_attention(grant: &Grant) -> Option<Timestamp> {
     let lifecycle = match (grant.status, grant.window) {
-        (Status::Requested, _) => Some(grant.approval_deadline),
+        (Status::Requested, _) => Some(earliest(
+            grant.approval_deadline,
+            notice::reminder_due(grant),
+        )),
+        (Status::Active, Some(w)) => Some(earliest(w.end, notice::warning_due(grant))),
         (Status::Approved, Some(w)) if grant.auto_activate => Some(w.start.min(w.end)),
-        (Status::Approved, Some(w)) | (Status::Active, Some(w)) => Some(w.end),
+        (Status::Approved, Some(w)) => Some(w.end),
         _ => None,
     };
     let retry = grant.provisioning.pending.as_ref().map(|p| p.retry_at);
@@ -30,6 +35,10 @@ pub fn next_attention(grant: &Grant) -> Option<Timestamp> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+fn earliest(at: Timestamp, notice: Option<Timestamp>) -> Timestamp {
+    notice.map_or(at, |n| n.min(at))
 }
 
 /// Whether a tick at `now` would change this grant.
@@ -42,12 +51,15 @@ pub(crate) fn tick(step: &mut Step<'_>) {
     let now = step.now;
     match (step.grant.status, step.grant.window) {
         (Status::Requested, _) if now >= step.grant.approval_deadline => {
-            end_without_access(step, Outcome::Expired, None);
-            step.comment(
-                Comment::new()
-                    .text("The request expired without approval.")
-                    .finish(),
-            );
+            end_without_access(step, Outcome::Unapproved, None);
+            let body = Comment::new()
+                .mention(&step.grant.requester)
+                .text(format!(
+                    " this request expired unapproved: it was not approved by {}. Raise a new request if you still need the access.",
+                    step.grant.approval_deadline
+                ))
+                .finish();
+            step.comment(body);
             step.record(
                 AuditEvent::Expire,
                 details([("reason", Value::from("approval deadline passed"))]),
@@ -90,6 +102,8 @@ pub(crate) fn tick(step: &mut Step<'_>) {
                 ]),
             );
         }
+        (Status::Requested, _) => notice::remind(step),
+        (Status::Active, Some(_)) => notice::warn(step),
         _ => {}
     }
     retry_due(step);
@@ -103,7 +117,10 @@ pub(crate) fn reschedule(step: &mut Step<'_>) {
     }
     step.grant.wake_at = next;
     if let Some(at) = next {
-        let key = format!("{}:wake:{}", step.grant.id, at.millis());
+        // The version too: a grant's wake time can come back to an earlier value (a reminder or
+        // a result timeout in between), and a wake claimed under the same key would not run
+        // again while the earlier chain was dropped as superseded.
+        let key = format!("{}:wake:{}:v{}", step.grant.id, at.millis(), step.version);
         let grant_id = step.grant.id.clone();
         step.actions.push(Action::Wake { key, grant_id, at });
     }

@@ -38,6 +38,8 @@ pub enum AdminCall {
     ApprovePolicyChange,
     /// Withdraws a pending guard-rail change.
     WithdrawPolicyChange,
+    /// Runs the Health checks (probes that write only their own health keys).
+    GetHealth,
 }
 
 /// Input of [`authorize_admin`].
@@ -245,7 +247,8 @@ pub(super) fn gate(
         | AdminCall::ExportAudit
         | AdminCall::GetDrift
         | AdminCall::GetAlerts
-        | AdminCall::GetHoldings => Ok(Standing::Named),
+        | AdminCall::GetHoldings
+        | AdminCall::GetHealth => Ok(Standing::Named),
         AdminCall::SavePolicy => match ctx.current {
             Some(p) if !p.is_permanent(ctx.actor) => Err(AdminError::NotAuthorized),
             None if !ctx.bootstrap.is_empty() && !ctx.bootstrap.iter().any(|a| a == ctx.actor) => {

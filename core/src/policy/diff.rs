@@ -12,8 +12,10 @@ use crate::policy::Policy;
 ///
 /// They are the settings that decide who keeps admin rights for good, how many org admins must
 /// remain, whether drift is revoked, who may skip approval, who may approve, and which holders
-/// are exempt from drift — each of them enough, on its own, to take over or lock out the org.
-pub const GUARD_RAILS: [&str; 10] = [
+/// are exempt from drift — each of them enough, on its own, to take over or lock out the org —
+/// and the evidence pack (turning it off or trimming its high-risk actions hides what an
+/// elevated admin did).
+pub const GUARD_RAILS: [&str; 11] = [
     "permanentAdmins",
     "maxPermanentAdmins",
     "minOrgAdmins",
@@ -24,14 +26,16 @@ pub const GUARD_RAILS: [&str; 10] = [
     "targets.*.requiredApprovals",
     "targets.*.breakGlass",
     "targets.*.standingHolders",
+    "evidence",
 ];
 
 /// Top-level policy fields that are guard rails.
-const GUARD_FIELDS: [&str; 4] = [
+const GUARD_FIELDS: [&str; 5] = [
     "permanentAdmins",
     "maxPermanentAdmins",
     "minOrgAdmins",
     "driftMode",
+    "evidence",
 ];
 /// Target fields that are guard rails.
 const GUARD_TARGET_FIELDS: [&str; 5] = [

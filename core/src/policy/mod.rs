@@ -4,10 +4,13 @@ pub(crate) mod admin_error;
 pub(crate) mod authorization;
 pub(crate) mod change;
 pub(crate) mod diff;
+pub(crate) mod evidence;
 pub(crate) mod state;
 pub(crate) mod validation;
 
 use serde::{Deserialize, Serialize};
+
+pub use evidence::EvidenceSettings;
 
 /// An Atlassian account id (`5b10ac8d82e05b22cc7d4ef5`, `557058:f58131cb-…`).
 pub type AccountId = String;
@@ -55,6 +58,10 @@ pub struct Policy {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub targets: Vec<Target>,
+    /// The evidence pack: what each ended grant's holder did in the organization's audit log.
+    #[serde(default, skip_serializing_if = "EvidenceSettings::is_default")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub evidence: EvidenceSettings,
 }
 
 /// What the sweep does with drift (admins who hold a target outside the app).
@@ -148,6 +155,23 @@ pub struct Target {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub standing_holders: Vec<AccountId>,
+    /// Most approvers mentioned by name (and so notified by Jira) when a request arrives and
+    /// when it is reminded about; the rest see it in their queue.
+    #[serde(default = "defaults::max_approvers_notified")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub max_approvers_notified: u32,
+    /// Minutes before the approval deadline at which the approvers who have not approved yet
+    /// are reminded; 0 sends no reminder, and neither does a reminder that would fall before the
+    /// request arrived.
+    #[serde(default = "defaults::approval_reminder_before")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub approval_reminder_before_minutes: u32,
+    /// Minutes before the window ends at which the requester is warned, with the way to ask
+    /// for more time; 0 sends no warning, and neither does a warning that would fall before the
+    /// activation (a window shorter than the warning).
+    #[serde(default = "defaults::window_end_warning")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub window_end_warning_minutes: u32,
 }
 
 impl Target {
@@ -331,6 +355,15 @@ mod defaults {
         true
     }
     pub fn min_justification() -> u32 {
+        10
+    }
+    pub fn max_approvers_notified() -> u32 {
+        5
+    }
+    pub fn approval_reminder_before() -> u32 {
+        60
+    }
+    pub fn window_end_warning() -> u32 {
         10
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::DecisionError;
-use crate::limits::{id_problem, MAX_POLICY_MINUTES};
+use crate::limits::{id_problem, MAX_APPROVERS_NOTIFIED, MAX_POLICY_MINUTES};
 use crate::policy::{Access, Policy, Principals, Target, ORG_ADMIN_ROLE, RESOURCE_ROLES};
 
 /// One problem in a policy.
@@ -37,6 +37,9 @@ pub fn validate(policy: &Policy) -> Vec<PolicyProblem> {
     }
     if let Some(key) = &policy.alert_issue_key {
         v.id(|| "alertIssueKey".into(), key);
+    }
+    for (field, code, message) in policy.evidence.problems() {
+        v.add(format!("evidence.{field}"), code, message);
     }
     let mut sa_seen = HashSet::new();
     for (i, sa) in policy.service_accounts.iter().enumerate() {
@@ -272,11 +275,40 @@ fn check_target(t: &Target, i: usize, v: &mut Problems) {
             );
         }
     }
+    check_notices(t, &at, v);
     for (j, a) in t.break_glass.iter().enumerate() {
         v.id(|| format!("targets[{i}].breakGlass[{j}]"), a);
     }
     for (j, a) in t.standing_holders.iter().enumerate() {
         v.id(|| format!("targets[{i}].standingHolders[{j}]"), a);
+    }
+}
+
+/// The notice settings. A reminder or warning longer than what it warns about is not an error:
+/// it is simply not sent (see `lifecycle::notice`), so policies saved before these settings
+/// existed, with short deadlines, stay valid under the defaults.
+fn check_notices(t: &Target, at: &dyn Fn(&str) -> String, v: &mut Problems) {
+    if !(1..=MAX_APPROVERS_NOTIFIED).contains(&t.max_approvers_notified) {
+        v.add(
+            at("maxApproversNotified"),
+            "OUT_OF_RANGE",
+            format!("between 1 and {MAX_APPROVERS_NOTIFIED} approvers"),
+        );
+    }
+    for (field, value) in [
+        (
+            "approvalReminderBeforeMinutes",
+            t.approval_reminder_before_minutes,
+        ),
+        ("windowEndWarningMinutes", t.window_end_warning_minutes),
+    ] {
+        if value > MAX_POLICY_MINUTES {
+            v.add(
+                at(field),
+                "OUT_OF_RANGE",
+                format!("must be between 0 (none) and {MAX_POLICY_MINUTES} minutes"),
+            );
+        }
     }
 }
 

@@ -201,19 +201,29 @@ fn revoke_succeeded(step: &mut Step<'_>) {
     p.pending = None;
     p.revoked_at = Some(now);
     p.last_error = None;
-    let body = Comment::new()
+    let mut body = Comment::new()
         .text("Access removed: ")
         .mention(&step.grant.subject)
         .text(format!(
             " no longer holds {} (verified).",
             step.grant.target_label
-        ))
-        .finish();
+        ));
+    // The requester of a service account's elevation is told too: a mention notifies.
+    if step.grant.requester != step.grant.subject {
+        body = body
+            .text(" Requested by ")
+            .mention(&step.grant.requester)
+            .text(".");
+    }
+    let body = body.finish();
     step.comment(body);
     step.record(
         AuditEvent::AccessRevoked,
         details([("verified", Value::from(true))]),
     );
+    if let Some(collect) = crate::evidence::collection(step.policy, &step.grant, now) {
+        step.act(collect);
+    }
 }
 
 fn revoke_failed(step: &mut Step<'_>, error: &ActionError) {

@@ -130,12 +130,19 @@ fn a_pending_extension_lapses_when_the_window_ends_and_cannot_be_approved_after(
 }
 
 #[test]
-fn an_approved_extension_moves_the_wake_to_the_new_window_end() {
+fn an_approved_extension_moves_the_wake_to_the_new_window_ends_warning_and_then_its_end() {
     let mut d = Driver::active("org-admin");
     d.ok("alice", ask(30));
     let decision = d.ok("carol", Event::ApproveExtension {});
     let end = d.grant().window.expect("window").end;
+    let warning = end.plus_seconds(-10 * 60).expect("in range");
     assert!(decision
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::Wake { at, .. } if *at == warning)));
+    d.now = warning;
+    let warned = d.system(Event::Tick {});
+    assert!(warned
         .actions
         .iter()
         .any(|a| matches!(a, Action::Wake { at, .. } if *at == end)));

@@ -149,13 +149,19 @@ fn an_approved_window_that_passes_unused_expires_without_a_revoke() {
 }
 
 #[test]
-fn a_request_not_approved_by_its_deadline_expires_on_a_tick() {
+fn a_request_not_approved_by_its_deadline_is_reminded_once_and_then_expires_unapproved() {
     let mut d = Driver::submitted("org-admin");
-    d.advance_minutes(24 * 60 - 1);
+    d.advance_minutes(23 * 60 - 1);
     assert!(!d.system(Event::Tick {}).changed);
     d.advance_minutes(1);
+    let reminded = d.system(Event::Tick {});
+    assert_eq!(reminded.audit[0].entry.event, AuditEvent::ApprovalReminder);
+    d.advance_minutes(59);
+    assert!(!d.system(Event::Tick {}).changed, "reminded once");
+    d.advance_minutes(1);
     d.system(Event::Tick {});
-    assert_eq!(d.grant().outcome, Some(Outcome::Expired));
+    assert_eq!(d.grant().outcome, Some(Outcome::Unapproved));
+    assert_eq!(d.grant().state_word(), "expired unapproved");
 }
 
 #[test]

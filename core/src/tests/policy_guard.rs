@@ -91,7 +91,7 @@ fn approve_as(actor: &str, pending: &PendingPolicyChange) -> PolicyChangeInput {
     }
 }
 
-const EVERY_CALL: [AdminCall; 11] = [
+const EVERY_CALL: [AdminCall; 12] = [
     AdminCall::GetPolicy,
     AdminCall::ValidatePolicy,
     AdminCall::ListGrants,
@@ -103,6 +103,7 @@ const EVERY_CALL: [AdminCall; 11] = [
     AdminCall::SavePolicy,
     AdminCall::ApprovePolicyChange,
     AdminCall::WithdrawPolicyChange,
+    AdminCall::GetHealth,
 ];
 
 fn access(call: AdminCall, actor: &str, jira_admin: Option<bool>) -> AdminAccess {
@@ -139,7 +140,7 @@ fn every_admin_call_needs_a_jira_admin_and_a_failed_lookup_refuses() {
 #[test]
 fn a_jira_admin_who_is_not_a_permanent_admin_reads_but_cannot_change_approve_or_withdraw() {
     let code = |call| access(call, "jade", Some(true)).reason.map(|r| r.code);
-    for call in &EVERY_CALL[..8] {
+    for call in EVERY_CALL[..8].iter().chain([&AdminCall::GetHealth]) {
         assert_eq!(code(*call), None, "{call:?}");
     }
     assert_eq!(

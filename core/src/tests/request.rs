@@ -2,7 +2,7 @@ use super::fixtures::*;
 use crate::*;
 
 #[test]
-fn an_eligible_requester_creates_a_requested_grant_with_a_comment_and_a_wake_at_the_approval_deadline(
+fn an_eligible_requester_creates_a_requested_grant_with_a_comment_and_a_wake_at_the_approval_reminder(
 ) {
     let mut d = Driver::new();
     let decision = d.ok("alice", submit("org-admin", Some(60)));
@@ -16,7 +16,7 @@ fn an_eligible_requester_creates_a_requested_grant_with_a_comment_and_a_wake_at_
     assert!(decision
         .actions
         .iter()
-        .any(|a| matches!(a, Action::Wake { at: t, .. } if *t == g.approval_deadline)));
+        .any(|a| matches!(a, Action::Wake { at: t, .. } if *t == at("2026-06-02T08:00:00Z"))));
     assert_eq!(decision.audit.len(), 1);
     assert_eq!(decision.audit[0].entry.event, "submitRequest");
 }

@@ -29,6 +29,11 @@ fn a_grant_is_finished_only_once_the_revoke_is_confirmed() {
 fn the_window_end_expires_the_grant_and_emits_the_revoke_not_a_second_earlier() {
     let mut d = Driver::active("org-admin");
     let end = d.grant().window.expect("window").end;
+    d.now = end.plus_seconds(-10 * 60).expect("in range");
+    assert!(
+        revokes(&d.system(Event::Tick {}).actions).is_empty(),
+        "a warning, no revoke"
+    );
     d.now = end.plus_seconds(-1).expect("in range");
     assert!(!d.system(Event::Tick {}).changed);
     d.now = end;
@@ -38,7 +43,7 @@ fn the_window_end_expires_the_grant_and_emits_the_revoke_not_a_second_earlier() 
 }
 
 #[test]
-fn an_active_grant_asks_to_be_woken_exactly_at_its_window_end() {
+fn an_active_grant_asks_to_be_woken_exactly_at_its_end_of_window_warning() {
     let mut d = Driver::approved("org-admin");
     let decision = d.ok("alice", Event::Activate {});
     let end = d.grant().window.expect("window").end;
@@ -53,10 +58,9 @@ fn an_active_grant_asks_to_be_woken_exactly_at_its_window_end() {
         .iter()
         .any(|a| matches!(a, Action::Wake { .. })));
     let confirmed = d.confirm_pending();
-    assert!(confirmed
-        .actions
-        .iter()
-        .any(|a| matches!(a, Action::Wake { at, .. } if *at == end)));
+    assert!(confirmed.actions.iter().any(
+        |a| matches!(a, Action::Wake { at, .. } if *at == end.plus_seconds(-600).expect("in range"))
+    ));
 }
 
 #[test]

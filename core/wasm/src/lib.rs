@@ -103,6 +103,22 @@ pub fn policy_change(input: JsValue) -> JsValue {
     call(input, boundary::policy_change_text, boundary::invalid_text)
 }
 
+/// The Health view's checks, judged from what the probes of the installation found.
+#[wasm_bindgen(js_name = judgeHealth)]
+pub fn judge_health(input: JsValue) -> JsValue {
+    call(input, boundary::judge_health_text, boundary::invalid_text)
+}
+
+/// What an ended grant's evidence pack says: the summary comment, the files, the alerts, the record.
+#[wasm_bindgen(js_name = evidenceReport)]
+pub fn evidence_report(input: JsValue) -> JsValue {
+    call(
+        input,
+        boundary::evidence_report_text,
+        boundary::invalid_text,
+    )
+}
+
 /// The core's version and the contract's version.
 #[wasm_bindgen(js_name = version)]
 pub fn version() -> JsValue {

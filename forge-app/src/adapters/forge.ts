@@ -10,7 +10,9 @@ import type { InvocationKind } from '../platform';
 import type { Clock, InvocationBudget, Log, Ports } from '../ports';
 import { systemClock } from './clock';
 import { createJira } from './jira';
+import { createEvidenceStore } from './evidenceStore';
 import { createOrgDirectory } from './orgAdmin';
+import { createOrgAuditLog } from './orgEvents';
 import { createQueue } from './queue';
 import { createKvsStore } from './storage';
 
@@ -134,7 +136,10 @@ export function boundedRequest<A extends unknown[], R>(
         request(controller.signal, ...args),
         t.fired.then(() => {
           controller.abort();
-          throw new Error(`no answer within ${ms} ms`);
+          // Named, so the adapters report a timeout (retryable, TIMEOUT) and not a network error.
+          const timeout = new Error(`no answer within ${ms} ms`);
+          timeout.name = 'TimeoutError';
+          throw timeout;
         }),
       ]);
     } finally {
@@ -194,6 +199,15 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
     log: (line) => log.info(line),
     ...options.orgOptions,
   });
+  const auditLog = createOrgAuditLog({
+    fetch: boundedRequest(clock, b.orgRequestMs, (signal, url: string, init: RequestInit) =>
+      forgeFetch(url, { ...init, signal: linked(init.signal, signal) } as never) as unknown as Promise<Response>,
+    ),
+    baseUrl: 'https://api.atlassian.com',
+    orgId: process.env.ORG_ID ?? '',
+    apiKey: process.env.ORG_API_KEY ?? '',
+    clock,
+  });
   const requestJira = asApp().requestJira;
   const jira = createJira(
     boundedRequest(clock, b.jiraRequestMs, (signal, path: Parameters<typeof requestJira>[0], init?: Parameters<typeof requestJira>[1]) =>
@@ -224,6 +238,9 @@ export function forgePorts(kind: InvocationKind, options: ForgePortsOptions = {}
       .filter(Boolean),
     deadline: Math.min(start + b.inlineMs, endsAt),
     budget,
+    orgId: process.env.ORG_ID ?? '',
+    auditLog,
+    evidence: createEvidenceStore(),
   };
 }
 
@@ -254,7 +271,7 @@ export function retryLater(seconds: number, reason: string): InvocationError {
 export interface ResolverRequest {
   payload: unknown;
   /** Platform-provided: who is calling and from where. Never taken from the payload. */
-  context: { accountId?: string; moduleKey?: string; extension?: { issue?: { key?: string; id?: string } } };
+  context: { accountId?: string; moduleKey?: string; extension?: { issue?: { key?: string; id?: string }; request?: { key?: string; typeId?: string } } };
 }
 
 type ResolverCtor = new () => {

@@ -9,6 +9,7 @@
  */
 import { route, type APIResponse, type RequestInit, type Route } from '@forge/api';
 import type { CommentBlock } from '../decision/core';
+import { multipartBody } from './multipart';
 import { JiraLimitError, type JiraIssueSummary, type JiraPort } from '../ports';
 import { again, done, retry, type Attempt } from '../shared/retry';
 
@@ -272,6 +273,13 @@ export function createJira(
       }
       const body = (await res.json()) as { value?: unknown };
       return body.value ?? null;
+    },
+
+    async attach(issueKey, file) {
+      const { body, contentType } = multipartBody([{ field: 'file', ...file }]);
+      const headers = { Accept: 'application/json', 'Content-Type': contentType, 'X-Atlassian-Token': 'no-check' };
+      const path = route`/rest/api/3/issue/${issueKey}/attachments`;
+      await send('POST', path, () => requestJira(route`/rest/api/3/issue/${issueKey}/attachments`, { method: 'POST', headers, body }));
     },
   };
 }

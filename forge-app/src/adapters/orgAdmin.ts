@@ -27,9 +27,9 @@
 
 import { ORG_ADMIN_ROLE, RESOURCE_ROLES, type Access, type ResourceRole } from '../decision/contract';
 import { again, done, retry, type Attempt } from '../shared/retry';
-import type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory } from '../ports';
+import type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory, OrgProbe, OrgProbeResult } from '../ports';
 
-export type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory } from '../ports';
+export type { ActionError, ActionOutcome, GroupHolding, HolderReadOptions, HolderSnapshot, OrgDirectory, OrgProbe, OrgProbeResult } from '../ports';
 
 // ---------------------------------------------------------------------------------------------
 // Public types.
@@ -59,6 +59,13 @@ export const ORG_ADMIN_ERROR_CODES = [
   'ORG_API_CONTRACT_CHANGED',
 ] as const;
 export type OrgAdminErrorCode = (typeof ORG_ADMIN_ERROR_CODES)[number];
+
+/**
+ * The account the role-endpoint probe revokes org admin from: in the form of an Atlassian account
+ * id, and one no organization has, so the documented answer is 404 `ADMIN-UAM-404-3` and nothing
+ * changes (docs/platform-rules.md, "Health probes").
+ */
+export const PROBE_ACCOUNT_ID = '712020:00000000-0000-4000-8000-00000000beef';
 
 export interface OrgAdminOptions {
   fetch: (url: string, init: RequestInit) => Promise<Response>;
@@ -421,7 +428,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
   };
 
   /** One HTTP exchange, bounded by a wall-clock timeout (even if the fetch ignores the abort signal). */
-  async function exchange(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; retryAfter: string | null; text: string }> {
+  async function exchange(url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; retryAfter: string | null; proxyError: string | null; text: string }> {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -433,7 +440,7 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     try {
       const res = await Promise.race([options.fetch(url, { ...init, signal: controller.signal }), timeout]);
       const text = await Promise.race([res.text(), timeout]);
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), text };
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), proxyError: res.headers.get('forge-proxy-error'), text };
     } finally {
       clearTimeout(timer);
     }
@@ -486,6 +493,19 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
         const t0 = clock.now();
         try {
           const r = await exchange(url, init, Math.min(requestTimeoutMs, remaining));
+          if (r.status === 429 && r.proxyError === 'FETCH_LIMIT_EXCEEDED') {
+            // Forge's own egress limit for this invocation, not the API's rate limit: every further
+            // request would get the same answer, so stop here and leave the work to a later invocation.
+            requestsSent = Math.max(requestsSent, requestBudget);
+            log(`${label} → 429 FETCH_LIMIT_EXCEEDED (${spec.why}): Forge's egress limit for this invocation is reached`);
+            return done(
+              fail(
+                'BUDGET_EXHAUSTED',
+                redact(`${spec.why}: Forge refused the request (FETCH_LIMIT_EXCEEDED): this invocation's egress requests (100) are used up${last ? `; last error: ${last.message}` : ''}`),
+                true,
+              ),
+            );
+          }
           const parsed = r.status >= 400 ? parseErrorBody(r.text) : { apiMessage: '', body: r.text ? safeJson(r.text) : undefined };
           const reply: Reply = { status: r.status, ...parsed, retryAfterMs: parseRetryAfter(r.retryAfter) };
           if (r.status >= 400) log(`${label} → ${r.status} ${reply.apiCode ?? ''} (${spec.why}; attempt ${attempt}/${maxAttempts}, ${clock.now() - t0} ms)`);
@@ -498,7 +518,8 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
           }
           return again();
         } catch (e) {
-          const timedOut = e instanceof TimeoutError;
+          // Ours, or the caller's own bound on the request (an abort or a named timeout).
+          const timedOut = e instanceof TimeoutError || (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'));
           const detail = timedOut ? e.message : describeThrown(e);
           last = timedOut
             ? { code: 'TIMEOUT', message: redact(`${spec.why}: the organizations API did not answer in time (${detail})`), retryable: true }
@@ -1161,5 +1182,77 @@ export function createOrgDirectory(options: OrgAdminOptions): OrgDirectory {
     return result(holdersFound, left.length === 0, extra);
   }
 
-  return { assign, revoke, holders, requestUsage: () => ({ used: requestsSent, limit: requestBudget }) };
+  // -------------------------------------------------------------------------------------------
+  // Health probes: each one operation within the operation budget; errors come back, never thrown.
+
+  async function probe(p: OrgProbe): Promise<OrgProbeResult> {
+    const budget = startBudget();
+    try {
+      switch (p.kind) {
+        case 'key': {
+          const r = await allPages(budget, (cursor) => ({
+            method: 'GET',
+            path: '/admin/v1/orgs',
+            query: cursor ? [['cursor', cursor]] : [],
+            why: 'list the organizations of ORG_API_KEY',
+            unscopedOnly: true,
+            readOnly: true,
+          }));
+          if (!r.ok) return r;
+          return { ok: true, orgIds: r.items.filter(isObject).map((o) => String(o.id)) };
+        }
+        case 'directories': {
+          const d = await listDirectories(budget);
+          return d.ok ? { ok: true, count: d.ids.length } : d;
+        }
+        case 'roleEndpoint': {
+          const spec: RequestSpec = {
+            method: 'POST',
+            path: `${v1}/users/${enc(PROBE_ACCOUNT_ID)}/role-assignments/revoke`,
+            body: { role: ORG_ADMIN_ROLE },
+            why: 'check the org-admin role endpoint (a revoke for an account that does not exist)',
+            unscopedOnly: true,
+            operation: 'POST /v1/orgs/{orgId}/users/{userId}/role-assignments/revoke',
+          };
+          const r = await send(budget, spec);
+          if (!r.ok) return r;
+          const reply = r.reply;
+          if (is2xx(reply.status) || (reply.status === 404 && ROLE_404_CODES.has(reply.apiCode ?? ''))) return { ok: true };
+          const changed = contractChanged(spec, reply, false);
+          if (changed) return { ok: false, error: changed };
+          return { ok: false, error: reply.status === 403 ? await forbidden(budget, spec, reply) : httpError(spec.why, reply) };
+        }
+        case 'group': {
+          const g = await readGroup(budget, p.groupId);
+          if (g.ok) return { ok: true, exists: true, externallySynced: g.externalSynced };
+          return g.error.code === 'NOT_FOUND' ? { ok: true, exists: false } : g;
+        }
+        case 'resource': {
+          const r = await allPages(budget, (cursor) => ({
+            method: 'POST',
+            path: `${v2}/workspaces`,
+            body: cursor ? { cursor } : { limit: PAGE_LIMIT },
+            why: 'list the organization\'s sites and products',
+            readOnly: true,
+          }));
+          if (!r.ok) return r;
+          const seen = r.items.filter(isObject).map((w) => sameResource(p.role, p.resource, String(w.id)));
+          if (seen.includes('same')) return { ok: true, exists: true };
+          if (seen.includes('unknown')) {
+            return fail('UNVERIFIED', `resource ${p.resource}: the workspaces list names it only in a form the app cannot compare`, false);
+          }
+          return { ok: true, exists: false };
+        }
+        case 'orgAdmin': {
+          const h = await directHolding(budget, p.accountId, ORG_ADMIN_ROLE, undefined);
+          if (!h.ok) return h;
+          return { ok: true, holding: h.direct ? 'direct' : h.otherMethods.length ? 'indirect' : 'none' };
+        }
+      }
+    } catch (e) {
+      return fail('NETWORK', redact(`health probe ${p.kind}: ${describeThrown(e)}`), true);
+    }
+  }
+
+  return { assign, revoke, holders, requestUsage: () => ({ used: requestsSent, limit: requestBudget }), probe };
 }

@@ -18,6 +18,7 @@ import { createAlertStore } from './storage/alerts';
 import { createAuditLog } from './storage/audit';
 import { createClaimStore } from './storage/claims';
 import { createGrantStore } from './storage/grants';
+import { createHealthStore } from './storage/health';
 import { createPolicyStore } from './storage/policy';
 
 export { classifyWriteError, isoAttr, safeKey } from './storage/kvs';
@@ -32,5 +33,6 @@ export function createKvsStore(clockNow: () => number): Store {
     ...createPolicyStore(),
     ...createClaimStore(now),
     ...createAlertStore(),
+    ...createHealthStore(now),
   };
 }

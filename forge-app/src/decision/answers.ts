@@ -13,10 +13,14 @@ import type {
   DecideInput,
   Decision,
   ErrorBody,
+  EvidenceInput,
+  EvidenceReport,
   GateInput,
   GateOutcome,
   GuardInput,
   GuardOutcome,
+  HealthInput,
+  HealthReport,
   HoldersExplained,
   HoldersInput,
   PolicyChangeDecision,
@@ -46,6 +50,8 @@ export type VerifyAnswer = Answer<Verification>;
 export type GuardAnswer = Answer<GuardOutcome>;
 export type AuthorizeAdminAnswer = Answer<AdminAccess>;
 export type PolicyChangeAnswer = Answer<PolicyChangeDecision, ChangeRefusalExtras>;
+export type JudgeHealthAnswer = Answer<HealthReport>;
+export type EvidenceReportAnswer = Answer<EvidenceReport>;
 
 /** The Wasm module's exports (`core/wasm/src/lib.rs`), each one plain object in and out. */
 export interface CoreExports {
@@ -59,6 +65,8 @@ export interface CoreExports {
   guardRevocation(input: GuardInput): GuardAnswer;
   authorizeAdmin(input: AdminAccessInput): AuthorizeAdminAnswer;
   policyChange(input: PolicyChangeInput): PolicyChangeAnswer;
+  judgeHealth(input: HealthInput): JudgeHealthAnswer;
   /** No envelope. */
   version(): VersionInfo;
+  evidenceReport(input: EvidenceInput): EvidenceReportAnswer;
 }

@@ -150,7 +150,24 @@ export type Target = {
   /**
    * Accounts allowed to hold this target permanently without being drift (integrations).
    */
-  standingHolders?: Array<string>, };
+  standingHolders?: Array<string>,
+  /**
+   * Most approvers mentioned by name (and so notified by Jira) when a request arrives and
+   * when it is reminded about; the rest see it in their queue.
+   */
+  maxApproversNotified?: number,
+  /**
+   * Minutes before the approval deadline at which the approvers who have not approved yet
+   * are reminded; 0 sends no reminder, and neither does a reminder that would fall before the
+   * request arrived.
+   */
+  approvalReminderBeforeMinutes?: number,
+  /**
+   * Minutes before the window ends at which the requester is warned, with the way to ask
+   * for more time; 0 sends no warning, and neither does a warning that would fall before the
+   * activation (a window shorter than the warning).
+   */
+  windowEndWarningMinutes?: number, };
 
 /**
  * A non-human account that its owners may elevate.
@@ -173,6 +190,25 @@ export type ServiceAccount = {
  * What the sweep does with drift (admins who hold a target outside the app).
  */
 export type DriftMode = "report" | "enforce";
+
+/**
+ * What the app collects from the organization's audit log when a grant ends.
+ */
+export type EvidenceSettings = {
+  /**
+   * Whether an ended grant that was activated gets an evidence pack.
+   */
+  enabled?: boolean,
+  /**
+   * Minutes after the confirmed revoke that the pack still covers (audit-log events of actions
+   * started just before the revoke can carry a later time).
+   */
+  afterRevokeMinutes?: number,
+  /**
+   * Audit-log action ids that raise an alert when the elevated person did one; a trailing `*`
+   * matches a prefix.
+   */
+  highRiskActions?: Array<string>, };
 
 /**
  * The whole policy, as saved from the admin page.
@@ -205,7 +241,11 @@ export type Policy = {
   /**
    * Everything that can be elevated.
    */
-  targets?: Array<Target>, };
+  targets?: Array<Target>,
+  /**
+   * The evidence pack: what each ended grant's holder did in the organization's audit log.
+   */
+  evidence?: EvidenceSettings, };
 
 /**
  * A piece of a paragraph.
@@ -372,7 +412,35 @@ export type Action = { "type": "grant",
   /**
    * The issue, if any.
    */
-  issueKey?: string, };
+  issueKey?: string, } | { "type": "collectEvidence",
+  /**
+   * Idempotency key, `{grantId}:evidence` (one pack per grant).
+   */
+  key: string,
+  /**
+   * The grant.
+   */
+  grantId: string,
+  /**
+   * The request issue, which receives the pack.
+   */
+  issueKey: string,
+  /**
+   * Whose events: the grant's subject.
+   */
+  accountId: string,
+  /**
+   * The activation.
+   */
+  from: Timestamp,
+  /**
+   * The confirmed revoke plus the policy's `evidence.afterRevokeMinutes`.
+   */
+  to: Timestamp,
+  /**
+   * When to start reading: `to` plus the time the audit log takes to show an event.
+   */
+  at: Timestamp, };
 
 /**
  * The lifecycle: requested → approved → active → ended.
@@ -382,7 +450,7 @@ export type Status = "requested" | "approved" | "active" | "ended";
 /**
  * How a grant ended.
  */
-export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed" | "ineligible";
+export type Outcome = "completed" | "expired" | "revoked" | "rejected" | "cancelled" | "failed" | "ineligible" | "unapproved";
 
 /**
  * Where the access stands in the organization.
@@ -561,6 +629,29 @@ export type Provisioning = {
   landedGrants?: Array<string>, };
 
 /**
+ * When a grant's reminder and warning are due, and what was sent.
+ */
+export type Notices = {
+  /**
+   * When the approvers who have not approved are reminded; none when the policy asks for
+   * no reminder or it would fall before the request arrived.
+   */
+  approvalReminderAt?: Timestamp,
+  /**
+   * When the reminder went out.
+   */
+  approvalRemindedAt?: Timestamp,
+  /**
+   * Minutes before the window end at which the requester is warned (0: never).
+   */
+  windowEndWarningMinutes?: number,
+  /**
+   * The window end the requester was last warned about; an approved extension moves the
+   * end, and the warning is due again for the new one.
+   */
+  warnedWindowEnd?: Timestamp, };
+
+/**
  * The whole record of one request, from submission until its access is confirmed removed.
  */
 export type Grant = {
@@ -664,7 +755,13 @@ export type Grant = {
   /**
    * The next time this grant needs attention, as last scheduled.
    */
-  wakeAt?: Timestamp, };
+  wakeAt?: Timestamp,
+  /**
+   * The approval reminder and the end-of-window warning: when they are due and which went
+   * out. Fixed at submission from the policy, like the deadline; absent on grants stored
+   * before there were notices, which then get none.
+   */
+  notices?: Notices, };
 
 /**
  * An event for `decide`: everything that can happen to a grant.
@@ -718,7 +815,10 @@ export type AuditEvent =
   | "tick"
   | "policyCheck"
   | "actionSucceeded"
-  | "actionFailed";
+  | "actionFailed"
+  | "evidenceCollected"
+  | "approvalReminder"
+  | "windowEndWarning";
 
 /**
  * Whether the event was accepted.
@@ -887,7 +987,7 @@ export type Actor = {
 /**
  * Where an event came from.
  */
-export type Source = "panel" | "workflow" | "system";
+export type Source = "panel" | "workflow" | "system" | "portal";
 
 /**
  * An open grant, as far as the duplicate check needs to know it.
@@ -1733,7 +1833,7 @@ export type VersionInfo = {
 /**
  * The admin page's resolver calls.
  */
-export type AdminCall = "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings" | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange";
+export type AdminCall = "getPolicy" | "validatePolicy" | "listGrants" | "getAudit" | "exportAudit" | "getDrift" | "getAlerts" | "getHoldings" | "savePolicy" | "approvePolicyChange" | "withdrawPolicyChange" | "getHealth";
 
 /**
  * The policy as stored, with the facts its changes need.
@@ -2076,6 +2176,439 @@ export type PolicyChangeDecision = {
  */
 export type ChangeRefusalExtras = { problems: Array<PolicyProblem>, pending: PendingWrite, audit: Array<AuditRecord>, auditHead: AuditHead, };
 
+/**
+ * How a probe ended.
+ */
+export type ProbeOutcome = "ok" | "failed" | "unfinished";
+
+/**
+ * The error a probe met, as the adapter reported it (stable adapter codes such as
+ * `UNAUTHORIZED`, `API_KEY_SCOPED`, `NOT_FOUND`, `FORBIDDEN`, `ORG_API_CONTRACT_CHANGED`).
+ */
+export type ProbeError = {
+  /**
+   * The adapter's code.
+   */
+  code: string,
+  /**
+   * Its message (never holds the key).
+   */
+  message: string, };
+
+/**
+ * The key probe: the organizations the key can see (`GET /v1/orgs`, an operation without
+ * scopes, so a key with scopes is refused).
+ */
+export type KeyProbe = {
+  /**
+   * How it ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null,
+  /**
+   * The organization ids the key answered with.
+   */
+  orgIds: Array<string>,
+  /**
+   * The configured `ORG_ID` (empty when unset).
+   */
+  configuredOrgId: string, };
+
+/**
+ * A probe that only answers or fails (the directories, the role endpoints).
+ */
+export type CountProbe = {
+  /**
+   * How it ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null,
+  /**
+   * How many were found (directories), when it answered.
+   */
+  count?: number | null, };
+
+/**
+ * What a target's access is made of, as far as the Health view checks it.
+ */
+export type TargetKind = "orgRole" | "resourceRole" | "groupMembership";
+
+/**
+ * One policy target, looked up.
+ */
+export type TargetProbe = {
+  /**
+   * The target's key.
+   */
+  target: string,
+  /**
+   * Its kind.
+   */
+  kind: TargetKind,
+  /**
+   * The group id or resource ARI looked up (empty for the org-admin role).
+   */
+  subject: string,
+  /**
+   * How the look-up ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong (`NOT_FOUND`: no such group).
+   */
+  error?: ProbeError | null,
+  /**
+   * Whether the group or resource exists, when the look-up answered.
+   */
+  exists?: boolean | null,
+  /**
+   * Whether the group is synced from an identity provider (SCIM).
+   */
+  externallySynced: boolean, };
+
+/**
+ * How a permanent admin holds org admin.
+ */
+export type OrgAdminHolding = "direct" | "indirect" | "none";
+
+/**
+ * One permanent admin's org-admin role, read.
+ */
+export type PermanentAdminProbe = {
+  /**
+   * The account.
+   */
+  accountId: string,
+  /**
+   * How the read ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null,
+  /**
+   * How they hold org admin, when the read answered.
+   */
+  holding?: OrgAdminHolding | null, };
+
+/**
+ * One storage entity kind, written and read back.
+ */
+export type StorageProbe = {
+  /**
+   * The entity (or `kvs` for plain keys).
+   */
+  entity: string,
+  /**
+   * How the write, read-back and clean-up ended.
+   */
+  outcome: ProbeOutcome,
+  /**
+   * What went wrong.
+   */
+  error?: ProbeError | null, };
+
+/**
+ * The queue probe: the previous health event's push and delivery, and this run's push.
+ */
+export type QueueProbe = {
+  /**
+   * This run's push of a health event.
+   */
+  push: ProbeOutcome,
+  /**
+   * Why the push failed.
+   */
+  error?: ProbeError | null,
+  /**
+   * The oldest health event pushed and not yet delivered (or the last one pushed), before this run.
+   */
+  pushedAt?: Timestamp | null,
+  /**
+   * When the consumer last recorded a health event's delivery.
+   */
+  deliveredAt?: Timestamp | null, };
+
+/**
+ * The sweep's last run, as it recorded it.
+ */
+export type SweepProbe = {
+  /**
+   * When the policy was last saved (absent: no policy, so the sweep has nothing to do).
+   */
+  policySavedAt?: Timestamp | null,
+  /**
+   * When the sweep last finished comparing the holders with the policy.
+   */
+  lastRunAt?: Timestamp | null,
+  /**
+   * Whether reading the sweep's record finished.
+   */
+  outcome: ProbeOutcome, };
+
+/**
+ * Input of [`judge_health`]: everything the probes found.
+ */
+export type HealthInput = {
+  /**
+   * When the probes ran.
+   */
+  now: Timestamp,
+  /**
+   * The key (and the organizations it sees).
+   */
+  key: KeyProbe,
+  /**
+   * The organization's directories.
+   */
+  directory: CountProbe,
+  /**
+   * A harmless call of a role endpoint (a revoke for an account that cannot exist).
+   */
+  roleEndpoints: CountProbe,
+  /**
+   * Each policy target.
+   */
+  targets: Array<TargetProbe>,
+  /**
+   * Each permanent admin of the policy.
+   */
+  permanentAdmins: Array<PermanentAdminProbe>,
+  /**
+   * Each storage entity kind.
+   */
+  storage: Array<StorageProbe>,
+  /**
+   * The queue.
+   */
+  queue: QueueProbe,
+  /**
+   * The sweep.
+   */
+  sweep: SweepProbe, };
+
+/**
+ * Where a check stands.
+ */
+export type HealthStatus = "ok" | "warning" | "unknown" | "failed";
+
+/**
+ * What a check is about.
+ */
+export type HealthCheckKind = "apiKey" | "organization" | "directory" | "roleEndpoints" | "target" | "permanentAdmin" | "storage" | "queue" | "sweep";
+
+/**
+ * One row of the Health view.
+ */
+export type HealthCheck = {
+  /**
+   * What it checks.
+   */
+  check: HealthCheckKind,
+  /**
+   * Its name, as the deploy guide's table names it (`API key`, `permanent admins`, …).
+   */
+  title: string,
+  /**
+   * Which one (a target key, an account id, an entity), for checks with several rows.
+   */
+  subject?: string,
+  /**
+   * Where it stands.
+   */
+  status: HealthStatus,
+  /**
+   * A stable code (`KEY_SCOPED`, `TARGET_GROUP_SCIM`, …).
+   */
+  code: string,
+  /**
+   * What was found, in words.
+   */
+  found: string,
+  /**
+   * What to do, when it is not ok.
+   */
+  fix?: string, };
+
+/**
+ * The answer of [`judge_health`].
+ */
+export type HealthReport = {
+  /**
+   * The worst status of all checks.
+   */
+  status: HealthStatus,
+  /**
+   * When the probes ran.
+   */
+  at: Timestamp,
+  /**
+   * One row per check, in the order the deploy guide lists them.
+   */
+  checks: Array<HealthCheck>, };
+
+/**
+ * One audit-log event as the org adapter read it (`data[].attributes` of
+ * `GET /v1/orgs/{orgId}/events`, flattened).
+ */
+export type OrgEvent = {
+  /**
+   * The event id.
+   */
+  id: string,
+  /**
+   * `attributes.time` as the API wrote it.
+   */
+  time: string,
+  /**
+   * `attributes.action`.
+   */
+  action: string,
+  /**
+   * `attributes.actor.id`.
+   */
+  actorId: string,
+  /**
+   * `attributes.actor.name`, if given.
+   */
+  actorName?: string,
+  /**
+   * `attributes.context[]`, each as `type id (name)`.
+   */
+  context?: Array<string>,
+  /**
+   * `attributes.location.ip`, if given.
+   */
+  ip?: string, };
+
+/**
+ * How the read of the audit log went.
+ */
+export type AuditLogRead = { "status": "complete",
+  /**
+   * Pages read.
+   */
+  pages: number, } | { "status": "partial",
+  /**
+   * Pages read.
+   */
+  pages: number,
+  /**
+   * Why it stopped (the wrapper's words: the event cap, an error that kept coming back).
+   */
+  reason: string, } | { "status": "unavailable",
+  /**
+   * The HTTP status the events API answered.
+   */
+  httpStatus: number, };
+
+/**
+ * Input of `evidenceReport`: the collection the core asked for and what was read.
+ */
+export type EvidenceInput = {
+  /**
+   * The policy in force (its high-risk actions).
+   */
+  policy: Policy,
+  /**
+   * The grant.
+   */
+  grant: Grant,
+  /**
+   * The `collectEvidence` action being answered.
+   */
+  collection: Action,
+  /**
+   * The events read, in any order.
+   */
+  events?: Array<OrgEvent>,
+  /**
+   * How the read went.
+   */
+  read: AuditLogRead,
+  /**
+   * Now.
+   */
+  now: Timestamp,
+  /**
+   * The audit chain's head.
+   */
+  auditHead?: AuditHead | null, };
+
+/**
+ * How often one action occurs.
+ */
+export type ActionCount = {
+  /**
+   * The audit-log action.
+   */
+  action: string,
+  /**
+   * How many events.
+   */
+  count: number, };
+
+/**
+ * A file to attach to the request issue.
+ */
+export type Attachment = {
+  /**
+   * File name.
+   */
+  filename: string,
+  /**
+   * `text/csv` or `application/json`.
+   */
+  mediaType: string,
+  /**
+   * The whole file.
+   */
+  content: string, };
+
+/**
+ * The answer of `evidenceReport`.
+ */
+export type EvidenceReport = {
+  /**
+   * Events in the pack (by the subject, within the span), oldest first.
+   */
+  events: number,
+  /**
+   * Events the read returned that the pack left out (another actor, outside the span).
+   */
+  ignored: number,
+  /**
+   * Events per action, most frequent first.
+   */
+  byAction: Array<ActionCount>,
+  /**
+   * The high-risk ones among them.
+   */
+  highRisk: Array<ActionCount>,
+  /**
+   * Files to attach to the request issue, each once (none when nothing could be read).
+   */
+  attachments: Array<Attachment>,
+  /**
+   * The summary comment and the alerts, to execute like `decide`'s actions.
+   */
+  actions: Array<Action>,
+  /**
+   * The `evidenceCollected` record.
+   */
+  audit: Array<AuditRecord>,
+  /**
+   * The chain's new head.
+   */
+  auditHead: AuditHead, };
+
 /** Every audit event the core writes, in the order the admin page lists them. */
 export const AUDIT_EVENTS = [
   "submitRequest",
@@ -2107,7 +2640,10 @@ export const AUDIT_EVENTS = [
   "tick",
   "policyCheck",
   "actionSucceeded",
-  "actionFailed"
+  "actionFailed",
+  "evidenceCollected",
+  "approvalReminder",
+  "windowEndWarning"
 ] as const;
 
 /** The org-level role that makes someone an organization admin. */
@@ -2151,6 +2687,7 @@ export const POLICY_DEFAULTS = {
   },
   "target": {
     "approvalDeadlineMinutes": 1440,
+    "approvalReminderBeforeMinutes": 60,
     "approvers": {
       "accountIds": [],
       "groupIds": []
@@ -2162,6 +2699,7 @@ export const POLICY_DEFAULTS = {
       "minLength": 10,
       "required": true
     },
+    "maxApproversNotified": 5,
     "maxDurationMinutes": 240,
     "maxExtensions": 2,
     "maxStartAheadMinutes": 10080,
@@ -2170,7 +2708,8 @@ export const POLICY_DEFAULTS = {
       "groupIds": []
     },
     "requiredApprovals": 1,
-    "standingHolders": []
+    "standingHolders": [],
+    "windowEndWarningMinutes": 10
   }
 } as const;
 
@@ -2179,4 +2718,38 @@ export const GRACE_DAYS = 7 as const;
 
 /** Hours a proposed guard-rail change waits for its second permanent admin. */
 export const CHANGE_TTL_HOURS = 72 as const;
+
+/** What the core reads a policy without `evidence` as (the default high-risk audit-log actions among them). */
+export const EVIDENCE_DEFAULTS = {
+  "enabled": true,
+  "afterRevokeMinutes": 5,
+  "highRiskActions": [
+    "api_key_created",
+    "org_admin_role_granted",
+    "site_admin_role_granted",
+    "user_role_granted",
+    "authentication_policy_*",
+    "policy_*",
+    "user_deleted",
+    "user_deactivated"
+  ]
+} as const;
+
+/** The audit-log actions that are high-risk when the policy names none (a trailing `*` matches a prefix). */
+export const DEFAULT_HIGH_RISK_ACTIONS = [
+  "api_key_created",
+  "org_admin_role_granted",
+  "site_admin_role_granted",
+  "user_role_granted",
+  "authentication_policy_*",
+  "policy_*",
+  "user_deleted",
+  "user_deactivated"
+] as const;
+
+/** Most audit-log events one evidence pack holds: stop reading there and report the read as partial. */
+export const MAX_EVIDENCE_EVENTS = 5000 as const;
+
+/** Minutes a collection waits after its span for the audit log to show the last events. */
+export const INGEST_LAG_MINUTES = 5 as const;
 

@@ -45,5 +45,7 @@ export const core: CoreExports = {
   guardRevocation: loading('guardRevocation'),
   authorizeAdmin: loading('authorizeAdmin'),
   policyChange: loading('policyChange'),
+  judgeHealth: loading('judgeHealth'),
   version: loading('version'),
+  evidenceReport: loading('evidenceReport'),
 };

@@ -5,6 +5,7 @@
 import { core, type Action, type ActionError, type CommentBlock, type Event, type Policy } from '../decision/core';
 import type { AlertStore, ClaimStore, Ports } from '../ports';
 import { again, done, exponential, retry } from '../shared/retry';
+import { startEvidence } from './evidence';
 
 export interface ActOutcome {
   /** The result to feed back to the core (grant and revoke actions only). */
@@ -89,6 +90,8 @@ export async function act(ports: Ports, policy: Policy | null, action: Action, o
       return once(ports, action.key, () =>
         raise(ports, action.key, action.severity, action.code, action.message, action, false, options.quietAlerts),
       );
+    case 'collectEvidence':
+      return once(ports, action.key, () => startEvidence(ports, action));
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The admin page's resolver calls: the policy (validated, authorized and, for guard rails, held for
  * a second permanent admin by the core), grants, drift, alerts, the audit log with its chain
- * verification, exports and the holdings timeline.
+ * verification, exports, the holdings timeline and the Health checks (`./health`).
  *
  * Nothing documents that only Jira admins can invoke a `jira:adminPage`'s resolver, so every call
  * first asks Jira, AS THE CALLER, whether they hold the global permission ADMINISTER, and hands
@@ -27,6 +27,7 @@ import type { AuditRecord } from '../decision/core';
 import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '../shared/retry';
 import { verifyAuditChain } from './auditVerification';
 import { iso } from './dispatch';
+import { getHealth } from './health';
 import { coalesceKeys } from './panel';
 import { applyPolicyToOpenGrants } from './policyApply';
 
@@ -42,6 +43,7 @@ export const ADMIN_CALLS: AdminCall[] = [
   'getHoldings',
   'approvePolicyChange',
   'withdrawPolicyChange',
+  'getHealth',
 ];
 
 /** Calls that change the policy: decided (and their refusals audited) by `policyChange`. */
@@ -93,6 +95,8 @@ export async function adminCall(ports: Ports, context: { accountId?: string }, c
         typeof p.to === 'string' ? p.to : undefined,
         typeof p.rangeMinutes === 'number' && p.rangeMinutes > 0 ? p.rangeMinutes : undefined,
       );
+    case 'getHealth':
+      return getHealth(ports);
     default:
       return { ok: false, error: { code: 'UNKNOWN_CALL', message: `\`${String(call)}\` is not an admin call` } };
   }

@@ -1,14 +1,21 @@
 /**
  * The queue consumer: "wake me at T" events (chained in hops of at most 900 s, and never acted
- * on early, so a window ends on time) and "finish this outbox" events.
+ * on early, so a window ends on time), "finish this outbox" events, and the pages of evidence
+ * collections.
  */
 import { MAX_DELAY_SECONDS, type Ports, type QueueEvent } from '../ports';
 import { dispatch, drain } from './dispatch';
+import { runEvidence } from './evidence';
 
 export type ConsumeOutcome = { done: true } | { done: false; retryAfterSeconds: number; reason: string };
 
 export async function onQueueEvent(ports: Ports, body: unknown): Promise<ConsumeOutcome> {
-  const event = body as Partial<QueueEvent> | undefined;
+  if ((body as Partial<QueueEvent> | undefined)?.kind === 'health') {
+    // The Health view's queue probe: its delivery is the finding.
+    await ports.store.saveHealthQueueDelivery(new Date(ports.clock.now()).toISOString());
+    return { done: true };
+  }
+  const event = body as Partial<Exclude<QueueEvent, { kind: 'health' }>> | undefined;
   if (!event || typeof event.grantId !== 'string' || !event.grantId) {
     ports.log.warn('queue event without a grant id; dropped', { body });
     return { done: true };
@@ -37,6 +44,10 @@ export async function onQueueEvent(ports: Ports, body: unknown): Promise<Consume
     }
     if (event.kind === 'drain') {
       await drain(ports, event.grantId);
+      return { done: true };
+    }
+    if (event.kind === 'evidence') {
+      await runEvidence(ports, event.grantId, typeof event.hop === 'number' ? event.hop : 0);
       return { done: true };
     }
     ports.log.warn('unknown queue event; dropped', { body });

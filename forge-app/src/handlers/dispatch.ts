@@ -13,7 +13,7 @@ import { again, conflictBackoff, done, retry, wallClock, type Attempt } from '..
 import { act } from './act';
 import { requesterFor } from './identity';
 
-export type Source = 'panel' | 'workflow' | 'system';
+export type Source = 'panel' | 'workflow' | 'system' | 'portal';
 
 export interface DispatchRequest {
   grantId: string;

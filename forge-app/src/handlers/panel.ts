@@ -21,6 +21,8 @@ export interface PanelContext {
   issueId?: string;
   /** `context.extension.issue.key` from the platform, for display. */
   issueKey?: string;
+  /** Where the call comes from, for the audit trail: the issue panel, or the portal's request page. */
+  source?: 'panel' | 'portal';
 }
 
 export const PANEL_CALLS: PanelCall[] = [
@@ -55,7 +57,7 @@ export async function panelCall(ports: Ports, context: PanelContext, call: Panel
     }
     before = t as number | undefined;
   } else {
-    const result = await dispatch(ports, { grantId: issueId, event: toEvent(call, { issueId, issueKey }, payload), actor, source: 'panel' });
+    const result = await dispatch(ports, { grantId: issueId, event: toEvent(call, { issueId, issueKey }, payload), actor, source: context.source ?? 'panel' });
     if (!result.ok) return { ok: false, error: result.error };
   }
   return panelData(ports, issueId, issueKey, actor, before);

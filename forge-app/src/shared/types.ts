@@ -34,6 +34,9 @@ export type {
   ErrorBody,
   Finding,
   Grant,
+  HealthCheck,
+  HealthReport,
+  HealthStatus,
   Holder,
   HolderReason,
   Policy,
@@ -100,6 +103,8 @@ export interface AdminCalls {
   approvePolicyChange: { changeId: string };
   /** Withdraws the pending guard-rail change named (its proposer). */
   withdrawPolicyChange: { changeId: string };
+  /** Runs the Health checks of the installation (the answer: the core's `HealthReport`). */
+  getHealth: Record<string, never>;
 }
 
 export type AdminCall = keyof AdminCalls;

@@ -16,6 +16,7 @@ import { formatDateTime } from '../shared/time';
 import { ErrorAlert, Lozenge } from '../shared/ui';
 import { describeAccess } from '../shared/words';
 import { CheckField, ChipList, NumberField, Problems, SelectField, TextField } from './fields';
+import { EvidenceCard } from './EvidenceCard';
 import { PendingChange } from './PendingChange';
 import {
   duplicateTarget,
@@ -421,6 +422,8 @@ function PolicyForm({ policy, problems, edit }: { policy: Policy; problems: Poli
         </div>
       </section>
 
+      <EvidenceCard policy={policy} problems={problems} edit={edit} />
+
       <section class="card" aria-labelledby="sa-title">
         <div class="card-head">
           <h3 id="sa-title">Service accounts</h3>
@@ -662,6 +665,15 @@ function TargetCard({
             />
             <NumberField path={`${at}.maxStartAheadMinutes`} label="Furthest start ahead" unit="min" problems={problems} value={t.maxStartAheadMinutes} defaultValue={POLICY_DEFAULTS.target.maxStartAheadMinutes} onChange={set(['maxStartAheadMinutes'])} />
             <NumberField path={`${at}.approvalDeadlineMinutes`} label="Approval deadline" unit="min" problems={problems} value={t.approvalDeadlineMinutes} defaultValue={POLICY_DEFAULTS.target.approvalDeadlineMinutes} onChange={set(['approvalDeadlineMinutes'])} />
+          </div>
+        </fieldset>
+
+        <fieldset class="subsection">
+          <legend>Notifications (Jira mentions)</legend>
+          <div class="grid">
+            <NumberField path={`${at}.maxApproversNotified`} label="Approvers mentioned at most" problems={problems} value={t.maxApproversNotified} defaultValue={POLICY_DEFAULTS.target.maxApproversNotified} onChange={set(['maxApproversNotified'])} />
+            <NumberField path={`${at}.approvalReminderBeforeMinutes`} label="Remind approvers before the deadline (0: never)" unit="min" problems={problems} value={t.approvalReminderBeforeMinutes} defaultValue={POLICY_DEFAULTS.target.approvalReminderBeforeMinutes} onChange={set(['approvalReminderBeforeMinutes'])} />
+            <NumberField path={`${at}.windowEndWarningMinutes`} label="Warn the requester before the window ends (0: never)" unit="min" problems={problems} value={t.windowEndWarningMinutes} defaultValue={POLICY_DEFAULTS.target.windowEndWarningMinutes} onChange={set(['windowEndWarningMinutes'])} />
           </div>
         </fieldset>
 

@@ -1,5 +1,6 @@
 /**
- * The admin page: policy editor, open grants, drift, audit trail, and the holdings timeline, as tabs.
+ * The admin page: policy editor, open grants, drift, audit trail, the holdings timeline and the
+ * Health checks, as tabs.
  * Tabs follow the WAI-ARIA tabs pattern: one tab stop, arrow keys / Home / End move between tabs.
  * A tab is mounted the first time it is shown and then kept (hidden), so unsaved policy edits survive.
  */
@@ -10,6 +11,7 @@ import { startUi, type UiContext } from '../shared/api';
 import { AuditTab } from './AuditTab';
 import { DriftTab } from './DriftTab';
 import { GrantsTab } from './GrantsTab';
+import { HealthTab } from './HealthTab';
 import { PolicyTab } from './PolicyTab';
 import { TimelineTab } from './TimelineTab';
 
@@ -19,6 +21,7 @@ const TABS = [
   { name: 'drift', label: 'Drift' },
   { name: 'audit', label: 'Audit' },
   { name: 'timeline', label: 'Timeline' },
+  { name: 'health', label: 'Health' },
 ] as const;
 type TabName = (typeof TABS)[number]['name'];
 
@@ -113,6 +116,8 @@ function App() {
               <DriftTab zone={zone} locale={locale} />
             ) : t.name === 'audit' ? (
               <AuditTab zone={zone} locale={locale} />
+            ) : t.name === 'health' ? (
+              <HealthTab zone={zone} locale={locale} />
             ) : (
               <TimelineTab zone={zone} locale={locale} />
             )

@@ -11,6 +11,7 @@ import type {
   AuditPage,
   DriftReport,
   GrantList,
+  HealthReport,
   HoldingsData,
   PanelCalls,
   PanelData,
@@ -36,6 +37,7 @@ export interface AdminResults {
   getHoldings: HoldingsData;
   approvePolicyChange: PolicyData;
   withdrawPolicyChange: PolicyData;
+  getHealth: HealthReport;
 }
 
 function bridgeFailure<T>(e: unknown): Result<T> {
@@ -107,14 +109,15 @@ export async function startUi(): Promise<UiContext> {
       timezone?: string;
       locale?: string;
       moduleKey?: string;
-      extension?: { issue?: { key?: string } };
+      extension?: { issue?: { key?: string }; request?: { key?: string } };
     };
     return {
       accountId: c.accountId,
       timezone: usableZone(c.timezone),
       locale: usableLocale(c.locale),
       moduleKey: c.moduleKey,
-      issueKey: c.extension?.issue?.key,
+      // The issue panel names its issue; the portal's request page its request (an issue key too).
+      issueKey: c.extension?.issue?.key ?? c.extension?.request?.key,
     };
   } catch {
     return { timezone: usableZone(undefined) };

@@ -84,6 +84,9 @@ export const AUDIT_EVENT_WORDS: Record<AuditEvent, string> = {
   policyCheck: 'policy check',
   actionSucceeded: 'action result',
   actionFailed: 'action failure',
+  evidenceCollected: 'evidence pack made from the org audit log',
+  approvalReminder: 'approvers reminded',
+  windowEndWarning: 'requester warned before the window ends',
 };
 
 /** What "tried to …" says for a refused event. */
@@ -195,6 +198,16 @@ export function describeRecord(r: AuditRecord, name: Namer, time: (iso: string) 
       return 'cleaning up a grant that may have landed';
     case 'sweep':
       return `sweep: ${num(d.findings) ?? 0} finding(s), ${num(d.revocations) ?? 0} revocation(s)`;
+    case 'approvalReminder': {
+      const notified = Array.isArray(d.notified) ? d.notified.filter((a): a is string => typeof a === 'string') : [];
+      const deadline = str(d.approvalDeadline);
+      return `approvers reminded${notified.length ? ` (${notified.map(name).join(', ')})` : ''}${deadline ? ` — expires unapproved at ${time(deadline)}` : ''}`;
+    }
+    case 'windowEndWarning': {
+      const end = str(d.windowEnd);
+      const left = num(d.extensionsLeft);
+      return `the requester was warned the window ends${end ? ` at ${time(end)}` : ''}${left !== undefined ? ` (${left} extension${left === 1 ? '' : 's'} left)` : ''}`;
+    }
     case 'endedByPolicy':
       return `ended by the current policy${because}${d.hadAccess === true ? ' — removing access' : ''}`;
     case 'policyChange':

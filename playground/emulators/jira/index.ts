@@ -10,6 +10,7 @@
  * (shaped like Forge's workflow post-function event), inject faults, and export/import a JSON
  * snapshot.
  */
+import { AttachmentError } from './attachments';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -108,7 +109,7 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
       entry.principal = principal;
       let body: unknown;
       const hasBody = raw.trim().length > 0;
-      if (hasBody) {
+      if (hasBody && !(found.kind === 'match' && found.value.operation === 'addAttachment')) {
         if (!String(req.headers['content-type'] ?? '').toLowerCase().includes('application/json')) {
           throw new JiraHttpError(415, ['Unsupported Media Type: send the body as application/json.']);
         }
@@ -137,11 +138,19 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
           ? new JiraHttpError(405, [`Method ${entry.method} is not allowed for ${url.pathname}.`])
           : new JiraHttpError(404, [`No resource at ${url.pathname}.`]);
       }
-      const result = await handlers[found.value.operation as JiraOperation]({ params: found.params, query: url.searchParams, body, hasBody, principal });
+      const result = await handlers[found.value.operation as JiraOperation]({ params: found.params, query: url.searchParams, body, hasBody, principal, raw, headers: req.headers });
       entry.status = result.status;
+      if (result.text !== undefined) {
+        res.writeHead(result.status, { 'x-arequestid': randomUUID(), ...result.headers });
+        res.end(result.text);
+        return;
+      }
       send(res, result.status, result.body, result.headers);
     } catch (e) {
-      if (e instanceof JiraHttpError) {
+      if (e instanceof AttachmentError) {
+        entry.status = e.status;
+        send(res, e.status, { errorMessages: e.errorMessages, errors: {} });
+      } else if (e instanceof JiraHttpError) {
         entry.status = e.status;
         send(res, e.status, { errorMessages: e.errorMessages, errors: e.errors }, e.headers);
       } else {
@@ -217,6 +226,9 @@ export async function startJiraEmulator(options: JiraEmulatorOptions = {}): Prom
     properties(idOrKey) {
       const i = findIssue(idOrKey);
       return i ? structuredClone(i.properties) : {};
+    },
+    attachments(idOrKey) {
+      return (findIssue(idOrKey)?.attachments ?? []).map((a) => ({ ...a, size: Buffer.byteLength(a.content) }));
     },
     async transition(idOrKey, transitionIdOrName, { actor, comment }) {
       if (!m.users.has(actor)) throw new Error(`unknown actor ${actor}; seed the user first`);

@@ -10,6 +10,7 @@
  * Handlers get the routed request (params, query, parsed body, principal) and answer a result, or throw
  * `JiraHttpError`.
  */
+import { attachmentBean, attachmentHandlers } from './attachments';
 import { RouteTable, type RouteLookup } from '../../http/router';
 import { isAdfDoc } from './adf';
 import type { JiraModel } from './model';
@@ -39,6 +40,9 @@ export const jiraRoutes = [
   { method: 'GET', path: '/rest/api/3/user/groups', operation: 'getUserGroups' },
   { method: 'GET', path: '/rest/api/3/myself', operation: 'getCurrentUser' },
   { method: 'GET', path: '/rest/api/3/mypermissions', operation: 'getMyPermissions' },
+  { method: 'POST', path: '/rest/api/3/issue/{issueIdOrKey}/attachments', operation: 'addAttachment' },
+  { method: 'GET', path: '/rest/api/3/attachment/{id}', operation: 'getAttachment' },
+  { method: 'GET', path: '/rest/api/3/attachment/content/{id}', operation: 'getAttachmentContent' },
 ] as const satisfies readonly JiraRoute[];
 
 /** The operation names of `jiraRoutes`. */
@@ -65,9 +69,12 @@ export type Ctx = {
   body: unknown;
   hasBody: boolean;
   principal: string;
+  /** The body as sent, and the request's headers (multipart uploads). */
+  raw: string;
+  headers: Record<string, string | string[] | undefined>;
 };
-/** What a handler answers. */
-export type Result = { status: number; body?: unknown; headers?: Record<string, string> };
+/** What a handler answers (`text`: a file's content, sent as it is). */
+export type Result = { status: number; body?: unknown; headers?: Record<string, string>; text?: string };
 /** One handler per route operation. */
 export type JiraHandlers = Record<JiraOperation, (ctx: Ctx) => Result | Promise<Result>>;
 
@@ -131,6 +138,7 @@ export function jiraHandlers(m: JiraModel): JiraHandlers {
         created: () => jiraDate(issue.created),
         updated: () => jiraDate(issue.updated),
         description: () => issue.description,
+        attachment: () => (issue.attachments ?? []).map((a) => attachmentBean(m.baseUrl, a, userDetails(a.author))),
       };
       const requested = (ctx.query.get('fields') ?? '*all')
         .split(',')
@@ -332,6 +340,7 @@ export function jiraHandlers(m: JiraModel): JiraHandlers {
       }
       return { status: 200, body: { permissions } };
     },
+    ...attachmentHandlers(m),
   };
   return handlers;
 }

@@ -2,6 +2,7 @@
  * The Jira emulator's shapes: documented limits, permissions, seeds, stored records, snapshot, the emulator's
  * options and handle, and Jira's error (`{"errorMessages": [...], "errors": {...}}`).
  */
+import type { AttachmentRec } from './attachments';
 import type { JiraWorkflow, ValidatorFunctionEvent } from './workflow';
 
 /** Header carrying the app identity. The local Forge runtime sends `Authorization: Bearer <appToken>`. */
@@ -122,6 +123,8 @@ export interface IssueRec {
   properties: Record<string, unknown>;
   /** Keys the issue had before it moved to another project (Jira keeps them as aliases). */
   historicalKeys?: string[];
+  /** Files attached (`attachments.ts`); absent on issues saved before attachments existed. */
+  attachments?: AttachmentRec[];
 }
 
 export interface JiraSnapshot {
@@ -237,6 +240,8 @@ export interface JiraEmulator {
   comments(issueIdOrKey: string): Array<{ id: string; author: string; body: unknown; text: string; html: string; created: number }>;
   property(issueIdOrKey: string, propertyKey: string): unknown;
   properties(issueIdOrKey: string): Record<string, unknown>;
+  /** Files attached to an issue, oldest first, with their content. */
+  attachments(issueIdOrKey: string): Array<AttachmentRec & { size: number }>;
   /** Transitions an issue as a user (as the Jira UI would); fires transition listeners. */
   transition(issueIdOrKey: string, transitionIdOrName: string, options: { actor: string; comment?: string }): Promise<void>;
   /** Subscribes to "transition done" events. Returns the unsubscribe function. */

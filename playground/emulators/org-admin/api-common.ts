@@ -2,7 +2,7 @@
  * What the organizations API operations share: small validators, JSON bodies, opaque cursors and paging, and
  * the lookups of orgs, directories, groups and resources.
  */
-import { type ApiContext, type ApiResponse, appError } from './api';
+import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './api';
 import { type Directory, type GroupRecord, orgAri, SITE_ADMIN_ROLE, SITE_ARI_FORMS, siteAriIn, siteIdOf, type UserRecord, type World } from './model';
 import type { RouteId } from './routes';
 
@@ -170,4 +170,31 @@ export function readAri(ctx: ApiContext, world: World, resource: string): string
 /** A user of the org, by account id. */
 export function findUser(world: World, accountId: string): UserRecord | undefined {
   return world.users.find((u) => u.accountId === accountId);
+}
+
+/**
+ * The body of a search (users or groups) after the org and directory checks: a first page's filters,
+ * or those its cursor carries, with the page offset. An `ApiResponse` is the refusal.
+ */
+export function searchRequest(
+  ctx: ApiContext,
+  req: ApiRequest,
+  route: 'searchUsers' | 'searchGroups',
+): { f: Json; offset: number; scope: string; directoryId: string } | ApiResponse {
+  const { orgId, directoryId } = req.params;
+  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
+  if (notFound) return notFound;
+  const parsed = parseJsonObject(req.body, true);
+  if (!parsed.ok) return appError(400, 'ADMIN-400-24', parsed.problem, 'Invalid request body');
+  let f = parsed.value;
+  let offset = 0;
+  const scope = `${orgId}/${directoryId}`;
+  if (f.cursor !== undefined) {
+    if (typeof f.cursor !== 'string') return appError(400, 'ADMIN-400-24', '`cursor` must be a string', 'Invalid request body');
+    const c = decodeCursor(f.cursor, route, scope);
+    if (!c) return invalidCursor();
+    f = c.f;
+    offset = c.o;
+  }
+  return { f, offset, scope, directoryId };
 }

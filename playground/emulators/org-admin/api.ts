@@ -7,6 +7,7 @@
  * Where the spec is silent the choice is marked GUESS (and listed in README.md).
  */
 
+import type { OrgAuditLog } from './events';
 import { randomUUID } from 'node:crypto';
 import type { Directory, OrgState, SiteAriForm } from './model';
 import { ORG_ADMIN_ROUTES, operationOf, type RouteId } from './routes';
@@ -48,6 +49,13 @@ export interface ApiContext {
   caller?: ApiKeyRecord;
   /** Contract faults: operations that answer as if removed, changed or not enabled. */
   contract: ContractFaults;
+  /** The org's audit log (`events.ts`). */
+  auditLog: OrgAuditLog;
+  /**
+   * The person a playground org action is performed as (`events.ts`): the actor the audit log
+   * records instead of the API key. Set only for the duration of one synchronous operation.
+   */
+  actingAs?: string;
 }
 
 export interface ApiRequest {

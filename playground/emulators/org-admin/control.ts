@@ -11,6 +11,7 @@ import type { ContractFaults, FaultInjector, FaultKind, FaultOptions, StatsRecor
 import { orgAri, type Directory, type OrgSeed, type OrgState } from './model';
 import { ORG_ADMIN_ROUTES } from './routes';
 import type { EmulatorSnapshot, EmulatorTarget, HoldersView } from './types';
+import type { PersonAction } from './events';
 
 /** What the control endpoints reach of a running emulator. */
 export interface ControlDeps {
@@ -27,6 +28,10 @@ export interface ControlDeps {
     setContractFaults(f: Partial<ContractFaults> | null): void;
     addApiKey(key: string, o?: { scopes?: string[] | null; status?: ApiKeyRecord['status'] }): void;
     reset(): void;
+    auditEvents(): unknown[];
+    auditLogAvailable(): boolean;
+    setAuditLogAvailable(available: boolean): void;
+    act(actor: string, action: PersonAction | 'addOrgAdmin', subject?: string): unknown;
   };
   holdersOf(view: 'truth' | 'visible'): HoldersView;
   seed(seed: OrgSeed): void;
@@ -86,6 +91,18 @@ export function controlEndpoints(d: ControlDeps): (method: string, path: string,
   on('POST', '/__emulator/reset', () => (d.api.reset(), OK));
   on('GET', '/__emulator/snapshot', () => d.exportSnapshot());
   on('PUT', '/__emulator/snapshot', ({ json }) => (d.restore(json() as EmulatorSnapshot), OK));
+  on('GET', '/__emulator/audit-log', () => ({ available: d.api.auditLogAvailable(), events: d.api.auditEvents() }));
+  on('PUT', '/__emulator/audit-log', ({ json }) => {
+    const b = json() as { available?: unknown } | null;
+    if (typeof b?.available !== 'boolean') throw new Error('body must be {"available": true|false}');
+    d.api.setAuditLogAvailable(b.available);
+    return { available: b.available };
+  });
+  on('POST', '/__emulator/act', ({ json }) => {
+    const b = json() as { actor?: string; action?: PersonAction | 'addOrgAdmin'; subject?: string } | null;
+    if (!b?.actor || !b.action) throw new Error('body must be {"actor","action","subject"?}');
+    return d.api.act(b.actor, b.action, b.subject);
+  });
 
   return (method, path, url, body) => {
     const found = table.lookup(method, path);

@@ -3,9 +3,10 @@
  * here. Where the spec is silent the choice is marked GUESS (and listed in README.md).
  */
 import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './api';
-import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, directoryForWrite, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
+import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, searchRequest, directoryForWrite, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
 import { type GroupRecord, ORG_ADMIN_ROLE, orgAdmins } from './model';
 import type { OrgOperation } from './routes';
+import { actorOf } from './events';
 
 // ---------------------------------------------------------------------------------------------
 // v2: directories and groups.
@@ -40,21 +41,9 @@ function getGroup(ctx: ApiContext, req: ApiRequest): ApiResponse {
 }
 
 function searchGroups(ctx: ApiContext, req: ApiRequest): ApiResponse {
-  const { orgId, directoryId } = req.params;
-  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
-  if (notFound) return notFound;
-  const parsed = parseJsonObject(req.body, true);
-  if (!parsed.ok) return appError(400, 'ADMIN-400-24', parsed.problem, 'Invalid request body');
-  let f = parsed.value;
-  let offset = 0;
-  const scope = `${orgId}/${directoryId}`;
-  if (f.cursor !== undefined) {
-    if (typeof f.cursor !== 'string') return appError(400, 'ADMIN-400-24', '`cursor` must be a string', 'Invalid request body');
-    const c = decodeCursor(f.cursor, 'searchGroups', scope);
-    if (!c) return invalidCursor();
-    f = c.f;
-    offset = c.o;
-  }
+  const read = searchRequest(ctx, req, 'searchGroups');
+  if ('status' in read) return read;
+  const { f, offset, scope, directoryId } = read;
   const problem = firstProblem(
     checkStringArray(f.accountIds, 'accountIds', { min: 1, max: 10, unique: true }),
     checkStringArray(f.directoryIds, 'directoryIds', { min: 1, max: 10, unique: true }),
@@ -129,6 +118,7 @@ function addGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
   // Spec: 409 "The user is already in the group". GUESS: the code (ADMIN-409-28, "Conflict").
   if (g.members.includes(accountId)) return appError(409, 'ADMIN-409-28', `User \`${accountId}\` is already a member of group \`${g.name}\``);
   ctx.state.write({ kind: 'addMember', groupId: g.id, accountId });
+  ctx.auditLog.record({ action: 'group_member_added', actor: actorOf(ctx), context: [{ type: 'group', id: g.id, name: g.name }, { type: 'user', id: accountId }] });
   return { status: 204 };
 }
 
@@ -162,6 +152,7 @@ function removeGroupMember(ctx: ApiContext, req: ApiRequest): ApiResponse {
     }
   }
   ctx.state.write({ kind: 'removeMember', groupId: g.id, accountId });
+  ctx.auditLog.record({ action: 'group_member_removed', actor: actorOf(ctx), context: [{ type: 'group', id: g.id, name: g.name }, { type: 'user', id: accountId }] });
   return { status: 204 };
 }
 

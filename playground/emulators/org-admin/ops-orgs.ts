@@ -6,6 +6,7 @@ import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './
 import { orgMissing, parseJsonObject, resourceKind, findUser } from './api-common';
 import { canonicalResource, hasDirect, ORG_ADMIN_ROLE, orgAdmins, orgAri, ROLE_API_ROLES, SITE_ADMIN_ROLE, type World } from './model';
 import type { OrgOperation } from './routes';
+import { recordRoleEvent } from './events';
 
 // ---------------------------------------------------------------------------------------------
 // v1: orgs.
@@ -94,6 +95,7 @@ function assignRoleCommon(ctx: ApiContext, req: ApiRequest, orgLevelOnly: boolea
   // the user already holds directly is a no-op 204 (idempotent), as a PUT-like assign usually is.
   if (!hasDirect(truth, accountId, body.change.role, resource)) {
     ctx.state.write({ kind: 'assignRole', accountId, role: body.change.role, resource });
+    recordRoleEvent(ctx, 'granted', accountId, body.change.role, resource);
   }
   return { status: 204 };
 }
@@ -129,6 +131,7 @@ function revokeRoleCommon(ctx: ApiContext, req: ApiRequest, orgLevelOnly: boolea
   // directly is a no-op 204. (A role held only through a group or inferred is left alone.)
   if (hasDirect(truth, accountId, body.change.role, resource)) {
     ctx.state.write({ kind: 'revokeRole', accountId, role: body.change.role, resource });
+    recordRoleEvent(ctx, 'revoked', accountId, body.change.role, resource);
   }
   return { status: 204 };
 }

@@ -3,7 +3,7 @@
  * here. Where the spec is silent the choice is marked GUESS (and listed in README.md).
  */
 import { type ApiContext, type ApiRequest, type ApiResponse, appError } from './api';
-import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, type Json, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
+import { checkInt, checkString, checkStringArray, cursorLinks, decodeCursor, searchRequest, directoryMissing, findGroup, firstProblem, groupMissing, inDirectory, invalidCursor, type Json, orgMissing, page, parseJsonObject, readAri, findUser } from './api-common';
 import { assignmentsOf, PLATFORM_ROLES, resourceOwnerOf, ROLE_IDS, type UserRecord, type World } from './model';
 import type { OrgOperation } from './routes';
 
@@ -47,21 +47,9 @@ function userModel(ctx: ApiContext, world: World, u: UserRecord, expand: string[
 }
 
 function searchUsers(ctx: ApiContext, req: ApiRequest): ApiResponse {
-  const { orgId, directoryId } = req.params;
-  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
-  if (notFound) return notFound;
-  const parsed = parseJsonObject(req.body, true);
-  if (!parsed.ok) return appError(400, 'ADMIN-400-24', parsed.problem, 'Invalid request body');
-  let f = parsed.value;
-  let offset = 0;
-  const scope = `${orgId}/${directoryId}`;
-  if (f.cursor !== undefined) {
-    if (typeof f.cursor !== 'string') return appError(400, 'ADMIN-400-24', '`cursor` must be a string', 'Invalid request body');
-    const c = decodeCursor(f.cursor, 'searchUsers', scope);
-    if (!c) return invalidCursor();
-    f = c.f;
-    offset = c.o;
-  }
+  const read = searchRequest(ctx, req, 'searchUsers');
+  if ('status' in read) return read;
+  const { f, offset, scope, directoryId } = read;
   const problem = firstProblem(
     checkStringArray(f.accountIds, 'accountIds', { min: 1, max: 10 }),
     checkStringArray(f.accountStatus, 'accountStatus', { min: 1, max: 3, enumOf: ['active', 'inactive', 'closed'] }),
@@ -117,16 +105,16 @@ function queryList(q: URLSearchParams, name: string): string[] | undefined {
   return q.has(name) ? values : undefined;
 }
 
-function getUserRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse {
-  const { orgId, directoryId, accountId } = req.params;
-  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
-  if (notFound) return notFound;
-  const scope = `${orgId}/${directoryId}/${accountId}`;
+/**
+ * The filters of a role-assignments read (user or group): from its cursor, or from the query on a
+ * first page, checked against the spec's bounds either way. An `ApiResponse` is the refusal.
+ */
+function roleAssignmentFilters(req: ApiRequest, route: 'getUserRoleAssignments' | 'getGroupRoleAssignments', scope: string): { f: Json; offset: number } | ApiResponse {
   let f: Json;
   let offset = 0;
   const rawCursor = req.query.get('cursor');
   if (rawCursor !== null) {
-    const c = decodeCursor(rawCursor, 'getUserRoleAssignments', scope);
+    const c = decodeCursor(rawCursor, route, scope);
     if (!c) return invalidCursor();
     f = c.f;
     offset = c.o;
@@ -148,6 +136,17 @@ function getUserRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse {
     checkInt(f.limit, 'limit', 1, 100),
   );
   if (problem) return appError(400, 'ADMIN-400-19', problem, 'Request syntax is not valid');
+  return { f, offset };
+}
+
+function getUserRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse {
+  const { orgId, directoryId, accountId } = req.params;
+  const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
+  if (notFound) return notFound;
+  const scope = `${orgId}/${directoryId}/${accountId}`;
+  const read = roleAssignmentFilters(req, 'getUserRoleAssignments', scope);
+  if ('status' in read) return read;
+  const { f, offset } = read;
   const world = ctx.state.read();
   // GUESS: the spec documents 404 only for an unknown org or directory; an account that isn't in the
   // org is also a 404 here (ADMIN-404-8, "User not found") rather than an empty page.
@@ -190,32 +189,9 @@ function getGroupRoleAssignments(ctx: ApiContext, req: ApiRequest): ApiResponse 
   const notFound = orgMissing(ctx, orgId, 'ADMIN-404-2') ?? directoryMissing(ctx, directoryId);
   if (notFound) return notFound;
   const scope = `${orgId}/${directoryId}/${groupId}`;
-  let f: Json;
-  let offset = 0;
-  const rawCursor = req.query.get('cursor');
-  if (rawCursor !== null) {
-    const c = decodeCursor(rawCursor, 'getGroupRoleAssignments', scope);
-    if (!c) return invalidCursor();
-    f = c.f;
-    offset = c.o;
-  } else {
-    const rawLimit = req.query.get('limit');
-    f = {
-      roleIds: queryList(req.query, 'roleIds'),
-      resourceIds: queryList(req.query, 'resourceIds'),
-      resourceOwners: queryList(req.query, 'resourceOwners'),
-      directoryIds: queryList(req.query, 'directoryIds'),
-      limit: rawLimit === null ? undefined : /^\d+$/.test(rawLimit) ? Number(rawLimit) : rawLimit,
-    };
-  }
-  const problem = firstProblem(
-    checkStringArray(f.roleIds, 'roleIds', { min: 1, max: 10, enumOf: ROLE_IDS }),
-    checkStringArray(f.resourceIds, 'resourceIds', { min: 1, max: 20 }),
-    checkStringArray(f.resourceOwners, 'resourceOwners', { min: 1, max: 10 }),
-    checkStringArray(f.directoryIds, 'directoryIds', { min: 1, max: 10 }),
-    checkInt(f.limit, 'limit', 1, 100),
-  );
-  if (problem) return appError(400, 'ADMIN-400-19', problem, 'Request syntax is not valid');
+  const read = roleAssignmentFilters(req, 'getGroupRoleAssignments', scope);
+  if ('status' in read) return read;
+  const { f, offset } = read;
   const world = ctx.state.read();
   const g = findGroup(world, directoryId, groupId);
   if (!g) return groupMissing(groupId);

@@ -16,6 +16,7 @@ import { ORG_OPERATIONS } from './ops-orgs';
 import { GROUP_OPERATIONS } from './ops-groups';
 import { USER_OPERATIONS } from './ops-users';
 import { WORKSPACE_OPERATIONS } from './ops-workspaces';
+import { EVENT_OPERATIONS } from './events';
 
 /** One spec operation: where it is served, why the app uses it, the scopes the spec names, and its handler. */
 export interface OrgOperation {
@@ -32,7 +33,7 @@ export interface OrgOperation {
   handle(ctx: ApiContext, req: ApiRequest): ApiResponse;
 }
 
-const OPERATIONS = { ...ORG_OPERATIONS, ...GROUP_OPERATIONS, ...USER_OPERATIONS, ...WORKSPACE_OPERATIONS };
+const OPERATIONS = { ...ORG_OPERATIONS, ...GROUP_OPERATIONS, ...USER_OPERATIONS, ...WORKSPACE_OPERATIONS, ...EVENT_OPERATIONS };
 
 /** The spec operations the emulator serves, by name. */
 export type RouteId = keyof typeof OPERATIONS;

@@ -13,6 +13,7 @@ import { BodyTooLarge, EMULATOR_BODY_LIMIT, readBody } from '../../http/body';
 import { OrgState, applyOp, canonicalResource, orgAdmins, orgAri, productAri, seedWorld, siteAri, type Directory, type OrgSeed, type World } from './model';
 import { ORG_ADMIN_ROUTES, matchRoute, routeKey, type RouteDef } from './routes';
 import { controlEndpoints } from './control';
+import { OrgAuditLog, actInOrg, type PersonAction } from './events';
 import {
   DEFAULT_DIRECTORY_ID,
   DEFAULT_ORG_ID,
@@ -75,6 +76,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     publicUrl: '',
     siteAriForm: options.siteAriForm ?? 'jira-core',
     contract: normalizeContractFaults(options.contract),
+    auditLog: new OrgAuditLog(now),
   };
 
   const seedBoth = (seed: OrgSeed) => {
@@ -83,6 +85,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
   };
   const loadInitial = () => {
     state.clear();
+    ctx.auditLog.clear();
     if (options.snapshot) restore(options.snapshot);
     else seedBoth(initialSeed);
   };
@@ -94,6 +97,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     ctx.keyOwnerAccountId = s.keyOwnerAccountId;
     state.consistencyDelayMs = s.consistencyDelayMs;
     state.restore(s.state);
+    ctx.auditLog.restore(s.auditLog);
   };
   loadInitial();
 
@@ -164,6 +168,7 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     consistencyDelayMs: state.consistencyDelayMs,
     ...(ctx.keyOwnerAccountId ? { keyOwnerAccountId: ctx.keyOwnerAccountId } : {}),
     state: state.snapshot(),
+    auditLog: ctx.auditLog.snapshot(),
   });
 
   const api = {
@@ -216,6 +221,12 @@ export async function startOrgAdminEmulator(options: OrgAdminEmulatorOptions = {
     },
     exportSnapshot,
     importSnapshot: (s: EmulatorSnapshot) => restore(s),
+    auditEvents: () => structuredClone(ctx.auditLog.events),
+    setAuditLogAvailable: (available: boolean) => void (ctx.auditLog.available = available),
+    auditLogAvailable: () => ctx.auditLog.available,
+    act: (actor: string, action: PersonAction | 'addOrgAdmin', subject?: string) =>
+      actInOrg(ctx, (a) => (state.sync(), orgAdmins(state.truth, orgId).includes(a)), (userId) =>
+        runOperation(ctx, 'assignOrgRole', { params: { orgId, userId }, query: new URLSearchParams(), body: JSON.stringify({ role: 'atlassian/org-admin' }) }), actor, action, subject),
   };
 
   const control = controlEndpoints({ orgId, directories, stats, faults, state, api, holdersOf, seed: seedBoth, exportSnapshot, restore });

@@ -3,6 +3,7 @@
  * default seed. The HTTP side is server.ts; the control endpoints are control.ts.
  */
 
+import type { AuditEventRecord, PersonAction } from './events';
 import type { ApiKeyRecord } from './api';
 import type { ContractFaults, EmulatorStats, FaultConfig, FaultKind, FaultOptions } from './faults';
 import { ORG_ADMIN_ROLE, type Directory, type OrgSeed, type SiteAriForm, type StateSnapshot } from './model';
@@ -105,6 +106,8 @@ export interface EmulatorSnapshot {
   consistencyDelayMs: number;
   keyOwnerAccountId?: string;
   state: StateSnapshot;
+  /** The audit log (absent in snapshots saved before it existed: empty, available). */
+  auditLog?: { events: AuditEventRecord[]; available: boolean };
 }
 
 export interface OrgAdminEmulator {
@@ -151,6 +154,17 @@ export interface OrgAdminEmulator {
   /** Switches contract faults on or off (`null` fields: healthy). */
   setContractFaults(faults: Partial<ContractFaults> | null): void;
   contractFaults(): ContractFaults;
+  /** The audit log's events, oldest first. */
+  auditEvents(): AuditEventRecord[];
+  /** False: the org has no Atlassian Guard; the events API answers 403. */
+  setAuditLogAvailable(available: boolean): void;
+  auditLogAvailable(): boolean;
+  /**
+   * `actor` does something in the org as an org admin (refused unless they hold org admin now):
+   * `addOrgAdmin` assigns org admin to `subject` through the modelled operation; the others are
+   * recorded in the audit log (`events.ts` `PERSON_ACTIONS`).
+   */
+  act(actor: string, action: PersonAction | 'addOrgAdmin', subject?: string): AuditEventRecord;
 }
 
 export const DEFAULT_ORG_ID = '5a3c1e2d-7b4f-4c8a-9e1d-2f6b8a0c4d13';

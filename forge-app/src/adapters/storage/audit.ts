@@ -9,7 +9,7 @@ import type { AuditHead, AuditRecord } from '../../decision/core';
 import type { AuditCheckpoint, AuditLog } from '../../ports';
 import { again, done, retry, wallClock } from '../../shared/retry';
 import type { AuditQuery } from '../../shared/types';
-import { all, execute, isoText, meta, PAGE, safeKey, text, versionIs, type MetaEntity, type Transaction } from './kvs';
+import { all, execute, isoText, meta, PAGE, real, safeKey, text, versionIs, type MetaEntity, type Transaction } from './kvs';
 
 const GENESIS: AuditHead = { seq: 0, hash: '0'.repeat(64) };
 
@@ -82,7 +82,7 @@ export function createAuditLog(): AuditLog {
       for (let page = 0; page < 200 && records.length < limit; page++) {
         const { results } = await audits().query().index('by-seq').where(WhereConditions.lessThan(before)).sort(Sort.DESC).limit(PAGE).getMany();
         if (results.length === 0) return { records };
-        for (const { value } of results) {
+        for (const { value } of real(results)) {
           before = value.seq;
           if (matches(value)) records.push(value.record);
           if (records.length === limit) break;

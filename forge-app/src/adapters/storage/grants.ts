@@ -10,7 +10,7 @@ import type { Action, Grant, OpenGrant } from '../../decision/core';
 import type { GrantStore, StoredGrant } from '../../ports';
 import { again, done, retry, wallClock } from '../../shared/retry';
 import { appendAudit, headMoved } from './audit';
-import { all, execute, isoAttr, isoText, MAX_TRANSACTION_OPS, PAGE, text, type Now } from './kvs';
+import { all, execute, isoAttr, isoText, MAX_TRANSACTION_OPS, type Now, PAGE, real, text } from './kvs';
 
 interface GrantEntity {
   rev: number;
@@ -117,7 +117,7 @@ export function createGrantStore(now: Now): GrantStore {
 
     async allGrants(limit) {
       const { results } = await grants().query().index('by-updated').sort(Sort.DESC).limit(Math.min(limit, PAGE)).getMany();
-      return results.map((r) => r.value.record.grant);
+      return real(results).map((r) => r.value.record.grant);
     },
 
     async grantsFor(subject) {
@@ -139,8 +139,8 @@ export function createGrantStore(now: Now): GrantStore {
       let q = grants().query().index('open-by-updated', { partition: [1] });
       if (after) q = q.where(WhereConditions.greaterThan(after));
       const { results } = await q.sort(Sort.ASC).limit(Math.min(Math.max(limit, 1), PAGE)).getMany();
-      const rows = results.map((r) => r.value);
-      return { grants: rows.map(stored), ...(rows.length >= limit ? { next: rows[rows.length - 1]!.updatedAt } : {}) };
+      const rows = real(results).map((r) => r.value);
+      return { grants: rows.map(stored), ...(results.length >= limit ? { next: results[results.length - 1]!.value.updatedAt } : {}) };
     },
 
     async grantsForSince(subject, sinceMs) {
