@@ -114,3 +114,46 @@ test('an idle sweep reads at most 6 KB and writes at most 200 bytes with 10,000 
     await app.close();
   }
 });
+
+test('the due index holds every wake the core schedules (approval reminder, unapproved expiry, end-of-window warning), and the sweep alone brings each on time among 1,000 stored grants', async () => {
+  // No queue consumer and no scheduled sweep: every "wake me at T" is lost; only the sweep we run acts.
+  const app = await demoApp({ queueConsumer: false, scheduleSweep: false });
+  const MINUTE = 60_000;
+  const dueAt = (id: string) => (app.runtime.kvs.peek(id, { entityName: 'grant' }) as { dueAt?: string } | undefined)?.dueAt;
+  const texts = (key: string) => app.jira.comments(key).map((c) => c.text);
+  try {
+    await seedHistory(app, 1_000, await endedGrantTemplate(app, 'alice', 'org-admin'));
+    const policy = (answer(await app.admin('perm-1', 'getPolicy')) as { ok: true; data: { policy: any } }).data.policy;
+    policy.targets[0].approvalReminderBeforeMinutes = 120;
+    await app.changePolicy(policy);
+
+    const requested = app.createIssue('Org admin for the reminder', 'alice');
+    const submitted = answer(await app.panel('alice', requested.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' }));
+    assert.ok(submitted.ok, JSON.stringify(submitted));
+    const deadline = Date.parse((answer(await app.panel('alice', requested.key, 'getView')) as any).data.view.grant.grant.approvalDeadline);
+    assert.equal(dueAt(requested.id), new Date(deadline - 120 * MINUTE).toISOString(), 'due at the reminder, before the deadline');
+    await app.clock.advanceTo(deadline - 120 * MINUTE);
+    assert.ok(!texts(requested.key).some((t) => /^Reminder: /.test(t)), 'the lost wake sent nothing');
+    await app.sweep();
+    assert.ok(texts(requested.key).some((t) => /^Reminder: /.test(t)), 'the sweep sent the reminder');
+    assert.equal(dueAt(requested.id), new Date(deadline).toISOString(), 'then due at the approval deadline');
+    await app.clock.advanceTo(deadline);
+    await app.sweep();
+    const expired = answer(await app.panel('alice', requested.key, 'getView')) as any;
+    assert.equal(expired.data.view.grant.grant.outcome, 'unapproved');
+    assert.equal(dueAt(requested.id), undefined, 'nothing is due of an ended grant');
+
+    const active = app.createIssue('Org admin for the warning', 'alice');
+    assert.ok(answer(await app.panel('alice', active.key, 'submitRequest', { target: 'org-admin', durationMinutes: 60, justification: 'rotate the SAML certificate' })).ok);
+    assert.ok(answer(await app.panel('bob', active.key, 'approve')).ok);
+    assert.ok(answer(await app.panel('alice', active.key, 'activate')).ok);
+    const end = await windowEnd(app, active.key);
+    assert.equal(dueAt(active.id), new Date(end - 10 * MINUTE).toISOString(), 'due at the end-of-window warning');
+    await app.clock.advanceTo(end - 10 * MINUTE);
+    await app.sweep();
+    assert.ok(texts(active.key).some((t) => /in 10 minutes\)/.test(t)), 'the sweep sent the warning');
+    assert.equal(dueAt(active.id), new Date(end).toISOString(), 'then due at the window end');
+  } finally {
+    await app.close();
+  }
+});
