@@ -10,6 +10,7 @@ import type { Action, Grant, OpenGrant } from '../../decision/core';
 import type { GrantStore, StoredGrant } from '../../ports';
 import { again, done, retry, wallClock } from '../../shared/retry';
 import { appendAudit, headMoved } from './audit';
+import type { InvocationCache } from './cache';
 import { all, execute, isoAttr, isoText, MAX_TRANSACTION_OPS, type Now, PAGE, real, text } from './kvs';
 
 interface GrantEntity {
@@ -56,12 +57,19 @@ const grants = () => kvs.entity<GrantEntity>('grant');
 /** Every grant that elevates `subject`, open or not. */
 const bySubject = (subject: string) => all(() => grants().query().index('by-subject', { partition: [subject] }).limit(PAGE));
 
-/** The grants on KVS; `now` stamps `updatedAt` (the sweep's and admin page's index). */
-export function createGrantStore(now: Now): GrantStore {
+/**
+ * The grants on KVS; `now` stamps `updatedAt` (the sweep's and admin page's index); `cache`: the
+ * invocation's, which serves a grant this invocation already read or wrote.
+ */
+export function createGrantStore(now: Now, cache: InvocationCache): GrantStore {
   return {
     async grant(id) {
+      const known = cache.grant(id);
+      if (known !== undefined) return known;
       const e = await grants().get(id);
-      return e ? stored(e) : null;
+      const s = e ? stored(e) : null;
+      cache.keepGrant(id, s);
+      return s;
     },
 
     async commit({ grantId, expectedRev, next, audit, expectedHead }) {
@@ -76,25 +84,35 @@ export function createGrantStore(now: Now): GrantStore {
         tx.set(grantId, grantEntity(rev, next.grant, next.outbox, now()), { entityName: 'grant', conditions });
       }
       appendAudit(tx, audit, expectedHead);
-      return execute(tx, async () => {
+      const result = await execute(tx, async () => {
         if (next && grantId && ((await grants().get(grantId))?.rev ?? null) !== expectedRev) return true;
         return audit.length > 0 && headMoved(expectedHead);
       });
+      // What was written is what a read would return (the store wrapper empties the cache on a conflict).
+      if (result === 'ok' && next && grantId) cache.keepGrant(grantId, { grant: next.grant, outbox: next.outbox, rev: (expectedRev ?? 0) + 1 });
+      return result;
     },
 
     async removeFromOutbox(grantId, keys) {
-      // A lost race re-reads the grant and removes again at once.
+      // A lost race re-reads the grant and removes again at once. The first attempt may start from
+      // this invocation's own copy: the write is conditional on its `rev` all the same.
+      let first = true;
       const removed = await retry(wallClock, { attempts: 10 }, async () => {
-        const e = await grants().get(grantId);
+        const known = first ? cache.grant(grantId) : undefined;
+        first = false;
+        const fresh = known === undefined ? await grants().get(grantId) : undefined;
+        const e = known !== undefined ? known : fresh ? stored(fresh) : null;
         if (!e) return done(undefined);
-        const outbox = (e.record.outbox ?? []).filter((a) => !keys.includes(a.key));
-        if (outbox.length === (e.record.outbox ?? []).length) return done(undefined);
+        const outbox = e.outbox.filter((a) => !keys.includes(a.key));
+        if (outbox.length === e.outbox.length) return done(undefined);
         const tx = kvs.transact();
-        tx.set(grantId, grantEntity(e.rev + 1, e.record.grant, outbox, now()), {
+        tx.set(grantId, grantEntity(e.rev + 1, e.grant, outbox, now()), {
           entityName: 'grant',
           conditions: new Filter<GrantEntity>().and('rev', FilterConditions.equalTo(e.rev)),
         });
-        return (await execute(tx, async () => (await grants().get(grantId))?.rev !== e.rev)) === 'ok' ? done(undefined) : again();
+        if ((await execute(tx, async () => (await grants().get(grantId))?.rev !== e.rev)) !== 'ok') return again();
+        cache.keepGrant(grantId, { grant: e.grant, outbox, rev: e.rev + 1 });
+        return done(undefined);
       });
       if (!removed.ok) throw new Error(`could not update the outbox of ${grantId}: too much contention`);
     },
