@@ -3,11 +3,13 @@
  * runtime (`playground/forge-runtime/meter.ts`) around the real handlers on a virtual clock:
  *
  * - per lifecycle (request → approve → activate → done or window end, the revoke included), per
- *   target kind, the five-minute sweep off (its cost is per run, not per grant);
+ *   target kind, the five-minute sweep off (its cost is per run, not per grant); the queue's wakes
+ *   (the end-of-window warning among them) and the evidence pack collected after the end included;
  * - per idle day (no requests, 288 sweeps) with 0, 100 and 10,000 ended grants in storage, spread
  *   over the last 30 days (so about a quarter were updated this week);
  * - per month for organisations of 20, 200 and 2,000 elevations: 8,640 idle sweeps, plus each
- *   lifecycle, plus what a sweep costs more while a grant is active (one hour of sweeps per grant).
+ *   lifecycle, plus what a sweep costs more while a grant is active (one hour of sweeps per grant);
+ * - one opening of the Health view (not in the monthly bill: an admin's occasional look).
  */
 import { kvs } from '@forge/kvs';
 import { monthlyBill, totalUsage, type InvocationUsage, type MonthlyBill, type UsageTotals, type VirtualClock } from '../playground/forge-runtime/index';
@@ -218,6 +220,26 @@ async function sweepWhileActive(): Promise<{ idle: Usage; oneActive: Usage }> {
   }
 }
 
+/**
+ * One opening of the Health view (its storage, queue, org-API and sweep probes) after a sweep, and
+ * its queue push: an admin's occasional cost, not part of the monthly bill (the probe's delivery to the
+ * consumer comes later and is not counted).
+ */
+async function healthCheck(): Promise<Usage> {
+  const app = await benchApp(2, { scheduleSweep: false });
+  try {
+    await app.sweep();
+    await app.clock.advance(SWEEP_MS);
+    return await metered(app, async () => {
+      const r = (await app.admin('perm-1', 'getHealth', {})) as { ok: boolean; error?: { code: string } };
+      if (!r.ok) throw new Error(`metering: getHealth refused: ${r.error?.code}`);
+      await app.clock.advance(1_000);
+    });
+  } finally {
+    await app.close();
+  }
+}
+
 export interface OrgMonth {
   elevationsPerMonth: number;
   /** The idle sweep measured with this many grants stored (the history the organisation would have). */
@@ -233,6 +255,8 @@ export interface MeteringReport {
   idle: IdleDay[];
   /** Twelve sweeps (an hour): idle, and while one org-admin grant is active. */
   sweep: { idle: Usage; oneActive: Usage };
+  /** One opening of the Health view (its probes; the queue probe's later delivery is not counted). */
+  health: Usage;
   months: OrgMonth[];
   assumptions: string[];
 }
@@ -261,6 +285,7 @@ export async function metering(quick: boolean): Promise<MeteringReport> {
   const idle: IdleDay[] = [];
   for (const history of [0, 100, 10_000]) idle.push(await idleDay(history, sweeps));
   const sweep = await sweepWhileActive();
+  const health = await healthCheck();
 
   // An active grant costs the sweeps of its hour (the bench's 60-minute window) more than idle ones.
   const activeExtra = (f: (u: Usage) => number) => Math.max(0, f(sweep.oneActive) - f(sweep.idle));
@@ -284,6 +309,7 @@ export async function metering(quick: boolean): Promise<MeteringReport> {
     perLifecycle,
     idle,
     sweep,
+    health,
     months,
     assumptions: [
       'bytes read/written: UTF-8 key + JSON value of each item returned or stored (deletes: the key); conditions and empty queries count nothing',

@@ -308,6 +308,7 @@ async function main(): Promise<void> {
     kvsReadBytesPerIdleSweep: Math.round(Math.max(...meter.idle.map((d) => d.perSweep.kvsReadBytes))),
     kvsWriteBytesPerIdleSweep: Math.round(Math.max(...meter.idle.map((d) => d.perSweep.kvsWriteBytes))),
     monthlyFreeAllowanceUsedPct: Math.round(meter.months.find((m) => m.elevationsPerMonth === 2_000)!.bill.largestPct * 10) / 10,
+    kvsReadBytesPerLifecycle: meter.perLifecycle.kvsReadBytes,
     forgeMonthly: meter.months.map((m) => ({ elevationsPerMonth: m.elevationsPerMonth, allowanceUsedPct: m.bill.allowanceUsedPct, overageUsd: m.bill.overageUsd.total })),
     targets: {} as Record<string, { target: string; value: number; met: boolean }>,
     source,
