@@ -19,6 +19,7 @@ import { coldStart, type ColdStartReport } from './cold-start';
 import { buildFixtures } from './fixtures';
 import type { LatenessReport } from './lateness';
 import { orgCalls, type OrgCallsReport } from './org-calls';
+import { metering, type MeteringReport } from './metering';
 import { machine, summarize, type Summary } from './stats';
 import { wasmSize, type WasmSizeReport } from './wasm-size';
 
@@ -198,6 +199,8 @@ const TARGETS = {
   coreColdStartMs: { limit: 15, text: "the core's own cold start (decode, compile, instantiate, first decide) ≤ 15 ms" },
   wasmBytes: { limit: 250 * KB, text: '.wasm ≤ 250 KB (250,000 bytes)' },
   revokeLatenessWorstS: { limit: 1, text: 'worst revocation lateness ≤ 1 s (app design)' },
+  kvsReadBytesPerIdleSweep: { limit: 5 * KB, text: 'an idle sweep reads ≤ 5 KB of storage, whatever the history (10,000 grants stored)' },
+  monthlyFreeAllowanceUsedPct: { limit: 10, text: 'the 2,000-elevation organisation uses ≤ 10% of every free Forge allowance' },
 } as const;
 
 function table(rows: string[][]): string {
@@ -239,6 +242,10 @@ async function main(): Promise<void> {
   // 5. Org-API calls per lifecycle.
   log(`org-API calls per lifecycle [${elapsed()}]`);
   const calls: OrgCallsReport = await orgCalls();
+
+  // 5b. What Forge bills: per lifecycle, per idle day, per month (the local runtime's meter).
+  log(`Forge consumption: lifecycles, idle days with 0, 100 and 10,000 grants stored, monthly bills [${elapsed()}]`);
+  const meter: MeteringReport = await metering(quick);
 
   // 6. Revocation lateness on emulated time (and, alongside, the names for the size breakdown).
   const grants = quick ? 12 : 1000;
@@ -300,13 +307,19 @@ async function main(): Promise<void> {
     queueDeliveriesPerLifecycle: calls.queue.deliveries,
     queueDeliveriesPerLifecycleStale: calls.queue.stale,
     queueDeliveriesPerGrantInLatenessRun: Math.round((app.queueDeliveries / app.grants) * 10) / 10,
+    forgeGbSecondsPerLifecycle: meter.perLifecycle.gbSeconds,
+    kvsReadBytesPerIdleSweep: Math.round(Math.max(...meter.idle.map((d) => d.perSweep.kvsReadBytes))),
+    kvsWriteBytesPerIdleSweep: Math.round(Math.max(...meter.idle.map((d) => d.perSweep.kvsWriteBytes))),
+    monthlyFreeAllowanceUsedPct: Math.round(meter.months.find((m) => m.elevationsPerMonth === 2_000)!.bill.largestPct * 10) / 10,
+    kvsReadBytesPerLifecycle: meter.perLifecycle.kvsReadBytes,
+    forgeMonthly: meter.months.map((m) => ({ elevationsPerMonth: m.elevationsPerMonth, allowanceUsedPct: m.bill.allowanceUsedPct, overageUsd: m.bill.overageUsd.total })),
     targets: {} as Record<string, { target: string; value: number; met: boolean }>,
     source,
     machine: { ...machine(), loadAvg1mAtStart: Math.round(loadBefore * 100) / 100, loadAvg1mAtEnd: Math.round(os.loadavg()[0]! * 100) / 100 },
     calibration: wasm.calibration,
     wasmBoundary: wasm.boundary,
     wallSeconds: 0,
-    details: { native, wasm, coldStart: cold, orgCalls: calls, lateness: { app, hourly }, size, sizeNames: names ?? null },
+    details: { native, wasm, coldStart: cold, orgCalls: calls, lateness: { app, hourly }, size, sizeNames: names ?? null, metering: meter },
   };
   for (const [key, t] of Object.entries(TARGETS)) {
     const value = results[key as keyof typeof TARGETS] as number;
@@ -332,6 +345,9 @@ async function main(): Promise<void> {
     ['revocation lateness, hourly sweep (worst / p99)', `${f(results.hourlySweepLatenessWorstS, 0)} / ${f(results.hourlySweepLatenessP99S, 0)} s`, '', ''],
     ['org-API calls per org-admin lifecycle', `${results.orgApiCallsPerLifecycle}`, '', ''],
     ['queue deliveries per lifecycle (stale)', `${results.queueDeliveriesPerLifecycle} (${results.queueDeliveriesPerLifecycleStale})`, '', ''],
+    ['Forge duration per lifecycle', `${f(results.forgeGbSecondsPerLifecycle, 2)} GB-s`, '', ''],
+    ['storage read / written per idle sweep (10,000 grants stored)', `${f(results.kvsReadBytesPerIdleSweep, 0)} / ${f(results.kvsWriteBytesPerIdleSweep, 0)} bytes`, '≤ 5 KB read', met('kvsReadBytesPerIdleSweep')],
+    ['largest share of a free allowance, 2,000 elevations a month', `${f(results.monthlyFreeAllowanceUsedPct)}%`, '≤ 10%', met('monthlyFreeAllowanceUsedPct')],
   ]);
   const growth = table([
     ['grants', 'native typed', 'native JSON text', 'Wasm from Node'],
@@ -340,9 +356,26 @@ async function main(): Promise<void> {
       return [f(g.grants, 0), ms(g.nativeTypedMs, 2), ms(g.nativeValueMs, 1), ms(g.wasmMs, 1)];
     }),
   ]);
-  console.log(`\n${summaryTable}\n\nSweep growth (median):\n${growth}\n`);
+  const monthly = monthlyTable(meter);
+  console.log(`\n${summaryTable}\n\nSweep growth (median):\n${growth}\n\nForge consumption per month:\n${monthly}\n`);
   console.log(`bench: ${results.mode} run in ${results.wallSeconds} s; figures in ${path.relative(root, resultsFile)}`);
-  if (!quick) updateBenchmarksMd(summaryTable, growth, results);
+  if (!quick) updateBenchmarksMd(summaryTable, `${growth}\n\nForge consumption per month (share of each free allowance; dollars over it):\n\n${monthly}`, results);
+}
+
+/** Per organisation size: each free allowance's share used, and the month's bill over the allowances. */
+function monthlyTable(meter: MeteringReport): string {
+  const pct = (x: number) => `${f(x, x < 1 ? 2 : 1)}%`;
+  return table([
+    ['elevations a month', 'duration (GB-s)', 'KVS reads', 'KVS writes', 'logs', 'over the free allowances'],
+    ...meter.months.map((m) => [
+      f(m.elevationsPerMonth, 0),
+      `${f(m.bill.gbSeconds, 0)} (${pct(m.bill.allowanceUsedPct.duration)})`,
+      `${f(m.bill.kvsReadGb * 1000, 1)} MB (${pct(m.bill.allowanceUsedPct.kvsReads)})`,
+      `${f(m.bill.kvsWriteGb * 1000, 1)} MB (${pct(m.bill.allowanceUsedPct.kvsWrites)})`,
+      `${f(m.bill.logGb * 1000, 1)} MB (${pct(m.bill.allowanceUsedPct.logs)})`,
+      `$${m.bill.overageUsd.total.toFixed(2)}`,
+    ]),
+  ]);
 }
 
 /** Replaces the generated figures section of BENCHMARKS.md (between the markers). */

@@ -223,3 +223,37 @@ test('a write the store refuses for what it is (not a race) is still thrown, wha
     (e: unknown) => e instanceof ForgeKvsAPIError && e.code === 'INVALID_ENTITY_VALUE',
   );
 });
+
+test('an invocation reads its grant and the policy once, yet a write that lost to another invocation makes it read both fresh, and an outbox removal from its own copy is still compare-and-set', async () => {
+  const mine = createKvsStore(() => clock.now());
+  const other = createKvsStore(() => clock.now());
+  const id = 'cache-1';
+  const action = (key: string) => ({ type: 'comment', key, issueKey: 'JIT-1', body: { type: 'doc', version: 1, content: [] } }) as never;
+  const gets = () => rt.fetchLog.filter((e) => e.path === '/api/v1/entity/get').length;
+
+  assert.equal(await mine.commit({ grantId: id, expectedRev: null, next: { grant: grant(id), outbox: [action('a'), action('b')] }, audit: [], expectedHead: GENESIS }), 'ok');
+  const before = gets();
+  const own = await mine.grant(id);
+  const policy = await mine.policy();
+  await mine.policy();
+  assert.equal(gets() - before, 1, 'its own write served from memory, the policy read once');
+  assert.equal(own?.rev, 1);
+  own!.grant.version = 99;
+  assert.equal((await mine.grant(id))?.grant.version, 1, 'a caller changing its copy changes nothing');
+
+  // Another invocation takes `b` out of the outbox and saves a new policy (moving the audit head).
+  await other.removeFromOutbox(id, ['b']);
+  const head = await other.auditHead();
+  const doc = { policy: { permanentAdmins: ['perm-1'] }, version: (policy?.version ?? 0) + 1, updatedAt: new Date(clock.now()).toISOString(), updatedBy: 'perm-1' } as never;
+  assert.equal(await other.savePolicy(doc, policy?.version ?? 0, [auditRecord(head.seq + 1, { prevHash: head.hash, event: 'policyChange' })], head), 'ok');
+
+  // Removing `a` from the stale copy (rev 1) loses the compare-and-set and retries on a fresh read: both gone.
+  await mine.removeFromOutbox(id, ['a']);
+  assert.deepEqual((await other.grant(id))?.outbox, []);
+  assert.equal((rt.kvs.peek(id, { entityName: 'grant' }) as { rev: number }).rev, 3);
+
+  // A decision on the old audit head loses; the retry reads the policy the other invocation saved.
+  assert.equal(await mine.commit({ grantId: id, expectedRev: 3, next: { grant: grant(id, { version: 2 }), outbox: [] }, audit: [auditRecord(head.seq + 1)], expectedHead: head }), 'conflict');
+  assert.equal((await mine.policy())?.version, (policy?.version ?? 0) + 1);
+  assert.equal((await mine.grant(id))?.rev, 3);
+});

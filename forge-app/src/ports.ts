@@ -260,6 +260,15 @@ export interface SweepState extends DriftReport {
   fingerprint?: string;
   /** Per target: where the next sweep's per-account role reads continue (`HolderSnapshot.accountCursor`). */
   accountCursors?: Record<string, string>;
+  /** Where the next sweep's review of open grants continues (`Store.openGrantsAfter`); absent: from the start. */
+  reviewAfter?: string;
+  /** When the current (or last) review pass over the open grants started. */
+  reviewStartedAt?: string;
+  /**
+   * Accesses no longer in the policy that grants named (their holders are read until `until`, so
+   * whoever the app gave them to is still watched after the grants stop being read).
+   */
+  orphans?: Array<{ target: string; access: Access; until: string }>;
 }
 
 /** Result of a conditional write: `conflict` means someone else wrote first; reload and retry. */
@@ -300,6 +309,15 @@ export interface GrantStore {
   allGrants(limit: number): Promise<Grant[]>;
   /** Every grant that elevates `subject` (for the revocation guard's fresh read). */
   grantsFor(subject: string): Promise<Grant[]>;
+  /** Open grants whose `wakeAt` is at or before `atMs`, or whose outbox still holds actions: what the sweep must tick or drain. */
+  dueGrants(atMs: number): Promise<StoredGrant[]>;
+  /**
+   * Up to `limit` open grants updated after `after` (a stored `updatedAt`), oldest first, and where
+   * the next page starts (absent when this page reached the end): the sweep reviews a few each run.
+   */
+  openGrantsAfter(after: string | undefined, limit: number): Promise<{ grants: StoredGrant[]; next?: string }>;
+  /** The grants of `subject` that are open, or were updated since `sinceMs` (the sweep's memory of a holder). */
+  grantsForSince(subject: string, sinceMs: number): Promise<StoredGrant[]>;
 }
 
 /**
@@ -389,6 +407,8 @@ export interface AlertStore {
   alerts(limit: number): Promise<AlertRecord[]>;
   sweepState(): Promise<SweepState | null>;
   saveSweepState(state: SweepState): Promise<void>;
+  /** Records when the sweep last ran, when nothing else about it changed. */
+  touchSweep(at: string): Promise<void>;
 }
 
 /**

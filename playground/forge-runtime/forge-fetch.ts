@@ -5,6 +5,7 @@
  */
 import { ACT_AS_USER_HEADER, APP_AUTH_HEADER } from '../emulators/jira/index';
 import { rawFetch } from './egress';
+import type { ForgeMeter } from './meter';
 import type { LocalQueue } from './queue';
 import { invocations, type ForgeFetch } from './runtime-globals';
 import type { ForgeFetchLogEntry } from './runtime-types';
@@ -19,6 +20,8 @@ export interface ForgeFetchDeps {
   jiraToken: string;
   jiraUrl: string;
   queue: LocalQueue;
+  /** Told of every KVS and Jira call and queue push, for the invocation that made it. */
+  meter: ForgeMeter;
 }
 
 /** A JSON `Response` (no body for 204). */
@@ -58,7 +61,18 @@ export function createForgeFetch(d: ForgeFetchDeps): ForgeFetch {
       const headers = new Headers(init?.headers as HeadersInit | undefined);
       headers.delete('host');
       headers.set('authorization', `Bearer ${d.proxyToken}`);
-      return respond(await rawFetch(`${d.kvsUrl}${path}`, { ...init, headers }));
+      const sent = performance.now();
+      const answer = respond(await rawFetch(`${d.kvsUrl}${path}`, { ...init, headers }));
+      const text = await answer.clone().text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      // The meter's own parsing is not the app's time either.
+      d.meter.kvs(invocations.getStore()?.record.id, path, entry.body, answer.status, json, performance.now() - sent);
+      return answer;
     }
 
     if (target.type === 'fpp' && target.remote === 'jira') {
@@ -70,7 +84,10 @@ export function createForgeFetch(d: ForgeFetchDeps): ForgeFetch {
       const asUser = target.provider === 'user' ? (target.accountId ?? invoker) : target.provider === 'none' ? invoker : undefined;
       if (target.provider === 'user' && !asUser) return respond(proxyError(401, 'NEEDS_AUTHENTICATION_ERR'));
       if (asUser) headers.set(ACT_AS_USER_HEADER, asUser);
-      return respond(await rawFetch(`${d.jiraUrl}${path}`, { ...init, headers }));
+      const sent = performance.now();
+      const answer = respond(await rawFetch(`${d.jiraUrl}${path}`, { ...init, headers }));
+      d.meter.jira(invocations.getStore()?.record.id, performance.now() - sent);
+      return answer;
     }
 
     if (target.type === 'fpp' && target.remote === 'stargate') {
@@ -79,6 +96,8 @@ export function createForgeFetch(d: ForgeFetchDeps): ForgeFetch {
         // Events pushed by a consumer continue its event's chain (the cyclic invocation limit).
         const inv = invocations.getStore();
         const r = d.queue.publish(body, { depth: inv?.eventDepth !== undefined ? inv.eventDepth + 1 : 0 });
+        const pushed = (body as { payload?: unknown } | undefined)?.payload;
+        if (r.status < 300) d.meter.queue(inv?.record.id, Array.isArray(pushed) ? pushed.length : 1);
         return respond(jsonResponse(r.status, r.body));
       }
       if (path.startsWith('/webhook/queue/stats/')) {

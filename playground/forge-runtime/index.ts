@@ -50,6 +50,7 @@ import { rawFetch, setEgressPolicy, type EgressLogEntry } from './egress';
 import { realClock, type TimerClock } from './clock';
 import { egressDecider, startEgressGate } from './egress-gate';
 import { createForgeFetch } from './forge-fetch';
+import { ForgeMeter } from './meter';
 import { interceptConsole } from './log-lines';
 import { hex, installRuntimeContext, invocations, runtimeGlobal, setActiveFetch, setRuntimeNow, type Invocation } from './runtime-globals';
 import {
@@ -84,6 +85,7 @@ export {
 } from './kvs-emulator';
 export { modulesFromManifest, TIME_LIMITS, timeLimitSeconds, type InvocationKind, type ModuleConfig } from './manifest';
 export { metricsCounters } from './runtime-globals';
+export { FORGE_PRICING, ForgeMeter, monthlyBill, PLATFORM_LATENCY_MS, totalUsage, type InvocationUsage, type MonthlyBill, type UsageTotals } from './meter';
 export {
   FunctionTimeoutError,
   INVOCATION_LIMITS,
@@ -141,6 +143,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
   const invocationLog: InvocationRecord[] = [];
   const scheduledTriggerRuns: ScheduledTriggerRun[] = [];
   const describe = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  const meter = new ForgeMeter({ virtualClock: typeof clock.track === 'function' });
 
   /**
    * Runs `fn` as one invocation of `moduleKey`: its own context, its time limit on the clock, its
@@ -170,6 +173,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
     };
     if (invocationLog.length >= 10_000) invocationLog.shift();
     invocationLog.push(record);
+    meter.start(record);
     const inv: Invocation = { record, ended: false, accountId: ctx.accountId, deadline: startedAt + record.limitMs, eventDepth: ctx.eventDepth };
     const outcome = new Promise<T>((resolve, reject) => {
       let cancelTimer = () => {};
@@ -180,6 +184,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
         record.outcome = result;
         record.endedAt = clock.now();
         if (error !== undefined) record.error = describe(error);
+        meter.finish(record);
         return true;
       };
       cancelTimer = clock.setTimer(inv.deadline, () => {
@@ -224,7 +229,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
 
   // ---- __forge_fetch__
   const fetchLog: ForgeFetchLogEntry[] = [];
-  const handleFetch = createForgeFetch({ fetchLog, endedError, proxyToken, kvsUrl: kvs.url, jiraToken, jiraUrl, queue });
+  const handleFetch = createForgeFetch({ fetchLog, endedError, proxyToken, kvsUrl: kvs.url, jiraToken, jiraUrl, queue, meter });
   setActiveFetch(handleFetch);
 
   // ---- egress: counted per invocation; the gate answers requests past the limit and holds slowed ones
@@ -361,6 +366,7 @@ async function start(options: ForgeRuntimeOptions): Promise<ForgeRuntime> {
 
     invocations: invocationLog,
     scheduledTriggerRuns,
+    meter,
 
     setEgressLatency(fn) {
       latency = fn;

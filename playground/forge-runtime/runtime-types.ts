@@ -7,6 +7,7 @@ import type { InvocationKind, ModuleConfig } from './manifest';
 import { QUEUE_LIMITS, type ConsumerHandler, type LocalQueue, type QueueFaults } from './queue';
 import type { TimerClock } from './clock';
 import type { EgressLogEntry } from './egress';
+import type { ForgeMeter } from './meter';
 
 /** Forge's per-invocation limits besides time ("Invocation limits", "Async events limits"). */
 export const INVOCATION_LIMITS = {
@@ -201,4 +202,6 @@ export interface ForgeRuntime {
   /** Writes a log line as the current invocation (counted against its limit) or, outside one, straight to `onLog`. */
   log(line: string, level?: string): void;
   close(): Promise<void>;
+  /** What each finished invocation would be billed for (./meter). */
+  meter: ForgeMeter;
 }

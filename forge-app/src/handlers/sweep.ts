@@ -4,7 +4,7 @@
  * leftovers and drift (through the same revocation guard), and recording what it found.
  */
 import { core, type Access, type Actor, type Grant, type Policy, type StatusCategory, type TargetHolders } from '../decision/core';
-import type { GrantStore, Ports, StoredGrant } from '../ports';
+import type { GrantStore, Ports, StoredGrant, SweepState } from '../ports';
 import type { DriftReport } from '../shared/types';
 import { again, conflictBackoff, done, retry, wallClock } from '../shared/retry';
 import { act, alertOrgApiProblem } from './act';
@@ -14,6 +14,17 @@ import { applyPolicyToOpenGrants } from './policyApply';
 
 /** Ended grants are remembered this long, so access still held after them is recognised as such. */
 const MEMORY_MS = 7 * 24 * 3600_000;
+/**
+ * Open grants reviewed per sweep, in turn (the next sweep continues where this one stopped): their
+ * requester's standing under today's policy and their Jira issue are checked even when nothing is
+ * due and their subject holds nothing yet, and a grant stored before `dueAt` existed is still
+ * ticked. A pass over every open grant starts at most every `REVIEW_PERIOD_MS`: with a few open
+ * grants, each is reviewed every 15 minutes; with hundreds, 120 an hour.
+ */
+const REVIEW_PER_SWEEP = 10;
+const REVIEW_PERIOD_MS = 15 * 60_000;
+/** Grants are stamped by the writing invocation's clock: the sweep reads changes from this far back. */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Forge allows 100 egress requests per invocation. The holder reads classify most accounts from a few
@@ -47,12 +58,26 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
 
-/** The grants the sweep compares holders with: every open one, and those updated within `MEMORY_MS`. */
+/**
+ * Every open grant and those updated within `MEMORY_MS`: the most the sweep could need (the
+ * playground's holder explanation reads them; the sweep itself reads only what it needs, see
+ * `runSweep`).
+ */
 export async function grantsToWatch(ports: Pick<Ports, 'clock'> & { store: GrantStore }): Promise<{ open: StoredGrant[]; grants: Grant[] }> {
   const [open, recent] = await Promise.all([ports.store.openGrants(), ports.store.grantsUpdatedSince(ports.clock.now() - MEMORY_MS)]);
   const byId = new Map<string, StoredGrant>();
   for (const s of [...recent, ...open]) byId.set(s.grant.id, s);
   return { open, grants: [...byId.values()].map((s) => s.grant) };
+}
+
+/**
+ * Whether two sweep states say the same, apart from when they were taken: orphan accesses'
+ * `until` may move by less than a day without a write (it is a memory of days).
+ */
+function sameState(a: SweepState, b: SweepState): boolean {
+  const day = (iso: string) => iso.slice(0, 10);
+  const plain = (s: SweepState) => canonical({ ...s, at: undefined, orphans: s.orphans?.map((o) => ({ ...o, until: day(o.until) })) });
+  return plain(a) === plain(b);
 }
 
 export async function runSweep(ports: Ports): Promise<SweepSummary> {
@@ -67,6 +92,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   // Each target's read gets a share of the invocation's requests; the accounts it cannot afford are
   // read by later sweeps (from the cursor), the last sweep's holders re-read first so they stay seen.
   const before = await store.sweepState();
+  const now = clock.now();
   const targets: Array<DriftReport['holders'][number] & TargetHolders> = [];
   const unread: Record<string, number> = {};
   const accountCursors: Record<string, string> = {};
@@ -95,20 +121,66 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   for (const [i, target] of policyTargets.entries()) {
     await read(target.key, target.access, false, RESERVE_FOR_ACTIONS + (policyTargets.length - i - 1) * LISTING_ESTIMATE);
   }
-  const { open, grants } = await grantsToWatch(ports);
   // Accesses the grants copied that the policy no longer lists (a removed target, or one that
   // grants something else now): their holders are read too, so whoever the app gave them to is
-  // still watched until the access is gone. Read after the grants, which name them; a grant
-  // saved since is covered by the next sweep.
-  const listed = new Set((policy.targets ?? []).map((t) => `${t.key}\u0000${canonical(t.access)}`));
-  for (const g of grants) {
+  // still watched until the access is gone. Those earlier sweeps found are read now, with the
+  // policy's; those named by grants loaded below are read after them.
+  const listed = new Set(policyTargets.map((t) => `${t.key}\u0000${canonical(t.access)}`));
+  const orphans = new Map<string, { target: string; access: Access; until: string }>();
+  for (const o of before?.orphans ?? []) {
+    const id = `${o.target}\u0000${canonical(o.access)}`;
+    if (listed.has(id) || Date.parse(o.until) <= now) continue;
+    listed.add(id);
+    orphans.set(id, o);
+    await read(o.target, o.access, true, RESERVE_FOR_ACTIONS);
+  }
+
+  // The grants: only those that can matter to this sweep, so what it reads does not grow with the
+  // history. Those written since the last sweep began (none, when nothing happened: the cheap
+  // check; the first sweep reads `MEMORY_MS` of them), so every access a grant names is seen at
+  // least once; what is due (the core's `wakeAt`, copied into the `dueAt` index; a stuck outbox);
+  // every grant of each account that holds a watched access (open, or ended within `MEMORY_MS`:
+  // the ones that explain, or fail to explain, why it holds it); and a few open grants in turn.
+  const loaded = new Map<string, StoredGrant>();
+  const keep = (list: StoredGrant[]) => list.forEach((s) => loaded.set(s.grant.id, s));
+  const lastBegan = before?.at ? Date.parse(before.at) : Number.NaN;
+  keep(await store.grantsUpdatedSince(Number.isFinite(lastBegan) ? lastBegan - CLOCK_SKEW_MS : now - MEMORY_MS));
+  keep(await store.dueGrants(now));
+  const passStarted = before?.reviewStartedAt ? Date.parse(before.reviewStartedAt) : Number.NaN;
+  const reviewing = !!before?.reviewAfter || !(now < passStarted + REVIEW_PERIOD_MS);
+  const review = reviewing ? await store.openGrantsAfter(before?.reviewAfter, REVIEW_PER_SWEEP) : { grants: [] };
+  // A pass that found no open grant is no pass: the next sweep looks again (an empty query costs nothing).
+  const reviewStartedAt = reviewing && !before?.reviewAfter && review.grants.length > 0 ? iso(now) : before?.reviewStartedAt;
+  keep(review.grants);
+  const subjectsRead = new Set<string>();
+  const loadHolders = async () => {
+    for (const t of targets) {
+      for (const holder of t.holders) {
+        if (subjectsRead.has(holder)) continue;
+        subjectsRead.add(holder);
+        keep(await store.grantsForSince(holder, now - MEMORY_MS));
+      }
+    }
+  };
+  await loadHolders();
+  let newOrphans = false;
+  for (const s of [...loaded.values()]) {
+    const g = s.grant;
     const id = `${g.target}\u0000${canonical(g.access)}`;
+    const remembered = orphans.get(id);
+    if (remembered) remembered.until = iso(now + MEMORY_MS);
     if (listed.has(id)) continue;
     listed.add(id);
+    orphans.set(id, { target: g.target, access: g.access, until: iso(now + MEMORY_MS) });
     await read(g.target, g.access, true, RESERVE_FOR_ACTIONS);
+    newOrphans = true;
   }
+  // The holders the new orphans' reads found need their grants too.
+  if (newOrphans) await loadHolders();
+  const stored = [...loaded.values()];
+  const grants = stored.map((s) => s.grant);
   const snapshot = { complete: targets.every((t) => t.complete), targets };
-  // The open grants' requesters as the platform knows them now, so the core can tell which grants
+  // The loaded grants' requesters as the platform knows them now, so the core can tell which grants
   // the policy no longer allows (a failed lookup leaves one out: judged on account ids alone).
   const requesters: Actor[] = [];
   for (const id of new Set(grants.filter((g) => g.status !== 'ended').map((g) => g.requester))) {
@@ -117,8 +189,10 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   }
 
   // Decide, and record the findings (retrying if another writer moved the audit head).
+  let attempt = 0;
   const decided = await retry(wallClock, { attempts: 8, delayMs: conflictBackoff }, async () => {
-    const [head, previous] = await Promise.all([store.auditHead(), store.sweepState()]);
+    // The state read at the start, unless another sweep has written since (a retry).
+    const [head, previous] = await Promise.all([store.auditHead(), attempt++ === 0 ? before : store.sweepState()]);
     const answer = core.sweep({
       policy,
       grants,
@@ -135,15 +209,23 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
   });
   if (!decided.ok) throw new Error('could not record the sweep: the audit log kept changing');
   const answer = decided.value;
-  await store.saveSweepState({
-    at: iso(clock.now()),
+  const state: SweepState = {
+    // When this sweep began: the next one reads the grants written since.
+    at: iso(now),
     fingerprint: answer.fingerprint,
     findings: answer.findings,
     explained: answer.holders,
     floor: answer.floor,
     holders: targets.map((t) => ({ ...t, ...(unread[t.target] ? { unread: unread[t.target] } : {}) })),
     accountCursors,
-  });
+    ...(review.next ? { reviewAfter: review.next } : {}),
+    ...(reviewStartedAt ? { reviewStartedAt } : {}),
+    ...(orphans.size ? { orphans: [...orphans.values()] } : {}),
+  };
+  // Most sweeps find what the last one found: then only the time is written (the write is what
+  // Forge bills most for), not the whole report again. `until`s move on by day, not by sweep.
+  if (before && sameState(before, state)) await store.touchSweep(state.at!);
+  else await store.saveSweepState(state);
 
   // Act: grants the policy no longer allows first (the kill switch), then due grants (their own
   // revokes), then unfinished outboxes, then the sweep's actions.
@@ -155,7 +237,7 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
     await dispatch(ports, { grantId, event: { type: 'tick' }, actor: null, source: 'system' });
   }
   let drained = 0;
-  for (const s of open) {
+  for (const s of stored) {
     if (s.outbox.length === 0 || answer.due.includes(s.grant.id) || clock.now() >= ports.deadline) continue;
     await drain(ports, s.grant.id, 0, policy);
     drained++;
@@ -185,12 +267,16 @@ export async function runSweep(ports: Ports): Promise<SweepSummary> {
 
   // Reconcile Jira with the grants: a status the core never reached (a post-function that gave up
   // after its four retries, a workflow without the validators) and an issue property that no
-  // longer says what the core says (a failed mirror write, a rewrite, time moving on).
+  // longer says what the core says (a failed mirror write, a rewrite, time moving on). The grants
+  // under review only: every open grant's turn comes within a few sweeps.
   let diverged = 0;
-  for (const s of open) {
+  const acted = new Set([...ineligible, ...answer.due]);
+  for (const s of review.grants) {
     if (clock.now() >= ports.deadline) break;
     try {
-      if (await reconcileIssue(ports, policy, s.grant.id)) diverged++;
+      // Re-read only a grant this sweep may have changed (a tick, a kill switch, a drain).
+      const current = acted.has(s.grant.id) || s.outbox.length > 0 ? await store.grant(s.grant.id) : s;
+      if (current && (await reconcileIssue(ports, policy, current))) diverged++;
     } catch (error) {
       log.warn('could not reconcile an issue with its grant; the next sweep tries again', { grantId: s.grant.id, error: String(error) });
     }
@@ -219,9 +305,7 @@ const STATUS_CATEGORIES: readonly string[] = ['new', 'indeterminate', 'done'];
  * revocation; the grant keeps its own clock (an active one still ends at its window end). Returns
  * whether the status had diverged.
  */
-async function reconcileIssue(ports: Ports, policy: Policy, grantId: string): Promise<boolean> {
-  const stored = await ports.store.grant(grantId);
-  if (!stored) return false;
+async function reconcileIssue(ports: Ports, policy: Policy, stored: StoredGrant): Promise<boolean> {
   const { grant } = stored;
   // By id: a moved issue keeps it.
   const issue = await ports.jira.issue(grant.id);

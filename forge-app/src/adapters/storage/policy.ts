@@ -6,6 +6,7 @@
 import { kvs } from '@forge/kvs';
 import type { PolicyChangeSlot, PolicyDoc, PolicyStore } from '../../ports';
 import { appendAudit, headMoved } from './audit';
+import type { InvocationCache } from './cache';
 import { execute, MAX_TRANSACTION_OPS, meta, versionIs, type MetaEntity } from './kvs';
 
 /** `meta/policy-change`: an emptied slot keeps its `seq` and has no `change`. */
@@ -14,11 +15,17 @@ interface StoredSlot {
   change?: NonNullable<PolicyChangeSlot['change']>;
 }
 
-/** The policy and its pending change on KVS. */
-export function createPolicyStore(): PolicyStore {
+/** The policy and its pending change on KVS; `cache`: the invocation's (the policy is read once). */
+export function createPolicyStore(cache: InvocationCache): PolicyStore {
   return {
     async policy() {
-      return (await meta<PolicyDoc>().get('policy'))?.value ?? null;
+      const cached = cache.policy();
+      if (cached) return cached;
+      const read = meta<PolicyDoc>()
+        .get('policy')
+        .then((e) => e?.value ?? null);
+      cache.keepPolicy(read);
+      return (await cache.policy())!;
     },
 
     async savePolicy(doc, expectedVersion, audit, expectedHead) {
