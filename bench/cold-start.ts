@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualClock } from '../playground/forge-runtime/index';
-import { DEMO_API_KEY, DEMO_CLOUD_ID, DEMO_ORG_ID, JIT_WORKFLOW, manifestEntities } from '../playground/local-app';
+import { DEMO_API_KEY, DEMO_CLOUD_ID, DEMO_ORG_ID, demoAccountId, JIT_WORKFLOW, manifestEntities } from '../playground/local-app';
 import { benchApp, benchUser, panelOk } from './app';
 import type { Fixtures } from './fixtures';
 import { summarize, type Summary } from './stats';
@@ -72,7 +72,7 @@ export async function coldStart(bundle: string, fixtures: Fixtures, runs: number
       workflow: JIT_WORKFLOW,
       entities: manifestEntities(),
       env: { ORG_API_KEY: DEMO_API_KEY, ORG_ID: DEMO_ORG_ID },
-      approver: 'bob',
+      approver: demoAccountId('bob'),
       orgSnapshot,
       jiraSnapshot,
       wasm: path.join(root, 'forge-app/generated/jit_admin_wasm/jit_admin_wasm_bg.wasm'),

@@ -11,7 +11,7 @@
  * native and the Wasm figures are for identical inputs.
  */
 import { core, type AuditHead, type DecideAnswer, type DecideInput, type Event, type Grant, type Policy } from '../forge-app/src/decision/core';
-import { demoPolicy } from '../playground/local-app';
+import { demoAccountId, demoPolicy } from '../playground/local-app';
 
 export const T0 = Date.UTC(2026, 5, 1, 9, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -56,7 +56,8 @@ export function buildFixtures(): Fixtures {
       policy,
       grant,
       event,
-      actor: actor ? { accountId: actor, groupIds: [] } : null,
+      // The demo policy names people by their account ids; the steps below use the demo aliases.
+      actor: actor ? { accountId: demoAccountId(actor), groupIds: [] } : null,
       now: iso(at),
       auditHead: head,
       source: actor ? 'panel' : 'system',

@@ -23,6 +23,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { seededRandom } from '../playground/forge-runtime/index';
+import { demoAccountId } from '../playground/local-app';
 import { benchApp, benchUser, panelOk, T0, type BenchApp } from './app';
 import { summarize, type Summary } from './stats';
 
@@ -186,7 +187,7 @@ export async function simulate(design: Design, grants: number, seed = 1, spanHou
       r.latenessMs = revokedAt - r.deadline;
     }
     const truth = app.org.holders('truth');
-    const permanent = new Set(['perm-1', 'perm-2', 'perm-3']);
+    const permanent = new Set(['perm-1', 'perm-2', 'perm-3'].map(demoAccountId));
     const leftoverHolders = [
       ...truth.orgAdmins.filter((a) => !permanent.has(a)).map((a) => `${a} (org admin)`),
       ...truth.direct.filter((a) => a.role !== 'atlassian/org-admin').map((a) => `${a.accountId} (${a.role})`),
