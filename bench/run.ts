@@ -48,7 +48,9 @@ function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv } =
     });
     child.stderr.on('end', () => pass(partial));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`))));
+    child.on('close', (code, signal) =>
+      code === 0 ? resolve(stdout) : reject(Object.assign(new Error(`${cmd} ${args.join(' ')} exited with ${code ?? signal}`), { signal })),
+    );
   });
 }
 
@@ -81,6 +83,8 @@ interface WasmReport {
   boundary: { emptyCallUs: number; approveConversionInOnlyUs: number; approveFullUs: number; jsStringifyInputUs: number; jsParseAnswerUs: number; answerBytes: number };
   decide: { cases: Record<string, { us: Summary }>; headline: { us: Summary }; samplesPerCase: number };
   sweep: Record<string, { ms: Summary; check: Record<string, unknown> }>;
+  /** V8 flags the step needed: `--no-turbofan` after Node 22.23.3 died in its deoptimizer (BENCHMARKS.md, "Also found"). */
+  v8Flags: string[];
 }
 
 async function nativeBench(fixtures: string): Promise<NativeReport> {
@@ -94,8 +98,17 @@ async function nativeBench(fixtures: string): Promise<NativeReport> {
 
 async function wasmBench(fixtures: string): Promise<WasmReport> {
   const file = path.join(out, 'wasm.json');
-  await run('bash', [node22, 'bench/wasm.ts', fixtures, file, ...(quick ? ['--quick'] : [])]);
-  return readJson(file);
+  const step = (v8Flags: string[]) => run('bash', [node22, ...v8Flags, 'bench/wasm.ts', fixtures, file, ...(quick ? ['--quick'] : [])]);
+  try {
+    await step([]);
+    return { ...readJson<Omit<WasmReport, 'v8Flags'>>(file), v8Flags: [] };
+  } catch (error) {
+    // A fatal V8 error ends the process by a signal; a refusal or a broken invariant exits with a code and stays a failure.
+    if (!(error as { signal?: string | null }).signal) throw error;
+    log(`the Wasm step died (${(error as Error).message}); V8's optimising compiler is known to crash on it: once more with --no-turbofan`);
+    await step(['--no-turbofan']);
+    return { ...readJson<Omit<WasmReport, 'v8Flags'>>(file), v8Flags: ['--no-turbofan'] };
+  }
 }
 
 /** Names for the size breakdown: wasm-bindgen on cargo's output (fast), and in a full run also `wasm-opt -O -g` (the shipped code, names kept). */
@@ -318,6 +331,7 @@ async function main(): Promise<void> {
     machine: { ...machine(), loadAvg1mAtStart: Math.round(loadBefore * 100) / 100, loadAvg1mAtEnd: Math.round(os.loadavg()[0]! * 100) / 100 },
     calibration: wasm.calibration,
     wasmBoundary: wasm.boundary,
+    wasmV8Flags: wasm.v8Flags,
     wallSeconds: 0,
     details: { native, wasm, coldStart: cold, orgCalls: calls, lateness: { app, hourly }, size, sizeNames: names ?? null, metering: meter },
   };
@@ -379,7 +393,7 @@ function monthlyTable(meter: MeteringReport): string {
 }
 
 /** Replaces the generated figures section of BENCHMARKS.md (between the markers). */
-function updateBenchmarksMd(summaryTable: string, growth: string, results: { generatedAt: string; wallSeconds: number; source: { commit: string; uncommitted: string[] }; machine: { loadAvg1mAtStart: number; loadAvg1mAtEnd: number; cpus: number; model: string; node: string } }): void {
+function updateBenchmarksMd(summaryTable: string, growth: string, results: { generatedAt: string; wallSeconds: number; wasmV8Flags: string[]; source: { commit: string; uncommitted: string[] }; machine: { loadAvg1mAtStart: number; loadAvg1mAtEnd: number; cpus: number; model: string; node: string } }): void {
   const file = path.join(root, 'BENCHMARKS.md');
   if (!existsSync(file)) return;
   const text = readFileSync(file, 'utf8');
@@ -391,7 +405,7 @@ function updateBenchmarksMd(summaryTable: string, growth: string, results: { gen
   const m = results.machine;
   const body = [
     start,
-    `Full run finished ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on commit ${results.source.commit}${results.source.uncommitted.length ? ` (plus uncommitted changes to ${results.source.uncommitted.join(', ')})` : ''}, ${results.wallSeconds} s; ${m.cpus} × ${m.model}, Node ${m.node}, load average ${m.loadAvg1mAtStart} at the start and ${m.loadAvg1mAtEnd} at the end.`,
+    `Full run finished ${results.generatedAt.slice(0, 16).replace('T', ' ')} UTC on commit ${results.source.commit}${results.source.uncommitted.length ? ` (plus uncommitted changes to ${results.source.uncommitted.join(', ')})` : ''}, ${results.wallSeconds} s; ${m.cpus} × ${m.model}, Node ${m.node}${results.wasmV8Flags.length ? ` (the Wasm step with ${results.wasmV8Flags.join(' ')})` : ''}, load average ${m.loadAvg1mAtStart} at the start and ${m.loadAvg1mAtEnd} at the end.`,
     '',
     summaryTable,
     '',
