@@ -3,64 +3,34 @@
 // the pack's CSV and JSON under Attachments (downloadable), the comment is there, and the admin
 // page's alerts show the high-risk action.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { rawFetch } from '../../playground/forge-runtime/index';
-import { startPlayground, type Playground } from '../../playground/server';
+import type { Playground } from '../../playground/server';
+import { closeBrowser, openBrowser, playgroundApi, SHOTS, WAIT } from './session';
 import { DEMO_ACCOUNTS as A } from '../../playground/demo';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'tests', 'artifacts', 'screenshots');
 const T0 = Math.floor(Date.now() / 60_000) * 60_000;
-const WAIT = 15_000;
 
 const tmp = mkdtempSync(join(tmpdir(), 'jit-browser-evidence-'));
 let pg: Playground;
 let browser: BrowserContext;
 let page: Page;
 
-async function api(path: string, body?: unknown): Promise<any> {
-  const r = await rawFetch(`${pg.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: HTTP ${r.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
+const api = (path: string, body?: unknown): Promise<any> => playgroundApi(pg, path, body);
 async function invoke(as: string, issueKey: string, fn: string, payload: unknown = {}) {
   const a = await api('/__playground/invoke', { as, issueKey, fn, payload });
   assert.ok(a.ok, `${fn} as ${as}: ${JSON.stringify(a)}`);
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} does not exist: install Debian's chromium with \`bash scripts/setup.sh --browser\``);
-  pg = await startPlayground({ port: 0, dataDir: join(tmp, 'data'), startAt: T0, log: () => undefined });
-  browser = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1440, height: 1000 },
-    timezoneId: 'UTC',
-    locale: 'en-US',
-    timeout: 30_000,
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(WAIT);
-  page.on('pageerror', (e) => console.error(`[browser] page error: ${e.message}`));
+  ({ pg, browser, page } = await openBrowser(tmp, T0, 1440));
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await pg?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => closeBrowser({ pg, browser }, tmp));
 
 test('browser: an elevated person’s org action becomes an evidence pack on the issue page, and a high-risk alert on the admin page', async () => {
   const { key } = await api('/__playground/issues', { summary: 'Org admin to rotate the SAML certificate', reporter: A.alice });

@@ -8,25 +8,20 @@
 // Screenshots go to tests/artifacts/screenshots/ (git-ignored); with UPDATE_SCREENSHOTS=1 they go to
 // docs/screenshots/, the committed ones the README shows.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
-import { rawFetch } from '../../playground/forge-runtime/index';
-import { startPlayground, type Playground } from '../../playground/server';
+import { type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import type { Playground } from '../../playground/server';
+import { closeBrowser, openBrowser, playgroundApi, runStep, SHOTS, WAIT } from './session';
 import { DEMO_ACCOUNTS as A, type DemoAlias } from '../../playground/demo';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'tests', 'artifacts', 'screenshots');
 // Emulated time starts at the real time: the admin page's Timeline tab asks for holdings in a range computed from
 // the BROWSER's clock (forge-app/ui/admin/TimelineTab.tsx), so it shows nothing once the two are far apart.
 const T0 = Math.floor(Date.now() / 60_000) * 60_000;
 /** How long one UI state may take to appear. Generous: a cold iframe load is ~300 ms here. */
-const WAIT = 15_000;
 
 const tmp = mkdtempSync(join(tmpdir(), 'jit-browser-test-'));
 let pg: Playground;
@@ -35,33 +30,13 @@ let page: Page;
 
 type Answer = { ok: true; data: any } | { ok: false; error: { code: string; message: string } };
 
-async function api(path: string, body?: unknown): Promise<any> {
-  const r = await rawFetch(`${pg.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: HTTP ${r.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
+const api = (path: string, body?: unknown): Promise<any> => playgroundApi(pg, path, body);
 const invoke = (as: string, issueKey: string, fn: string, payload: unknown = {}) => api('/__playground/invoke', { as, issueKey, fn, payload }) as Promise<Answer>;
 
 const panel = (): FrameLocator => page.frameLocator('[data-testid="panel-frame"]');
 const admin = (): FrameLocator => page.frameLocator('[data-testid="admin-frame"]');
 
-/** Runs a step; a failure names the step, the page's URL and leaves a screenshot in tests/artifacts. */
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const file = join(ROOT, 'tests', 'artifacts', `failed-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-    mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
-    await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    const message = e instanceof Error ? e.message.split('\n').filter(Boolean).slice(0, 4).join(' ') : String(e);
-    throw new Error(`step "${name}" failed: ${message}\n  page: ${page?.url()}\n  screenshot: ${file}`, { cause: e });
-  }
-}
+const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => runStep(page, '', name, fn);
 
 /** Waits for the panel's grant-state lozenge to read `state` (the core's word), and says what it read instead. */
 async function grantState(state: string): Promise<void> {
@@ -156,29 +131,10 @@ test('the Health tab: every check passes, then a key with scopes fails with its 
 const orgHolder = (target: string, accountId: string) => page.getByTestId(`org-holder-${target}-${accountId}`);
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} does not exist: install Debian's chromium with \`bash scripts/setup.sh --browser\` (or set CHROMIUM_PATH)`);
-  }
-  pg = await startPlayground({ port: 0, dataDir: join(tmp, 'data'), startAt: T0, log: () => undefined });
-  browser = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1440, height: 1000 },
-    timezoneId: 'UTC',
-    locale: 'en-US',
-    timeout: 30_000,
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(WAIT);
-  page.on('pageerror', (e) => console.error(`[browser] page error: ${e.message}`));
+  ({ pg, browser, page } = await openBrowser(tmp, T0, 1440));
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await pg?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => closeBrowser({ pg, browser }, tmp));
 
 test('request → self-approval refused → approve → elevate → extension (same approver refused) → done, through the real panel', async () => {
   const key = 'JIT-1'; // the example request issue of a fresh playground, reported by alice

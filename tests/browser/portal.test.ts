@@ -5,80 +5,37 @@
 //
 // Screenshots go to tests/artifacts/screenshots/ (git-ignored); with UPDATE_SCREENSHOTS=1 to docs/screenshots/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
-import { rawFetch } from '../../playground/forge-runtime/index';
-import { startPlayground, type Playground } from '../../playground/server';
+import { type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { Playground } from '../../playground/server';
+import { closeBrowser, openBrowser, playgroundApi, runStep, SHOTS, WAIT } from './session';
 import { DEMO_ACCOUNTS as A } from '../../playground/demo';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'tests', 'artifacts', 'screenshots');
 const T0 = Math.floor(Date.now() / 60_000) * 60_000;
-const WAIT = 15_000;
 
 const tmp = mkdtempSync(join(tmpdir(), 'jit-portal-test-'));
 let pg: Playground;
 let browser: BrowserContext;
 let page: Page;
 
-async function api(path: string, body?: unknown): Promise<any> {
-  const r = await rawFetch(`${pg.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: HTTP ${r.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
+const api = (path: string, body?: unknown): Promise<any> => playgroundApi(pg, path, body);
 
 const portal = (): FrameLocator => page.frameLocator('[data-testid="portal-frame"]');
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    const file = join(ROOT, 'tests', 'artifacts', `failed-portal-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-    mkdirSync(join(ROOT, 'tests', 'artifacts'), { recursive: true });
-    await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    const message = e instanceof Error ? e.message.split('\n').filter(Boolean).slice(0, 4).join(' ') : String(e);
-    throw new Error(`step "${name}" failed: ${message}\n  page: ${page?.url()}\n  screenshot: ${file}`, { cause: e });
-  }
-}
+const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => runStep(page, 'portal-', name, fn);
 
 async function grantState(state: string): Promise<void> {
   await portal().getByTestId('grant-state').filter({ hasText: new RegExp(`^${state}$`, 'i') }).waitFor({ timeout: WAIT });
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} does not exist: install Debian's chromium with \`bash scripts/setup.sh --browser\` (or set CHROMIUM_PATH)`);
-  }
-  pg = await startPlayground({ port: 0, dataDir: join(tmp, 'data'), startAt: T0, log: () => undefined });
-  browser = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    viewport: { width: 1280, height: 1000 },
-    timezoneId: 'UTC',
-    locale: 'en-US',
-    timeout: 30_000,
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.setDefaultTimeout(WAIT);
-  page.on('pageerror', (e) => console.error(`[browser] page error: ${e.message}`));
+  ({ pg, browser, page } = await openBrowser(tmp, T0, 1280));
 });
 
-after(async () => {
-  await browser?.close().catch(() => undefined);
-  await pg?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+after(() => closeBrowser({ pg, browser }, tmp));
 
 test('the portal request page renders the grant with its buttons: request, elevate, the warning with its mention, ask for more time, done', async () => {
   const created = await api('/__playground/issues', { summary: 'Org admin to rotate the SAML certificate', reporter: A.alice });
