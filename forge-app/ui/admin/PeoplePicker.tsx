@@ -10,7 +10,7 @@ import type { PolicyProblem } from '../../src/shared/types';
 import { adminCall } from '../shared/api';
 import { Avatar, GroupLabel, NameRequestContext, PersonLabel, useWantNames } from '../shared/people';
 import { describedBy } from '../shared/ui';
-import { Problems } from './fields';
+import { Chips, Problems } from './fields';
 import { fieldId, problemsAt } from './policyModel';
 
 /** One suggestion. */
@@ -104,32 +104,16 @@ export function PeoplePicker({ path, label, problems, hint, class: cls, values, 
     <div class={`field ${cls ?? ''}`}>
       <label for={id}>{label}</label>
       <div class={`chips${here.length ? ' chips-invalid' : ''}`}>
-        {list.length ? (
-          <ul class="chip-list" aria-label={`${label}: ${list.length}`}>
-            {list.map((v, i) => {
-              const itemPath = `${path}[${i}]`;
-              return (
-                <li key={`${i}-${v}`} class={`chip${bad.has(itemPath) ? ' chip-invalid' : ''}`} data-testid="picker-chip" data-id={v}>
-                  <span class="chip-text">{kind === 'people' ? <PersonLabel accountId={v} size={16} /> : <GroupLabel groupId={v} />}</span>
-                  <button
-                    type="button"
-                    class="chip-remove"
-                    id={fieldId(itemPath)}
-                    data-path={itemPath}
-                    aria-label={`Remove ${v} from ${label}`}
-                    aria-invalid={bad.has(itemPath) ? 'true' : undefined}
-                    onClick={() => {
-                      onChange(list.filter((_, j) => j !== i));
-                      document.getElementById(id)?.focus();
-                    }}
-                  >
-                    ×
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        ) : null}
+        <Chips
+          label={label}
+          path={path}
+          list={list}
+          bad={bad}
+          inputId={id}
+          onChange={onChange}
+          render={(v) => (kind === 'people' ? <PersonLabel accountId={v} size={16} /> : <GroupLabel groupId={v} />)}
+          testId="picker-chip"
+        />
         <div class="picker">
           <input
             id={id}

@@ -212,6 +212,59 @@ export function SelectField<T extends string>({
 }
 
 /**
+ * The chosen items of a list field, each with its remove button (which carries the item's path, so a
+ * problem at `path[2]` marks and focuses that chip); removing one returns focus to the field's input.
+ * `testId` marks each chip (with its value as `data-id`) for the browser tests.
+ */
+export function Chips({
+  label,
+  path,
+  list,
+  bad,
+  inputId,
+  onChange,
+  render = (v) => v,
+  testId,
+}: {
+  label: string;
+  path: string;
+  list: string[];
+  bad: Set<string>;
+  inputId: string;
+  onChange: (v: string[]) => void;
+  render?: (v: string) => ComponentChildren;
+  testId?: string;
+}) {
+  if (!list.length) return null;
+  return (
+    <ul class="chip-list" aria-label={`${label}: ${list.length}`}>
+      {list.map((v, i) => {
+        const itemPath = `${path}[${i}]`;
+        return (
+          <li key={`${i}-${v}`} class={`chip${bad.has(itemPath) ? ' chip-invalid' : ''}`} data-testid={testId} data-id={testId ? v : undefined}>
+            <span class="chip-text">{render(v)}</span>
+            <button
+              type="button"
+              class="chip-remove"
+              id={fieldId(itemPath)}
+              data-path={itemPath}
+              aria-label={`Remove ${v} from ${label}`}
+              aria-invalid={bad.has(itemPath) ? 'true' : undefined}
+              onClick={() => {
+                onChange(list.filter((_, j) => j !== i));
+                document.getElementById(inputId)?.focus();
+              }}
+            >
+              ×
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/**
  * A list of ids as chips: type and press Enter (or comma, or leave the field) to add; paste several at once;
  * Backspace in the empty field removes the last. Problems at the list or at one item (`path[2]`) show here.
  */
@@ -244,32 +297,7 @@ export function ChipList({
     <div class={`field ${cls ?? ''}`}>
       <label for={id}>{label}</label>
       <div class={`chips${here.length ? ' chips-invalid' : ''}`}>
-        {list.length ? (
-          <ul class="chip-list" aria-label={`${label}: ${list.length}`}>
-            {list.map((v, i) => {
-              const itemPath = `${path}[${i}]`;
-              return (
-                <li key={`${i}-${v}`} class={`chip${bad.has(itemPath) ? ' chip-invalid' : ''}`}>
-                  <span class="chip-text">{v}</span>
-                  <button
-                    type="button"
-                    class="chip-remove"
-                    id={fieldId(itemPath)}
-                    data-path={itemPath}
-                    aria-label={`Remove ${v} from ${label}`}
-                    aria-invalid={bad.has(itemPath) ? 'true' : undefined}
-                    onClick={() => {
-                      onChange(list.filter((_, j) => j !== i));
-                      document.getElementById(id)?.focus();
-                    }}
-                  >
-                    ×
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        ) : null}
+        <Chips label={label} path={path} list={list} bad={bad} inputId={id} onChange={onChange} />
         <input
           id={id}
           type="text"
