@@ -46,8 +46,22 @@ export interface EntityUsage {
   writeBytes: number;
 }
 
+/** What is counted alike for one invocation and for a sum of them. */
+export interface UsageCounts {
+  gbSeconds: number;
+  kvsRequests: number;
+  kvsReadBytes: number;
+  kvsWriteBytes: number;
+  byEntity: Record<string, EntityUsage>;
+  jiraRequests: number;
+  egressRequests: number;
+  queueEvents: number;
+  logLines: number;
+  logBytes: number;
+}
+
 /** What one invocation used. */
-export interface InvocationUsage {
+export interface InvocationUsage extends UsageCounts {
   id: string;
   moduleKey: string;
   kind: string;
@@ -58,35 +72,15 @@ export interface InvocationUsage {
   virtualMs: number;
   /** `wallMs` − `platformWaitMs` + `virtualMs` + the modeled platform round trips: what Forge would bill. */
   billedMs: number;
-  gbSeconds: number;
-  kvsRequests: number;
-  kvsReadBytes: number;
-  kvsWriteBytes: number;
-  byEntity: Record<string, EntityUsage>;
-  jiraRequests: number;
-  egressRequests: number;
-  queueEvents: number;
-  logLines: number;
-  logBytes: number;
   outcome?: string;
 }
 
 /** The sum of many invocations' usage. */
-export interface UsageTotals {
+export interface UsageTotals extends UsageCounts {
   invocations: number;
   byModule: Record<string, number>;
   wallMs: number;
   billedMs: number;
-  gbSeconds: number;
-  kvsRequests: number;
-  kvsReadBytes: number;
-  kvsWriteBytes: number;
-  byEntity: Record<string, EntityUsage>;
-  jiraRequests: number;
-  egressRequests: number;
-  queueEvents: number;
-  logLines: number;
-  logBytes: number;
 }
 
 /** The part of the runtime's invocation record the meter reads. */
