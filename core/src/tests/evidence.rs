@@ -16,6 +16,14 @@ fn ended() -> (Driver, Action) {
     (d, collect)
 }
 
+/// A time `minutes` after the start of the collection's span, as the events API writes it.
+fn minutes_into(collect: &Action, minutes: u32) -> String {
+    let Action::CollectEvidence { from, .. } = collect else {
+        unreachable!("ended() returns the collectEvidence action")
+    };
+    from.plus_minutes(minutes).unwrap().to_string()
+}
+
 fn event(id: &str, time: &str, action: &str, actor: &str) -> OrgEvent {
     OrgEvent {
         id: id.into(),
@@ -152,10 +160,7 @@ fn the_report_counts_by_action_lists_the_first_actions_and_keeps_only_the_subjec
 #[test]
 fn a_high_risk_action_while_elevated_raises_one_critical_alert_and_is_flagged_in_the_files() {
     let (d, collect) = ended();
-    let Action::CollectEvidence { from, .. } = &collect else {
-        unreachable!()
-    };
-    let t = from.plus_minutes(1).unwrap().to_string();
+    let t = minutes_into(&collect, 1);
     let r = report(
         &d,
         &collect,
@@ -198,10 +203,7 @@ fn a_high_risk_action_while_elevated_raises_one_critical_alert_and_is_flagged_in
 fn the_policys_own_high_risk_list_replaces_the_default_and_a_trailing_star_matches_a_prefix() {
     let (mut d, collect) = ended();
     d.policy.evidence.high_risk_actions = vec!["group_*".into()];
-    let Action::CollectEvidence { from, .. } = &collect else {
-        unreachable!()
-    };
-    let t = from.plus_minutes(1).unwrap().to_string();
+    let t = minutes_into(&collect, 1);
     let r = report(
         &d,
         &collect,
@@ -267,15 +269,7 @@ fn a_partial_read_says_the_list_may_be_incomplete() {
 #[test]
 fn csv_cells_a_spreadsheet_would_run_as_formulas_are_defused_and_quotes_doubled() {
     let (d, collect) = ended();
-    let Action::CollectEvidence { from, .. } = &collect else {
-        unreachable!()
-    };
-    let mut e = event(
-        "e1",
-        &from.plus_minutes(1).unwrap().to_string(),
-        "group_created",
-        "alice",
-    );
+    let mut e = event("e1", &minutes_into(&collect, 1), "group_created", "alice");
     e.context = vec!["group =HYPERLINK(\"http://evil\") ".into()];
     e.actor_name = Some("@SUM(1)".into());
     let r = report(&d, &collect, vec![e], AuditLogRead::Complete { pages: 1 });
